@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Layers, each importing only downwards:
+/// C shims → infrastructure (HTTPServer, HTTPClient, Store, Telemetry) → domain (Switchboard) → executable.
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .target(
+            name: "CPhoneNumber",
+            path: "Sources/CPhoneNumber",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+        ),
+        .target(name: "Telemetry", dependencies: []),
+        .target(name: "HTTPServer", dependencies: ["CSystem", "Telemetry"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "Store", dependencies: ["CSQLite", "Telemetry"]),
+        .target(name: "Switchboard", dependencies: ["HTTPServer", "HTTPClient", "Store", "Telemetry", "CCrypto", "CPhoneNumber"]),
+        .executableTarget(name: "switchboard", dependencies: ["Switchboard"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

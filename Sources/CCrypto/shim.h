@@ -1,0 +1,8 @@
+#ifndef SWITCHBOARD_CCRYPTO_SHIM_H
+#define SWITCHBOARD_CCRYPTO_SHIM_H
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#endif

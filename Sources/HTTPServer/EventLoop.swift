@@ -1,0 +1,496 @@
+import CSystem
+import Foundation
+import Synchronization
+import Telemetry
+
+/// One thread, one epoll instance, many connections.
+///
+/// Every connection belongs to exactly one loop and is touched only on its thread;
+/// other threads hand work over through `execute`, which queues a closure and
+/// wakes the loop with an eventfd. `@unchecked Sendable` because of that rule:
+/// all non-atomic state is confined to the loop thread.
+final class EventLoop: @unchecked Sendable {
+    private static let listenerToken: UInt64 = 0
+    private static let wakeToken: UInt64 = 1
+
+    private let server: ServerContext
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var listenFD: Int32
+    private let mailbox = Mutex<[@Sendable () -> Void]>([])
+    private let threadID = Atomic<UInt>(0)
+    private var connections: [UInt64: Connection] = [:]
+    private var nextConnectionID: UInt64 = 2
+    private var isShuttingDown = false
+    private var hardDeadline: UInt64 = .max
+    private var readScratch = [UInt8](repeating: 0, count: 64 * 1024)
+    private var pendingLog: [UInt8] = []
+    private var clock = LoopClock()
+    private let finishedSignal = DispatchSemaphore(value: 0)
+
+    init(server: ServerContext, listenFD: Int32) throws(SocketError) {
+        self.server = server
+        self.listenFD = listenFD
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SocketError(operation: "epoll_create1", errno: errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SocketError(operation: "eventfd", errno: errno) }
+        try register(wakeFD, token: Self.wakeToken, events: sb_epollin())
+        try register(listenFD, token: Self.listenerToken, events: sb_epollin())
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    var isCurrent: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+
+    /// Runs `job` on the loop thread, soon.
+    func execute(_ job: @escaping @Sendable () -> Void) {
+        let wasEmpty = mailbox.withLock { jobs -> Bool in
+            jobs.append(job)
+            return jobs.count == 1
+        }
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Starts the loop thread.
+    func start(name: String) {
+        let thread = Thread { [self] in self.run() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Stops accepting, closes idle connections and streams, lets in-flight requests
+    /// finish until `deadline`, then exits the thread.
+    func beginShutdown(deadline: UInt64) {
+        execute { [self] in
+            isShuttingDown = true
+            hardDeadline = deadline
+            if listenFD >= 0 {
+                close(listenFD)
+                listenFD = -1
+            }
+            for connection in Array(connections.values) {
+                switch connection.state {
+                case .reading where connection.readPosition == connection.input.count:
+                    closeConnection(connection)
+                case .streaming:
+                    closeConnection(connection)
+                case .reading, .awaiting, .closing, .lingering:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Blocks until the loop thread has exited.
+    func waitUntilFinished() { finishedSignal.wait() }
+
+    // MARK: - Loop
+
+    private func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var nextSweep = clock.now() + 250_000_000
+        while true {
+            let count = events.withUnsafeMutableBufferPointer { buffer in
+                epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), 250)
+            }
+            if count < 0 && errno != EINTR { break }
+            for index in 0..<max(0, Int(count)) {
+                let event = events[index]
+                switch event.data.u64 {
+                case Self.listenerToken: acceptConnections()
+                case Self.wakeToken: drainWakeups()
+                case let token: handle(token: token, events: event.events)
+                }
+            }
+            runMailbox()
+            let now = clock.now()
+            if now >= nextSweep {
+                sweepTimeouts(now: now)
+                nextSweep = now + 250_000_000
+            }
+            if !pendingLog.isEmpty {
+                server.logger.append(pendingLog)
+                pendingLog.removeAll(keepingCapacity: true)
+            }
+            if isShuttingDown && (connections.isEmpty || now >= hardDeadline) { break }
+        }
+        for connection in Array(connections.values) { closeConnection(connection) }
+        runMailbox()
+        finishedSignal.signal()
+    }
+
+    private func drainWakeups() {
+        var value: UInt64 = 0
+        _ = Glibc.read(wakeFD, &value, 8)
+    }
+
+    private func runMailbox() {
+        while true {
+            let jobs = mailbox.withLock { jobs -> [@Sendable () -> Void] in
+                let out = jobs
+                jobs.removeAll(keepingCapacity: true)
+                return out
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job() }
+        }
+    }
+
+    // MARK: - Accepting
+
+    private func acceptConnections() {
+        guard listenFD >= 0 else { return }
+        while true {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sb_accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno != EAGAIN && errno != EWOULDBLOCK {
+                    server.logger.log(.warning, "accept failed", [("errno", .int(Int(errno)))])
+                }
+                return
+            }
+            guard server.reserveConnectionSlot() else {
+                // Over the limit: answer 503 without reading and close; nothing is kept.
+                var bytes: [UInt8] = []
+                HTTPResponse.error(status: 503, code: "too_many_connections", message: "connection limit reached")
+                    .serialize(into: &bytes, date: clock.httpDate(), keepAlive: false, includeBody: true)
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(fd)
+                server.logger.log(.warning, "connection refused: limit reached", [("limit", .int(server.configuration.maxConnections))])
+                continue
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let id = nextConnectionID
+            nextConnectionID += 1
+            let connection = Connection(id: id, fd: fd, remoteAddress: describe(address),
+                                        limits: server.configuration.limits, now: clock.now())
+            do {
+                try register(fd, token: id, events: sb_epollin() | sb_epollout() | sb_epollrdhup() | UInt32(EPOLLET.rawValue))
+            } catch {
+                close(fd)
+                server.releaseConnectionSlot()
+                continue
+            }
+            connections[id] = connection
+            server.metrics.openConnections.add(1)
+        }
+    }
+
+    // MARK: - Connection events
+
+    private func handle(token: UInt64, events: UInt32) {
+        guard let connection = connections[token] else { return }
+        if events & (sb_epollerr()) != 0 {
+            closeConnection(connection)
+            return
+        }
+        if events & sb_epollout() != 0 {
+            flush(connection)
+            guard connections[token] != nil else { return }
+        }
+        if events & (sb_epollin() | sb_epollrdhup() | sb_epollhup()) != 0 {
+            readAvailable(connection)
+        }
+    }
+
+    /// Reads until the socket would block, then parses and dispatches what arrived.
+    private func readAvailable(_ connection: Connection) {
+        let cap = server.configuration.limits.maxHeaderBytes + 256 * 1024
+        while true {
+            if case .lingering = connection.state {
+                let n = readScratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+                if n > 0 { continue }
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+                if n < 0 && errno == EINTR { continue }
+                closeConnection(connection)
+                return
+            }
+            // While a request is in flight, buffer at most `cap` bytes of what follows.
+            if case .awaiting = connection.state, connection.input.count - connection.readPosition >= cap {
+                connection.readDeferred = true
+                return
+            }
+            let n = readScratch.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                connection.input.append(contentsOf: readScratch[0..<n])
+                if n < readScratch.count { break }
+                continue
+            }
+            if n == 0 {
+                connection.peerClosed = true
+                break
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { break }
+            closeConnection(connection)
+            return
+        }
+        connection.readDeferred = false
+        process(connection)
+    }
+
+    /// Parses buffered input and dispatches complete requests, one at a time so
+    /// pipelined requests are answered in order.
+    private func process(_ connection: Connection) {
+        guard !connection.isProcessing else { return }
+        connection.isProcessing = true
+        defer { connection.isProcessing = false }
+        while case .reading = connection.state {
+            let event: HTTPRequestParser.Event?
+            do {
+                event = try connection.parser.parse(connection.input, position: &connection.readPosition)
+            } catch {
+                respondToParseError(error, on: connection)
+                break
+            }
+            guard let event else { break }
+            switch event {
+            case .head(let expectsContinue):
+                if expectsContinue { connection.output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8) }
+            case .request(var request):
+                request.remoteAddress = connection.remoteAddress
+                dispatch(request, on: connection)
+            }
+        }
+        compactInput(connection)
+        updatePhase(connection)
+        if case .reading = connection.state, connection.peerClosed {
+            // The client will send nothing more; a partial request can never complete.
+            connection.state = .closing
+        }
+        flush(connection)
+    }
+
+    private func compactInput(_ connection: Connection) {
+        if connection.readPosition == connection.input.count {
+            connection.input.removeAll(keepingCapacity: connection.input.capacity <= 256 * 1024)
+            connection.readPosition = 0
+        } else if connection.readPosition > 64 * 1024 {
+            connection.input.removeFirst(connection.readPosition)
+            connection.readPosition = 0
+        }
+    }
+
+    private func updatePhase(_ connection: Connection) {
+        var phase = connection.parser.phase
+        if phase == .idle && connection.readPosition < connection.input.count { phase = .head }
+        if phase != connection.phase {
+            connection.phase = phase
+            connection.phaseStartedAt = clock.now()
+        }
+    }
+
+    private func respondToParseError(_ error: HTTPParseError, on connection: Connection) {
+        let response = HTTPResponse.error(status: error.status, code: error.code, message: error.message)
+        response.serialize(into: &connection.output, date: clock.httpDate(), keepAlive: false, includeBody: true)
+        record(method: "-", path: "-", route: "parse_error", status: error.status, startedAt: clock.now(), connection: connection)
+        connection.state = .closing
+    }
+
+    private func dispatch(_ request: HTTPRequest, on connection: Connection) {
+        let pending = Connection.PendingRequest(method: request.method, path: String(request.path),
+                                                keepAlive: request.wantsKeepAlive && !isShuttingDown,
+                                                startedAt: clock.now())
+        connection.state = .awaiting(pending)
+        let responder = Responder(loop: self, connectionID: connection.id)
+        server.router.dispatch(request, responder)
+    }
+
+    /// Writes the answer to the request in flight on connection `id` (loop thread only).
+    func complete(_ id: UInt64, response: HTTPResponse, route: String) {
+        guard let connection = connections[id], case .awaiting(let pending) = connection.state else { return }
+        let keepAlive = pending.keepAlive && !isShuttingDown && !connection.peerClosed
+        response.serialize(into: &connection.output, date: clock.httpDate(), keepAlive: keepAlive,
+                           includeBody: pending.method != "HEAD")
+        record(method: pending.method, path: pending.path, route: route, status: response.status,
+               startedAt: pending.startedAt, connection: connection)
+        connection.state = keepAlive ? .reading : .closing
+        connection.phase = .idle
+        connection.phaseStartedAt = clock.now()
+        if !connection.isProcessing {
+            // Answered later, from another thread: write, then carry on with pipelined input.
+            if keepAlive {
+                process(connection)
+                if connections[id] != nil, connection.readDeferred || connection.peerClosed == false {
+                    readAvailable(connection)
+                }
+            } else {
+                flush(connection)
+            }
+        }
+    }
+
+    /// Switches connection `id` to a Server-Sent Events stream (loop thread only).
+    func beginStream(_ id: UInt64, stream: EventStream, headers: [(name: String, value: String)], route: String) {
+        guard let connection = connections[id], case .awaiting(let pending) = connection.state, !isShuttingDown else {
+            stream.markClosed()
+            return
+        }
+        var head = "HTTP/1.1 200 OK\r\nDate: "
+        head += String(decoding: clock.httpDate(), as: UTF8.self)
+        head += "\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "\r\n"
+        connection.output.append(contentsOf: head.utf8)
+        record(method: pending.method, path: pending.path, route: route, status: 200, startedAt: pending.startedAt,
+               connection: connection)
+        connection.state = .streaming(stream)
+        server.metrics.sseSubscribers.add(1)
+        if !connection.isProcessing { flush(connection) }
+    }
+
+    /// Appends event bytes to a stream's connection (loop thread only).
+    func writeToStream(_ id: UInt64, _ bytes: [UInt8]) {
+        guard let connection = connections[id], connection.isStreaming else { return }
+        // A client that reads slower than we write is dropped rather than buffered forever.
+        if connection.output.count - connection.writePosition > server.configuration.maxStreamBacklogBytes {
+            closeConnection(connection)
+            return
+        }
+        connection.output.append(contentsOf: bytes)
+        flush(connection)
+    }
+
+    /// Writes as much pending output as the socket takes; closes when a closing connection is done.
+    private func flush(_ connection: Connection) {
+        while connection.hasPendingOutput {
+            let n = connection.output.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return send(connection.fd, base + connection.writePosition,
+                            raw.count - connection.writePosition, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                connection.writePosition += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            closeConnection(connection)
+            return
+        }
+        connection.output.removeAll(keepingCapacity: connection.output.capacity <= 256 * 1024)
+        connection.writePosition = 0
+        if case .closing = connection.state {
+            // Half-close, then drain briefly so the client reads our answer instead of a reset.
+            shutdown(connection.fd, Int32(SHUT_WR))
+            connection.state = .lingering(deadline: clock.now() + 2_000_000_000)
+            readAvailable(connection)
+        }
+    }
+
+    /// Closes connection `id` if it is still open (loop thread only).
+    func closeConnection(_ id: UInt64) {
+        if let connection = connections[id] { closeConnection(connection) }
+    }
+
+    private func closeConnection(_ connection: Connection) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        close(connection.fd)
+        server.releaseConnectionSlot()
+        server.metrics.openConnections.add(-1)
+        if case .streaming(let stream) = connection.state {
+            server.metrics.sseSubscribers.add(-1)
+            stream.markClosed()
+        }
+    }
+
+    // MARK: - Timeouts
+
+    private func sweepTimeouts(now: UInt64) {
+        let configuration = server.configuration
+        for connection in Array(connections.values) {
+            switch connection.state {
+            case .reading:
+                let limit: UInt64
+                switch connection.phase {
+                case .idle: limit = isShuttingDown ? 0 : configuration.idleTimeoutNanos
+                case .head: limit = configuration.headerTimeoutNanos
+                case .body: limit = configuration.bodyTimeoutNanos
+                }
+                if now &- connection.phaseStartedAt >= limit {
+                    if connection.phase == .idle {
+                        closeConnection(connection)
+                    } else {
+                        let response = HTTPResponse.error(status: 408, code: "request_timeout",
+                                                          message: "the request was not received in time")
+                        response.serialize(into: &connection.output, date: clock.httpDate(), keepAlive: false, includeBody: true)
+                        record(method: "-", path: "-", route: "timeout", status: 408, startedAt: now, connection: connection)
+                        connection.state = .closing
+                        flush(connection)
+                    }
+                }
+            case .lingering(let deadline):
+                if now >= deadline { closeConnection(connection) }
+            case .closing:
+                // Output stuck behind a client that stopped reading.
+                if now &- connection.phaseStartedAt >= configuration.idleTimeoutNanos { closeConnection(connection) }
+            case .awaiting, .streaming:
+                break
+            }
+        }
+    }
+
+    // MARK: - Logging and metrics
+
+    private func record(method: String, path: String, route: String, status: Int, startedAt: UInt64, connection: Connection) {
+        let seconds = Double(clock.now() &- startedAt) / 1e9
+        server.metrics.requests.increment([route, method, String(status)])
+        server.metrics.requestDuration.observe(seconds)
+        guard server.configuration.logRequests else { return }
+        var line = JSONLine()
+        line.add("ts", .string(clock.timestamp()))
+        line.add("level", .string("info"))
+        line.add("msg", .string("request"))
+        line.add("method", .string(method))
+        line.add("path", .string(path))
+        line.add("route", .string(route))
+        line.add("status", .int(status))
+        line.add("ms", .double((seconds * 100_000).rounded() / 100))
+        line.add("remote", .string(connection.remoteAddress))
+        pendingLog.append(contentsOf: line.finish())
+    }
+
+    // MARK: - epoll
+
+    private func register(_ fd: Int32, token: UInt64, events: UInt32) throws(SocketError) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = token
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            throw SocketError(operation: "epoll_ctl", errno: errno)
+        }
+    }
+}
+
+private func describe(_ address: sockaddr_storage) -> String {
+    var address = address
+    var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+    var port = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+    let result = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            getnameinfo($0, socklen_t(MemoryLayout<sockaddr_storage>.size), &host, socklen_t(host.count),
+                        &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
+        }
+    }
+    guard result == 0 else { return "unknown" }
+    func text(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return text(host) + ":" + text(port)
+}

@@ -1,0 +1,378 @@
+/// Incremental, RFC 9112-strict HTTP/1.1 request parser.
+///
+/// Strictness is deliberate: every ambiguity that lets two parsers disagree on
+/// where a request ends (request smuggling) is rejected with 400 — Content-Length
+/// together with Transfer-Encoding, repeated Content-Length, whitespace before a
+/// colon, obs-fold, bare LF, malformed chunk sizes (RFC 9112 §6.3, §5.1, §5.2, §7.1).
+/// Pure Swift, no system imports, so the fuzzer can compile it alone.
+public struct HTTPRequestParser {
+    /// Limits applied while parsing.
+    public struct Limits: Sendable {
+        public var maxHeaderBytes: Int
+        public var maxBodyBytes: Int
+        public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 8 * 1024 * 1024) {
+            self.maxHeaderBytes = maxHeaderBytes
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    /// What a call to `parse` found.
+    public enum Event {
+        /// The head is complete and a body is still to come; `expectsContinue` says
+        /// the client waits for `100 Continue` before sending it.
+        case head(expectsContinue: Bool)
+        /// A whole request.
+        case request(HTTPRequest)
+    }
+
+    private enum State {
+        case head(scanned: Int)
+        case fixedBody(HTTPRequest, remaining: Int)
+        case chunkSize(HTTPRequest)
+        case chunkData(HTTPRequest, remaining: Int)
+        case chunkDataEnd(HTTPRequest)
+        case trailers(HTTPRequest, bytes: Int)
+    }
+
+    public let limits: Limits
+    private var state: State = .head(scanned: 0)
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Which part of a request the parser is waiting for; drives the server's timeouts.
+    public enum Phase: Equatable, Sendable { case idle, head, body }
+
+    /// The current phase. `idle` also covers "head started but nothing scanned yet";
+    /// the server combines it with whether unread bytes are buffered.
+    public var phase: Phase {
+        switch state {
+        case .head(let scanned): return scanned == 0 ? .idle : .head
+        case .fixedBody, .chunkSize, .chunkData, .chunkDataEnd, .trailers: return .body
+        }
+    }
+
+    /// Consumes bytes from `buffer` starting at `position` and returns the next event,
+    /// or nil when more bytes are needed. Advances `position` past what it consumed.
+    public mutating func parse(_ buffer: [UInt8], position: inout Int) throws(HTTPParseError) -> Event? {
+        while true {
+            switch state {
+            case .head(let scanned):
+                guard let (request, bodyFraming, headEnd) = try parseHead(buffer, start: position, scanned: scanned) else {
+                    return nil
+                }
+                position = headEnd
+                let expects = request.header("expect") != nil
+                switch bodyFraming {
+                case .none:
+                    state = .head(scanned: 0)
+                    return .request(request)
+                case .length(let n):
+                    state = .fixedBody(request, remaining: n)
+                case .chunked:
+                    state = .chunkSize(request)
+                }
+                if expects, buffer.count == position { return .head(expectsContinue: true) }
+
+            case .fixedBody(var request, let remaining):
+                let available = min(remaining, buffer.count - position)
+                if available > 0 {
+                    request.body.append(contentsOf: buffer[position..<(position + available)])
+                    position += available
+                }
+                if remaining - available == 0 {
+                    state = .head(scanned: 0)
+                    return .request(request)
+                }
+                state = .fixedBody(request, remaining: remaining - available)
+                return nil
+
+            case .chunkSize(let request):
+                guard let lineEnd = try findLineEnd(buffer, from: position, limit: 4096) else { return nil }
+                let size = try parseChunkSize(buffer[position..<lineEnd])
+                position = lineEnd + 2
+                if size == 0 {
+                    state = .trailers(request, bytes: 0)
+                } else {
+                    guard request.body.count + size <= limits.maxBodyBytes else { throw .bodyTooLarge }
+                    state = .chunkData(request, remaining: size)
+                }
+
+            case .chunkData(var request, let remaining):
+                let available = min(remaining, buffer.count - position)
+                if available > 0 {
+                    request.body.append(contentsOf: buffer[position..<(position + available)])
+                    position += available
+                }
+                if remaining - available == 0 {
+                    state = .chunkDataEnd(request)
+                } else {
+                    state = .chunkData(request, remaining: remaining - available)
+                    return nil
+                }
+
+            case .chunkDataEnd(let request):
+                guard buffer.count - position >= 2 else { return nil }
+                guard buffer[position] == 13, buffer[position + 1] == 10 else {
+                    throw .badRequest("chunk data not followed by CRLF")
+                }
+                position += 2
+                state = .chunkSize(request)
+
+            case .trailers(let request, let bytes):
+                guard let lineEnd = try findLineEnd(buffer, from: position, limit: limits.maxHeaderBytes - bytes) else {
+                    return nil
+                }
+                let line = buffer[position..<lineEnd]
+                position = lineEnd + 2
+                if line.isEmpty {
+                    state = .head(scanned: 0)
+                    return .request(request)
+                }
+                // Trailer fields are validated like headers and then dropped: nothing here uses them.
+                _ = try parseField(line)
+                state = .trailers(request, bytes: bytes + line.count + 2)
+            }
+        }
+    }
+
+    // MARK: - Head
+
+    private enum BodyFraming { case none, length(Int), chunked }
+
+    private mutating func parseHead(_ buffer: [UInt8], start: Int, scanned: Int) throws(HTTPParseError)
+        -> (HTTPRequest, BodyFraming, Int)? {
+        // RFC 9112 §2.2: ignore empty lines before the request-line.
+        var begin = start
+        while buffer.count - begin >= 2, buffer[begin] == 13, buffer[begin + 1] == 10 { begin += 2 }
+        if begin != start {
+            state = .head(scanned: 0)
+            return try parseHead(buffer, start: begin, scanned: 0)
+        }
+        // Find the empty line that ends the head; reject a bare LF anywhere.
+        var i = start + scanned
+        var headEnd: Int?
+        let limit = min(buffer.count, start + limits.maxHeaderBytes)
+        while i < limit {
+            let byte = buffer[i]
+            if byte == 10 {
+                guard i > start, buffer[i - 1] == 13 else { throw .badRequest("bare LF in request head") }
+                if i - start >= 3, buffer[i - 2] == 10, buffer[i - 3] == 13 {
+                    headEnd = i + 1
+                    break
+                }
+            }
+            i += 1
+        }
+        guard let headEnd else {
+            if buffer.count - start >= limits.maxHeaderBytes {
+                // Over the limit: it is the URI's fault if the request line never ended.
+                let firstLineEnded = buffer[start..<limit].contains(10)
+                throw firstLineEnded ? .headersTooLarge : .uriTooLong
+            }
+            // Resume scanning where we stopped, minus 3 bytes to catch a split CRLFCRLF.
+            state = .head(scanned: max(0, i - start - 3))
+            return nil
+        }
+        state = .head(scanned: 0)
+
+        // Request line.
+        let lineEnd = firstIndex(of: 13, in: buffer, from: start, to: headEnd)
+        let requestLine = buffer[start..<lineEnd]
+        let (method, target, minor) = try parseRequestLine(requestLine)
+
+        // Header fields.
+        var headers: [(name: String, value: String)] = []
+        var cursor = lineEnd + 2
+        while cursor < headEnd - 2 {
+            let end = firstIndex(of: 13, in: buffer, from: cursor, to: headEnd)
+            let line = buffer[cursor..<end]
+            if let first = line.first, first == 32 || first == 9 {
+                throw .badRequest("obsolete line folding is not allowed")
+            }
+            headers.append(try parseField(line))
+            cursor = end + 2
+        }
+        var request = HTTPRequest(method: method, target: target, versionMinor: minor, headers: headers)
+        let framing = try bodyFraming(of: &request)
+        return (request, framing, headEnd)
+    }
+
+    private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
+        guard let firstSpace = line.firstIndex(of: 32) else { throw .badRequest("malformed request line") }
+        let methodBytes = line[line.startIndex..<firstSpace]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(isTokenByte) else {
+            throw .badRequest("malformed method")
+        }
+        let rest = line[(firstSpace + 1)...]
+        guard let secondSpace = rest.firstIndex(of: 32) else { throw .badRequest("malformed request line") }
+        let targetBytes = rest[rest.startIndex..<secondSpace]
+        let versionBytes = rest[(secondSpace + 1)...]
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw .badRequest("malformed request target")
+        }
+        guard targetBytes.first == UInt8(ascii: "/") || (targetBytes.count == 1 && targetBytes.first == UInt8(ascii: "*"))
+                || targetBytes.starts(with: Array("http://".utf8)) || targetBytes.starts(with: Array("https://".utf8)) else {
+            throw .badRequest("malformed request target")
+        }
+        let version = Array(versionBytes)
+        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)),
+              isDigit(version[5]), version[6] == UInt8(ascii: "."), isDigit(version[7]) else {
+            throw .badRequest("malformed HTTP version")
+        }
+        guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else { throw .versionNotSupported }
+        var target = String(decoding: targetBytes, as: UTF8.self)
+        // Absolute-form (RFC 9112 §3.2.2): keep only path and query.
+        if target.hasPrefix("http://") || target.hasPrefix("https://") {
+            let afterScheme = target.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+            target = afterScheme.count == 4 ? "/" + afterScheme[3] : "/"
+        }
+        return (String(decoding: methodBytes, as: UTF8.self), target, Int(version[7] - UInt8(ascii: "0")))
+    }
+
+    private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .badRequest("header line without a colon") }
+        let name = line[line.startIndex..<colon]
+        guard !name.isEmpty else { throw .badRequest("empty header name") }
+        guard name.allSatisfy(isTokenByte) else {
+            if let last = name.last, last == 32 || last == 9 {
+                throw .badRequest("whitespace between header name and colon")
+            }
+            throw .badRequest("invalid character in header name")
+        }
+        var valueStart = colon + 1
+        var valueEnd = line.endIndex
+        while valueStart < valueEnd, line[valueStart] == 32 || line[valueStart] == 9 { valueStart += 1 }
+        while valueEnd > valueStart, line[valueEnd - 1] == 32 || line[valueEnd - 1] == 9 { valueEnd -= 1 }
+        let value = line[valueStart..<valueEnd]
+        guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else {
+            throw .badRequest("invalid character in header value")
+        }
+        return (lowercase(name), String(decoding: value, as: UTF8.self))
+    }
+
+    private func bodyFraming(of request: inout HTTPRequest) throws(HTTPParseError) -> BodyFraming {
+        var contentLengths: [String] = []
+        var transferEncodings: [String] = []
+        var hosts = 0
+        for (name, value) in request.headers {
+            switch name {
+            case "content-length": contentLengths.append(value)
+            case "transfer-encoding": transferEncodings.append(value)
+            case "host": hosts += 1
+            default: break
+            }
+        }
+        if request.versionMinor == 1, hosts != 1 {
+            throw .badRequest(hosts == 0 ? "HTTP/1.1 request without Host" : "more than one Host header")
+        }
+        if let expect = request.header("expect"), expect.lowercased() != "100-continue" {
+            throw .expectationFailed
+        }
+        if !transferEncodings.isEmpty {
+            guard contentLengths.isEmpty else {
+                throw .badRequest("both Content-Length and Transfer-Encoding")
+            }
+            guard request.versionMinor == 1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = transferEncodings.joined(separator: ",").split(separator: ",")
+                .map { $0.trimmingSpaces().lowercased() }
+            guard codings.last == "chunked" else { throw .badRequest("request body is not chunked last") }
+            guard codings.count == 1 else { throw .notImplemented("only the chunked transfer coding is supported") }
+            return .chunked
+        }
+        guard !contentLengths.isEmpty else { return .none }
+        guard contentLengths.count == 1 else { throw .badRequest("more than one Content-Length") }
+        let text = contentLengths[0]
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(isDigit), let length = Int(text) else {
+            throw .badRequest("invalid Content-Length")
+        }
+        guard length <= limits.maxBodyBytes else { throw .bodyTooLarge }
+        request.body.reserveCapacity(min(length, 64 * 1024))
+        return length == 0 ? .none : .length(length)
+    }
+
+    // MARK: - Chunks
+
+    private func findLineEnd(_ buffer: [UInt8], from start: Int, limit: Int) throws(HTTPParseError) -> Int? {
+        var i = start
+        let end = buffer.count
+        while i < end {
+            if buffer[i] == 10 {
+                guard i > start, buffer[i - 1] == 13 else { throw .badRequest("bare LF in chunked body") }
+                return i - 1
+            }
+            if i - start >= limit { throw .badRequest("chunk line too long") }
+            i += 1
+        }
+        if end - start > limit { throw .badRequest("chunk line too long") }
+        return nil
+    }
+
+    private func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+        var size = 0
+        var index = line.startIndex
+        while index < line.endIndex, let digit = hexDigit(line[index]) {
+            guard size <= (Int.max >> 4) else { throw .badRequest("chunk size overflows") }
+            size = size << 4 | Int(digit)
+            index += 1
+        }
+        guard index > line.startIndex else { throw .badRequest("invalid chunk size") }
+        // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ) — RFC 9112 §7.1.1.
+        var rest = line[index...]
+        while let first = rest.first, first == 32 || first == 9 { rest = rest.dropFirst() }
+        if let first = rest.first {
+            guard first == UInt8(ascii: ";") else { throw .badRequest("invalid chunk size") }
+            guard rest.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else {
+                throw .badRequest("invalid chunk extension")
+            }
+        }
+        return size
+    }
+}
+
+// MARK: - Byte classes (RFC 9110 §5.6.2)
+
+@inline(__always)
+private func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+
+@inline(__always)
+private func hexDigit(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 48...57: return c - 48
+    case 97...102: return c - 87
+    case 65...70: return c - 55
+    default: return nil
+    }
+}
+
+@inline(__always)
+private func isTokenByte(_ c: UInt8) -> Bool {
+    switch c {
+    case 48...57, 65...90, 97...122: return true
+    case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+         UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+         UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+        return true
+    default: return false
+    }
+}
+
+private func lowercase(_ bytes: ArraySlice<UInt8>) -> String {
+    String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+}
+
+private func firstIndex(of byte: UInt8, in buffer: [UInt8], from: Int, to: Int) -> Int {
+    var i = from
+    while i < to, buffer[i] != byte { i += 1 }
+    return i
+}
+
+private extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,107 @@
+/// A response to send: status, headers and a complete body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A `text/plain` response.
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    /// A response whose body is already-encoded JSON.
+    public static func json(bytes: [UInt8], status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
+    }
+
+    /// The JSON error body every failure uses: `{"error":{"code":"...","message":"..."}}`.
+    public static func error(status: Int, code: String, message: String) -> HTTPResponse {
+        var body: [UInt8] = Array(#"{"error":{"code":"#.utf8)
+        appendJSONString(code, to: &body)
+        body.append(contentsOf: #","message":"#.utf8)
+        appendJSONString(message, to: &body)
+        body.append(contentsOf: "}}".utf8)
+        return json(bytes: body, status: status)
+    }
+
+    /// Serialises status line, headers and body. `Date`, `Content-Length` and
+    /// `Connection` are written here so no handler can get them wrong.
+    func serialize(into out: inout [UInt8], date: [UInt8], keepAlive: Bool, includeBody: Bool) {
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.append(contentsOf: String(status).utf8)
+        out.append(32)
+        out.append(contentsOf: HTTPStatus.reason(status).utf8)
+        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(contentsOf: date)
+        out.append(contentsOf: "\r\nContent-Length: ".utf8)
+        out.append(contentsOf: String(body.count).utf8)
+        if !keepAlive { out.append(contentsOf: "\r\nConnection: close".utf8) }
+        for (name, value) in headers {
+            out.append(contentsOf: [13, 10])
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: [58, 32])
+            out.append(contentsOf: value.utf8)
+        }
+        out.append(contentsOf: [13, 10, 13, 10])
+        if includeBody { out.append(contentsOf: body) }
+    }
+}
+
+/// Reason phrases for the statuses we send.
+public enum HTTPStatus {
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 202: return "Accepted"
+        case 204: return "No Content"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
+        case 415: return "Unsupported Media Type"
+        case 417: return "Expectation Failed"
+        case 422: return "Unprocessable Content"
+        case 429: return "Too Many Requests"
+        case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Status"
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    out.append(34)
+    for byte in s.utf8 {
+        switch byte {
+        case 34: out.append(contentsOf: [92, 34])
+        case 92: out.append(contentsOf: [92, 92])
+        case 10: out.append(contentsOf: [92, 110])
+        case 13: out.append(contentsOf: [92, 114])
+        case 9: out.append(contentsOf: [92, 116])
+        case 0..<32:
+            let hex = Array("0123456789abcdef".utf8)
+            out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+        default: out.append(byte)
+        }
+    }
+    out.append(34)
+}

@@ -1,0 +1,100 @@
+/// Handles one request; calls `responder.send` exactly once, now or later from any thread.
+public typealias HTTPHandler = @Sendable (HTTPRequest, Responder) -> Void
+
+/// Maps method + path patterns (`/api/v1/contacts/:id`) to handlers.
+///
+/// Built once before the server starts and then only read, so it is a value type.
+/// `HEAD` falls back to the `GET` handler; the server drops the body.
+public struct Router: Sendable {
+    private struct Route: Sendable {
+        let pattern: String
+        let segments: [Segment]
+        let handler: HTTPHandler
+    }
+
+    private enum Segment: Sendable, Equatable {
+        case literal(Substring)
+        case parameter(String)
+    }
+
+    private var exact: [String: [String: Route]] = [:]
+    private var parameterized: [String: [Route]] = [:]
+    private var fallback: HTTPHandler?
+
+    public init() {}
+
+    /// Registers `handler` for `method` on `pattern`; `:name` segments become parameters.
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        let segments: [Segment] = pattern.split(separator: "/").map { part in
+            part.hasPrefix(":") ? .parameter(String(part.dropFirst())) : .literal(part)
+        }
+        let route = Route(pattern: pattern, segments: segments, handler: handler)
+        if segments.contains(where: { if case .parameter = $0 { return true } else { return false } }) {
+            parameterized[method, default: []].append(route)
+        } else {
+            exact[pattern, default: [:]][method] = route
+        }
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
+    public mutating func put(_ pattern: String, _ handler: @escaping HTTPHandler) { add("PUT", pattern, handler) }
+    public mutating func patch(_ pattern: String, _ handler: @escaping HTTPHandler) { add("PATCH", pattern, handler) }
+    public mutating func delete(_ pattern: String, _ handler: @escaping HTTPHandler) { add("DELETE", pattern, handler) }
+
+    /// Handles requests no route matches (default: a JSON 404).
+    public mutating func setFallback(_ handler: @escaping HTTPHandler) { fallback = handler }
+
+    /// Finds the handler for `request`, fills `parameters` and `route`, and runs it.
+    public func dispatch(_ request: HTTPRequest, _ responder: Responder) {
+        var request = request
+        let path = String(request.path)
+        let method = request.method == "HEAD" ? "GET" : request.method
+        if let byMethod = exact[path] {
+            if let route = byMethod[method] ?? byMethod[request.method] {
+                request.route = route.pattern
+                responder.route = route.pattern
+                return route.handler(request, responder)
+            }
+            return methodNotAllowed(Array(byMethod.keys), responder)
+        }
+        let parts = path.split(separator: "/")
+        for route in parameterized[method] ?? [] {
+            if let parameters = match(route.segments, parts) {
+                request.parameters = parameters
+                request.route = route.pattern
+                responder.route = route.pattern
+                return route.handler(request, responder)
+            }
+        }
+        let allowed = parameterized.filter { _, routes in routes.contains { match($0.segments, parts) != nil } }.keys
+        if !allowed.isEmpty { return methodNotAllowed(Array(allowed), responder) }
+        if let fallback { return fallback(request, responder) }
+        responder.send(.error(status: 404, code: "not_found", message: "no route for \(request.method) \(path)"))
+    }
+
+    private func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
+        guard segments.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal):
+                guard literal == part else { return nil }
+            case .parameter(let name):
+                parameters[name] = FormDecoding.percentDecode(part.replacingPlus())
+            }
+        }
+        return parameters
+    }
+
+    private func methodNotAllowed(_ methods: [String], _ responder: Responder) {
+        var response = HTTPResponse.error(status: 405, code: "method_not_allowed", message: "allowed: \(methods.sorted().joined(separator: ", "))")
+        response.headers.append(("Allow", methods.sorted().joined(separator: ", ")))
+        responder.send(response)
+    }
+}
+
+private extension Substring {
+    /// Path segments keep `+` literal; only query strings turn it into a space.
+    func replacingPlus() -> String { String(self).split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B") }
+}

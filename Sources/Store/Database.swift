@@ -1,0 +1,136 @@
+internal import CSQLite
+
+/// One SQLite connection; owns its `sqlite3*` handle and closes it in deinit.
+///
+/// Not Sendable: a connection is used by one thread at a time (the writer
+/// thread, or whoever borrowed it from the reader pool).
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var statements: [String: Statement] = [:]
+
+    /// Opens (creating if needed) the database at `path`.
+    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        var pointer: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &pointer, flags, nil)
+        guard code == SQLITE_OK, let pointer else {
+            let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let pointer { sqlite3_close_v2(pointer) }
+            throw SQLiteError(code: code, message: "cannot open \(path): \(message)")
+        }
+        handle = pointer
+        self.path = path
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ code: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements without parameters (schema, pragmas).
+    public func executeScript(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard code == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(message)
+            throw SQLiteError(code: code, message: text, sql: sql)
+        }
+    }
+
+    /// Runs one statement with bound parameters and returns the rows changed.
+    @discardableResult
+    public func execute(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> Int {
+        try execute(sql, arguments: arguments)
+    }
+
+    @discardableResult
+    public func execute(_ sql: String, arguments: [any SQLBindable]) throws(SQLiteError) -> Int {
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        while try statement.step() {}
+        statement.reset()
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query and returns every row.
+    public func query(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> [Row] {
+        try query(sql, arguments: arguments)
+    }
+
+    public func query(_ sql: String, arguments: [any SQLBindable]) throws(SQLiteError) -> [Row] {
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        var rows: [Row] = []
+        let columns = statement.columnNames
+        while try statement.step() { rows.append(statement.currentRow(columns: columns)) }
+        statement.reset()
+        return rows
+    }
+
+    /// The first row of a query, if any.
+    public func queryOne(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> Row? {
+        try query(sql, arguments: arguments).first
+    }
+
+    /// The first column of the first row.
+    public func scalar(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> SQLValue {
+        try query(sql, arguments: arguments).first?.values.first ?? .null
+    }
+
+    /// Rowid of the last inserted row on this connection.
+    public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
+
+    private func prepared(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = statements[sql] { return cached }
+        let statement = try Statement(database: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on error.
+    public func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try executeScript("BEGIN IMMEDIATE")
+        do {
+            let value = try body(self)
+            try executeScript("COMMIT")
+            return value
+        } catch {
+            try? executeScript("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Applies the pragmas every connection needs: WAL, FULL sync, busy timeout, foreign keys.
+    func configure(busyTimeoutMillis: Int32, isWriter: Bool) throws(SQLiteError) {
+        sqlite3_busy_timeout(handle, busyTimeoutMillis)
+        try executeScript("PRAGMA foreign_keys = ON")
+        if isWriter {
+            let mode = try scalar("PRAGMA journal_mode = WAL").string ?? ""
+            guard mode.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL (got \(mode))")
+            }
+            try executeScript("PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 1000")
+        } else {
+            try executeScript("PRAGMA query_only = 1")
+        }
+    }
+
+    /// Runs a WAL checkpoint. `truncate` waits for readers and shrinks the file to zero.
+    @discardableResult
+    public func checkpoint(truncate: Bool) throws(SQLiteError) -> (walFrames: Int, checkpointed: Int) {
+        var log: Int32 = 0
+        var done: Int32 = 0
+        let mode = truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, mode, &log, &done)
+        guard code == SQLITE_OK || code == SQLITE_BUSY else { throw error(code, sql: "wal_checkpoint") }
+        return (Int(log), Int(done))
+    }
+}

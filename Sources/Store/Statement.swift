@@ -1,0 +1,92 @@
+internal import CSQLite
+
+/// A prepared statement; owns its `sqlite3_stmt` and finalizes it in deinit.
+public final class Statement {
+    let handle: OpaquePointer
+    let sql: String
+    private unowned let database: Database
+
+    init(database: Database, sql: String) throws(SQLiteError) {
+        var pointer: OpaquePointer?
+        let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
+        guard code == SQLITE_OK, let pointer else {
+            throw database.error(code, sql: sql)
+        }
+        self.handle = pointer
+        self.sql = sql
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Binds `arguments` to `?1…?n` after clearing the previous run.
+    func bind(_ arguments: [any SQLBindable]) throws(SQLiteError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard expected == arguments.count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) arguments, got \(arguments.count)", sql: sql)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch argument.sqlValue {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
+            case .real(let v): code = sqlite3_bind_double(handle, index, v)
+            case .text(let s): code = sqlite3_bind_text(handle, index, s, -1, sb_sqlite_transient())
+            case .blob(let b):
+                code = b.withUnsafeBytes { raw in
+                    sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), sb_sqlite_transient())
+                }
+            }
+            guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
+        }
+    }
+
+    /// Steps once; true when a row is available.
+    func step() throws(SQLiteError) -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = database.error(code, sql: sql)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    func currentRow(columns: [String]) -> Row {
+        var values: [SQLValue] = []
+        values.reserveCapacity(columns.count)
+        for index in 0..<Int32(columns.count) {
+            switch sqlite3_column_type(handle, index) {
+            case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(handle, index)))
+            case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(handle, index)))
+            case SQLITE_TEXT:
+                if let text = sqlite3_column_text(handle, index) {
+                    let count = Int(sqlite3_column_bytes(handle, index))
+                    values.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)))
+                } else {
+                    values.append(.text(""))
+                }
+            case SQLITE_BLOB:
+                let count = Int(sqlite3_column_bytes(handle, index))
+                if let blob = sqlite3_column_blob(handle, index), count > 0 {
+                    values.append(.blob(Array(UnsafeRawBufferPointer(start: blob, count: count))))
+                } else {
+                    values.append(.blob([]))
+                }
+            default: values.append(.null)
+            }
+        }
+        return Row(columns: columns, values: values)
+    }
+
+    lazy var columnNames: [String] = (0..<sqlite3_column_count(handle)).map { index in
+        sqlite3_column_name(handle, index).map { String(cString: $0) } ?? ""
+    }
+
+    func reset() { sqlite3_reset(handle) }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+import Telemetry
+
+/// The database: one writer with group commit, and a pool of reader connections (WAL).
+///
+/// This is the narrow interface the domain sees, so another backend can sit behind it.
+public final class Store: Sendable {
+    public let path: String
+    private let writer: Writer
+    private let readers = ReaderPool()
+    private let busyTimeoutMillis: Int32 = 5000
+
+    /// Opens the database at `path`, switches it to WAL and applies `migrations`.
+    public init(path: String, migrations: [Migration], metrics: Metrics = .shared) throws {
+        self.path = path
+        let connection = try Database(path: path)
+        try connection.configure(busyTimeoutMillis: busyTimeoutMillis, isWriter: true)
+        try Migrator.migrate(connection, migrations)
+        writer = Writer(database: connection, metrics: metrics)
+    }
+
+    /// Queues `body` for the writer; `completion` runs after the batch holding it
+    /// is committed to disk, with the body's value or its error.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T,
+                                   completion: @escaping @Sendable (Result<T, Error>) -> Void) {
+        let box = ResultBox<T>()
+        let job = WriteJob(body: { database in box.value = try body(database) }, finish: { error in
+            if let error {
+                completion(.failure(error))
+            } else if let value = box.value {
+                completion(.success(value))
+            } else {
+                completion(.failure(StoreError.closed))
+            }
+        })
+        writer.enqueue(job)
+    }
+
+    /// `write` for async callers.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            write(body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `write` for synchronous callers (the CLI); blocks until committed.
+    public func writeAndWait<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<T, Error>?>(nil)
+        write(body) { outcome in
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        guard let outcome = result.withLock({ $0 }) else { throw StoreError.closed }
+        return try outcome.get()
+    }
+
+    /// Runs `body` on a reader connection inside one read transaction (a consistent snapshot).
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        let connection = try borrowReader()
+        defer { readers.giveBack(connection) }
+        try connection.executeScript("BEGIN DEFERRED")
+        defer { try? connection.executeScript("COMMIT") }
+        return try body(connection)
+    }
+
+    /// Finishes queued writes, checkpoints the WAL and stops the writer.
+    public func close() {
+        writer.stop()
+        readers.drain()
+    }
+
+    private func borrowReader() throws -> Database {
+        if let connection = readers.take() { return connection }
+        let connection = try Database(path: path)
+        try connection.configure(busyTimeoutMillis: busyTimeoutMillis, isWriter: false)
+        return connection
+    }
+}
+
+/// Carries a job's value from the writer thread to its completion.
+private final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: written by the writer thread before `finish`, read in `finish` on the same thread.
+    var value: T?
+}
+
+/// Idle reader connections.
+private final class ReaderPool: @unchecked Sendable {
+    // @unchecked: `idle` is only touched under `lock`; a connection is used by one borrower at a time.
+    private let lock = NSLock()
+    private var idle: [Database] = []
+
+    func take() -> Database? {
+        lock.withLock { idle.popLast() }
+    }
+
+    func giveBack(_ connection: Database) {
+        lock.withLock { idle.append(connection) }
+    }
+
+    func drain() {
+        lock.withLock { idle.removeAll() }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Telemetry
+
+/// The single writer: one thread, one connection, group commit.
+///
+/// SQLite allows one writer at a time, so instead of many threads queueing on
+/// the database lock, jobs queue here. The thread takes every job waiting,
+/// runs each in its own SAVEPOINT inside one `BEGIN IMMEDIATE` transaction,
+/// commits once (one fsync for the whole batch), and only then answers them.
+final class Writer: @unchecked Sendable {
+    // @unchecked: `pending` and `isStopping` are guarded by `condition`;
+    // `database` is touched only by the writer thread.
+    private let database: Database
+    private let condition = NSCondition()
+    private var pending: [WriteJob] = []
+    private var isStopping = false
+    private let stopped = DispatchSemaphore(value: 0)
+    private let metrics: Metrics
+    private let maxBatch: Int
+    private let walCheckpointFrames: Int
+
+    init(database: Database, metrics: Metrics, maxBatch: Int = 1024, walCheckpointFrames: Int = 4000) {
+        self.database = database
+        self.metrics = metrics
+        self.maxBatch = maxBatch
+        self.walCheckpointFrames = walCheckpointFrames
+        let thread = Thread { [self] in self.run() }
+        thread.name = "sqlite-writer"
+        thread.start()
+    }
+
+    func enqueue(_ job: WriteJob) {
+        condition.lock()
+        if isStopping {
+            condition.unlock()
+            job.complete(commitError: StoreError.closed)
+            return
+        }
+        pending.append(job)
+        if pending.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Finishes every queued job, checkpoints the WAL into the main file, and stops the thread.
+    func stop() {
+        condition.lock()
+        isStopping = true
+        condition.signal()
+        condition.unlock()
+        stopped.wait()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !isStopping { condition.wait() }
+            if pending.isEmpty && isStopping {
+                condition.unlock()
+                break
+            }
+            let batch: [WriteJob]
+            if pending.count <= maxBatch {
+                batch = pending
+                pending.removeAll(keepingCapacity: true)
+            } else {
+                batch = Array(pending.prefix(maxBatch))
+                pending.removeFirst(maxBatch)
+            }
+            condition.unlock()
+            commit(batch)
+        }
+        _ = try? database.checkpoint(truncate: true)
+        stopped.signal()
+    }
+
+    private func commit(_ batch: [WriteJob]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var commitError: Error?
+        do {
+            try database.executeScript("BEGIN IMMEDIATE")
+            for job in batch { job.run(database) }
+            do {
+                try database.executeScript("COMMIT")
+            } catch {
+                try? database.executeScript("ROLLBACK")
+                throw error
+            }
+        } catch {
+            commitError = error
+            Logger.shared.log(.error, "write batch failed", [("error", .string("\(error)")), ("jobs", .int(batch.count))])
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        metrics.writerBatchSize.observe(Double(batch.count))
+        metrics.commitDuration.observe(elapsed)
+        for job in batch { job.complete(commitError: commitError) }
+        checkpointIfLarge()
+    }
+
+    /// Autocheckpoint is passive and readers can keep it from finishing; when the
+    /// WAL has grown past the threshold, try a truncating checkpoint (bounded by busy_timeout).
+    private func checkpointIfLarge() {
+        guard let frames = try? database.checkpoint(truncate: false), frames.walFrames > walCheckpointFrames else { return }
+        _ = try? database.checkpoint(truncate: true)
+    }
+}
+
+/// Errors of the store itself (SQLite's own errors are `SQLiteError`).
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case closed
+
+    public var description: String {
+        switch self {
+        case .closed: return "the store is shutting down"
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Store
+
+/// Creating, listing, removing and authenticating agents.
+///
+/// API keys are shown once at creation and stored only as SHA-256 hashes: the
+/// keys are 256 random bits, so a fast hash is enough and a stolen database
+/// holds no usable credential.
+public struct AgentDirectory: Sendable {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// A new agent with the one-time plain API key.
+    public struct Created: Sendable, Encodable {
+        public let agent: Agent
+        public let apiKey: String
+
+        public func encode(to encoder: Encoder) throws {
+            try agent.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(apiKey, forKey: .apiKey)
+        }
+
+        enum CodingKeys: String, CodingKey { case apiKey }
+    }
+
+    /// What `add` needs.
+    public struct NewAgent: Sendable {
+        public var name: String
+        public var role: Agent.Role
+        public var phones: [String] = []
+        public var sipLogins: [String] = []
+        public var receivesNewClients = false
+
+        public init(name: String, role: Agent.Role, phones: [String] = [], sipLogins: [String] = [], receivesNewClients: Bool = false) {
+            self.name = name
+            self.role = role
+            self.phones = phones
+            self.sipLogins = sipLogins
+            self.receivesNewClients = receivesNewClients
+        }
+    }
+
+    /// Creates an agent and its API key. Phones are normalised to E.164 (no default region: give `+…`).
+    public func add(_ new: NewAgent) throws -> Created {
+        let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        let phones = try new.phones.map { phone in
+            do { return try PhoneNumber.e164(phone, region: nil) } catch { throw DomainError.unprocessable("\(error)") }
+        }
+        let key = "sb_" + (try Crypto.randomBytes(32)).hexString
+        let hash = Self.hash(key)
+        let createdAt = JSONText.now()
+        let agent = try store.writeAndWait { db -> Agent in
+            try db.execute("""
+                INSERT INTO agents(name, role, phones, sip_logins, receives_new_clients, api_key_hash, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, name, new.role.rawValue, JSONText.string(phones), JSONText.string(new.sipLogins),
+                new.receivesNewClients, hash, createdAt)
+            guard let row = try db.queryOne("SELECT * FROM agents WHERE id = ?", db.lastInsertRowID) else {
+                throw DomainError.notFound("agent vanished after insert")
+            }
+            return Agent(row: row)
+        }
+        return Created(agent: agent, apiKey: key)
+    }
+
+    public func list() throws -> [Agent] {
+        try store.read { db in try db.query("SELECT * FROM agents ORDER BY id").map(Agent.init(row:)) }
+    }
+
+    public func find(id: Int) throws -> Agent? {
+        try store.read { db in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
+    }
+
+    /// Removes the agent; false when there was none with that id.
+    public func remove(id: Int) throws -> Bool {
+        try store.writeAndWait { db in try db.execute("DELETE FROM agents WHERE id = ?", id) > 0 }
+    }
+
+    /// The agent owning `apiKey`, or nil.
+    public func authenticate(apiKey: String) throws -> Agent? {
+        guard apiKey.hasPrefix("sb_"), apiKey.utf8.count == 67 else { return nil }
+        let hash = Self.hash(apiKey)
+        return try store.read { db in
+            try db.queryOne("SELECT * FROM agents WHERE api_key_hash = ?", hash).map(Agent.init(row:))
+        }
+    }
+
+    static func hash(_ key: String) -> String { Crypto.sha256(Array(key.utf8)).hexString }
+}

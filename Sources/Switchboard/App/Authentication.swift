@@ -1,0 +1,31 @@
+import HTTPServer
+
+extension RouteContext {
+    /// The agent whose key is in `Authorization: Bearer …`, or a 401.
+    func authenticatedAgent(_ request: HTTPRequest) throws -> Agent {
+        guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else {
+            throw DomainError.unauthorized("send Authorization: Bearer <apiKey>")
+        }
+        let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let agent = try agents.authenticate(apiKey: key) else {
+            throw DomainError.unauthorized("unknown API key")
+        }
+        return agent
+    }
+
+    /// Wraps an API handler: authenticates, runs `body` off the event loop, and renders its result or error.
+    func api(_ body: @escaping @Sendable (HTTPRequest, Agent) throws -> HTTPResponse) -> HTTPHandler {
+        { request, responder in
+            DispatchQueue.global().async {
+                do {
+                    let agent = try authenticatedAgent(request)
+                    responder.send(try body(request, agent))
+                } catch {
+                    responder.send(error: error)
+                }
+            }
+        }
+    }
+}
+
+import Foundation

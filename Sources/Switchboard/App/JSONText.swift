@@ -1,0 +1,37 @@
+import Foundation
+
+/// Small JSON helpers shared by the domain: encode values for responses and columns.
+enum JSONText {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Encodes `value` as JSON bytes; encoding our own Codable types cannot fail short of a bug.
+    static func bytes<T: Encodable>(_ value: T) -> [UInt8] {
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            preconditionFailure("encoding \(T.self) failed: \(error)")
+        }
+    }
+
+    static func string<T: Encodable>(_ value: T) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// Decodes a JSON array of strings stored in a column; empty on anything else.
+    static func decodeStrings(_ text: String?) -> [String] {
+        guard let text, let data = text.data(using: .utf8),
+              let array = try? JSONSerialization.jsonObject(with: data) as? [String] else { return [] }
+        return array
+    }
+
+    /// Current time as RFC 3339 UTC with milliseconds.
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import HTTPServer
+
+/// `/healthz`, `/readyz`, `/metrics`.
+enum OperationsRoutes {
+    static func register(on router: inout Router, _ context: RouteContext) {
+        // Process is up: answered on the loop, no I/O.
+        router.get("/healthz") { _, responder in
+            responder.send(.json(bytes: Array(#"{"status":"ok"}"#.utf8)))
+        }
+        // Database writable: a real write through the writer, answered after commit.
+        router.get("/readyz") { _, responder in
+            let now = JSONText.now()
+            context.store.write({ db in
+                try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at", now)
+            }, completion: { result in
+                switch result {
+                case .success:
+                    responder.send(.json(bytes: Array(#"{"status":"ready"}"#.utf8)))
+                case .failure(let error):
+                    responder.send(.error(status: 503, code: "not_ready", message: "database not writable: \(error)"))
+                }
+            })
+        }
+        router.get("/metrics") { _, responder in
+            responder.send(.text(context.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
+        }
+    }
+}

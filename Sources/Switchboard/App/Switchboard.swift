@@ -1,0 +1,66 @@
+import Foundation
+import HTTPServer
+import Store
+import Telemetry
+
+/// The daemon: store, HTTP server, live bus and the routes that join them.
+public final class SwitchboardDaemon: Sendable {
+    public let configuration: Configuration
+    public let store: Store
+    public let metrics: Metrics
+    public let hub: EventHub
+    public let agents: AgentDirectory
+    private let server: HTTPServer
+
+    /// Opens the database (applying migrations) and builds the routes; `start` binds.
+    public init(configuration: Configuration, metrics: Metrics = Metrics()) throws {
+        self.configuration = configuration
+        self.metrics = metrics
+        store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics)
+        hub = EventHub()
+        agents = AgentDirectory(store: store)
+        let (host, port) = try configuration.listenAddress()
+        let serverConfiguration = HTTPServer.Configuration(
+            host: host, port: port, eventLoops: configuration.eventLoops,
+            limits: .init(maxHeaderBytes: 16 * 1024, maxBodyBytes: configuration.maxBodyBytes),
+            maxConnections: configuration.maxConnections,
+            headerTimeout: configuration.headerTimeoutSeconds, bodyTimeout: configuration.bodyTimeoutSeconds,
+            idleTimeout: configuration.idleTimeoutSeconds, shutdownGrace: configuration.shutdownGraceSeconds,
+            logRequests: configuration.logRequests)
+        var router = Router()
+        let context = RouteContext(store: store, agents: agents, hub: hub, metrics: metrics)
+        OperationsRoutes.register(on: &router, context)
+        AgentRoutes.register(on: &router, context)
+        EventRoutes.register(on: &router, context)
+        server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
+    }
+
+    /// Binds and starts serving.
+    public func start() throws {
+        try server.start()
+        Logger.shared.log(.info, "listening", [("address", .string(configuration.listen)), ("port", .int(server.port)),
+                                                ("database", .string(configuration.database))])
+    }
+
+    /// The bound port.
+    public var port: Int { server.port }
+
+    /// Graceful stop: no new connections, in-flight requests finish, streams end,
+    /// queued writes commit, the WAL is checkpointed.
+    public func shutdown() {
+        Logger.shared.log(.info, "shutting down")
+        hub.closeAll()
+        server.shutdown()
+        store.close()
+        Logger.shared.log(.info, "stopped")
+        Logger.shared.flush()
+    }
+}
+
+/// What route handlers share.
+struct RouteContext: Sendable {
+    let store: Store
+    let agents: AgentDirectory
+    let hub: EventHub
+    let metrics: Metrics
+}

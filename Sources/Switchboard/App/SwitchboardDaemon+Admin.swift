@@ -1,0 +1,26 @@
+import Foundation
+import Store
+
+/// The version printed by `switchboard version`.
+public enum SwitchboardVersion {
+    public static let current = "0.1.0"
+}
+
+extension SwitchboardDaemon {
+    /// Applies pending migrations to the configured database; returns their names.
+    public static func migrate(configuration: Configuration) throws -> [String] {
+        let database = try Database(path: configuration.database)
+        _ = try database.scalar("PRAGMA journal_mode = WAL")
+        return try Migrator.migrate(database, Schema.migrations)
+    }
+
+    /// Opens the store (migrating it) for an admin command and closes it afterwards.
+    public static func withDirectory<T>(_ configuration: Configuration, _ body: (AgentDirectory) throws -> T) throws -> T {
+        let store = try Store(path: configuration.database, migrations: Schema.migrations)
+        defer { store.close() }
+        return try body(AgentDirectory(store: store))
+    }
+
+    /// JSON for the CLI's `--json` output.
+    public static func json<T: Encodable>(_ value: T) -> String { JSONText.string(value) }
+}

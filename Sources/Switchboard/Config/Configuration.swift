@@ -1,0 +1,108 @@
+import Foundation
+
+/// Everything the daemon can be told, with defaults that run out of the box.
+///
+/// Sources, later winning: defaults → the JSON file (`--config` or
+/// `SWITCHBOARD_CONFIG`) → environment variables (`SWITCHBOARD_` + the key in
+/// SCREAMING_SNAKE_CASE, e.g. `maxBodyBytes` → `SWITCHBOARD_MAX_BODY_BYTES`).
+/// An unknown key or a bad value stops start-up with a message naming it.
+public struct Configuration: Sendable, Equatable {
+    /// `host:port` to listen on.
+    public var listen = "127.0.0.1:8080"
+    /// The SQLite database file.
+    public var database = "./switchboard.db"
+    /// Where downloaded media and other files go.
+    public var dataDirectory = "./data"
+    /// Public base URL of this daemon (as providers see it), for webhook URLs and Twilio signatures.
+    public var publicURL = ""
+    public var maxBodyBytes = 8 * 1024 * 1024
+    public var maxConnections = 10_000
+    public var headerTimeoutSeconds = 10.0
+    public var bodyTimeoutSeconds = 30.0
+    public var idleTimeoutSeconds = 75.0
+    public var shutdownGraceSeconds = 10.0
+    /// Event-loop threads; 0 means one per CPU.
+    public var eventLoops = 0
+    public var logRequests = true
+
+    public init() {}
+
+    /// Every key, its type and how to set it; the single source of truth for file and environment.
+    static let keys: [Key] = [
+        .string("listen", \.listen),
+        .string("database", \.database),
+        .string("dataDirectory", \.dataDirectory),
+        .string("publicURL", \.publicURL),
+        .int("maxBodyBytes", \.maxBodyBytes, min: 1024),
+        .int("maxConnections", \.maxConnections, min: 1),
+        .double("headerTimeoutSeconds", \.headerTimeoutSeconds),
+        .double("bodyTimeoutSeconds", \.bodyTimeoutSeconds),
+        .double("idleTimeoutSeconds", \.idleTimeoutSeconds),
+        .double("shutdownGraceSeconds", \.shutdownGraceSeconds),
+        .int("eventLoops", \.eventLoops, min: 0),
+        .bool("logRequests", \.logRequests),
+    ]
+
+    /// Loads defaults, then `file` (if any), then the environment.
+    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        var configuration = Configuration()
+        if let file = file ?? environment["SWITCHBOARD_CONFIG"], !file.isEmpty {
+            try configuration.apply(fileAt: file)
+        }
+        for key in keys {
+            if let value = environment[key.environmentName] {
+                try key.apply(text: value, to: &configuration, source: key.environmentName)
+            }
+        }
+        try configuration.validate()
+        return configuration
+    }
+
+    /// The listen address split into host and port.
+    public func listenAddress() throws(ConfigurationError) -> (host: String, port: Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ConfigurationError(key: "listen", message: "expected host:port, got \"\(listen)\"")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    private mutating func apply(fileAt path: String) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: "config", message: "cannot read \(path)")
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(key: "config", message: "\(path) is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw ConfigurationError(key: "config", message: "\(path) must hold a JSON object")
+        }
+        for (name, value) in dictionary.sorted(by: { $0.key < $1.key }) {
+            guard let key = Self.keys.first(where: { $0.name == name }) else {
+                let known = Self.keys.map(\.name).joined(separator: ", ")
+                throw ConfigurationError(key: name, message: "unknown key in \(path) (known keys: \(known))")
+            }
+            try key.apply(json: value, to: &self, source: "\(path): \(name)")
+        }
+    }
+
+    private func validate() throws(ConfigurationError) {
+        _ = try listenAddress()
+        if database.isEmpty { throw ConfigurationError(key: "database", message: "must not be empty") }
+        if !publicURL.isEmpty && !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
+            throw ConfigurationError(key: "publicURL", message: "must start with http:// or https://")
+        }
+    }
+}
+
+/// A configuration problem, naming the key at fault.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let key: String
+    public let message: String
+    public var description: String { "configuration error: \(key): \(message)" }
+}

@@ -1,0 +1,26 @@
+internal import CPhoneNumber
+
+/// Turns what people type into E.164, through libphonenumber.
+public enum PhoneNumber {
+    /// Why a number was refused.
+    public struct ParseError: Error, CustomStringConvertible, Sendable, Equatable {
+        public let input: String
+        public let reason: String
+        public var description: String { "\"\(input)\" is not a phone number: \(reason)" }
+    }
+
+    /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
+    /// is used when the text has no international prefix.
+    public static func e164(_ text: String, region: String?) throws(ParseError) -> String {
+        var out = [CChar](repeating: 0, count: 32)
+        let code = sb_phone_to_e164(text, region?.uppercased() ?? "", &out, out.count)
+        switch code {
+        case 0:
+            return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        case 2:
+            throw ParseError(input: text, reason: "not a valid number for \(region.map { "region \($0)" } ?? "any region")")
+        default:
+            throw ParseError(input: text, reason: region == nil ? "cannot parse it (no default region given)" : "cannot parse it")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+
+/// Structured JSON logs, one object per line on stderr.
+///
+/// Lines are appended to an in-memory buffer and written by a background
+/// flusher, so a request's log line costs no system call on the hot path.
+/// `flush()` writes what is pending at once (used at shutdown and on fatal errors).
+public final class Logger: Sendable {
+    /// The process-wide logger.
+    public static let shared = Logger()
+
+    public enum Level: String, Sendable { case debug, info, warning, error }
+
+    private let buffer = Mutex<[UInt8]>([])
+    private let flushLock = Mutex<Void>(())
+    private let fd: Int32
+
+    /// - Parameter fd: where lines go; stderr by default.
+    public init(fd: Int32 = 2) {
+        self.fd = fd
+        let thread = Thread { [weak self] in
+            while let logger = self {
+                logger.flush()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        thread.name = "log-flusher"
+        thread.start()
+    }
+
+    /// Logs `message` with structured `fields`. Values are rendered as JSON
+    /// strings, numbers or booleans; never pass a secret here.
+    public func log(_ level: Level, _ message: String, _ fields: [(String, LogValue)] = []) {
+        var line = JSONLine()
+        line.add("ts", .string(Logger.timestamp()))
+        line.add("level", .string(level.rawValue))
+        line.add("msg", .string(message))
+        for (key, value) in fields { line.add(key, value) }
+        append(line.finish())
+    }
+
+    /// Appends an already rendered line (must end with a newline).
+    public func append(_ bytes: [UInt8]) {
+        buffer.withLock { $0.append(contentsOf: bytes) }
+    }
+
+    /// Writes every pending line now.
+    public func flush() {
+        flushLock.withLock { _ in
+            let pending = buffer.withLock { buf -> [UInt8] in
+                let out = buf
+                buf.removeAll(keepingCapacity: true)
+                return out
+            }
+            var offset = 0
+            while offset < pending.count {
+                let written = pending.withUnsafeBytes { raw in
+                    Foundation.write(fd, raw.baseAddress.map { $0 + offset }, pending.count - offset)
+                }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// RFC 3339 UTC timestamp with milliseconds.
+    public static func timestamp(_ date: Date = Date()) -> String {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        var seconds = t.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let millis = t.tv_nsec / 1_000_000
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis))
+    }
+}
+
+/// A value in a structured log line.
+public enum LogValue: Sendable {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+}
+
+/// Builds one JSON object line by hand: cheaper than JSONSerialization on the hot path.
+public struct JSONLine {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var isFirst = true
+
+    public init() { bytes.reserveCapacity(256) }
+
+    public mutating func add(_ key: String, _ value: LogValue) {
+        if !isFirst { bytes.append(UInt8(ascii: ",")) }
+        isFirst = false
+        JSONLine.appendString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        switch value {
+        case .string(let s): JSONLine.appendString(s, to: &bytes)
+        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .double(let d): bytes.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
+        case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        }
+    }
+
+    public mutating func finish() -> [UInt8] {
+        bytes.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        return bytes
+    }
+
+    /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [92, 110])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [92, 114])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [92, 116])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,56 @@
+/// Parsed `--flag value` and `--switch` options plus positional words.
+struct Arguments {
+    var positional: [String] = []
+    var options: [String: [String]] = [:]
+    var switches: Set<String> = []
+
+    /// Flags that take no value.
+    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients"]
+
+    init(_ words: [String]) throws(UsageError) {
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            if Self.switchNames.contains(word) {
+                switches.insert(word == "-h" ? "--help" : word)
+            } else if word.hasPrefix("--") {
+                if let eq = word.firstIndex(of: "=") {
+                    options[String(word[..<eq]), default: []].append(String(word[word.index(after: eq)...]))
+                } else {
+                    guard index + 1 < words.count else { throw UsageError("\(word) needs a value") }
+                    options[word, default: []].append(words[index + 1])
+                    index += 1
+                }
+            } else {
+                positional.append(word)
+            }
+            index += 1
+        }
+    }
+
+    func value(_ name: String) -> String? { options[name]?.last }
+    func values(_ name: String) -> [String] { options[name] ?? [] }
+    func has(_ name: String) -> Bool { switches.contains(name) }
+
+    /// Fails on options the command does not know, so typos do not pass silently.
+    func allow(_ names: Set<String>) throws(UsageError) {
+        for name in options.keys where !names.contains(name) { throw UsageError("unknown option \(name)") }
+        for name in switches where !names.contains(name) && name != "--help" { throw UsageError("unknown option \(name)") }
+    }
+}
+
+/// Wrong use of the command line (exit 64, EX_USAGE).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Exit codes (sysexits.h), so scripts can tell failures apart.
+enum ExitCode: Int32 {
+    case ok = 0
+    case failure = 1
+    case usage = 64
+    case dataError = 65
+    case notFound = 66
+    case config = 78
+}

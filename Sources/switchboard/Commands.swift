@@ -1,0 +1,90 @@
+import Foundation
+import Switchboard
+
+/// The commands: each parses its options and calls into the Switchboard module.
+enum Commands {
+    static func configuration(_ arguments: Arguments) throws -> Configuration {
+        try Configuration.load(file: arguments.value("--config"), environment: ProcessInfo.processInfo.environment)
+    }
+
+    static func serve(_ arguments: Arguments) throws -> ExitCode {
+        if arguments.has("--help") { print(Help.serve); return .ok }
+        try arguments.allow(["--config"])
+        let configuration = try configuration(arguments)
+        let daemon = try SwitchboardDaemon(configuration: configuration)
+        try daemon.start()
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        daemon.shutdown()
+        sources.forEach { $0.cancel() }
+        return .ok
+    }
+
+    static func migrate(_ arguments: Arguments) throws -> ExitCode {
+        if arguments.has("--help") { print(Help.migrate); return .ok }
+        try arguments.allow(["--config"])
+        let configuration = try configuration(arguments)
+        let applied = try SwitchboardDaemon.migrate(configuration: configuration)
+        print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
+        return .ok
+    }
+
+    static func agents(_ words: [String]) throws -> ExitCode {
+        let arguments = try Arguments(Array(words.dropFirst()))
+        guard let sub = words.first, sub != "--help", sub != "-h" else {
+            print(Help.agents)
+            return words.isEmpty ? .usage : .ok
+        }
+        if arguments.has("--help") { print(Help.agents); return .ok }
+        let configuration = try configuration(arguments)
+        switch sub {
+        case "add":
+            try arguments.allow(["--config", "--name", "--role", "--phone", "--sip", "--receives-new-clients", "--json"])
+            guard let name = arguments.value("--name") else { throw UsageError("agents add needs --name") }
+            guard let roleText = arguments.value("--role") else { throw UsageError("agents add needs --role") }
+            guard let role = Agent.Role(rawValue: roleText) else {
+                throw UsageError("--role must be one of: \(Agent.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let created = try SwitchboardDaemon.withDirectory(configuration) { directory in
+                try directory.add(.init(name: name, role: role, phones: arguments.values("--phone"),
+                                        sipLogins: arguments.values("--sip"),
+                                        receivesNewClients: arguments.has("--receives-new-clients")))
+            }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(created))
+            } else {
+                print("agent \(created.agent.id) \(created.agent.name) (\(created.agent.role.rawValue))")
+                print("API key (shown once): \(created.apiKey)")
+            }
+            return .ok
+        case "list":
+            try arguments.allow(["--config", "--json"])
+            let agents = try SwitchboardDaemon.withDirectory(configuration) { try $0.list() }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(agents))
+            } else {
+                for agent in agents {
+                    print("\(agent.id)\t\(agent.name)\t\(agent.role.rawValue)\t\(agent.phones.joined(separator: ","))")
+                }
+            }
+            return .ok
+        case "remove":
+            try arguments.allow(["--config"])
+            guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents remove needs an agent id") }
+            let removed = try SwitchboardDaemon.withDirectory(configuration) { try $0.remove(id: id) }
+            guard removed else { throw DomainError.notFound("no agent \(id)") }
+            print("removed agent \(id)")
+            return .ok
+        default:
+            throw UsageError("unknown agents command '\(sub)'")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// Help texts, one per command.
+enum Help {
+    static let main = """
+    switchboard — calls and WhatsApp conversations on one CRM timeline.
+
+    Usage: switchboard <command> [options]
+
+    Commands:
+      serve              run the daemon (HTTP server, webhooks, API, live events)
+      migrate            create or upgrade the database schema, then exit
+      agents add|list|remove   manage team members and their API keys
+      version            print the version
+
+    Common options:
+      --config FILE      JSON configuration file (or SWITCHBOARD_CONFIG)
+      --help             help for any command
+
+    Every configuration key can be set by environment variable, e.g.
+    SWITCHBOARD_LISTEN=127.0.0.1:8080 SWITCHBOARD_DATABASE=./switchboard.db
+    """
+
+    static let serve = """
+    Usage: switchboard serve [--config FILE]
+
+    Runs the daemon until SIGTERM or SIGINT, then stops gracefully: stops
+    accepting, finishes in-flight requests, ends event streams, commits queued
+    writes, checkpoints the database and exits 0.
+    """
+
+    static let migrate = """
+    Usage: switchboard migrate [--config FILE]
+
+    Applies pending schema migrations to the configured database and exits.
+    """
+
+    static let agents = """
+    Usage:
+      switchboard agents add --name NAME --role ROLE [--phone E164]... [--sip LOGIN]...
+                             [--receives-new-clients] [--json] [--config FILE]
+      switchboard agents list [--json] [--config FILE]
+      switchboard agents remove ID [--config FILE]
+
+    ROLE is manager, supervisor or quality-control. `add` prints the agent's
+    API key once; it is stored only as a hash and cannot be shown again.
+    """
+}
