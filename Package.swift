@@ -26,9 +26,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "Telemetry"]),
         .target(name: "Switchboard", dependencies: ["HTTPServer", "HTTPClient", "Store", "Telemetry", "CCrypto", "CPhoneNumber"]),
         .executableTarget(name: "switchboard", dependencies: ["Switchboard"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Telemetry", "TestSupport"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

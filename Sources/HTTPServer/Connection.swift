@@ -54,5 +54,10 @@ final class Connection {
         return false
     }
 
+    var isLingering: Bool {
+        if case .lingering = state { return true }
+        return false
+    }
+
     var hasPendingOutput: Bool { writePosition < output.count }
 }

@@ -121,7 +121,8 @@ final class EventLoop: @unchecked Sendable {
                 server.logger.append(pendingLog)
                 pendingLog.removeAll(keepingCapacity: true)
             }
-            if isShuttingDown && (connections.isEmpty || now >= hardDeadline) { break }
+            // Lingering connections have had their answer; they need not hold up the exit.
+            if isShuttingDown && (now >= hardDeadline || connections.values.allSatisfy(\.isLingering)) { break }
         }
         for connection in Array(connections.values) { closeConnection(connection) }
         runMailbox()
@@ -242,6 +243,10 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         connection.readDeferred = false
+        if connection.peerClosed, connection.isStreaming {
+            closeConnection(connection)
+            return
+        }
         process(connection)
     }
 

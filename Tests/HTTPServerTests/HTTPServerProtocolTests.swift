@@ -1,0 +1,124 @@
+import Foundation
+import HTTPServer
+import TestSupport
+import XCTest
+
+final class HTTPServerProtocolTests: XCTestCase {
+    var server: HTTPServer!
+
+    override func setUpWithError() throws { server = try startTestServer() }
+    override func tearDown() { server.shutdown() }
+
+    func testKeepAliveServesSeveralRequestsOnOneConnection() throws {
+        let c = try RawConnection(port: server.port)
+        for _ in 0..<3 {
+            try c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try c.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.text, "hello")
+            XCTAssertNil(response.header("connection"))
+        }
+    }
+
+    func testResponsesCarryDateContentLengthAndConnectionHeaders() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let response = try c.readResponse()
+        XCTAssertEqual(response.header("content-length"), "5")
+        XCTAssertEqual(response.header("connection"), "close")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = try XCTUnwrap(formatter.date(from: response.header("date") ?? ""), "Date must be IMF-fixdate")
+        XCTAssertLessThan(abs(date.timeIntervalSinceNow), 5)
+        XCTAssertTrue(c.waitForClose(), "Connection: close must close")
+    }
+
+    func testHTTP10ClosesUnlessKeepAliveAsked() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("GET /hello HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().header("connection"), "close")
+        XCTAssertTrue(c.waitForClose())
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrder() throws {
+        let c = try RawConnection(port: server.port)
+        // The first answer comes late from another thread; the later ones must still wait for it.
+        try c.send("GET /slow?ms=150 HTTP/1.1\r\nHost: x\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                   + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthree")
+        XCTAssertEqual(try c.readResponse().text, "slow 150")
+        XCTAssertEqual(try c.readResponse().text, #"{"id":"2"}"#)
+        XCTAssertEqual(try c.readResponse().text, "three")
+    }
+
+    func testContentLengthBodyIsDelivered() throws {
+        let c = try RawConnection(port: server.port)
+        let body = String(repeating: "abc", count: 10_000)
+        try c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertEqual(try c.readResponse().text, body)
+    }
+
+    func testChunkedBodyIsDecoded() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   + "5\r\nhello\r\n1;ext=1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: yes\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().text, "hello 0123456789")
+        try c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().status, 200, "the connection stays usable after a chunked body")
+    }
+
+    func testExpectContinueIsAnsweredBeforeTheBodyIsSent() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try c.readResponse()
+        XCTAssertEqual(interim.status, 100)
+        try c.send("body")
+        XCTAssertEqual(try c.readResponse().text, "body")
+    }
+
+    func testHeadHasGetsLengthButNoBody() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try c.readResponse(isHead: true)
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("content-length"), "5")
+        // If HEAD had sent a body, it would be read here instead of the GET's status line.
+        let get = try c.readResponse()
+        XCTAssertEqual(get.status, 200)
+        XCTAssertEqual(get.text, "hello")
+    }
+
+    func testRouterFillsPathParametersAndAnswersUnknownRoutesWithJSON() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("GET /items/a%20b HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().text, #"{"id":"a b"}"#)
+        try c.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        let missing = try c.readResponse()
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertEqual(missing.errorCode, "not_found")
+        try c.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let wrongMethod = try c.readResponse()
+        XCTAssertEqual(wrongMethod.status, 405)
+        XCTAssertEqual(wrongMethod.header("allow"), "GET")
+        XCTAssertEqual(wrongMethod.errorCode, "method_not_allowed")
+    }
+
+    func testCurlGetsContinueAndItsBodyEchoedFor2KBAnd2MB() throws {
+        for size in [2 * 1024, 2 * 1024 * 1024] {
+            let dir = try TemporaryDirectory()
+            let file = dir.path("body")
+            let body = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 % 251) })
+            try body.write(to: URL(fileURLWithPath: file))
+            let out = dir.path("out")
+            let result = try Subprocess.run("/usr/bin/curl", [
+                "-sS", "-v", "--expect100-timeout", "30", "-H", "Expect: 100-continue",
+                "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(file)", "-o", out,
+                "http://127.0.0.1:\(server.port)/echo",
+            ])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains("< HTTP/1.1 100 Continue"), "size \(size): no 100 Continue")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), body, "size \(size)")
+        }
+    }
+}
