@@ -1,1 +1,56 @@
+import Foundation
+import Switchboard
+import TestSupport
 import XCTest
+
+final class ConfigurationTests: XCTestCase {
+    func testRunsWithNoFileOnDefaults() throws {
+        let configuration = try Configuration.load(file: nil, environment: [:])
+        XCTAssertEqual(configuration.listen, "127.0.0.1:8080")
+        XCTAssertEqual(configuration.database, "./switchboard.db")
+        XCTAssertEqual(configuration.maxBodyBytes, 8 * 1024 * 1024)
+    }
+
+    func testEnvironmentOverridesTheFile() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("c.json")
+        try #"{"listen": "127.0.0.1:9000", "database": "/tmp/a.db", "maxBodyBytes": 2048, "logRequests": false}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try Configuration.load(file: file, environment: [
+            "SWITCHBOARD_LISTEN": "0.0.0.0:9100", "SWITCHBOARD_MAX_BODY_BYTES": "4096", "SWITCHBOARD_PUBLIC_URL": "https://x.example",
+        ])
+        XCTAssertEqual(configuration.listen, "0.0.0.0:9100")
+        XCTAssertEqual(configuration.database, "/tmp/a.db")
+        XCTAssertEqual(configuration.maxBodyBytes, 4096)
+        XCTAssertEqual(configuration.publicURL, "https://x.example")
+        XCTAssertFalse(configuration.logRequests)
+    }
+
+    func testConfigFileCanComeFromTheEnvironment() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("c.json")
+        try #"{"database": "from-file.db"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Configuration.load(file: nil, environment: ["SWITCHBOARD_CONFIG": file]).database, "from-file.db")
+    }
+
+    func testUnknownKeyIsNamed() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("c.json")
+        try #"{"lisen": "127.0.0.1:1"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Configuration.load(file: file, environment: [:])) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "lisen")
+        }
+    }
+
+    func testBadValuesAreNamed() throws {
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_MAX_BODY_BYTES": "lots"])) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "SWITCHBOARD_MAX_BODY_BYTES")
+        }
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_LISTEN": "nohost"])) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "listen")
+        }
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_LOG_REQUESTS": "maybe"])) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.key, "SWITCHBOARD_LOG_REQUESTS")
+        }
+    }
+}

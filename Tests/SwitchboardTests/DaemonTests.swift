@@ -1,0 +1,109 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Drives the real `switchboard` binary: CLI, HTTP endpoints, signals.
+final class DaemonTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var environment: [String: String] = [:]
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        environment = ["SWITCHBOARD_DATABASE": dir.path("sb.db")]
+    }
+
+    private func cli(_ arguments: [String]) throws -> ProcessResult {
+        try Subprocess.run(Subprocess.switchboardBinary, arguments, environment: environment)
+    }
+
+    func testAgentsAddPrintsTheKeyOnceAndApiRequiresIt() throws {
+        let added = try cli(["agents", "add", "--name", "Ana Pop", "--role", "supervisor", "--phone", "+40722123456", "--json"])
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+        let key = try XCTUnwrap(json["apiKey"] as? String)
+        XCTAssertEqual(json["role"] as? String, "supervisor")
+        XCTAssertEqual(json["phones"] as? [String], ["+40722123456"])
+
+        let listed = try cli(["agents", "list", "--json"])
+        XCTAssertFalse(listed.stdout.contains(key), "the key is never shown again")
+        XCTAssertTrue(listed.stdout.contains("Ana Pop"))
+        let stored = try Subprocess.run("/usr/bin/sqlite3", [dir.path("sb.db"), "SELECT api_key_hash FROM agents"])
+        XCTAssertFalse(stored.stdout.contains(key), "only a hash is stored")
+
+        let daemon = try RunningDaemon(environment: environment)
+        defer { daemon.stop() }
+        let anonymous = try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(anonymous.status, 401)
+        XCTAssertEqual(anonymous.errorCode, "unauthorized")
+        let wrong = try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sb_\(String(repeating: "0", count: 64))\r\n\r\n")
+        XCTAssertEqual(wrong.status, 401)
+        let me = try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\n\r\n")
+        XCTAssertEqual(me.status, 200)
+        XCTAssertEqual(me.json["name"] as? String, "Ana Pop")
+        XCTAssertFalse(daemon.log.contains(key), "secrets never reach the log")
+    }
+
+    func testAgentsRemoveAndBadInputExitCodes() throws {
+        XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "boss"]).status, 64)
+        XCTAssertEqual(try cli(["agents", "add", "--role", "manager"]).status, 64)
+        XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "manager", "--phone", "garbage"]).status, 65)
+        XCTAssertEqual(try cli(["agents", "remove", "99"]).status, 66)
+        XCTAssertEqual(try cli(["frobnicate"]).status, 64)
+        let added = try cli(["agents", "add", "--name", "Bo", "--role", "manager", "--json"])
+        let id = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["id"] as? Int)
+        XCTAssertEqual(try cli(["agents", "remove", String(id)]).status, 0)
+        XCTAssertFalse(try cli(["agents", "list"]).stdout.contains("Bo"))
+    }
+
+    func testHelpAndVersion() throws {
+        for arguments in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["agents", "--help"], ["agents", "add", "--help"]] {
+            let result = try cli(arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stdout.contains("Usage"), "\(arguments)")
+        }
+        XCTAssertTrue(try cli(["version"]).stdout.hasPrefix("switchboard "))
+    }
+
+    func testBadConfigurationStopsStartupNamingTheKey() throws {
+        environment["SWITCHBOARD_MAX_CONNECTIONS"] = "many"
+        let result = try cli(["serve"])
+        XCTAssertEqual(result.status, 78)
+        XCTAssertTrue(result.stderr.contains("SWITCHBOARD_MAX_CONNECTIONS"), result.stderr)
+    }
+
+    func testMigrateCreatesTheSchema() throws {
+        XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "applied: 001_agents")
+        XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "database is up to date")
+    }
+
+    func testHealthReadinessAndMetrics() throws {
+        let daemon = try RunningDaemon(environment: environment)
+        XCTAssertEqual(try daemon.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)
+        let ready = try daemon.request("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(ready.status, 200)
+        XCTAssertEqual(ready.json["status"] as? String, "ready")
+        let metrics = try daemon.request("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text
+        for needle in [#"switchboard_http_requests_total{route="/readyz",method="GET",status="200"} 1"#,
+                       "switchboard_http_request_duration_seconds_bucket", "switchboard_writer_batch_size_count 1",
+                       "switchboard_writer_commit_duration_seconds_bucket", "# TYPE switchboard_http_open_connections gauge",
+                       "switchboard_sse_subscribers 0"] {
+            XCTAssertTrue(metrics.contains(needle), "missing \(needle)")
+        }
+        // One JSON line per request (read after the stop, which flushes the log buffer).
+        daemon.stop()
+        let lines = daemon.log.split(separator: "\n").filter { $0.contains(#""msg":"request""#) }
+        XCTAssertGreaterThanOrEqual(lines.count, 2)
+        for line in lines { XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(line.utf8))) }
+    }
+
+    func testSIGTERMStopsGracefullyWithExitZero() throws {
+        let daemon = try RunningDaemon(environment: environment)
+        XCTAssertEqual(try daemon.request("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)
+        let status = daemon.stop()
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(daemon.log.contains(#""msg":"stopped""#))
+        // The checkpoint on the way out leaves an empty WAL.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir.path("sb.db") + "-wal")[.size] as? Int) ?? 0
+        XCTAssertEqual(wal, 0)
+    }
+}
