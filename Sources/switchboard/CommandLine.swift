@@ -5,7 +5,7 @@ struct Arguments {
     var switches: Set<String> = []
 
     /// Flags that take no value.
-    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients"]
+    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients", "--yes"]
 
     init(_ words: [String]) throws(UsageError) {
         var index = 0

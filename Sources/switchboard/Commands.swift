@@ -88,3 +88,74 @@ enum Commands {
         }
     }
 }
+
+extension Commands {
+    static func integrations(_ words: [String]) throws -> ExitCode {
+        let arguments = try Arguments(Array(words.dropFirst()))
+        guard let sub = words.first, sub != "--help", sub != "-h" else {
+            print(Help.integrations)
+            return words.isEmpty ? .usage : .ok
+        }
+        if arguments.has("--help") { print(Help.integrations); return .ok }
+        let configuration = try configuration(arguments)
+        switch sub {
+        case "add":
+            try arguments.allow(["--config", "--name", "--provider", "--region", "--provider-secret", "--settings", "--json"])
+            guard let name = arguments.value("--name") else { throw UsageError("integrations add needs --name") }
+            guard let provider = Integration.Provider(rawValue: arguments.value("--provider") ?? "") else {
+                throw UsageError("--provider must be one of: \(Integration.Provider.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var settings = IntegrationSettings()
+            if let text = arguments.value("--settings") {
+                do { settings = try JSONDecoder().decode(IntegrationSettings.self, from: Data(text.utf8)) } catch {
+                    throw UsageError("--settings is not valid settings JSON: \(error)")
+                }
+            }
+            let created = try SwitchboardDaemon.withIntegrations(configuration) { directory in
+                try directory.add(.init(name: name, provider: provider, region: arguments.value("--region"),
+                                        providerSecret: arguments.value("--provider-secret") ?? "", settings: settings),
+                                  baseURL: configuration.baseURL)
+            }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(created))
+            } else {
+                print("integration \(created.integration.id) \(created.integration.name) (\(provider.rawValue))")
+                print("secret (shown once): \(created.secret)")
+                for (name, url) in created.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
+            }
+            return .ok
+        case "list":
+            try arguments.allow(["--config", "--json"])
+            let all = try SwitchboardDaemon.withIntegrations(configuration) { try $0.list() }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(all))
+            } else {
+                for i in all { print("\(i.id)\t\(i.name)\t\(i.provider.rawValue)\t\(i.region ?? "-")") }
+            }
+            return .ok
+        case "remove":
+            try arguments.allow(["--config"])
+            guard let reference = arguments.positional.first else { throw UsageError("integrations remove needs an id or name") }
+            let removed = try SwitchboardDaemon.withIntegrations(configuration) { directory -> Bool in
+                guard let found = try directory.find(reference: reference) else { return false }
+                return try directory.remove(id: found.id)
+            }
+            guard removed else { throw DomainError.notFound("no integration \(reference)") }
+            print("removed integration \(reference)")
+            return .ok
+        default:
+            throw UsageError("unknown integrations command '\(sub)'")
+        }
+    }
+
+    static func rebuild(_ arguments: Arguments) throws -> ExitCode {
+        if arguments.has("--help") { print(Help.rebuild); return .ok }
+        try arguments.allow(["--config"])
+        let configuration = try configuration(arguments)
+        let applied = try SwitchboardDaemon.rebuild(configuration: configuration) { done, total in
+            FileHandle.standardError.write(Data("rebuild: \(done)/\(total) events\n".utf8))
+        }
+        print("rebuilt projections from \(applied) events")
+        return .ok
+    }
+}

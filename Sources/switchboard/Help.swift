@@ -9,6 +9,8 @@ enum Help {
       serve              run the daemon (HTTP server, webhooks, API, live events)
       migrate            create or upgrade the database schema, then exit
       agents add|list|remove   manage team members and their API keys
+      integrations add|list|remove   connect call platforms (webhook secrets and URLs)
+      rebuild            recompute contacts, calls, deals, tasks and timeline from raw events
       version            print the version
 
     Common options:
@@ -42,5 +44,26 @@ enum Help {
 
     ROLE is manager, supervisor or quality-control. `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
+    ""
+    """
+
+    static let integrations = """
+    Usage:
+      switchboard integrations add --name NAME --provider native|twilio|zadarma|ringostat|aircall
+                                   [--region CC] [--provider-secret SECRET] [--settings JSON] [--json]
+      switchboard integrations list [--json]
+      switchboard integrations remove ID|NAME
+
+    `add` prints the integration's webhook secret once, with the URLs to give
+    the provider. --provider-secret is the provider's signing key (Twilio auth
+    token, Zadarma API secret, Aircall webhook token). --settings takes the
+    settings JSON (missedCallTask, utm), see README.md.
+    """
+
+    static let rebuild = """
+    Usage: switchboard rebuild [--config FILE]
+
+    Recomputes contacts, calls, deals, tasks and the timeline from the stored raw
+    events, in one transaction, printing progress. Run it with the daemon stopped.
     """
 }

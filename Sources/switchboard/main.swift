@@ -40,6 +40,10 @@ func run(_ words: [String]) throws -> ExitCode {
         return try Commands.migrate(try Arguments(rest))
     case "agents":
         return try Commands.agents(rest)
+    case "integrations":
+        return try Commands.integrations(rest)
+    case "rebuild":
+        return try Commands.rebuild(try Arguments(rest))
     default:
         throw UsageError("unknown command '\(command)'")
     }

@@ -87,14 +87,18 @@ public final class RawConnection {
         }
     }
 
-    /// Reads until the text `marker` has arrived; returns everything read so far and clears it.
+    /// Reads until the text `marker` has arrived; returns the text up to and including it,
+    /// keeping what follows for the next read.
     public func read(until marker: String) throws -> String {
         let needle = Array(marker.utf8)
-        while find(needle) == nil {
+        var index = find(needle)
+        while index == nil {
             guard try fill() else { throw TestError("closed before \(marker)") }
+            index = find(needle)
         }
-        let text = String(decoding: buffer, as: UTF8.self)
-        buffer.removeAll()
+        let end = (index ?? 0) + needle.count
+        let text = String(decoding: buffer[0..<end], as: UTF8.self)
+        buffer.removeFirst(end)
         return text
     }
 

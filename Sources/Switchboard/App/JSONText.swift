@@ -8,6 +8,8 @@ enum JSONText {
         return encoder
     }()
 
+    static let decoder = JSONDecoder()
+
     /// Encodes `value` as JSON bytes; encoding our own Codable types cannot fail short of a bug.
     static func bytes<T: Encodable>(_ value: T) -> [UInt8] {
         do {
@@ -26,6 +28,12 @@ enum JSONText {
         guard let text, let data = text.data(using: .utf8),
               let array = try? JSONSerialization.jsonObject(with: data) as? [String] else { return [] }
         return array
+    }
+
+    /// Decodes a JSON object of strings stored in a column; empty on anything else.
+    static func decodeDictionary(_ text: String?) -> [String: String] {
+        guard let text, let decoded = try? decoder.decode([String: String].self, from: Data(text.utf8)) else { return [:] }
+        return decoded
     }
 
     /// Current time as RFC 3339 UTC with milliseconds.

@@ -16,5 +16,116 @@ enum Schema {
             );
             CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at TEXT NOT NULL);
             """),
+        calls,
     ]
+}
+
+extension Schema {
+    /// Calls, contacts, deals, tasks and the timeline; raw events are the source of truth
+    /// and everything else is a projection `switchboard rebuild` can recompute.
+    static let calls = Migration("002_calls", """
+        CREATE TABLE integrations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            provider TEXT NOT NULL,
+            region TEXT,
+            secret_hash TEXT NOT NULL UNIQUE,
+            provider_secret TEXT NOT NULL DEFAULT '',
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE raw_events (
+            id INTEGER PRIMARY KEY,
+            integration_id INTEGER,
+            source TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            raw_body BLOB,
+            outcome TEXT NOT NULL DEFAULT 'applied',
+            note TEXT
+        );
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner_agent_id INTEGER,
+            fields TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE);
+        CREATE TABLE contact_phones (
+            phone TEXT PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX contact_phones_contact ON contact_phones(contact_id);
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            integration_id INTEGER NOT NULL,
+            provider_call_id TEXT NOT NULL,
+            direction TEXT NOT NULL DEFAULT 'inbound',
+            client_number TEXT,
+            client_number_raw TEXT,
+            our_number TEXT,
+            agent_id INTEGER,
+            sip_login TEXT,
+            contact_id INTEGER,
+            ringing_at TEXT,
+            answered_at TEXT,
+            ended_at TEXT,
+            missed_at TEXT,
+            duration INTEGER,
+            talk_time INTEGER,
+            end_reason TEXT,
+            recording_url TEXT,
+            utm TEXT NOT NULL DEFAULT '{}',
+            client_id TEXT,
+            flag TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (integration_id, provider_call_id)
+        );
+        CREATE INDEX calls_contact ON calls(contact_id, answered_at);
+        CREATE TABLE deals (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id),
+            title TEXT NOT NULL,
+            pipeline TEXT NOT NULL DEFAULT 'default',
+            stage TEXT NOT NULL DEFAULT 'new',
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),
+            call_id INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX deals_contact ON deals(contact_id, state, updated_at);
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            board TEXT NOT NULL,
+            assignee_agent_id INTEGER,
+            title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+            contact_id INTEGER,
+            deal_id INTEGER,
+            call_id INTEGER,
+            closed_by_call_id INTEGER,
+            closed_by_agent_id INTEGER,
+            created_at TEXT NOT NULL,
+            closed_at TEXT,
+            UNIQUE (kind, call_id)
+        );
+        CREATE INDEX tasks_open ON tasks(state, assignee_agent_id, deadline);
+        CREATE INDEX tasks_contact ON tasks(contact_id, state);
+        CREATE TABLE timeline (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref_id INTEGER NOT NULL,
+            UNIQUE (kind, ref_id)
+        );
+        CREATE INDEX timeline_contact ON timeline(contact_id, at, id);
+        """)
 }

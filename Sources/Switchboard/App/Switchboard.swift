@@ -10,6 +10,7 @@ public final class SwitchboardDaemon: Sendable {
     public let metrics: Metrics
     public let hub: EventHub
     public let agents: AgentDirectory
+    public let integrations: IntegrationDirectory
     private let server: HTTPServer
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
@@ -19,6 +20,7 @@ public final class SwitchboardDaemon: Sendable {
         store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics)
         hub = EventHub()
         agents = AgentDirectory(store: store)
+        integrations = IntegrationDirectory(store: store)
         let (host, port) = try configuration.listenAddress()
         let serverConfiguration = HTTPServer.Configuration(
             host: host, port: port, eventLoops: configuration.eventLoops,
@@ -28,10 +30,15 @@ public final class SwitchboardDaemon: Sendable {
             idleTimeout: configuration.idleTimeoutSeconds, shutdownGrace: configuration.shutdownGraceSeconds,
             logRequests: configuration.logRequests)
         var router = Router()
-        let context = RouteContext(store: store, agents: agents, hub: hub, metrics: metrics)
+        let context = RouteContext(store: store, agents: agents, integrations: integrations, hub: hub, metrics: metrics,
+                                   baseURL: configuration.baseURL)
         OperationsRoutes.register(on: &router, context)
         AgentRoutes.register(on: &router, context)
         EventRoutes.register(on: &router, context)
+        CallWebhookRoutes.register(on: &router, context)
+        IntegrationRoutes.register(on: &router, context)
+        ContactRoutes.register(on: &router, context)
+        TaskRoutes.register(on: &router, context)
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
     }
 
@@ -61,6 +68,9 @@ public final class SwitchboardDaemon: Sendable {
 struct RouteContext: Sendable {
     let store: Store
     let agents: AgentDirectory
+    let integrations: IntegrationDirectory
     let hub: EventHub
     let metrics: Metrics
+    /// Public base URL for links given to providers.
+    let baseURL: String
 }

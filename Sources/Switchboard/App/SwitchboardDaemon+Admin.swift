@@ -24,3 +24,19 @@ extension SwitchboardDaemon {
     /// JSON for the CLI's `--json` output.
     public static func json<T: Encodable>(_ value: T) -> String { JSONText.string(value) }
 }
+
+extension SwitchboardDaemon {
+    /// Opens the store for an admin command on integrations.
+    public static func withIntegrations<T>(_ configuration: Configuration, _ body: (IntegrationDirectory) throws -> T) throws -> T {
+        let store = try Store(path: configuration.database, migrations: Schema.migrations)
+        defer { store.close() }
+        return try body(IntegrationDirectory(store: store))
+    }
+
+    /// Recomputes every projection from the raw events; `progress` is called every 1,000 events.
+    public static func rebuild(configuration: Configuration, progress: @escaping (Int, Int) -> Void) throws -> Int {
+        let store = try Store(path: configuration.database, migrations: Schema.migrations)
+        defer { store.close() }
+        return try Rebuild.run(store: store, progress: progress)
+    }
+}

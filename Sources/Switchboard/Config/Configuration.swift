@@ -58,6 +58,12 @@ public struct Configuration: Sendable, Equatable {
         return configuration
     }
 
+    /// `publicURL`, or the listen address as a URL when none is set.
+    public var baseURL: String {
+        if !publicURL.isEmpty { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        return "http://\(listen)"
+    }
+
     /// The listen address split into host and port.
     public func listenAddress() throws(ConfigurationError) -> (host: String, port: Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),

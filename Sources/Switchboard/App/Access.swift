@@ -1,0 +1,70 @@
+import Foundation
+import HTTPServer
+import Store
+
+/// The role rules of DESIGN.md: quality control sees everything and writes nothing;
+/// a manager sees and writes only the clients they own; a supervisor sees and writes all.
+extension Agent {
+    func canSee(contactOwner owner: Int?) -> Bool {
+        role != .manager || owner == id
+    }
+
+    func canWrite(contactOwner owner: Int?) -> Bool {
+        switch role {
+        case .supervisor: return true
+        case .manager: return owner == id
+        case .qualityControl: return false
+        }
+    }
+
+    func requireSupervisor() throws {
+        guard role == .supervisor else { throw DomainError.forbidden("only supervisors may do this") }
+    }
+}
+
+extension RouteContext {
+    /// Records an API-originated event (so `rebuild` replays it too) and applies it; returns after commit.
+    /// An `Idempotency-Key` header makes a retried request apply once.
+    func record(_ event: DomainEvent, by agent: Agent, request: HTTPRequest) throws -> ApplyResult {
+        let key = request.header("idempotency-key").map { "api:\(agent.id):\($0)" } ?? "api:\(UUID().uuidString)"
+        let receivedAt = Timestamp.now()
+        let outcome = try store.writeAndWait { db in
+            try EventLog.record(event, source: "api", integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
+                                in: db, settings: .fromDatabase)
+        }
+        switch outcome {
+        case .applied(_, let result):
+            for update in result.updates { hub.publish(event: update.event, data: update.data, to: update.isFor) }
+            return result
+        case .duplicate:
+            throw DomainError.conflict("a request with this Idempotency-Key was already applied")
+        }
+    }
+
+    /// The contact, if `agent` may see it; 404 otherwise (a manager does not learn others' clients exist).
+    func visibleContact(_ id: Int, for agent: Agent) throws -> ContactRecord {
+        guard let contact = try store.read({ db in try ContactRecord.load(db, id: id) }), agent.canSee(contactOwner: contact.ownerAgentId) else {
+            throw DomainError.notFound("no contact \(id)")
+        }
+        return contact
+    }
+}
+
+/// Reading request bodies of the API.
+enum APIBody {
+    static func object(_ request: HTTPRequest) throws -> WebhookFields {
+        if request.body.isEmpty { return WebhookFields([:]) }
+        return WebhookFields(try WebhookJSON.object(request.body))
+    }
+
+    static func id(_ request: HTTPRequest, _ name: String = "id") throws -> Int {
+        guard let text = request.parameters[name], let id = Int(text) else { throw DomainError.invalid("\(name) must be a number") }
+        return id
+    }
+}
+
+extension HTTPResponse {
+    static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
+        .json(bytes: JSONText.bytes(value), status: status)
+    }
+}

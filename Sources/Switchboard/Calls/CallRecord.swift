@@ -1,0 +1,74 @@
+import Store
+
+/// A call as the API and the timeline show it.
+struct CallRecord: Encodable, Sendable {
+    let id: Int
+    let integrationId: Int
+    let providerCallId: String
+    let direction: String
+    let clientNumber: String?
+    let clientNumberRaw: String?
+    let ourNumber: String?
+    let agentId: Int?
+    let sipLogin: String?
+    let contactId: Int?
+    let ringingAt: String?
+    let answeredAt: String?
+    let endedAt: String?
+    let missedAt: String?
+    let duration: Int?
+    let talkTime: Int?
+    let endReason: String?
+    let recordingUrl: String?
+    let utm: [String: String]
+    let clientId: String?
+    let flag: String?
+    /// `ringing`, `answered` or `ended`.
+    let state: String
+    /// `answered`, `missed`, `busy`, `failed` once over; nil while in progress.
+    let outcome: String?
+
+    init(row: Row) {
+        id = row.int("id") ?? 0
+        integrationId = row.int("integration_id") ?? 0
+        providerCallId = row.string("provider_call_id") ?? ""
+        direction = row.string("direction") ?? "inbound"
+        clientNumber = row.string("client_number")
+        clientNumberRaw = row.string("client_number_raw")
+        ourNumber = row.string("our_number")
+        agentId = row.int("agent_id")
+        sipLogin = row.string("sip_login")
+        contactId = row.int("contact_id")
+        ringingAt = row.string("ringing_at")
+        answeredAt = row.string("answered_at")
+        endedAt = row.string("ended_at")
+        missedAt = row.string("missed_at")
+        duration = row.int("duration")
+        talkTime = row.int("talk_time")
+        endReason = row.string("end_reason")
+        recordingUrl = row.string("recording_url")
+        utm = JSONText.decodeDictionary(row.string("utm"))
+        clientId = row.string("client_id")
+        flag = row.string("flag")
+        let isOver = endedAt != nil || missedAt != nil
+        state = isOver ? "ended" : (answeredAt != nil ? "answered" : "ringing")
+        if answeredAt != nil {
+            outcome = isOver ? "answered" : nil
+        } else if isOver {
+            switch (endReason ?? "").lowercased() {
+            case "busy": outcome = "busy"
+            case "failed", "error", "unallocated number", "no money": outcome = "failed"
+            default: outcome = "missed"
+            }
+        } else {
+            outcome = nil
+        }
+    }
+
+    /// When the call began, for the timeline.
+    var startedAt: String { ringingAt ?? answeredAt ?? missedAt ?? endedAt ?? "" }
+
+    static func load(_ db: Database, id: Int) throws -> CallRecord? {
+        try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Store
+
+extension Projector {
+    /// Merges one call event into its call (creating call and contact as needed),
+    /// then applies the rules: timeline, UTM fields, missed-call tasks, screen-pop.
+    func applyCall(_ event: CallEvent, integration: Integration, receivedAt: String) throws -> ApplyResult {
+        var result = ApplyResult()
+        let at = event.occurredAt ?? receivedAt
+
+        // The client's number, in E.164, or a flag saying why not.
+        var clientNumber: String?
+        if let raw = event.clientNumber?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            do {
+                clientNumber = try PhoneNumber.e164(raw, region: integration.region)
+            } catch {
+                result.flag = "unparseable client number: \(error)"
+            }
+        } else {
+            result.flag = "no client number"
+        }
+
+        let agentId = try resolveAgent(event)
+
+        // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
+        var isNewContact = false
+        var contactId: Int?
+        if let clientNumber {
+            if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", clientNumber).int {
+                contactId = existing
+            } else {
+                try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
+                               clientNumber, agentId, at, at)
+                contactId = db.lastInsertRowID
+                try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, contactId)
+                isNewContact = true
+            }
+        }
+
+        let callRowId = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+                                      agentId: agentId, contactId: contactId, at: at, flag: result.flag)
+        result.callId = callRowId
+        result.contactId = contactId
+        guard let call = try CallRecord.load(db, id: callRowId) else { return result }
+
+        if let contactId = call.contactId {
+            try addToTimeline(contactId: contactId, at: call.startedAt, kind: "call", ref: call.id)
+            try touchContact(contactId, at: at)
+            try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
+            try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
+        }
+        result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact))
+        return result
+    }
+
+    /// Finds the agent by id, else by SIP login.
+    private func resolveAgent(_ event: CallEvent) throws -> Int? {
+        if let id = event.agentId, try agentExists(id) { return id }
+        if let login = event.sipLogin, !login.isEmpty {
+            return try db.scalar("""
+                SELECT agents.id FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? ORDER BY agents.id LIMIT 1
+                """, login).int
+        }
+        return nil
+    }
+
+    /// Order-free merge: each moment keeps its earliest time, the end its latest,
+    /// so any arrival order of the same events gives the same call.
+    private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
+                           at: String, flag: String?) throws -> Int {
+        let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
+        let ringing = e.kind == .ringing ? at : nil
+        let answered = e.kind == .answered ? at : nil
+        let ended = (e.kind == .ended || e.kind == .missed) ? at : nil
+        let missed = e.kind == .missed ? at : nil
+        // The agent who answered is the call's agent; otherwise the first one we heard of.
+        let answeringAgent = e.kind == .answered ? agentId : nil
+        try db.execute("""
+            INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, our_number,
+                              agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
+                              talk_time, end_reason, recording_url, utm, client_id, flag, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21)
+            ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
+                direction = coalesce(calls.direction, excluded.direction),
+                client_number = coalesce(calls.client_number, excluded.client_number),
+                client_number_raw = coalesce(calls.client_number_raw, excluded.client_number_raw),
+                our_number = coalesce(calls.our_number, excluded.our_number),
+                agent_id = coalesce(?22, calls.agent_id, excluded.agent_id),
+                sip_login = coalesce(calls.sip_login, excluded.sip_login),
+                contact_id = coalesce(calls.contact_id, excluded.contact_id),
+                ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
+                answered_at = coalesce(min(calls.answered_at, excluded.answered_at), calls.answered_at, excluded.answered_at),
+                ended_at = coalesce(max(calls.ended_at, excluded.ended_at), calls.ended_at, excluded.ended_at),
+                missed_at = coalesce(calls.missed_at, excluded.missed_at),
+                duration = coalesce(max(calls.duration, excluded.duration), calls.duration, excluded.duration),
+                talk_time = coalesce(max(calls.talk_time, excluded.talk_time), calls.talk_time, excluded.talk_time),
+                end_reason = coalesce(excluded.end_reason, calls.end_reason),
+                recording_url = coalesce(excluded.recording_url, calls.recording_url),
+                utm = json_patch(calls.utm, excluded.utm),
+                client_id = coalesce(calls.client_id, excluded.client_id),
+                flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
+                updated_at = max(calls.updated_at, excluded.updated_at)
+            """, integrationId, e.callId, e.direction, clientNumber, e.clientNumber, e.ourNumber, agentId, e.sipLogin,
+            contactId, ringing, answered, ended, missed, e.duration, e.talkTime, e.endReason, e.recordingUrl, utm,
+            e.clientId, flag, at, answeringAgent)
+        return try db.scalar("SELECT id FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId).int ?? 0
+    }
+
+    /// Copies UTM tags into the contact fields the integration maps them to.
+    private func writeUTM(_ utm: [String: String], to contactId: Int, settings: UTMSettings) throws {
+        guard !utm.isEmpty, !settings.fields.isEmpty else { return }
+        let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
+        let current = try db.scalar("SELECT fields FROM contacts WHERE id = ?", contactId).string ?? "{}"
+        var fields = (try? JSONText.decoder.decode([String: String].self, from: Data(current.utf8))) ?? [:]
+        var changed = false
+        for (key, value) in utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
+            guard let field = settings.fields[key] else { continue }
+            if settings.mode == .firstTouch, let existing = fields[field], !existing.isEmpty { continue }
+            if fields[field] != value {
+                fields[field] = value
+                changed = true
+            }
+        }
+        if changed {
+            try db.execute("UPDATE contacts SET fields = ? WHERE id = ?", JSONText.string(fields), contactId)
+        }
+    }
+
+    /// Files the missed-call task (once per call), and closes open ones when the client is reached.
+    private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
+                                      result: inout ApplyResult) throws {
+        if let answeredAt = call.answeredAt {
+            // Reached: every earlier missed call of this client is dealt with, this call's own included.
+            let closed = try db.execute("""
+                UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ?
+                WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
+                  AND (call_id = ? OR (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?)
+                """, call.id, answeredAt, contactId, call.id, answeredAt)
+            if closed > 0 { result.updates.append(LiveUpdate(event: "tasks.closed", data: #"{"contactId":\#(contactId),"closedByCallId":\#(call.id)}"#, audience: .contactViewers(ownerAgentId: nil))) }
+            return
+        }
+        guard call.outcome == "missed", call.direction == "inbound", settings.enabled else { return }
+        let missedAt = call.missedAt ?? call.endedAt ?? at
+        let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
+        let assignee = settings.assigneeAgentId ?? contact?.int("owner_agent_id")
+        let title = settings.title
+            .replacingOccurrences(of: "{{contact.name}}", with: contact?.string("name") ?? "")
+            .replacingOccurrences(of: "{{contact.phone}}", with: call.clientNumber ?? "")
+            .replacingOccurrences(of: "{{call.ourNumber}}", with: call.ourNumber ?? "")
+        // Reached already (a later answered call arrived first)? Then the task is born done.
+        let laterAnswer = try db.queryOne("""
+            SELECT id, answered_at FROM calls WHERE contact_id = ? AND answered_at IS NOT NULL AND answered_at >= ?
+            ORDER BY answered_at LIMIT 1
+            """, contactId, missedAt)
+        let inserted = try db.execute("""
+            INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, call_id,
+                              closed_by_call_id, created_at, closed_at)
+            VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, call_id) DO NOTHING
+            """, settings.board, assignee, title, Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt),
+            laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
+            laterAnswer?.string("answered_at"))
+        guard inserted > 0 else { return }
+        let taskId = db.lastInsertRowID
+        result.taskId = taskId
+        try addToTimeline(contactId: contactId, at: missedAt, kind: "task", ref: taskId)
+        if let task = try TaskRecord.load(db, id: taskId) {
+            let audience: LiveUpdate.Audience = assignee.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.int("owner_agent_id"))
+            result.updates.append(LiveUpdate(event: "task.created", data: JSONText.string(task), audience: audience))
+        }
+    }
+
+    /// The screen-pop (on ringing) or call update for the live stream.
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, isNewContact: Bool) throws -> LiveUpdate {
+        let contact = try call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
+        let openDeals = try call.contactId.map { id in
+            try db.query("SELECT * FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
+        } ?? []
+        let agent = try call.agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
+        let pop = ScreenPop(type: "call.\(kind.rawValue)", call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
+                            contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
+        let audience: LiveUpdate.Audience = call.agentId.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
+        return LiveUpdate(event: "call.\(kind.rawValue)", data: JSONText.string(pop), audience: audience)
+    }
+}
+
+/// What an agent's screen shows when a call rings, and on its updates.
+struct ScreenPop: Encodable {
+    struct AgentRef: Encodable { let id: Int; let name: String }
+    struct ContactCard: Encodable {
+        let id: Int
+        let name: String
+        let phones: [String]
+        let ownerAgentId: Int?
+        let isNew: Bool
+        let openDeals: [DealRecord]
+        let links: [String: String]
+
+        init(contact: ContactRecord, isNew: Bool, openDeals: [DealRecord]) {
+            id = contact.id
+            name = contact.name
+            phones = contact.phones
+            ownerAgentId = contact.ownerAgentId
+            self.isNew = isNew
+            self.openDeals = openDeals
+            links = ["contact": "/api/v1/contacts/\(contact.id)", "createDeal": "/api/v1/contacts/\(contact.id)/deals",
+                     "timeline": "/api/v1/contacts/\(contact.id)/timeline"]
+        }
+    }
+
+    let type: String
+    let call: CallRecord
+    let agent: AgentRef?
+    let contact: ContactCard?
+}

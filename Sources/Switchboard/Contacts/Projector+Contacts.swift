@@ -1,0 +1,39 @@
+import Store
+
+extension Projector {
+    func createContact(_ input: ContactInput, at: String) throws -> ApplyResult {
+        for phone in input.phones where try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", phone).int != nil {
+            throw DomainError.conflict("\(phone) already belongs to another contact")
+        }
+        try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                       input.name, input.ownerAgentId, JSONText.string(input.fields), at, at)
+        let id = db.lastInsertRowID
+        for phone in input.phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
+        return ApplyResult(contactId: id)
+    }
+
+    func updateContact(_ id: Int, _ patch: ContactPatch, at: String) throws -> ApplyResult {
+        guard let contact = try ContactRecord.load(db, id: id) else { throw DomainError.notFound("no contact \(id)") }
+        if let name = patch.name { try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, id) }
+        if let owner = patch.ownerAgentId {
+            guard try agentExists(owner) else { throw DomainError.unprocessable("no agent \(owner)") }
+            try db.execute("UPDATE contacts SET owner_agent_id = ? WHERE id = ?", owner, id)
+        }
+        if let changes = patch.fields {
+            var fields = contact.fields
+            for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
+            try db.execute("UPDATE contacts SET fields = ? WHERE id = ?", JSONText.string(fields), id)
+        }
+        if let phones = patch.phones {
+            for phone in phones {
+                if let other = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", phone).int, other != id {
+                    throw DomainError.conflict("\(phone) already belongs to contact \(other)")
+                }
+            }
+            try db.execute("DELETE FROM contact_phones WHERE contact_id = ?", id)
+            for phone in phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
+        }
+        try db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", at, id)
+        return ApplyResult(contactId: id)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Store
+
+/// Records raw events and applies them, inside one writer job.
+///
+/// The idempotency key is UNIQUE: a redelivery inserts nothing and is answered
+/// as a duplicate without touching the projections. Whatever `apply` throws
+/// rolls back the raw insert too (the job's SAVEPOINT), so nothing is half-written.
+enum EventLog {
+    /// What happened to one incoming event.
+    enum Outcome: Sendable {
+        case duplicate(eventId: Int)
+        case applied(eventId: Int, result: ApplyResult)
+    }
+
+    /// Stores `event` unless its key was seen, then applies it.
+    static func record(_ event: DomainEvent, source: String, integrationId: Int?, key: String, rawBody: [UInt8]?,
+                       receivedAt: String, in db: Database, settings: SettingsLookup) throws -> Outcome {
+        let payload = JSONText.string(event)
+        let inserted = try db.execute("""
+            INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
+            """, integrationId, source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null)
+        if inserted == 0 {
+            let existing = try db.scalar("SELECT id FROM raw_events WHERE idempotency_key = ?", key).int ?? 0
+            return .duplicate(eventId: existing)
+        }
+        let eventId = db.lastInsertRowID
+        let result = try Projector(db: db, settings: settings)
+            .apply(event, eventId: eventId, integrationId: integrationId, receivedAt: receivedAt)
+        if let flag = result.flag {
+            try db.execute("UPDATE raw_events SET outcome = 'flagged', note = ? WHERE id = ?", flag, eventId)
+        }
+        return .applied(eventId: eventId, result: result)
+    }
+}
+
+/// How the projector finds an integration's settings (live: the directory's row; rebuild: the same table).
+struct SettingsLookup: Sendable {
+    let integration: @Sendable (Database, Int) throws -> Integration?
+
+    static let fromDatabase = SettingsLookup { db, id in
+        try db.queryOne("SELECT * FROM integrations WHERE id = ?", id).map(Integration.init(row:))
+    }
+}
+
+/// What applying one event produced: ids for the response, a flag, live updates.
+struct ApplyResult: Sendable {
+    var callId: Int?
+    var contactId: Int?
+    var dealId: Int?
+    var taskId: Int?
+    var flag: String?
+    var updates: [LiveUpdate] = []
+}

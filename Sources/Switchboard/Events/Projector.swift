@@ -1,0 +1,48 @@
+import Foundation
+import Store
+
+/// Turns events into contacts, calls, deals, tasks and timeline entries.
+/// Deterministic: the outcome depends only on the events, their order, and the
+/// integration settings, which is what lets `rebuild` reproduce the state.
+struct Projector {
+    let db: Database
+    let settings: SettingsLookup
+
+    func apply(_ event: DomainEvent, eventId: Int, integrationId: Int?, receivedAt: String) throws -> ApplyResult {
+        switch event {
+        case .call(let call):
+            guard let integrationId, let integration = try settings.integration(db, integrationId) else {
+                throw DomainError.notFound("integration \(integrationId.map(String.init) ?? "none") is gone")
+            }
+            return try applyCall(call, integration: integration, receivedAt: receivedAt)
+        case .contactCreated(let input):
+            return try createContact(input, at: receivedAt)
+        case .contactUpdated(let id, let patch):
+            return try updateContact(id, patch, at: receivedAt)
+        case .dealCreated(let input):
+            return try createDeal(input, at: receivedAt)
+        case .taskCompleted(let taskId, let agentId):
+            return try completeTask(taskId, byAgent: agentId, at: receivedAt)
+        case .taskReassigned(let taskId, let agentId):
+            return try reassignTask(taskId, to: agentId)
+        }
+    }
+
+    // MARK: - Shared pieces
+
+    /// Adds (or moves earlier) the timeline entry for `kind`/`ref`.
+    func addToTimeline(contactId: Int, at: String, kind: String, ref: Int) throws {
+        try db.execute("""
+            INSERT INTO timeline(contact_id, at, kind, ref_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT(kind, ref_id) DO UPDATE SET at = min(at, excluded.at), contact_id = excluded.contact_id
+            """, contactId, at, kind, ref)
+    }
+
+    func touchContact(_ id: Int, at: String) throws {
+        try db.execute("UPDATE contacts SET updated_at = max(updated_at, ?) WHERE id = ?", at, id)
+    }
+
+    func agentExists(_ id: Int) throws -> Bool {
+        try db.queryOne("SELECT id FROM agents WHERE id = ?", id) != nil
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Store
+
+/// `switchboard rebuild`: throws away contacts, calls, deals, tasks and the
+/// timeline and replays every raw event in arrival order, in one transaction
+/// (all or nothing). Ids come out the same because they are handed out in the same order.
+enum Rebuild {
+    static func run(store: Store, progress: @escaping (Int, Int) -> Void) throws -> Int {
+        let total = try store.read { db in try db.scalar("SELECT count(*) FROM raw_events").int ?? 0 }
+        let counter = ProgressBox(report: progress, total: total)
+        return try store.writeAndWait { db in
+            for table in ["timeline", "tasks", "deals", "calls", "contact_phones", "contacts"] {
+                try db.execute("DELETE FROM \(table)")
+            }
+            try db.execute("UPDATE raw_events SET outcome = 'applied', note = NULL")
+            var lastId = 0
+            var applied = 0
+            while true {
+                let batch = try db.query("SELECT id, integration_id, received_at, payload FROM raw_events WHERE id > ? ORDER BY id LIMIT 1000", lastId)
+                if batch.isEmpty { break }
+                for row in batch {
+                    lastId = row.int("id") ?? lastId
+                    let event = try JSONText.decoder.decode(DomainEvent.self, from: Data((row.string("payload") ?? "").utf8))
+                    let result: ApplyResult
+                    do {
+                        result = try Projector(db: db, settings: .fromDatabase)
+                            .apply(event, eventId: lastId, integrationId: row.int("integration_id"), receivedAt: row.string("received_at") ?? "")
+                    } catch let error as DomainError {
+                        // An API event that was refused live is never stored, so this means the
+                        // world changed (an integration removed): record why and carry on.
+                        try db.execute("UPDATE raw_events SET outcome = 'skipped', note = ? WHERE id = ?", error.message, lastId)
+                        continue
+                    }
+                    if let flag = result.flag {
+                        try db.execute("UPDATE raw_events SET outcome = 'flagged', note = ? WHERE id = ?", flag, lastId)
+                    }
+                    applied += 1
+                }
+                counter.tick(batch.count)
+            }
+            return applied
+        }
+    }
+}
+
+/// Carries the progress callback into the writer job.
+private final class ProgressBox: @unchecked Sendable {
+    // @unchecked: used only from the writer thread while the caller waits.
+    let report: (Int, Int) -> Void
+    let total: Int
+    var done = 0
+    init(report: @escaping (Int, Int) -> Void, total: Int) {
+        self.report = report
+        self.total = total
+    }
+    func tick(_ n: Int) {
+        done += n
+        report(done, total)
+    }
+}

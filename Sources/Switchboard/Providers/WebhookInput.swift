@@ -1,0 +1,137 @@
+import Foundation
+import HTTPServer
+
+/// Why a webhook body was refused; 400 for unreadable bodies, 422 for readable but wrong ones.
+enum WebhookError: HTTPResponseError {
+    case invalidJSON(String)
+    case invalidForm(String)
+    case missingField(String)
+    case invalidField(String, String)
+    case unknownEventKind(String)
+    case badSignature(String)
+    case unsupportedMediaType(String)
+
+    var status: Int {
+        switch self {
+        case .invalidJSON, .invalidForm: return 400
+        case .missingField, .invalidField, .unknownEventKind: return 422
+        case .badSignature: return 401
+        case .unsupportedMediaType: return 415
+        }
+    }
+
+    var code: String {
+        switch self {
+        case .invalidJSON: return "invalid_json"
+        case .invalidForm: return "invalid_form"
+        case .missingField: return "missing_field"
+        case .invalidField: return "invalid_field"
+        case .unknownEventKind: return "unknown_event_kind"
+        case .badSignature: return "bad_signature"
+        case .unsupportedMediaType: return "unsupported_media_type"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .invalidJSON(let why): return "body is not valid JSON: \(why)"
+        case .invalidForm(let why): return "body is not a valid form: \(why)"
+        case .missingField(let name): return "required field \(name) is missing"
+        case .invalidField(let name, let why): return "field \(name): \(why)"
+        case .unknownEventKind(let kind): return "unknown event kind \(kind)"
+        case .badSignature(let why): return why
+        case .unsupportedMediaType(let why): return why
+        }
+    }
+}
+
+/// Parsing helpers shared by every provider format.
+enum WebhookJSON {
+    /// The body as a JSON object, with a bounded nesting depth.
+    static func object(_ body: [UInt8]) throws -> [String: Any] {
+        guard !body.isEmpty else { throw WebhookError.invalidJSON("empty body") }
+        try checkDepth(body, limit: 32)
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        } catch {
+            throw WebhookError.invalidJSON("cannot parse it")
+        }
+        guard let object = value as? [String: Any] else { throw WebhookError.invalidJSON("expected a JSON object") }
+        return object
+    }
+
+    /// Rejects nesting deeper than `limit` before the parser sees it.
+    private static func checkDepth(_ body: [UInt8], limit: Int) throws {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in body {
+            if inString {
+                if escaped { escaped = false } else if byte == 92 { escaped = true } else if byte == 34 { inString = false }
+                continue
+            }
+            switch byte {
+            case 34: inString = true
+            case 91, 123:
+                depth += 1
+                if depth > limit { throw WebhookError.invalidJSON("nested deeper than \(limit) levels") }
+            case 93, 125: depth -= 1
+            default: break
+            }
+        }
+    }
+
+    /// The body as `application/x-www-form-urlencoded` pairs.
+    static func form(_ body: [UInt8]) throws -> [String: String] {
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw WebhookError.invalidForm("not UTF-8")
+        }
+        if text.isEmpty { return [:] }
+        guard !text.contains(where: { $0 == "{" || $0 == "\n" }) || text.contains("=") else {
+            throw WebhookError.invalidForm("expected key=value pairs")
+        }
+        return FormDecoding.decode(text)
+    }
+}
+
+/// Typed access to a decoded JSON object or form, with errors naming the field.
+struct WebhookFields {
+    let values: [String: Any]
+
+    init(_ values: [String: Any]) { self.values = values }
+
+    /// A string, or a number rendered as one; nil for absent, null or empty.
+    func string(_ key: String) -> String? {
+        switch values[key] {
+        case let s as String: return s.isEmpty ? nil : s
+        case let n as NSNumber: return n.stringValue
+        default: return nil
+        }
+    }
+
+    func int(_ key: String) throws -> Int? {
+        switch values[key] {
+        case nil, is NSNull: return nil
+        case let s as String:
+            if s.isEmpty { return nil }
+            guard let n = Int(s) ?? Double(s).map({ Int($0) }) else { throw WebhookError.invalidField(key, "expected a number, got \(s)") }
+            return n
+        case let n as NSNumber: return n.intValue
+        default: throw WebhookError.invalidField(key, "expected a number")
+        }
+    }
+
+    /// The five UTM tags, read from `utm_*` keys or a nested `utm` object.
+    func utm() -> [String: String] {
+        var out: [String: String] = [:]
+        let nested = values["utm"] as? [String: Any] ?? [:]
+        for key in CallEvent.utmKeys {
+            let short = String(key.dropFirst(4))
+            if let value = string(key) ?? (nested[key] as? String) ?? (nested[short] as? String), !value.isEmpty {
+                out[key] = value
+            }
+        }
+        return out
+    }
+}

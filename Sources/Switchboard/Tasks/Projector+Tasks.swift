@@ -1,0 +1,21 @@
+import Store
+
+extension Projector {
+    func completeTask(_ id: Int, byAgent agentId: Int, at: String) throws -> ApplyResult {
+        guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
+        guard task.state == "open" else { throw DomainError.conflict("task \(id) is already done") }
+        try db.execute("UPDATE tasks SET state = 'done', closed_by_agent_id = ?, closed_at = ? WHERE id = ?", agentId, at, id)
+        return ApplyResult(contactId: task.contactId, taskId: id)
+    }
+
+    func reassignTask(_ id: Int, to agentId: Int) throws -> ApplyResult {
+        guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
+        guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
+        try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", agentId, id)
+        var result = ApplyResult(contactId: task.contactId, taskId: id)
+        if let updated = try TaskRecord.load(db, id: id) {
+            result.updates.append(LiveUpdate(event: "task.assigned", data: JSONText.string(updated), audience: .agents([agentId])))
+        }
+        return result
+    }
+}

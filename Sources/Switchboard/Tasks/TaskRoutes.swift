@@ -1,0 +1,69 @@
+import Foundation
+import HTTPServer
+import Store
+
+/// `/api/v1/tasks`: filter, read, complete, reassign.
+enum TaskRoutes {
+    static func register(on router: inout Router, _ context: RouteContext) {
+        router.get("/api/v1/tasks", context.api { request, agent in
+            let query = request.queryParameters
+            var conditions: [String] = []
+            var arguments: [any SQLBindable] = []
+            if let state = query["state"] {
+                guard state == "open" || state == "done" else { throw DomainError.invalid("state is open or done") }
+                conditions.append("t.state = ?"); arguments.append(state)
+            }
+            if let assignee = query["assignee"] {
+                guard let id = Int(assignee) else { throw DomainError.invalid("assignee must be an agent id") }
+                conditions.append("t.assignee_agent_id = ?"); arguments.append(id)
+            }
+            if let board = query["board"] { conditions.append("t.board = ?"); arguments.append(board) }
+            if let kind = query["kind"] { conditions.append("t.kind = ?"); arguments.append(kind) }
+            if let contact = query["contact"], let id = Int(contact) { conditions.append("t.contact_id = ?"); arguments.append(id) }
+            if query["overdue"] == "true" {
+                conditions.append("t.state = 'open' AND t.deadline < ?"); arguments.append(Timestamp.now())
+            }
+            if agent.role == .manager {
+                conditions.append("(t.assignee_agent_id = ? OR c.owner_agent_id = ?)"); arguments.append(agent.id); arguments.append(agent.id)
+            }
+            let limit = min(max(Int(query["limit"] ?? "") ?? 100, 1), 500)
+            arguments.append(limit)
+            let sql = "SELECT t.* FROM tasks t LEFT JOIN contacts c ON c.id = t.contact_id"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                + " ORDER BY t.deadline, t.id LIMIT ?"
+            let tasks = try context.store.read { db in try db.query(sql, arguments: arguments).map(TaskRecord.init(row:)) }
+            return .json(["tasks": tasks])
+        })
+
+        router.get("/api/v1/tasks/:id", context.api { request, agent in
+            .json(try visibleTask(context, try APIBody.id(request), agent))
+        })
+
+        router.post("/api/v1/tasks/:id/complete", context.api { request, agent in
+            let task = try visibleTask(context, try APIBody.id(request), agent)
+            guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
+            _ = try context.record(.taskCompleted(taskId: task.id, agentId: agent.id), by: agent, request: request)
+            return .json(try visibleTask(context, task.id, agent))
+        })
+
+        router.post("/api/v1/tasks/:id/reassign", context.api { request, agent in
+            let task = try visibleTask(context, try APIBody.id(request), agent)
+            guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign tasks") }
+            guard let target = try APIBody.object(request).int("agentId") else { throw WebhookError.missingField("agentId") }
+            _ = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request)
+            return .json(try visibleTask(context, task.id, agent))
+        })
+    }
+
+    private static func visibleTask(_ context: RouteContext, _ id: Int, _ agent: Agent) throws -> TaskRecord {
+        let found = try context.store.read { db -> (TaskRecord, Int?)? in
+            guard let task = try TaskRecord.load(db, id: id) else { return nil }
+            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+            return (task, owner)
+        }
+        guard let (task, owner) = found, agent.role != .manager || task.assigneeAgentId == agent.id || owner == agent.id else {
+            throw DomainError.notFound("no task \(id)")
+        }
+        return task
+    }
+}

@@ -1,0 +1,46 @@
+import Store
+
+/// A contact's calls, tasks and deals, newest first, cursor-paginated.
+///
+/// The cursor is the last entry's `at` and id (`before=2026-11-23T10:00:00.000Z~123`);
+/// the (contact_id, at, id) index makes every page one index range scan,
+/// however long the history.
+enum Timeline {
+    struct Entry: Encodable {
+        let type: String
+        let at: String
+        let call: CallRecord?
+        let task: TaskRecord?
+        let deal: DealRecord?
+    }
+
+    struct Page: Encodable {
+        let items: [Entry]
+        let nextBefore: String?
+    }
+
+    static func page(_ db: Database, contactId: Int, limit: Int, before: String?) throws -> Page {
+        let rows: [Row]
+        if let before {
+            let parts = before.split(separator: "~", maxSplits: 1)
+            guard parts.count == 2, let id = Int(parts[1]) else { throw DomainError.invalid("before must be a cursor from nextBefore") }
+            rows = try db.query("""
+                SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? AND (at, id) < (?, ?)
+                ORDER BY at DESC, id DESC LIMIT ?
+                """, contactId, String(parts[0]), id, limit)
+        } else {
+            rows = try db.query("SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+                                contactId, limit)
+        }
+        let items = try rows.map { row -> Entry in
+            let ref = row.int("ref_id") ?? 0
+            let kind = row.string("kind") ?? ""
+            return Entry(type: kind, at: row.string("at") ?? "",
+                         call: kind == "call" ? try CallRecord.load(db, id: ref) : nil,
+                         task: kind == "task" ? try TaskRecord.load(db, id: ref) : nil,
+                         deal: kind == "deal" ? try DealRecord.load(db, id: ref) : nil)
+        }
+        let next = rows.count == limit ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
+        return Page(items: items, nextBefore: next)
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+final class CallWebhookTests: XCTestCase {
+    var t: TestDaemon!
+    var secret = ""
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        secret = try t.addIntegration(region: "RO").secret
+    }
+
+    override func tearDown() { t.stop() }
+
+    func testUnknownCallerCreatesContactAndScreenPopSaysNewClient() throws {
+        let agent = try t.addAgent("Ana", role: .manager, sip: ["ana-sip"])
+        let events = try t.openEvents(key: agent.key)
+        let response = try t.call("ringing", secret: secret, ["callId": "c1", "clientNumber": "0722 123 456", "sipLogin": "ana-sip",
+                                                               "occurredAt": "2026-11-23T12:00:00+02:00"])
+        XCTAssertEqual(response.status, 200, response.text)
+        let pop = try events.nextEvent(named: "call.ringing")
+        let contact = try XCTUnwrap(pop["contact"] as? [String: Any])
+        XCTAssertEqual(contact["isNew"] as? Bool, true)
+        XCTAssertEqual(contact["phones"] as? [String], ["+40722123456"])
+        let id = try XCTUnwrap(contact["id"] as? Int)
+        XCTAssertEqual((contact["links"] as? [String: String])?["createDeal"], "/api/v1/contacts/\(id)/deals")
+        XCTAssertEqual((pop["agent"] as? [String: Any])?["name"] as? String, "Ana")
+        XCTAssertEqual((pop["call"] as? [String: Any])?["ringingAt"] as? String, "2026-11-23T10:00:00.000Z")
+        XCTAssertEqual(try t.count("contacts"), 1)
+        // The agent who took the call owns the new client, so the manager can open the card.
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)", key: agent.key).status, 200)
+    }
+
+    func testKnownCallerScreenPopShowsNameAndOpenDeals() throws {
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Maria Ionescu", "phones": ["+40722000111"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Kitchen"]).status, 201)
+        let events = try t.openEvents(key: t.supervisorKey)
+        try t.call("ringing", secret: secret, ["callId": "k1", "clientNumber": "0722 000 111"])
+        let contact = try XCTUnwrap(try events.nextEvent(named: "call.ringing")["contact"] as? [String: Any])
+        XCTAssertEqual(contact["isNew"] as? Bool, false)
+        XCTAssertEqual(contact["name"] as? String, "Maria Ionescu")
+        XCTAssertEqual((contact["openDeals"] as? [[String: Any]])?.first?["title"] as? String, "Kitchen")
+        XCTAssertEqual(try t.count("contacts"), 1)
+    }
+
+    func testDuplicateRingingWebhookChangesNothing() throws {
+        let fields: [String: Any] = ["callId": "dup", "clientNumber": "+40722123456"]
+        XCTAssertEqual(try t.call("ringing", secret: secret, fields).json["status"] as? String, "stored")
+        let again = try t.call("ringing", secret: secret, fields)
+        XCTAssertEqual(again.status, 200)
+        XCTAssertEqual(again.json["status"] as? String, "duplicate")
+        XCTAssertEqual(try t.count("raw_events"), 1)
+        XCTAssertEqual(try t.count("calls"), 1)
+        XCTAssertEqual(try t.count("timeline"), 1)
+    }
+
+    func testSameEventOnManyConnectionsAtOnceMakesOneRecord() throws {
+        let statuses = ConcurrentResults()
+        let (t, secret) = (self.t!, self.secret)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            let fields: [String: Any] = ["callId": "race", "clientNumber": "+40722123456", "eventId": "evt-1"]
+            statuses.add((try? t.call("answered", secret: secret, fields).status) ?? 0)
+        }
+        XCTAssertEqual(statuses.all, Array(repeating: 200, count: 16))
+        XCTAssertEqual(try t.count("raw_events"), 1)
+        XCTAssertEqual(try t.count("calls"), 1)
+    }
+
+    func testConcurrentCallsFromOneUnknownNumberMakeExactlyOneContact() throws {
+        let (t, secret) = (self.t!, self.secret)
+        DispatchQueue.concurrentPerform(iterations: 24) { i in
+            _ = try? t.call("ringing", secret: secret, ["callId": "cc-\(i)", "clientNumber": "0722 555 666"])
+        }
+        XCTAssertEqual(try t.count("calls"), 24)
+        XCTAssertEqual(try t.count("contacts"), 1)
+        XCTAssertEqual(try t.count("calls", "contact_id = (SELECT id FROM contacts)"), 24)
+    }
+
+    func testAnyOrderOfEventsGivesTheSameCall() throws {
+        let moments: [(String, [String: Any])] = [
+            ("ringing", ["occurredAt": "2026-11-23T10:00:00Z"]),
+            ("answered", ["occurredAt": "2026-11-23T10:00:05Z", "agentId": t.supervisorId]),
+            ("ended", ["occurredAt": "2026-11-23T10:03:05Z", "duration": 185, "talkTime": 180, "recordingUrl": "https://rec/1.mp3"]),
+        ]
+        var shapes: [String] = []
+        for (index, order) in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]].enumerated() {
+            for i in order {
+                var fields = moments[i].1
+                fields["callId"] = "order-\(index)"
+                fields["clientNumber"] = "+40722123456"
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+            let call = try t.daemon.store.read { db in
+                try db.queryOne("SELECT direction, ringing_at, answered_at, ended_at, duration, talk_time, recording_url, agent_id FROM calls WHERE provider_call_id = ?", "order-\(index)")
+            }
+            shapes.append("\(call?.values ?? [])")
+        }
+        XCTAssertEqual(Set(shapes).count, 1, shapes.joined(separator: "\n"))
+        XCTAssertTrue(shapes[0].contains("2026-11-23T10:03:05.000Z"))
+    }
+
+    func testMissedTwiceFilesOneTaskForTheConfiguredBoardAndTitle() throws {
+        var settings = IntegrationSettings()
+        settings.missedCallTask.board = "Callbacks"
+        settings.missedCallTask.title = "Call back {{contact.name}}"
+        settings.missedCallTask.deadlineMinutes = 30
+        let s = try t.addIntegration(settings: settings).secret
+        let fields: [String: Any] = ["callId": "m1", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:00Z"]
+        try t.call("missed", secret: s, fields)
+        var again = fields
+        again["endReason"] = "no-answer"  // a different body: not a byte-for-byte duplicate
+        try t.call("missed", secret: s, again)
+        let tasks = try t.api("GET", "/api/v1/tasks?state=open").json["tasks"] as? [[String: Any]] ?? []
+        XCTAssertEqual(tasks.count, 1)
+        XCTAssertEqual(tasks.first?["board"] as? String, "Callbacks")
+        XCTAssertEqual(tasks.first?["title"] as? String, "Call back +40722123456")
+        XCTAssertEqual(tasks.first?["deadline"] as? String, "2026-11-23T10:30:00.000Z")
+    }
+
+    func testMissedCallTaskClosesWhenClientIsCalledBack() throws {
+        try t.call("missed", secret: secret, ["callId": "in-1", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:00Z"])
+        XCTAssertEqual(try t.count("tasks", "state = 'open'"), 1)
+        try t.call("answered", secret: secret, ["callId": "out-1", "direction": "outbound", "clientNumber": "0722123456",
+                                                "occurredAt": "2026-11-23T10:20:00Z"])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(task["state"] as? String, "done")
+        let closer = try t.daemon.store.read { db in try db.scalar("SELECT id FROM calls WHERE provider_call_id = 'out-1'").int }
+        XCTAssertEqual(task["closedByCallId"] as? Int, closer)
+    }
+
+    func testCallbackDeliveredBeforeTheMissedCallStillClosesItsTask() throws {
+        try t.call("answered", secret: secret, ["callId": "out-2", "direction": "outbound", "clientNumber": "+40722123456",
+                                                "occurredAt": "2026-11-23T10:20:00Z"])
+        try t.call("missed", secret: secret, ["callId": "in-2", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:00Z"])
+        XCTAssertEqual(try t.count("tasks"), 1)
+        XCTAssertEqual(try t.count("tasks", "state = 'done' AND closed_by_call_id IS NOT NULL"), 1)
+    }
+
+    func testAnsweredAfterMissedForTheSameCallClosesItsTask() throws {
+        try t.call("missed", secret: secret, ["callId": "flip", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:30Z"])
+        try t.call("answered", secret: secret, ["callId": "flip", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:10Z"])
+        XCTAssertEqual(try t.count("tasks", "state = 'done'"), 1)
+        let outcome = try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String
+        XCTAssertEqual(outcome, "answered")
+    }
+
+    func testUTMTagsFillOnlyTheMappedEmptyFields() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source", "utm_campaign": "Campaign", "utm_medium": "Medium"]
+        settings.utm.write = ["utm_source", "utm_campaign"]
+        let s = try t.addIntegration(settings: settings).secret
+        try t.call("ringing", secret: s, ["callId": "u1", "clientNumber": "+40722123456", "utm_source": "google",
+                                          "utm_medium": "cpc", "utm_campaign": "winter", "utm_term": "sofa"])
+        try t.call("ringing", secret: s, ["callId": "u2", "clientNumber": "+40722123456", "utm_source": "facebook"])
+        let contact = try t.api("GET", "/api/v1/contacts/1").json
+        XCTAssertEqual(contact["fields"] as? [String: String], ["Source": "google", "Campaign": "winter"])
+    }
+
+    func testLastTouchOverwritesUTMFields() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        settings.utm.mode = .lastTouch
+        let s = try t.addIntegration(settings: settings).secret
+        try t.call("ringing", secret: s, ["callId": "l1", "clientNumber": "+40722123456", "utm_source": "google"])
+        try t.call("ringing", secret: s, ["callId": "l2", "clientNumber": "+40722123456", "utm_source": "facebook"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/1").json["fields"] as? [String: String], ["Source": "facebook"])
+    }
+
+    func testUnparseableNumberStoresAFlaggedCallAndNoContact() throws {
+        let response = try t.call("ringing", secret: secret, ["callId": "bad-number", "clientNumber": "anonymous"])
+        XCTAssertEqual(response.status, 200)
+        let item = (response.json["events"] as? [[String: Any]])?.first
+        XCTAssertEqual(item?["status"] as? String, "flagged")
+        XCTAssertTrue((item?["flag"] as? String ?? "").contains("anonymous"))
+        XCTAssertEqual(try t.count("calls", "flag IS NOT NULL AND contact_id IS NULL"), 1)
+        XCTAssertEqual(try t.count("contacts"), 0)
+        XCTAssertEqual(try t.count("raw_events", "outcome = 'flagged'"), 1)
+    }
+
+    func testBadInputIsRefusedAndNothingIsStored() throws {
+        func post(_ path: String, _ body: String, secret: String? = nil, type: String = "application/json") throws -> RawResponse {
+            try t.send("POST", path, headers: [("Authorization", "Bearer \(secret ?? self.secret)"), ("Content-Type", type)], body: body)
+        }
+        let malformed = try post("/webhooks/calls/ringing", #"{"callId": "x", "#)
+        XCTAssertEqual(malformed.status, 400)
+        XCTAssertEqual(malformed.errorCode, "invalid_json")
+        let missing = try post("/webhooks/calls/ringing", #"{"clientNumber": "+40722123456"}"#)
+        XCTAssertEqual(missing.status, 422)
+        XCTAssertEqual(missing.errorCode, "missing_field")
+        let badTime = try post("/webhooks/calls/ringing", #"{"callId": "x", "occurredAt": "yesterday"}"#)
+        XCTAssertEqual(badTime.status, 422)
+        let unknownKind = try post("/webhooks/calls/transferred", #"{"callId": "x"}"#)
+        XCTAssertEqual(unknownKind.status, 422)
+        XCTAssertEqual(unknownKind.errorCode, "unknown_event_kind")
+        let wrongSecret = try post("/webhooks/calls/ringing", #"{"callId": "x"}"#, secret: "whs_" + String(repeating: "0", count: 48))
+        XCTAssertEqual(wrongSecret.status, 401)
+        let noSecret = try t.send("POST", "/webhooks/calls/ringing", body: #"{"callId": "x"}"#)
+        XCTAssertEqual(noSecret.status, 401)
+        let form = try post("/webhooks/calls/ringing", "callId=x", type: "application/x-www-form-urlencoded")
+        XCTAssertEqual(form.status, 415)
+        let deep = try post("/webhooks/calls/ringing", String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
+        XCTAssertEqual(deep.status, 400)
+        let huge = try post("/webhooks/calls/ringing", #"{"callId": ""# + String(repeating: "x", count: 9 * 1024 * 1024) + #""}"#)
+        XCTAssertEqual(huge.status, 413)
+        XCTAssertEqual(try t.count("raw_events"), 0)
+        XCTAssertEqual(try t.count("calls"), 0)
+        XCTAssertEqual(try t.count("contacts"), 0)
+    }
+}
+
+/// Collects values from concurrent closures.
+final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int] = []
+    func add(_ value: Int) { lock.withLock { values.append(value) } }
+    var all: [Int] { lock.withLock { values } }
+}
