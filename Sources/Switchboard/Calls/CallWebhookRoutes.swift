@@ -17,6 +17,39 @@ enum CallWebhookRoutes {
                 ingest.ingest([event], integration: integration, rawBody: request.body, responder: responder)
             }
         }
+        registerProvider(TwilioCallFormat.self, .twilio, path: "/webhooks/twilio/:secret", on: &router, context, ingest: ingest)
+        registerProvider(ZadarmaCallFormat.self, .zadarma, path: "/webhooks/zadarma/:secret", methods: ["GET", "POST"],
+                         on: &router, context, ingest: ingest)
+        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:secret/:kind", on: &router, context, ingest: ingest)
+        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:kind", on: &router, context, ingest: ingest)
+        registerProvider(AircallCallFormat.self, .aircall, path: "/webhooks/aircall/:secret", on: &router, context, ingest: ingest)
+    }
+
+    /// Registers `format` at `path` (which carries `:secret`, and `:kind` for per-moment URLs).
+    static func registerProvider<F: CallProviderFormat>(_ format: F.Type, _ provider: Integration.Provider, path: String,
+                                                        methods: [String] = ["POST"], on router: inout Router,
+                                                        _ context: RouteContext, ingest: CallIngest) {
+        for method in methods {
+            router.add(method, path) { request, responder in
+                handle(responder) {
+                    let secret = request.parameters["secret"] ?? bearerToken(request) ?? request.header("x-switchboard-secret")
+                    let integration = try authenticate(context, secret: secret, expected: provider)
+                    var kind: CallEventKind?
+                    if let text = request.parameters["kind"] {
+                        guard let parsed = CallEventKind(rawValue: text) else { throw WebhookError.unknownEventKind(text) }
+                        kind = parsed
+                    }
+                    switch try F.decode(request, integration: integration, url: context.baseURL + request.target, kind: kind) {
+                    case .events(let events):
+                        ingest.ingest(events, integration: integration, rawBody: request.body, responder: responder)
+                    case .reply(let response):
+                        responder.send(response)
+                    case .ignored(let why):
+                        responder.send(.json(["status": "ignored", "reason": why]))
+                    }
+                }
+            }
+        }
     }
 
     /// Runs `body`, turning a thrown error into its JSON error response (and a log line).
