@@ -1,0 +1,139 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+final class TimelineAndTaskTests: XCTestCase {
+    var t: TestDaemon!
+    var secret = ""
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        secret = try t.addIntegration(region: "RU").secret
+    }
+
+    override func tearDown() { t.stop() }
+
+    func testTimelineListsCallsTasksAndDealsNewestFirst() throws {
+        try t.call("missed", secret: secret, ["callId": "a", "clientNumber": "8 916 123-45-67", "occurredAt": "2026-11-20T09:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "b", "clientNumber": "+79161234567", "occurredAt": "2026-11-21T09:00:00Z"])
+        try t.call("answered", secret: secret, ["callId": "b", "clientNumber": "+79161234567", "occurredAt": "2026-11-21T09:00:04Z"])
+        try t.call("ended", secret: secret, ["callId": "b", "clientNumber": "+79161234567", "occurredAt": "2026-11-21T09:05:00Z",
+                                             "duration": 300, "recordingUrl": "https://rec.example/b.mp3", "utm_source": "google"])
+        let contactId = try XCTUnwrap(try t.api("GET", "/api/v1/contacts?phone=%2B79161234567").json["contacts"] as? [[String: Any]]).first?["id"] as? Int
+        let id = try XCTUnwrap(contactId)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Sofa", "callId": 2]).status, 201)
+        let page = try t.api("GET", "/api/v1/contacts/\(id)/timeline").json
+        let items = try XCTUnwrap(page["items"] as? [[String: Any]])
+        // The missed call and the task it filed share a moment; the task, filed after it, comes first.
+        XCTAssertEqual(items.map { $0["type"] as? String }, ["deal", "call", "task", "call"])
+        let call = try XCTUnwrap(items[1]["call"] as? [String: Any])
+        XCTAssertEqual(call["state"] as? String, "ended")
+        XCTAssertEqual(call["outcome"] as? String, "answered")
+        XCTAssertEqual(call["duration"] as? Int, 300)
+        XCTAssertEqual(call["recordingUrl"] as? String, "https://rec.example/b.mp3")
+        XCTAssertEqual(call["utm"] as? [String: String], ["utm_source": "google"])
+        XCTAssertEqual((items[3]["call"] as? [String: Any])?["outcome"] as? String, "missed")
+        // The answered call closed the earlier missed-call task.
+        XCTAssertEqual((items[2]["task"] as? [String: Any])?["state"] as? String, "done")
+    }
+
+    func testTimelinePaginatesAHundredThousandEntriesThroughTheIndex() throws {
+        try t.call("ringing", secret: secret, ["callId": "seed", "clientNumber": "+79161234567", "occurredAt": "2026-01-01T00:00:00Z"])
+        try t.daemon.store.writeAndWait { db in
+            for i in 0..<100_000 {
+                let at = String(format: "2025-%02d-%02dT%02d:%02d:%02d.000Z", 1 + (i / 40_000), 1 + (i / 1440) % 28, (i / 60) % 24, i % 60, i % 60)
+                try db.execute("INSERT INTO timeline(contact_id, at, kind, ref_id) VALUES (1, ?, 'call', ?)", at, 1_000_000 + i)
+            }
+        }
+        var seen = Set<String>()
+        var previous: String?
+        var cursor: String?
+        for _ in 0..<5 {
+            let path = "/api/v1/contacts/1/timeline?limit=200" + (cursor.map { "&before=" + $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! } ?? "")
+            let page = try t.api("GET", path).json
+            let items = try XCTUnwrap(page["items"] as? [[String: Any]])
+            XCTAssertEqual(items.count, 200)
+            for item in items {
+                let at = try XCTUnwrap(item["at"] as? String)
+                if let previous { XCTAssertLessThanOrEqual(at, previous) }
+                previous = at
+            }
+            cursor = try XCTUnwrap(page["nextBefore"] as? String)
+            XCTAssertTrue(seen.insert(cursor ?? "").inserted, "cursors advance")
+        }
+        let plan = try t.daemon.store.read { db in
+            try db.query("EXPLAIN QUERY PLAN SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? AND (at, id) < (?, ?) ORDER BY at DESC, id DESC LIMIT ?",
+                         1, "2025-06-01", 5, 50).map { $0.string("detail") ?? "" }.joined(separator: " ")
+        }
+        XCTAssertTrue(plan.contains("INDEX timeline_contact"), plan)
+        XCTAssertFalse(plan.contains("TEMP B-TREE"), "no sort step: \(plan)")
+    }
+
+    func testTasksFilterCompleteAndReassign() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        var settings = IntegrationSettings()
+        settings.missedCallTask.assigneeAgentId = manager.id
+        settings.missedCallTask.deadlineMinutes = -10  // already overdue
+        let s = try t.addIntegration(region: "RO", settings: settings).secret
+        try t.call("missed", secret: s, ["callId": "t1", "clientNumber": "+40722123456"])
+        try t.call("missed", secret: secret, ["callId": "t2", "clientNumber": "+79161234567"])
+        let mine = try t.api("GET", "/api/v1/tasks?assignee=\(manager.id)&state=open&overdue=true").json["tasks"] as? [[String: Any]] ?? []
+        XCTAssertEqual(mine.count, 1)
+        let taskId = try XCTUnwrap(mine.first?["id"] as? Int)
+        XCTAssertEqual((try t.api("GET", "/api/v1/tasks", key: manager.key).json["tasks"] as? [[String: Any]])?.count, 1,
+                       "a manager sees only their tasks")
+        let reassigned = try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": t.supervisorId])
+        XCTAssertEqual(reassigned.json["assigneeAgentId"] as? Int, t.supervisorId)
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(taskId)", key: manager.key).status, 404)
+        let done = try t.api("POST", "/api/v1/tasks/\(taskId)/complete")
+        XCTAssertEqual(done.json["state"] as? String, "done")
+        XCTAssertEqual(done.json["closedByAgentId"] as? Int, t.supervisorId)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete").status, 409)
+        XCTAssertEqual((try t.api("GET", "/api/v1/tasks?board=calls&state=open").json["tasks"] as? [[String: Any]])?.count, 1)
+    }
+
+    func testContactsSearchUpdateAndRoleRules() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        let qc = try t.addAgent("Quinn", role: .qualityControl)
+        let created = try t.api("POST", "/api/v1/contacts", key: manager.key,
+                                body: ["name": "Ion Popescu", "phones": ["0722 123 456"], "region": "RO", "fields": ["City": "Iasi"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        XCTAssertEqual(created.json["ownerAgentId"] as? Int, manager.id)
+        XCTAssertEqual((try t.api("GET", "/api/v1/contacts?q=popes").json["contacts"] as? [[String: Any]])?.count, 1)
+        XCTAssertEqual((try t.api("GET", "/api/v1/contacts?phone=0722123456&region=RO").json["contacts"] as? [[String: Any]])?.count, 1)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts?phone=garbage").status, 422)
+        let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", key: manager.key, body: ["name": "Ion P.", "fields": ["Source": "expo", "City": NSNull()]])
+        XCTAssertEqual(patched.json["name"] as? String, "Ion P.")
+        XCTAssertEqual(patched.json["fields"] as? [String: String], ["Source": "expo"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)", key: qc.key).status, 200, "quality control sees all")
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(id)", key: qc.key, body: ["name": "x"]).status, 403, "and writes none")
+        let other = try t.addAgent("Max", role: .manager)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)", key: other.key).status, 404, "managers see only their own clients")
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts", body: ["name": "Dup", "phones": ["+40722123456"]]).status, 409)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/999").status, 404)
+    }
+
+    func testIntegrationsAPIIsForSupervisorsAndHidesSecrets() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        XCTAssertEqual(try t.api("GET", "/api/v1/integrations", key: manager.key).status, 403)
+        let created = try t.api("POST", "/api/v1/integrations", body: ["name": "Office PBX", "provider": "zadarma", "region": "PL",
+                                                                      "providerSecret": "zd-secret",
+                                                                      "settings": ["missedCallTask": ["board": "Sales"]]])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertTrue((created.json["secret"] as? String ?? "").hasPrefix("whs_"))
+        XCTAssertNotNil((created.json["webhooks"] as? [String: String])?["notifications"])
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        let listed = try t.api("GET", "/api/v1/integrations").text
+        XCTAssertFalse(listed.contains("zd-secret"))
+        XCTAssertFalse(listed.contains(created.json["secret"] as? String ?? "-"))
+        let patched = try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "UA", "settings": ["utm": ["fields": ["utm_source": "Source"]]]])
+        XCTAssertEqual(patched.json["region"] as? String, "UA")
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["settings": ["utm": ["fields": ["utm_bogus": "X"]]]]).status, 422)
+        XCTAssertEqual(try t.api("POST", "/api/v1/integrations", body: ["name": "Office PBX", "provider": "native"]).status, 409)
+        XCTAssertEqual(try t.api("POST", "/api/v1/integrations", body: ["name": "X", "provider": "skype"]).status, 422)
+        XCTAssertEqual(try t.api("DELETE", "/api/v1/integrations/\(id)").status, 204)
+        XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").status, 404)
+    }
+}
