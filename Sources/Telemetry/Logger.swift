@@ -100,33 +100,72 @@ public struct JSONLine {
         bytes.append(UInt8(ascii: ":"))
         switch value {
         case .string(let s): JSONLine.appendString(s, to: &bytes)
-        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONLine.appendInt(i, to: &bytes)
         case .double(let d): bytes.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
         case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
         }
     }
 
     public mutating func finish() -> [UInt8] {
-        bytes.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "\n"))
         return bytes
     }
 
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendString(utf8: $0, to: &out) }
+    }
+
+    /// Appends UTF-8 bytes as a JSON string literal, escaping quotes, backslashes and
+    /// control characters. Runs without escapes are copied in one piece.
+    public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        var runStart = 0
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            runStart = index + 1
             switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case UInt8(ascii: "\n"): out.append(contentsOf: [92, 110])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [92, 114])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [92, 116])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: out.append(byte)
+            case UInt8(ascii: "\""): out.append(92); out.append(34)
+            case UInt8(ascii: "\\"): out.append(92); out.append(92)
+            case UInt8(ascii: "\n"): out.append(92); out.append(110)
+            case UInt8(ascii: "\r"): out.append(92); out.append(114)
+            case UInt8(ascii: "\t"): out.append(92); out.append(116)
+            default:
+                out.append(92); out.append(117); out.append(48); out.append(48)
+                out.append(hexDigits[Int(byte >> 4)]); out.append(hexDigits[Int(byte & 15)])
             }
         }
+        if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         out.append(UInt8(ascii: "\""))
     }
+
+    /// Appends the decimal digits of `value` (with a leading `-` when negative).
+    public static func appendInt(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude, to: &out)
+    }
+
+    /// Appends the decimal digits of `value`, without allocating.
+    public static func appendDecimal(_ value: UInt, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(truncatingIfNeeded: value) &+ 48)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in   // UInt.max has 20 digits
+            var v = value
+            var i = buffer.count
+            while v > 0 {
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                v /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -47,11 +47,18 @@ public protocol PrometheusRenderable: Sendable {
 }
 
 /// A monotonically increasing count per label set.
+///
+/// `increment` is fine for occasional counts. A hot path that counts the same
+/// label sets again and again (the HTTP loops) takes a `CounterCell` once per
+/// label set with `makeCell` and adds to it: no key array, no hashing, no lock,
+/// and no cache line shared with other threads. Rendering sums all cells of a
+/// label set, so a count is visible as soon as `add` returns.
 public final class LabeledCounter: PrometheusRenderable {
     public let name: String
     public let help: String
     public let labelNames: [String]
-    private let values = Mutex<[[String]: UInt64]>([:])
+    /// Per label set: the shared cell used by `increment`, then cells handed out by `makeCell`.
+    private let cells = Mutex<[[String]: [CounterCell]]>([:])
 
     public init(name: String, help: String, labelNames: [String]) {
         self.name = name
@@ -60,20 +67,52 @@ public final class LabeledCounter: PrometheusRenderable {
     }
 
     public func increment(_ labels: [String], by amount: UInt64 = 1) {
-        values.withLock { $0[labels, default: 0] &+= amount }
+        let cell = cells.withLock { cells -> CounterCell in
+            if let first = cells[labels]?.first { return first }
+            let cell = CounterCell()
+            cells[labels] = [cell]
+            return cell
+        }
+        cell.add(amount)
+    }
+
+    /// A new cell counting towards `labels`, meant for a single writer (one thread).
+    public func makeCell(_ labels: [String]) -> CounterCell {
+        cells.withLock { cells in
+            let cell = CounterCell()
+            if cells[labels] == nil { cells[labels] = [CounterCell()] }
+            cells[labels, default: []].append(cell)
+            return cell
+        }
     }
 
     public func value(_ labels: [String]) -> UInt64 {
-        values.withLock { $0[labels] ?? 0 }
+        let all = cells.withLock { $0[labels] ?? [] }
+        return all.reduce(0) { $0 &+ $1.value }
     }
 
     public func render(into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
-        let snapshot = values.withLock { $0 }
-        for (labels, value) in snapshot.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+        let snapshot = cells.withLock { $0 }
+        for (labels, all) in snapshot.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+            let value = all.reduce(0) { $0 &+ $1.value }
             out += "\(name){\(formatLabels(labelNames, labels))} \(value)\n"
         }
     }
+}
+
+/// One count of a `LabeledCounter`; see `LabeledCounter.makeCell`.
+public final class CounterCell: Sendable {
+    private let count = Atomic<UInt64>(0)
+    // Keeps cells of different threads on different cache lines.
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+
+    init() {}
+
+    @inline(__always)
+    public func add(_ amount: UInt64 = 1) { count.wrappingAdd(amount, ordering: .relaxed) }
+
+    public var value: UInt64 { count.load(ordering: .relaxed) }
 }
 
 /// A value that goes up and down.
@@ -96,42 +135,87 @@ public final class Gauge: PrometheusRenderable {
 }
 
 /// Cumulative histogram with fixed upper bounds.
+///
+/// Lock-free: counts live in `Histogram.Recorder`s (atomics). `observe` uses a
+/// shared recorder; a hot path takes its own with `makeRecorder` so threads do
+/// not contend. Rendering sums the recorders.
 public final class Histogram: PrometheusRenderable {
     public let name: String
     public let help: String
     public let buckets: [Double]
-    private struct State { var counts: [UInt64]; var sum: Double; var count: UInt64 }
-    private let state: Mutex<State>
+    private let shared: Recorder
+    private let recorders: Mutex<[Recorder]>
 
     public init(name: String, help: String, buckets: [Double]) {
         self.name = name
         self.help = help
         self.buckets = buckets
-        self.state = Mutex(State(counts: Array(repeating: 0, count: buckets.count), sum: 0, count: 0))
+        let shared = Recorder(buckets: buckets)
+        self.shared = shared
+        self.recorders = Mutex([shared])
     }
 
-    public func observe(_ value: Double) {
-        let index = buckets.firstIndex(where: { value <= $0 })
-        state.withLock { s in
-            if let index { s.counts[index] &+= 1 }
-            s.sum += value
-            s.count &+= 1
-        }
+    public func observe(_ value: Double) { shared.observe(value) }
+
+    /// A recorder whose observations count towards this histogram, meant for one thread.
+    public func makeRecorder() -> Recorder {
+        let recorder = Recorder(buckets: buckets)
+        recorders.withLock { $0.append(recorder) }
+        return recorder
     }
 
     /// Number of observations so far.
-    public var count: UInt64 { state.withLock { $0.count } }
+    public var count: UInt64 { recorders.withLock { $0 }.reduce(0) { $0 &+ $1.count } }
 
     public func render(into out: inout String) {
-        let s = state.withLock { $0 }
+        var counts = [UInt64](repeating: 0, count: buckets.count + 1)
+        var sum = 0.0
+        for recorder in recorders.withLock({ $0 }) {
+            for index in counts.indices { counts[index] &+= recorder.slots[index].value.load(ordering: .relaxed) }
+            sum += recorder.sum
+        }
         out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
         var cumulative: UInt64 = 0
-        for (bound, c) in zip(buckets, s.counts) {
+        for (bound, c) in zip(buckets, counts) {
             cumulative += c
             out += "\(name)_bucket{le=\"\(formatNumber(bound))\"} \(cumulative)\n"
         }
-        out += "\(name)_bucket{le=\"+Inf\"} \(s.count)\n\(name)_sum \(s.sum)\n\(name)_count \(s.count)\n"
+        cumulative += counts[buckets.count]
+        out += "\(name)_bucket{le=\"+Inf\"} \(cumulative)\n\(name)_sum \(sum)\n\(name)_count \(cumulative)\n"
     }
+
+    /// Counts per bucket (the last slot: above every bound) and the sum of observed values.
+    public final class Recorder: Sendable {
+        private let bounds: [Double]
+        fileprivate let slots: [AtomicCount]
+        private let sumBits = Atomic<UInt64>(0)
+
+        fileprivate init(buckets: [Double]) {
+            bounds = buckets
+            slots = (0...buckets.count).map { _ in AtomicCount() }
+        }
+
+        public func observe(_ value: Double) {
+            var index = 0
+            while index < bounds.count, !(value <= bounds[index]) { index += 1 }
+            slots[index].value.wrappingAdd(1, ordering: .relaxed)
+            var old = sumBits.load(ordering: .relaxed)
+            while true {
+                let new = (Double(bitPattern: old) + value).bitPattern
+                let (exchanged, current) = sumBits.compareExchange(expected: old, desired: new, ordering: .relaxed)
+                if exchanged { return }
+                old = current
+            }
+        }
+
+        fileprivate var count: UInt64 { slots.reduce(0) { $0 &+ $1.value.load(ordering: .relaxed) } }
+        fileprivate var sum: Double { Double(bitPattern: sumBits.load(ordering: .relaxed)) }
+    }
+}
+
+/// An atomic count on its own heap object (arrays cannot hold `Atomic` directly).
+final class AtomicCount: Sendable {
+    let value = Atomic<UInt64>(0)
 }
 
 private func formatNumber(_ value: Double) -> String {
