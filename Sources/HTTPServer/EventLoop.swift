@@ -8,7 +8,8 @@ import Telemetry
 /// Every connection belongs to exactly one loop and is touched only on its thread;
 /// other threads hand work over through `execute`, which queues a closure and
 /// wakes the loop with an eventfd. `@unchecked Sendable` because of that rule:
-/// all non-atomic state is confined to the loop thread.
+/// all non-atomic state is confined to the loop thread. For the same reason that
+/// state is `@exclusivity(unchecked)` (see `Connection`).
 final class EventLoop: @unchecked Sendable {
     private static let listenerToken: UInt64 = 0
     private static let wakeToken: UInt64 = 1
@@ -16,21 +17,29 @@ final class EventLoop: @unchecked Sendable {
     private let server: ServerContext
     private let epollFD: Int32
     private let wakeFD: Int32
-    private var listenFD: Int32
+    @exclusivity(unchecked) private var listenFD: Int32
     private let mailbox = Mutex<[@Sendable () -> Void]>([])
     private let threadID = Atomic<UInt>(0)
-    private var connections: [UInt64: Connection] = [:]
-    private var nextConnectionID: UInt64 = 2
-    private var isShuttingDown = false
-    private var hardDeadline: UInt64 = .max
-    private var readScratch = [UInt8](repeating: 0, count: 64 * 1024)
-    private var pendingLog: [UInt8] = []
-    private var clock = LoopClock()
+    @exclusivity(unchecked) private var connections: [UInt64: Connection] = [:]
+    @exclusivity(unchecked) private var nextConnectionID: UInt64 = 2
+    @exclusivity(unchecked) private var isShuttingDown = false
+    @exclusivity(unchecked) private var hardDeadline: UInt64 = .max
+    @exclusivity(unchecked) private var readScratch = [UInt8](repeating: 0, count: 64 * 1024)
+    @exclusivity(unchecked) private var pendingLog: [UInt8] = []
+    private let logRequests: Bool
+    /// This loop's own request counters and log line pieces, by label set.
+    @exclusivity(unchecked) private var requestStats: [RequestKey: RequestStats] = [:]
+    @exclusivity(unchecked) private var lastRequestKey: RequestKey?
+    @exclusivity(unchecked) private var lastRequestStats: RequestStats?
+    private let durationRecorder: Histogram.Recorder
+    @exclusivity(unchecked) private var clock = LoopClock()
     private let finishedSignal = DispatchSemaphore(value: 0)
 
     init(server: ServerContext, listenFD: Int32) throws(SocketError) {
         self.server = server
         self.listenFD = listenFD
+        logRequests = server.configuration.logRequests
+        durationRecorder = server.metrics.requestDuration.makeRecorder()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw SocketError(operation: "epoll_create1", errno: errno) }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -126,6 +135,7 @@ final class EventLoop: @unchecked Sendable {
         }
         for connection in Array(connections.values) { closeConnection(connection) }
         runMailbox()
+        if !pendingLog.isEmpty { server.logger.append(pendingLog) }
         finishedSignal.signal()
     }
 
@@ -454,21 +464,44 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Logging and metrics
 
     private func record(method: String, path: String, route: String, status: Int, startedAt: UInt64, connection: Connection) {
-        let seconds = Double(clock.now() &- startedAt) / 1e9
-        server.metrics.requests.increment([route, method, String(status)])
-        server.metrics.requestDuration.observe(seconds)
-        guard server.configuration.logRequests else { return }
-        var line = JSONLine()
-        line.add("ts", .string(clock.timestamp()))
-        line.add("level", .string("info"))
-        line.add("msg", .string("request"))
-        line.add("method", .string(method))
-        line.add("path", .string(path))
-        line.add("route", .string(route))
-        line.add("status", .int(status))
-        line.add("ms", .double((seconds * 100_000).rounded() / 100))
-        line.add("remote", .string(connection.remoteAddress))
-        pendingLog.append(contentsOf: line.finish())
+        let elapsed = clock.now() &- startedAt
+        let stats = requestStats(RequestKey(route: route, method: method, status: status))
+        stats.count.add()
+        durationRecorder.observe(Double(elapsed) / 1e9)
+        guard logRequests else { return }
+        appendLogLine(to: &pendingLog, stats: stats, path: path, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
+    }
+
+    /// The request log line, written straight into the loop's buffer: the JSON object
+    /// `{"ts":…,"level":"info","msg":"request","method":…,"path":…,"route":…,"status":…,"ms":…,"remote":…}`
+    /// with `ms` a fixed-point number of milliseconds (three decimals).
+    private func appendLogLine(to out: inout [UInt8], stats: RequestStats, path: String, micros: UInt64, suffix: [UInt8]) {
+        out.append(static: #"{"ts":""#)
+        clock.appendTimestamp(to: &out)
+        out.append(contentsOf: stats.logBeforePath)
+        JSONLine.appendString(path, to: &out)
+        out.append(contentsOf: stats.logAfterPath)
+        out.append(decimal: Int(micros / 1000))
+        let fraction = Int(micros % 1000)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(truncatingIfNeeded: fraction / 100) &+ 48)
+        out.append(UInt8(truncatingIfNeeded: fraction / 10 % 10) &+ 48)
+        out.append(UInt8(truncatingIfNeeded: fraction % 10) &+ 48)
+        out.append(contentsOf: suffix)
+    }
+
+    private func requestStats(_ key: RequestKey) -> RequestStats {
+        if let last = lastRequestStats, lastRequestKey == key { return last }
+        let stats: RequestStats
+        if let known = requestStats[key] {
+            stats = known
+        } else {
+            stats = RequestStats(key, counter: server.metrics.requests)
+            requestStats[key] = stats
+        }
+        lastRequestKey = key
+        lastRequestStats = stats
+        return stats
     }
 
     // MARK: - epoll
@@ -480,6 +513,39 @@ final class EventLoop: @unchecked Sendable {
         guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
             throw SocketError(operation: "epoll_ctl", errno: errno)
         }
+    }
+}
+
+/// The labels of `switchboard_http_requests_total`.
+private struct RequestKey: Hashable {
+    let route: String
+    let method: String
+    let status: Int
+}
+
+/// What one loop keeps per label set: its own counter cell, and the parts of the
+/// log line that only depend on the labels, rendered once.
+private final class RequestStats {
+    let count: CounterCell
+    /// `","level":"info","msg":"request","method":"GET","path":`
+    let logBeforePath: [UInt8]
+    /// `,"route":"/healthz","status":200,"ms":`
+    let logAfterPath: [UInt8]
+
+    init(_ key: RequestKey, counter: LabeledCounter) {
+        count = counter.makeCell([key.route, key.method, String(key.status)])
+        var before: [UInt8] = []
+        before.append(static: #"","level":"info","msg":"request","method":"#)
+        JSONLine.appendString(key.method, to: &before)
+        before.append(static: #","path":"#)
+        logBeforePath = before
+        var after: [UInt8] = []
+        after.append(static: #","route":"#)
+        JSONLine.appendString(key.route, to: &after)
+        after.append(static: #","status":"#)
+        after.append(decimal: key.status)
+        after.append(static: #","ms":"#)
+        logAfterPath = after
     }
 }
 

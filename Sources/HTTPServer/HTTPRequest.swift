@@ -25,20 +25,37 @@ public struct HTTPRequest: Sendable {
 
     /// The path part of the target, without the query.
     public var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
-        return target[...]
+        guard let q = queryMark else { return target[...] }
+        return target[..<q]
     }
 
     /// The raw query string (after `?`), if any.
     public var query: Substring? {
-        guard let q = target.firstIndex(of: "?") else { return nil }
+        guard let q = queryMark else { return nil }
         return target[target.index(after: q)...]
+    }
+
+    /// Where `?` is in the target.
+    private var queryMark: String.Index? {
+        var target = target
+        let offset = target.withUTF8 { bytes -> Int? in
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "?") { return index }
+            return nil
+        }
+        return offset.map { target.utf8.index(target.utf8.startIndex, offsetBy: $0) }
     }
 
     /// The first value of header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first(where: { $0.name == lower })?.value
+        var name = name
+        let hasUpper = name.withUTF8 { bytes in bytes.contains(where: { $0 >= 65 && $0 <= 90 }) }
+        return header(lowercased: hasUpper ? name.lowercased() : name)
+    }
+
+    /// The first value of header `name`, which is already lower-case.
+    func header(lowercased name: String) -> String? {
+        for header in headers where header.name == name { return header.value }
+        return nil
     }
 
     /// Query parameters, percent- and plus-decoded; the last value of a repeated key wins.
@@ -49,7 +66,7 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     public var wantsKeepAlive: Bool {
-        let connection = header("connection")?.lowercased() ?? ""
+        guard let connection = header(lowercased: "connection")?.lowercased() else { return versionMinor >= 1 }
         let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: " \t") }
         if versionMinor >= 1 { return !tokens.contains("close") }
         return tokens.contains("keep-alive")

@@ -63,7 +63,7 @@ public struct HTTPRequestParser {
                     return nil
                 }
                 position = headEnd
-                let expects = request.header("expect") != nil
+                let expects = request.header(lowercased: "expect") != nil
                 switch bodyFraming {
                 case .none:
                     state = .head(scanned: 0)
@@ -212,23 +212,24 @@ public struct HTTPRequestParser {
         guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw .badRequest("malformed request target")
         }
-        guard targetBytes.first == UInt8(ascii: "/") || (targetBytes.count == 1 && targetBytes.first == UInt8(ascii: "*"))
-                || targetBytes.starts(with: Array("http://".utf8)) || targetBytes.starts(with: Array("https://".utf8)) else {
+        let isOriginForm = targetBytes.first == UInt8(ascii: "/")
+        let isAbsoluteForm = !isOriginForm && (startsWith(targetBytes, "http://") || startsWith(targetBytes, "https://"))
+        guard isOriginForm || isAbsoluteForm || (targetBytes.count == 1 && targetBytes.first == UInt8(ascii: "*")) else {
             throw .badRequest("malformed request target")
         }
-        let version = Array(versionBytes)
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)),
-              isDigit(version[5]), version[6] == UInt8(ascii: "."), isDigit(version[7]) else {
+        let v = versionBytes.startIndex
+        guard versionBytes.count == 8, startsWith(versionBytes, "HTTP/"),
+              isDigit(versionBytes[v + 5]), versionBytes[v + 6] == UInt8(ascii: "."), isDigit(versionBytes[v + 7]) else {
             throw .badRequest("malformed HTTP version")
         }
-        guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else { throw .versionNotSupported }
+        guard versionBytes[v + 5] == UInt8(ascii: "1"), versionBytes[v + 7] <= UInt8(ascii: "1") else { throw .versionNotSupported }
         var target = String(decoding: targetBytes, as: UTF8.self)
         // Absolute-form (RFC 9112 §3.2.2): keep only path and query.
-        if target.hasPrefix("http://") || target.hasPrefix("https://") {
+        if isAbsoluteForm {
             let afterScheme = target.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
             target = afterScheme.count == 4 ? "/" + afterScheme[3] : "/"
         }
-        return (String(decoding: methodBytes, as: UTF8.self), target, Int(version[7] - UInt8(ascii: "0")))
+        return (methodString(methodBytes), target, Int(versionBytes[v + 7] - UInt8(ascii: "0")))
     }
 
     private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
@@ -267,7 +268,7 @@ public struct HTTPRequestParser {
         if request.versionMinor == 1, hosts != 1 {
             throw .badRequest(hosts == 0 ? "HTTP/1.1 request without Host" : "more than one Host header")
         }
-        if let expect = request.header("expect"), expect.lowercased() != "100-continue" {
+        if let expect = request.header(lowercased: "expect"), expect.lowercased() != "100-continue" {
             throw .expectationFailed
         }
         if !transferEncodings.isEmpty {
@@ -358,8 +359,38 @@ private func isTokenByte(_ c: UInt8) -> Bool {
     }
 }
 
+/// Header names are tokens (ASCII), so lower-casing byte by byte is exact.
 private func lowercase(_ bytes: ArraySlice<UInt8>) -> String {
-    String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+    bytes.withUnsafeBufferPointer { source in
+        String(unsafeUninitializedCapacity: source.count) { target in
+            for index in 0..<source.count {
+                let c = source[index]
+                target[index] = c >= 65 && c <= 90 ? c + 32 : c
+            }
+            return source.count
+        }
+    }
+}
+
+/// The common methods as shared literals; anything else is decoded.
+private func methodString(_ bytes: ArraySlice<UInt8>) -> String {
+    if startsWith(bytes, "GET"), bytes.count == 3 { return "GET" }
+    if startsWith(bytes, "POST"), bytes.count == 4 { return "POST" }
+    if startsWith(bytes, "HEAD"), bytes.count == 4 { return "HEAD" }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+@inline(__always)
+private func startsWith(_ bytes: ArraySlice<UInt8>, _ prefix: StaticString) -> Bool {
+    let count = prefix.utf8CodeUnitCount
+    guard bytes.count >= count else { return false }
+    let start = prefix.utf8Start
+    var index = bytes.startIndex
+    for offset in 0..<count {
+        if bytes[index] != start[offset] { return false }
+        index += 1
+    }
+    return true
 }
 
 private func firstIndex(of byte: UInt8, in buffer: [UInt8], from: Int, to: Int) -> Int {

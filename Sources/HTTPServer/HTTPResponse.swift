@@ -1,3 +1,5 @@
+import Telemetry
+
 /// A response to send: status, headers and a complete body.
 public struct HTTPResponse: Sendable {
     public var status: Int
@@ -33,22 +35,23 @@ public struct HTTPResponse: Sendable {
     /// Serialises status line, headers and body. `Date`, `Content-Length` and
     /// `Connection` are written here so no handler can get them wrong.
     func serialize(into out: inout [UInt8], date: [UInt8], keepAlive: Bool, includeBody: Bool) {
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
-        out.append(contentsOf: String(status).utf8)
+        out.reserveCapacity(out.count + 96 + headers.count * 48 + (includeBody ? body.count : 0))
+        out.append(static: "HTTP/1.1 ")
+        out.append(decimal: status)
         out.append(32)
-        out.append(contentsOf: HTTPStatus.reason(status).utf8)
-        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(static: HTTPStatus.reasonPhrase(status))
+        out.append(static: "\r\nDate: ")
         out.append(contentsOf: date)
-        out.append(contentsOf: "\r\nContent-Length: ".utf8)
-        out.append(contentsOf: String(body.count).utf8)
-        if !keepAlive { out.append(contentsOf: "\r\nConnection: close".utf8) }
+        out.append(static: "\r\nContent-Length: ")
+        out.append(decimal: body.count)
+        if !keepAlive { out.append(static: "\r\nConnection: close") }
         for (name, value) in headers {
-            out.append(contentsOf: [13, 10])
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: [58, 32])
-            out.append(contentsOf: value.utf8)
+            out.append(static: "\r\n")
+            out.append(utf8: name)
+            out.append(static: ": ")
+            out.append(utf8: value)
         }
-        out.append(contentsOf: [13, 10, 13, 10])
+        out.append(static: "\r\n\r\n")
         if includeBody { out.append(contentsOf: body) }
     }
 }
@@ -56,6 +59,10 @@ public struct HTTPResponse: Sendable {
 /// Reason phrases for the statuses we send.
 public enum HTTPStatus {
     public static func reason(_ status: Int) -> String {
+        reasonPhrase(status).description
+    }
+
+    static func reasonPhrase(_ status: Int) -> StaticString {
         switch status {
         case 100: return "Continue"
         case 200: return "OK"
@@ -89,19 +96,5 @@ public enum HTTPStatus {
 
 /// Appends `s` as a JSON string literal.
 func appendJSONString(_ s: String, to out: inout [UInt8]) {
-    out.append(34)
-    for byte in s.utf8 {
-        switch byte {
-        case 34: out.append(contentsOf: [92, 34])
-        case 92: out.append(contentsOf: [92, 92])
-        case 10: out.append(contentsOf: [92, 110])
-        case 13: out.append(contentsOf: [92, 114])
-        case 9: out.append(contentsOf: [92, 116])
-        case 0..<32:
-            let hex = Array("0123456789abcdef".utf8)
-            out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-        default: out.append(byte)
-        }
-    }
-    out.append(34)
+    JSONLine.appendString(s, to: &out)
 }

@@ -5,7 +5,8 @@ import Foundation
 struct LoopClock {
     private var cachedSecond: Int = -1
     private var dateBytes: [UInt8] = []
-    private var timestampPrefix: String = ""
+    /// `YYYY-MM-DDTHH:MM:SS.` for the cached second.
+    private var timestampPrefix: [UInt8] = []
 
     /// Monotonic nanoseconds.
     func now() -> UInt64 {
@@ -20,13 +21,16 @@ struct LoopClock {
         return dateBytes
     }
 
-    /// RFC 3339 UTC timestamp with milliseconds, for log lines.
-    mutating func timestamp() -> String {
+    /// Appends the RFC 3339 UTC timestamp with milliseconds (`2026-11-23T11:23:35.472Z`).
+    mutating func appendTimestamp(to out: inout [UInt8]) {
         let t = wallClock()
         refresh(t)
-        let millis = t.tv_nsec / 1_000_000
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return timestampPrefix + "." + ms + "Z"
+        out.append(contentsOf: timestampPrefix)
+        let millis = Int(t.tv_nsec / 1_000_000)
+        out.append(UInt8(truncatingIfNeeded: millis / 100) &+ 48)
+        out.append(UInt8(truncatingIfNeeded: millis / 10 % 10) &+ 48)
+        out.append(UInt8(truncatingIfNeeded: millis % 10) &+ 48)
+        out.append(UInt8(ascii: "Z"))
     }
 
     private func wallClock() -> timespec {
@@ -47,6 +51,6 @@ struct LoopClock {
         let year = parts.tm_year + 1900
         let time = "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
         dateBytes = Array("\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(year) \(time) GMT".utf8)
-        timestampPrefix = "\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(time)"
+        timestampPrefix = Array("\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(time).".utf8)
     }
 }

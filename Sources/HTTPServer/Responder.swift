@@ -9,7 +9,7 @@ public final class Responder: @unchecked Sendable {
     private let connectionID: UInt64
     private let isAnswered = Atomic<Bool>(false)
     /// The matched route pattern, for metrics.
-    public internal(set) var route: String = "unmatched"
+    @exclusivity(unchecked) public internal(set) var route: String = "unmatched"
 
     init(loop: EventLoop, connectionID: UInt64) {
         self.loop = loop
