@@ -28,6 +28,7 @@ let package = Package(
         .executableTarget(name: "switchboard", dependencies: ["Switchboard"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Telemetry", "TestSupport"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store", "TestSupport"]),
     ],
