@@ -112,15 +112,20 @@ final class EventLoop: @unchecked Sendable {
                 epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), 250)
             }
             if count < 0 && errno != EINTR { break }
+            // `execute` writes the eventfd whenever it finds the mailbox empty, so the
+            // mailbox only needs a look after a wake-up.
+            var woken = false
             for index in 0..<max(0, Int(count)) {
                 let event = events[index]
                 switch event.data.u64 {
                 case Self.listenerToken: acceptConnections()
-                case Self.wakeToken: drainWakeups()
+                case Self.wakeToken:
+                    drainWakeups()
+                    woken = true
                 case let token: handle(token: token, events: event.events)
                 }
             }
-            runMailbox()
+            if woken { runMailbox() }
             let now = clock.now()
             if now >= nextSweep {
                 sweepTimeouts(now: now)

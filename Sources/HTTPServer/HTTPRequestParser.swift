@@ -153,18 +153,25 @@ public struct HTTPRequestParser {
         // Find the empty line that ends the head; reject a bare LF anywhere.
         var i = start + scanned
         var headEnd: Int?
+        var bareLF = false
         let limit = min(buffer.count, start + limits.maxHeaderBytes)
-        while i < limit {
-            let byte = buffer[i]
-            if byte == 10 {
-                guard i > start, buffer[i - 1] == 13 else { throw .badRequest("bare LF in request head") }
-                if i - start >= 3, buffer[i - 2] == 10, buffer[i - 3] == 13 {
-                    headEnd = i + 1
-                    break
+        buffer.withUnsafeBufferPointer { bytes in
+            // Indices stay within `start..<limit`, inside the buffer: unchecked reads.
+            while i < limit {
+                if bytes[i] == 10 {
+                    guard i > start, bytes[i - 1] == 13 else {
+                        bareLF = true
+                        return
+                    }
+                    if i - start >= 3, bytes[i - 2] == 10, bytes[i - 3] == 13 {
+                        headEnd = i + 1
+                        return
+                    }
                 }
+                i += 1
             }
-            i += 1
         }
+        if bareLF { throw .badRequest("bare LF in request head") }
         guard let headEnd else {
             if buffer.count - start >= limits.maxHeaderBytes {
                 // Over the limit: it is the URI's fault if the request line never ended.
@@ -393,10 +400,13 @@ private func startsWith(_ bytes: ArraySlice<UInt8>, _ prefix: StaticString) -> B
     return true
 }
 
+/// Requires `0 <= from` and `to <= buffer.count`.
 private func firstIndex(of byte: UInt8, in buffer: [UInt8], from: Int, to: Int) -> Int {
-    var i = from
-    while i < to, buffer[i] != byte { i += 1 }
-    return i
+    buffer.withUnsafeBufferPointer { bytes in
+        var i = from
+        while i < to, bytes[i] != byte { i += 1 }
+        return i
+    }
 }
 
 private extension Substring {

@@ -13,7 +13,9 @@ public final class Logger: Sendable {
     public enum Level: String, Sendable { case debug, info, warning, error }
 
     private let buffer = Mutex<[UInt8]>([])
-    private let flushLock = Mutex<Void>(())
+    /// Serialises flushes and keeps the buffer written last time, emptied, so the
+    /// next swap hands `buffer` storage that is already allocated.
+    private let flushLock = Mutex<[UInt8]>([])
     private let fd: Int32
 
     /// - Parameter fd: where lines go; stderr by default.
@@ -47,19 +49,21 @@ public final class Logger: Sendable {
 
     /// Writes every pending line now.
     public func flush() {
-        flushLock.withLock { _ in
-            let pending = buffer.withLock { buf -> [UInt8] in
-                let out = buf
-                buf.removeAll(keepingCapacity: true)
-                return out
-            }
+        flushLock.withLock { spare in
+            var pending: [UInt8] = []
+            swap(&pending, &spare)
+            buffer.withLock { swap(&$0, &pending) }
             var offset = 0
             while offset < pending.count {
                 let written = pending.withUnsafeBytes { raw in
                     Foundation.write(fd, raw.baseAddress.map { $0 + offset }, pending.count - offset)
                 }
-                if written <= 0 { return }
+                if written <= 0 { break }
                 offset += written
+            }
+            if pending.capacity <= 8 << 20 {
+                pending.removeAll(keepingCapacity: true)
+                spare = pending
             }
         }
     }
