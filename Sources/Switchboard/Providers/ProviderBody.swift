@@ -1,0 +1,83 @@
+import Foundation
+import HTTPServer
+
+/// Reading provider webhook bodies and checking their signatures: the pieces the
+/// Twilio, Zadarma, Ringostat and Aircall formats share.
+enum ProviderBody {
+    /// The body as form pairs in arrival order (repeats kept, as Twilio's signature needs them).
+    /// A body declared as JSON is 415: these providers only post forms.
+    static func formPairs(_ request: HTTPRequest) throws -> [(String, String)] {
+        if let type = request.header("content-type")?.lowercased(), type.contains("json") {
+            throw WebhookError.unsupportedMediaType("expected application/x-www-form-urlencoded, got \(type)")
+        }
+        // WebhookJSON.form validates the text (UTF-8, looks like key=value pairs) before we keep the pairs.
+        _ = try WebhookJSON.form(request.body)
+        return FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
+    }
+
+    /// The body as a form dictionary (the last value of a repeated key wins).
+    static func form(_ request: HTTPRequest) throws -> [String: String] {
+        Dictionary(try formPairs(request), uniquingKeysWith: { _, last in last })
+    }
+
+    /// A JSON or form body, whichever it is: by Content-Type, else by its first byte.
+    /// Ringostat lets the operator choose either per webhook.
+    static func jsonOrForm(_ request: HTTPRequest) throws -> [String: Any] {
+        let type = request.header("content-type")?.lowercased() ?? ""
+        if type.contains("json") { return try WebhookJSON.object(request.body) }
+        if type.contains("x-www-form-urlencoded") { return try WebhookJSON.form(request.body) }
+        let first = request.body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D })
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return try WebhookJSON.object(request.body) }
+        let form = try WebhookJSON.form(request.body)
+        guard !form.isEmpty else { throw WebhookError.invalidForm("empty body") }
+        return form
+    }
+
+    /// The provider's signing secret, or 401 saying how to configure it: without it a
+    /// signature cannot be checked, and an unchecked signed webhook is refused, not trusted.
+    static func signingKey(_ integration: Integration, what: String) throws -> [UInt8] {
+        guard !integration.providerSecret.isEmpty else {
+            throw WebhookError.badSignature("\(what) must be configured for this integration "
+                + "(switchboard integrations add … --provider-secret) before its webhooks are accepted")
+        }
+        return Array(integration.providerSecret.utf8)
+    }
+
+    /// Whether `received` equals `expected`, compared in constant time (CRYPTO_memcmp).
+    static func matches(_ received: String, _ expected: String) -> Bool {
+        Crypto.constantTimeEquals(Array(received.utf8), Array(expected.utf8))
+    }
+
+    /// Base64 of `bytes` (standard alphabet, padded).
+    static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+
+    /// `time` moved by `seconds` when both are known (a start time plus a duration gives the end).
+    static func adding(seconds: Int?, to time: String?) -> String? {
+        guard let time, let seconds, seconds != 0, let date = Timestamp.parse(time) else { return time }
+        return Timestamp.format(date.addingTimeInterval(Double(seconds)))
+    }
+
+    /// `text` as a stored timestamp; nil when absent, 422 naming `field` when present but not a time.
+    static func timestamp(_ text: String?, field: String) throws -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let normalized = Timestamp.normalize(text) else {
+            throw WebhookError.invalidField(field, "expected a date and time, got \(text)")
+        }
+        return normalized
+    }
+
+    /// An `ended` event whose provider says the call was answered, preceded by that answer.
+    /// Providers whose only (or default) webhook is the one after the call (Twilio's `completed`,
+    /// Zadarma's NOTIFY_OUT_END, Ringostat's after-call, Aircall's call.ended) would otherwise
+    /// leave a talked-through call without an answer time, and it would count as missed.
+    /// The answer gets its own idempotency key; a separate answered webhook merges with it
+    /// (each moment keeps its earliest time).
+    static func answeredThenEnded(_ ended: CallEvent, answeredAt: String?) -> [CallEvent] {
+        var answered = ended
+        answered.kind = .answered
+        answered.occurredAt = answeredAt ?? ended.occurredAt
+        answered.endReason = nil
+        answered.eventId = ended.eventId.map { "\($0):answered" }
+        return [answered, ended]
+    }
+}
