@@ -159,3 +159,24 @@ extension Commands {
         return .ok
     }
 }
+
+extension Commands {
+    static func sip(_ words: [String]) throws -> ExitCode {
+        let arguments = try Arguments(Array(words.dropFirst()))
+        guard words.first == "list", !arguments.has("--help") else {
+            print(Help.sip)
+            return words.first == "--help" || arguments.has("--help") ? .ok : .usage
+        }
+        try arguments.allow(["--config", "--json"])
+        let accounts = try SwitchboardDaemon.sipAccounts(try configuration(arguments))
+        if arguments.has("--json") {
+            struct Row: Encodable { let integration: String; let login: String; let agent: String?; let online: Bool; let onCall: Bool }
+            print(SwitchboardDaemon.json(accounts.map { Row(integration: $0.integration, login: $0.login, agent: $0.agent, online: $0.online, onCall: $0.onCall) }))
+        } else {
+            for a in accounts {
+                print("\(a.integration)\t\(a.login)\t\(a.agent ?? "-")\t\(a.online ? "online" : "offline")\(a.onCall ? "\ton a call" : "")")
+            }
+        }
+        return .ok
+    }
+}

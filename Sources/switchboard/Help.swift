@@ -10,6 +10,7 @@ enum Help {
       migrate            create or upgrade the database schema, then exit
       agents add|list|remove   manage team members and their API keys
       integrations add|list|remove   connect call platforms (webhook secrets and URLs)
+      sip list           SIP accounts with presence (online, on a call)
       rebuild            recompute contacts, calls, deals, tasks and timeline from raw events
       version            print the version
 
@@ -65,5 +66,12 @@ enum Help {
 
     Recomputes contacts, calls, deals, tasks and the timeline from the stored raw
     events, in one transaction, printing progress. Run it with the daemon stopped.
+    """
+
+    static let sip = """
+    Usage: switchboard sip list [--json] [--config FILE]
+
+    Lists the SIP accounts of every integration that places calls, with their
+    presence as the provider reports it now (online, on a call) and their owner.
     """
 }

@@ -17,6 +17,7 @@ enum Schema {
             CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at TEXT NOT NULL);
             """),
         calls,
+        clickToCall,
     ]
 }
 
@@ -127,5 +128,34 @@ extension Schema {
             UNIQUE (kind, ref_id)
         );
         CREATE INDEX timeline_contact ON timeline(contact_id, at, id);
+        """)
+}
+
+extension Schema {
+    /// Click-to-call requests (the outbox) and provider call ids that point at our own call rows.
+    static let clickToCall = Migration("003_click_to_call", """
+        CREATE TABLE click_to_call (
+            id INTEGER PRIMARY KEY,
+            request_key TEXT NOT NULL UNIQUE,
+            agent_id INTEGER NOT NULL,
+            integration_id INTEGER NOT NULL,
+            call_id INTEGER,
+            number TEXT NOT NULL,
+            sip_account TEXT NOT NULL,
+            requested_sip_account TEXT NOT NULL,
+            fallback_reason TEXT,
+            state TEXT NOT NULL CHECK (state IN ('dialing', 'dialed', 'failed', 'unknown')),
+            provider_call_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE call_aliases (
+            integration_id INTEGER NOT NULL,
+            provider_call_id TEXT NOT NULL,
+            call_id INTEGER NOT NULL,
+            PRIMARY KEY (integration_id, provider_call_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE calls ADD COLUMN note TEXT;
         """)
 }

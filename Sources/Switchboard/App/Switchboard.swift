@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import HTTPServer
 import Store
 import Telemetry
@@ -30,8 +31,9 @@ public final class SwitchboardDaemon: Sendable {
             idleTimeout: configuration.idleTimeoutSeconds, shutdownGrace: configuration.shutdownGraceSeconds,
             logRequests: configuration.logRequests)
         var router = Router()
+        let clickToCall = ClickToCall(store: store, integrations: integrations, client: HTTPClient())
         let context = RouteContext(store: store, agents: agents, integrations: integrations, hub: hub, metrics: metrics,
-                                   baseURL: configuration.baseURL)
+                                   baseURL: configuration.baseURL, clickToCall: clickToCall)
         OperationsRoutes.register(on: &router, context)
         AgentRoutes.register(on: &router, context)
         EventRoutes.register(on: &router, context)
@@ -39,6 +41,7 @@ public final class SwitchboardDaemon: Sendable {
         IntegrationRoutes.register(on: &router, context)
         ContactRoutes.register(on: &router, context)
         TaskRoutes.register(on: &router, context)
+        ClickToCallRoutes.register(on: &router, context)
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
     }
 
@@ -73,4 +76,5 @@ struct RouteContext: Sendable {
     let metrics: Metrics
     /// Public base URL for links given to providers.
     let baseURL: String
+    let clickToCall: ClickToCall
 }

@@ -23,6 +23,9 @@ struct CallRecord: Encodable, Sendable {
     let utm: [String: String]
     let clientId: String?
     let flag: String?
+    /// How the call was placed, e.g. which SIP account stood in for an offline one.
+    let note: String?
+    let createdAt: String
     /// `ringing`, `answered` or `ended`.
     let state: String
     /// `answered`, `missed`, `busy`, `failed` once over; nil while in progress.
@@ -50,14 +53,16 @@ struct CallRecord: Encodable, Sendable {
         utm = JSONText.decodeDictionary(row.string("utm"))
         clientId = row.string("client_id")
         flag = row.string("flag")
+        createdAt = row.string("created_at") ?? ""
+        note = row.string("note")
         let isOver = endedAt != nil || missedAt != nil
-        state = isOver ? "ended" : (answeredAt != nil ? "answered" : "ringing")
+        state = isOver ? "ended" : (answeredAt != nil ? "answered" : (ringingAt != nil ? "ringing" : "requested"))
         if answeredAt != nil {
             outcome = isOver ? "answered" : nil
         } else if isOver {
             switch (endReason ?? "").lowercased() {
             case "busy": outcome = "busy"
-            case "failed", "error", "unallocated number", "no money": outcome = "failed"
+            case "failed", "error", "unallocated number", "no money", "dial-failed": outcome = "failed"
             default: outcome = "missed"
             }
         } else {
@@ -66,7 +71,7 @@ struct CallRecord: Encodable, Sendable {
     }
 
     /// When the call began, for the timeline.
-    var startedAt: String { ringingAt ?? answeredAt ?? missedAt ?? endedAt ?? "" }
+    var startedAt: String { ringingAt ?? answeredAt ?? missedAt ?? endedAt ?? createdAt }
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {
         try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))

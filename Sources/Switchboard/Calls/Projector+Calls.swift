@@ -4,8 +4,16 @@ import Store
 extension Projector {
     /// Merges one call event into its call (creating call and contact as needed),
     /// then applies the rules: timeline, UTM fields, missed-call tasks, screen-pop.
-    func applyCall(_ event: CallEvent, integration: Integration, receivedAt: String) throws -> ApplyResult {
+    func applyCall(_ incoming: CallEvent, integration: Integration, receivedAt: String) throws -> ApplyResult {
         var result = ApplyResult()
+        // A provider call id that belongs to one of our click-to-call requests lands on that call.
+        var event = incoming
+        if let canonical = try db.scalar("""
+            SELECT c.provider_call_id FROM call_aliases a JOIN calls c ON c.id = a.call_id
+            WHERE a.integration_id = ? AND a.provider_call_id = ?
+            """, integration.id, incoming.callId).string {
+            event.callId = canonical
+        }
         let at = event.occurredAt ?? receivedAt
 
         // The client's number, in E.164, or a flag saying why not.
@@ -18,6 +26,10 @@ extension Projector {
             }
         } else {
             result.flag = "no client number"
+        }
+
+        if let clientNumber, event.callId == incoming.callId, event.direction == "outbound" {
+            try adoptPendingRequest(&event, clientNumber: clientNumber, integrationId: integration.id, at: at)
         }
 
         let agentId = try resolveAgent(event)
@@ -51,6 +63,26 @@ extension Projector {
         }
         result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact))
         return result
+    }
+
+    /// Providers that do not return a call id from the click-to-call API (Ringostat's and
+    /// Zadarma's simple callbacks) are matched here: the first outbound event to the same
+    /// number within ten minutes of an unanswered request becomes that request's call.
+    private func adoptPendingRequest(_ event: inout CallEvent, clientNumber: String, integrationId: Int, at: String) throws {
+        guard try db.scalar("SELECT id FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, event.callId).int == nil
+        else { return }
+        guard let pending = try db.queryOne("""
+            SELECT id, provider_call_id FROM calls c
+            WHERE c.integration_id = ? AND c.provider_call_id LIKE 'c2c:%' AND c.client_number = ?
+              AND c.ringing_at IS NULL AND c.answered_at IS NULL AND c.ended_at IS NULL
+              AND c.created_at >= ? AND c.created_at <= ?
+              AND NOT EXISTS (SELECT 1 FROM call_aliases a WHERE a.call_id = c.id)
+            ORDER BY c.id DESC LIMIT 1
+            """, integrationId, clientNumber, Timestamp.adding(minutes: -10, to: at), Timestamp.adding(minutes: 1, to: at)),
+            let callId = pending.int("id"), let canonical = pending.string("provider_call_id") else { return }
+        try db.execute("INSERT OR IGNORE INTO call_aliases(integration_id, provider_call_id, call_id) VALUES (?, ?, ?)",
+                       integrationId, event.callId, callId)
+        event.callId = canonical
     }
 
     /// Finds the agent by id, else by SIP login.

@@ -9,6 +9,9 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     case dealCreated(DealInput)
     case taskCompleted(taskId: Int, agentId: Int)
     case taskReassigned(taskId: Int, agentId: Int)
+    case callRequested(CallRequest)
+    case callDialed(requestId: String, providerCallId: String?, sipAccount: String, note: String?)
+    case callDialFailed(requestId: String, reason: String)
 
     /// The `raw_events.kind` column.
     var kind: String {
@@ -19,10 +22,15 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .dealCreated: return "deal.created"
         case .taskCompleted: return "task.completed"
         case .taskReassigned: return "task.reassigned"
+        case .callRequested: return "call.requested"
+        case .callDialed: return "call.dialed"
+        case .callDialFailed: return "call.dial_failed"
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case type, call, contact, contactId, patch, deal, taskId, agentId }
+    private enum CodingKeys: String, CodingKey {
+        case type, call, contact, contactId, patch, deal, taskId, agentId, request, requestId, providerCallId, sipAccount, reason
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +44,14 @@ public enum DomainEvent: Codable, Sendable, Equatable {
             self = .taskCompleted(taskId: try c.decode(Int.self, forKey: .taskId), agentId: try c.decode(Int.self, forKey: .agentId))
         case "task.reassigned":
             self = .taskReassigned(taskId: try c.decode(Int.self, forKey: .taskId), agentId: try c.decode(Int.self, forKey: .agentId))
+        case "call.requested": self = .callRequested(try c.decode(CallRequest.self, forKey: .request))
+        case "call.dialed":
+            self = .callDialed(requestId: try c.decode(String.self, forKey: .requestId),
+                               providerCallId: try c.decodeIfPresent(String.self, forKey: .providerCallId),
+                               sipAccount: try c.decode(String.self, forKey: .sipAccount),
+                               note: try c.decodeIfPresent(String.self, forKey: .reason))
+        case "call.dial_failed":
+            self = .callDialFailed(requestId: try c.decode(String.self, forKey: .requestId), reason: try c.decode(String.self, forKey: .reason))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event type \(other)")
         }
@@ -65,6 +81,19 @@ public enum DomainEvent: Codable, Sendable, Equatable {
             try c.encode("task.reassigned", forKey: .type)
             try c.encode(task, forKey: .taskId)
             try c.encode(agent, forKey: .agentId)
+        case .callRequested(let request):
+            try c.encode("call.requested", forKey: .type)
+            try c.encode(request, forKey: .request)
+        case .callDialed(let requestId, let providerCallId, let sip, let note):
+            try c.encode("call.dialed", forKey: .type)
+            try c.encode(requestId, forKey: .requestId)
+            try c.encodeIfPresent(providerCallId, forKey: .providerCallId)
+            try c.encode(sip, forKey: .sipAccount)
+            try c.encodeIfPresent(note, forKey: .reason)
+        case .callDialFailed(let requestId, let reason):
+            try c.encode("call.dial_failed", forKey: .type)
+            try c.encode(requestId, forKey: .requestId)
+            try c.encode(reason, forKey: .reason)
         }
     }
 }
@@ -95,4 +124,15 @@ public struct DealInput: Codable, Sendable, Equatable {
     public var pipeline: String
     public var stage: String
     public var callId: Int?
+}
+
+/// An agent's click-to-call request, as recorded before anything is dialled.
+public struct CallRequest: Codable, Sendable, Equatable {
+    public var requestId: String
+    public var agentId: Int
+    public var contactId: Int?
+    /// E.164.
+    public var number: String
+    public var sipAccount: String
+    public var dealId: Int?
 }

@@ -25,6 +25,13 @@ struct Projector {
             return try completeTask(taskId, byAgent: agentId, at: receivedAt)
         case .taskReassigned(let taskId, let agentId):
             return try reassignTask(taskId, to: agentId)
+        case .callRequested(let request):
+            return try recordCallRequest(request, integrationId: integrationId, at: receivedAt)
+        case .callDialed(let requestId, let providerCallId, let sip, let note):
+            return try recordDialed(requestId, providerCallId: providerCallId, sipAccount: sip, note: note,
+                                    integrationId: integrationId, at: receivedAt)
+        case .callDialFailed(let requestId, let reason):
+            return try recordDialFailure(requestId, reason: reason, integrationId: integrationId, at: receivedAt)
         }
     }
 

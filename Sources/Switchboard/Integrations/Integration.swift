@@ -19,6 +19,18 @@ public struct Integration: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case id, name, provider, region, settings, createdAt }
 
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(provider, forKey: .provider)
+        try c.encodeIfPresent(region, forKey: .region)
+        var shown = settings
+        shown.dialer = settings.dialer?.redacted
+        try c.encode(shown, forKey: .settings)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(Int.self, forKey: .id)
@@ -45,6 +57,8 @@ public struct Integration: Sendable, Codable, Equatable {
 public struct IntegrationSettings: Sendable, Codable, Equatable {
     public var missedCallTask = MissedCallTaskSettings()
     public var utm = UTMSettings()
+    /// Click-to-call and presence; nil when this integration does not place calls.
+    public var dialer: DialerSettings?
 
     public init() {}
 
@@ -52,6 +66,7 @@ public struct IntegrationSettings: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         missedCallTask = try c.decodeIfPresent(MissedCallTaskSettings.self, forKey: .missedCallTask) ?? .init()
         utm = try c.decodeIfPresent(UTMSettings.self, forKey: .utm) ?? .init()
+        dialer = try c.decodeIfPresent(DialerSettings.self, forKey: .dialer)
     }
 
     static func decode(_ text: String?) -> IntegrationSettings {

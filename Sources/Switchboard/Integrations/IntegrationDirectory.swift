@@ -103,7 +103,14 @@ public final class IntegrationDirectory: Sendable {
                 throw DomainError.notFound("no integration \(id)")
             }
             if let region { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", region?.uppercased(), id) }
-            if let settings { try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
+            if var settings {
+                // The API never shows the dialer key; a settings document sent back without it keeps the stored one.
+                let stored = try Self.load(db, id: id).settings.dialer?.apiKey
+                if settings.dialer != nil, settings.dialer?.apiKey == nil || settings.dialer?.apiKey == "(set)" {
+                    settings.dialer?.apiKey = stored
+                }
+                try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id)
+            }
             if let providerSecret { try db.execute("UPDATE integrations SET provider_secret = ? WHERE id = ?", providerSecret, id) }
             return try Self.load(db, id: id)
         }

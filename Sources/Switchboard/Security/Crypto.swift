@@ -20,6 +20,16 @@ public enum Crypto {
         return digest
     }
 
+    /// MD5 digest (only where a provider's protocol demands it: Zadarma's API signature).
+    public static func md5(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        data.withUnsafeBufferPointer { buffer in
+            _ = EVP_Digest(buffer.baseAddress, buffer.count, &out, &length, EVP_md5(), nil)
+        }
+        return Array(out.prefix(Int(length)))
+    }
+
     /// HMAC-SHA256 of `data` under `key`.
     public static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), key: key, data: data) }
 

@@ -1,0 +1,154 @@
+import Foundation
+import HTTPClient
+import Store
+import Synchronization
+
+/// Click-to-call: choose the SIP account, record the call, ask the provider to dial.
+///
+/// The call row exists before anything is dialled (so the timeline shows it and
+/// the provider's webhooks land on it); the request key is UNIQUE, so the same
+/// idempotency key dials once; a request the provider may have received is never sent again.
+final class ClickToCall: Sendable {
+    let store: Store
+    let integrations: IntegrationDirectory
+    let presence: PresenceService
+    let dialer: Dialer
+    /// SIP accounts a request is dialling right now, so two agents falling back at once do not get the same one.
+    private let dialling = Mutex<Set<String>>([])
+
+    init(store: Store, integrations: IntegrationDirectory, client: HTTPClient) {
+        self.store = store
+        self.integrations = integrations
+        let api = ProviderAPI(client: client)
+        presence = PresenceService(api: api)
+        dialer = Dialer(api: api)
+    }
+
+    /// What the agent gets back.
+    struct Placed: Encodable, Sendable {
+        let requestId: String
+        let call: CallRecord?
+        let integrationId: Int
+        let sipAccount: String
+        let requestedSipAccount: String
+        let fallback: Bool
+        let fallbackReason: String?
+        let state: String
+        let providerCallId: String?
+        let error: String?
+    }
+
+    /// The integration that places calls: the one named, or the only one with dialer settings.
+    func integration(named id: Int?) throws -> Integration {
+        if let id {
+            guard let found = try integrations.find(id: id) else { throw DomainError.unprocessable("no integration \(id)") }
+            guard found.settings.dialer != nil else { throw DomainError.unprocessable("integration \(found.name) cannot place calls (no dialer settings)") }
+            return found
+        }
+        let dialers = try integrations.list().filter { $0.settings.dialer != nil }
+        guard let only = dialers.first else { throw DomainError.unprocessable("no integration is set up to place calls") }
+        guard dialers.count == 1 else {
+            throw DomainError.unprocessable("several integrations place calls; choose one with integrationId (\(dialers.map { "\($0.id) \($0.name)" }.joined(separator: ", ")))")
+        }
+        return only
+    }
+
+    /// Places a call from `agent` to `number` (E.164). Returns the HTTP status and the outcome.
+    func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String) throws -> (Int, Placed) {
+        guard let settings = integration.settings.dialer else { throw DomainError.unprocessable("integration cannot place calls") }
+        guard let requested = settings.sipAccount ?? agent.sipLogins.first else {
+            throw DomainError.unprocessable("agent \(agent.name) has no SIP account and integration \(integration.name) has none configured for outbound calls")
+        }
+        let requestKey = "agent:\(agent.id):\(key)"
+        if let existing = try existing(requestKey) { return existing }
+
+        // Choose the account: the requested one if online and free, else a random online free one.
+        let snapshot = try presence.snapshot(for: integration)
+        let (sip, reason) = try dialling.withLock { busy -> (String, String?) in
+            func free(_ login: String) -> Bool {
+                snapshot.online.contains(login) && !snapshot.speaking.contains(login) && !busy.contains("\(integration.id):\(login)")
+            }
+            if free(requested) {
+                busy.insert("\(integration.id):\(requested)")
+                return (requested, nil)
+            }
+            let why = !snapshot.online.contains(requested) ? "offline" : "busy"
+            guard let pick = snapshot.online.filter(free).randomElement() else {
+                throw ClickToCallError.noneOnline("SIP account \(requested) is \(why) and no other SIP account of \(integration.name) is online and free; nothing was dialled")
+            }
+            busy.insert("\(integration.id):\(pick)")
+            return (pick, "SIP account \(requested) is \(why); used \(pick) instead")
+        }
+        defer { _ = dialling.withLock { $0.remove("\(integration.id):\(sip)") } }
+
+        let requestId = UUID().uuidString.lowercased()
+        let now = Timestamp.now()
+        let request = CallRequest(requestId: requestId, agentId: agent.id, contactId: contactId, number: number, sipAccount: sip, dealId: dealId)
+        let inserted = try store.writeAndWait { db -> Bool in
+            let rows = try db.execute("""
+                INSERT INTO click_to_call(request_key, agent_id, integration_id, number, sip_account, requested_sip_account,
+                                          fallback_reason, state, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'dialing', ?, ?) ON CONFLICT(request_key) DO NOTHING
+                """, requestKey, agent.id, integration.id, number, sip, requested, reason, now, now)
+            guard rows > 0 else { return false }
+            let rowId = db.lastInsertRowID
+            let outcome = try EventLog.record(.callRequested(request), source: "api", integrationId: integration.id,
+                                              key: "c2c:\(requestId):requested", rawBody: nil, receivedAt: now, in: db, settings: .fromDatabase)
+            if case .applied(_, let result) = outcome {
+                try db.execute("UPDATE click_to_call SET call_id = ? WHERE id = ?", result.callId, rowId)
+            }
+            return true
+        }
+        // Lost a race with the same key on another connection: answer what that one did.
+        guard inserted else { return try existing(requestKey) ?? (409, placeholder(requestId, integration, sip, requested, reason)) }
+
+        let state: String
+        var providerCallId: String?
+        var failure: Error?
+        do {
+            providerCallId = try dialer.dial(integration, number: number, sip: sip, requestId: requestId)
+            state = "dialed"
+        } catch let error as ClickToCallError {
+            failure = error
+            if case .providerTimedOut = error { state = "unknown" } else { state = "failed" }
+        }
+        let finished = Timestamp.now()
+        let event: DomainEvent
+        switch state {
+        case "dialed": event = .callDialed(requestId: requestId, providerCallId: providerCallId, sipAccount: sip, note: reason)
+        case "unknown": event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: sip,
+                                            note: "the provider did not confirm the request in time; it may have dialled")
+        default: event = .callDialFailed(requestId: requestId, reason: (failure as? ClickToCallError)?.message ?? "failed")
+        }
+        let errorText = (failure as? ClickToCallError)?.message
+        let dialledId = providerCallId
+        try store.writeAndWait { db in
+            try db.execute("UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, updated_at = ? WHERE request_key = ?",
+                           state, dialledId, errorText, finished, requestKey)
+            _ = try EventLog.record(event, source: "api", integrationId: integration.id, key: "c2c:\(requestId):\(state)",
+                                    rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
+        }
+        if let failure { throw failure }
+        return try existing(requestKey).map { (201, $0.1) } ?? (201, placeholder(requestId, integration, sip, requested, reason))
+    }
+
+    /// A request already made with this key: its outcome, without dialling again.
+    private func existing(_ requestKey: String) throws -> (Int, Placed)? {
+        try store.read { db -> (Int, Placed)? in
+            guard let row = try db.queryOne("SELECT * FROM click_to_call WHERE request_key = ?", requestKey) else { return nil }
+            let call = try row.int("call_id").flatMap { try CallRecord.load(db, id: $0) }
+            let placed = Placed(requestId: String((call?.providerCallId ?? "").dropFirst(4)), call: call,
+                                integrationId: row.int("integration_id") ?? 0,
+                                sipAccount: row.string("sip_account") ?? "", requestedSipAccount: row.string("requested_sip_account") ?? "",
+                                fallback: row.string("fallback_reason") != nil, fallbackReason: row.string("fallback_reason"),
+                                state: row.string("state") ?? "", providerCallId: row.string("provider_call_id"), error: row.string("error"))
+            if placed.state == "dialing" { return (409, placed) }
+            return (200, placed)
+        }
+    }
+
+    private func placeholder(_ id: String, _ integration: Integration, _ sip: String, _ requested: String, _ reason: String?) -> Placed {
+        Placed(requestId: id, call: nil, integrationId: integration.id, sipAccount: sip, requestedSipAccount: requested,
+               fallback: reason != nil, fallbackReason: reason, state: "dialing", providerCallId: nil, error: nil)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPServer
+
+/// `POST /api/v1/calls`, `GET /api/v1/sip-accounts`, and the presence webhook.
+enum ClickToCallRoutes {
+    static func register(on router: inout Router, _ context: RouteContext) {
+        let service = context.clickToCall
+
+        router.post("/api/v1/calls", context.api { request, agent in
+            guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
+            let body = try APIBody.object(request)
+            let integration = try service.integration(named: try body.int("integrationId"))
+            var contactId = try body.int("contactId")
+            let number: String
+            if let id = contactId {
+                let contact = try context.visibleContact(id, for: agent)
+                guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not call this client") }
+                guard let first = contact.phones.first else { throw DomainError.unprocessable("contact \(id) has no phone number") }
+                number = first
+            } else if let raw = body.string("number") {
+                do { number = try PhoneNumber.e164(raw, region: body.string("region") ?? integration.region) } catch {
+                    throw DomainError.unprocessable("\(error)")
+                }
+                if let existing = try context.store.read({ db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int }) {
+                    let contact = try context.visibleContact(existing, for: agent)
+                    guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not call this client") }
+                    contactId = existing
+                }
+            } else {
+                throw WebhookError.missingField("contactId or number")
+            }
+            let key = request.header("idempotency-key") ?? body.string("idempotencyKey") ?? UUID().uuidString
+            let (status, placed) = try service.place(agent: agent, integration: integration, number: number, contactId: contactId,
+                                                     dealId: try body.int("dealId"), key: key)
+            if status == 409 { throw ClickToCallError.inProgress("a request with this idempotency key is still being placed") }
+            return .json(placed, status: status)
+        })
+
+        router.get("/api/v1/sip-accounts", context.api { request, _ in
+            .json(["sipAccounts": try SIPAccounts.list(context, integrationId: request.queryParameters["integrationId"].flatMap(Int.init))])
+        })
+
+        // Presence pushed by a provider or a PBX bridge: {"sipLogin": "...", "online": true, "onCall": false}.
+        router.post("/webhooks/presence/:secret") { request, responder in
+            CallWebhookRoutes.handle(responder) {
+                guard let secret = request.parameters["secret"], let integration = try context.integrations.authenticate(secret: secret) else {
+                    throw DomainError.unauthorized("unknown integration secret")
+                }
+                let body = WebhookFields(try WebhookJSON.object(request.body))
+                guard let login = body.string("sipLogin") ?? body.string("login") else { throw WebhookError.missingField("sipLogin") }
+                let status = body.string("status")?.lowercased()
+                let online = (body.values["online"] as? Bool) ?? (status.map { $0 != "offline" } ?? false)
+                let onCall = (body.values["onCall"] as? Bool) ?? (status == "speaking" || status == "busy")
+                service.presence.report(integrationId: integration.id, login: login, online: online, onCall: onCall)
+                responder.send(.json(["status": "ok"]))
+            }
+        }
+    }
+}
+
+/// SIP accounts with presence, per integration that places calls.
+enum SIPAccounts {
+    struct Account: Encodable, Sendable {
+        let integrationId: Int
+        let integration: String
+        let login: String
+        let agentId: Int?
+        let agentName: String?
+        let online: Bool
+        let onCall: Bool
+    }
+
+    static func list(_ context: RouteContext, integrationId: Int?) throws -> [Account] {
+        try list(agents: context.agents, integrations: context.integrations, presence: context.clickToCall.presence, integrationId: integrationId)
+    }
+
+    static func list(agents directory: AgentDirectory, integrations: IntegrationDirectory, presence: PresenceService,
+                     integrationId: Int?) throws -> [Account] {
+        let agents = try directory.list()
+        var out: [Account] = []
+        for integration in try integrations.list() where integration.settings.dialer != nil && (integrationId == nil || integration.id == integrationId) {
+            let snapshot = try presence.snapshot(for: integration)
+            var logins = snapshot.known.union(agents.flatMap(\.sipLogins))
+            if let shared = integration.settings.dialer?.sipAccount { logins.insert(shared) }
+            for login in logins.sorted() {
+                let owner = agents.first { $0.sipLogins.contains(login) }
+                out.append(Account(integrationId: integration.id, integration: integration.name, login: login, agentId: owner?.id,
+                                   agentName: owner?.name, online: snapshot.online.contains(login), onCall: snapshot.speaking.contains(login)))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HTTPClient
+
+/// Places the click-to-call request with the integration's provider: the provider
+/// rings the client and bridges the agent's SIP account once the client answers.
+struct Dialer: Sendable {
+    let api: ProviderAPI
+
+    /// The provider's call id when it returns one.
+    func dial(_ integration: Integration, number: String, sip: String, requestId: String) throws -> String? {
+        guard let dialer = integration.settings.dialer else {
+            throw DomainError.unprocessable("integration \(integration.name) has no dialer settings")
+        }
+        switch integration.provider {
+        case .ringostat: return try ringostat(dialer, number: number, sip: sip, requestId: requestId)
+        case .zadarma: return try zadarma(dialer, secret: integration.providerSecret, number: number, sip: sip)
+        case .twilio: return try twilio(dialer, token: integration.providerSecret, number: number, sip: sip)
+        case .native, .aircall:
+            guard let template = dialer.template else {
+                throw DomainError.unprocessable("integration \(integration.name) needs dialer.template to place calls")
+            }
+            return try generic(template, number: number, sip: sip, requestId: requestId)
+        }
+    }
+
+    /// Ringostat: `callback/outward_call` (form, Auth-key), or the extended JSON-RPC
+    /// (`/a/v2`), which can answer 200 with an error inside.
+    private func ringostat(_ d: DialerSettings, number: String, sip: String, requestId: String) throws -> String? {
+        let base = d.apiBase ?? "https://api.ringostat.net"
+        var headers: [(name: String, value: String)] = [("Auth-key", d.apiKey ?? "")]
+        let request: HTTPClient.Request
+        let digits = number.hasPrefix("+") ? String(number.dropFirst()) : number
+        if d.extended == true {
+            headers.append(("Content-Type", "application/json"))
+            let body: [String: Any] = ["jsonrpc": "2.0", "id": requestId, "method": "Api\\V2\\Callback.external",
+                                       "params": ["caller": sip, "callee": digits, "projectId": d.projectId ?? "", "clientIp": "127.0.0.1"]]
+            request = .init(method: "POST", url: base + "/a/v2", headers: headers,
+                            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
+        } else {
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            if let project = d.projectId { headers.append(("x-project-id", project)) }
+            request = .init(method: "POST", url: base + "/callback/outward_call", headers: headers,
+                            body: Array("extension=\(ZadarmaSigner.encode(sip))&destination=\(ZadarmaSigner.encode(digits))".utf8))
+        }
+        let response = try api.send(request, provider: "Ringostat")
+        guard (200..<300).contains(response.status) else {
+            throw ClickToCallError.providerRejected("Ringostat: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+        }
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        // A 200 can still carry an error (JSON-RPC `error`, or `status: error`).
+        if let object, object["error"] != nil || (object["status"] as? String)?.lowercased() == "error" || (object["success"] as? Bool) == false {
+            throw ClickToCallError.providerRejected("Ringostat: \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+        }
+        let result = object?["result"] as? [String: Any]
+        return (result?["callId"] ?? result?["call_id"] ?? object?["call_id"] ?? object?["uniqueid"]).map { "\($0)" }
+    }
+
+    /// Zadarma: `GET /v1/request/callback/?from=SIP&to=NUMBER`, signed.
+    private func zadarma(_ d: DialerSettings, secret: String, number: String, sip: String) throws -> String? {
+        let signer = ZadarmaSigner(key: d.apiKey ?? "", secret: secret)
+        let response = try api.send(signer.request(base: d.apiBase ?? "https://api.zadarma.com", method: "/v1/request/callback/",
+                                                   parameters: ["from": sip, "to": number]), provider: "Zadarma")
+        let object = try ZadarmaSigner.checked(response)
+        return (object["pbx_call_id"] ?? object["call_id"]).map { "\($0)" }
+    }
+
+    /// Twilio: create a call to the client whose TwiML dials the agent's SIP address.
+    private func twilio(_ d: DialerSettings, token: String, number: String, sip: String) throws -> String? {
+        guard let sid = d.apiKey, let from = d.callerId else {
+            throw DomainError.unprocessable("Twilio dialing needs dialer.apiKey (Account SID) and dialer.callerId")
+        }
+        let base = d.apiBase ?? "https://api.twilio.com"
+        let twiml = "<Response><Dial><Sip>sip:\(sip)</Sip></Dial></Response>"
+        let form = [("To", number), ("From", from), ("Twiml", twiml)]
+            .map { "\($0.0)=\(ZadarmaSigner.encode($0.1))" }.joined(separator: "&")
+        let auth = Data("\(sid):\(token)".utf8).base64EncodedString()
+        let response = try api.send(.init(method: "POST", url: "\(base)/2010-04-01/Accounts/\(sid)/Calls.json",
+                                          headers: [("Authorization", "Basic \(auth)"), ("Content-Type", "application/x-www-form-urlencoded")],
+                                          body: Array(form.utf8)), provider: "Twilio")
+        guard (200..<300).contains(response.status) else {
+            throw ClickToCallError.providerRejected("Twilio: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? "")")
+        }
+        return ((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?["sid"] as? String
+    }
+
+    /// Any other platform: the configured request with `{{number}}`, `{{sip}}`, `{{requestId}}` filled in.
+    private func generic(_ t: DialTemplate, number: String, sip: String, requestId: String) throws -> String? {
+        func fill(_ text: String) -> String {
+            text.replacingOccurrences(of: "{{number}}", with: number).replacingOccurrences(of: "{{sip}}", with: sip)
+                .replacingOccurrences(of: "{{requestId}}", with: requestId)
+        }
+        let headers = (t.headers ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: fill($0.value)) }
+        let response = try api.send(.init(method: t.method, url: fill(t.url), headers: headers, body: Array(fill(t.body ?? "").utf8)),
+                                    provider: "the call provider")
+        guard (200..<300).contains(response.status) else {
+            throw ClickToCallError.providerRejected("provider answered HTTP \(response.status): \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+        }
+        guard let field = t.callIdField else { return nil }
+        return (((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?[field]).map { "\($0)" }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPClient
+
+/// Calls to a provider's REST API through libcurl, with the errors an agent should see.
+struct ProviderAPI: Sendable {
+    let client: HTTPClient
+
+    /// Sends `request`, retrying only when nothing can have reached the provider
+    /// (refused connection): a request that was sent is never repeated.
+    func send(_ request: HTTPClient.Request, provider: String) throws -> HTTPClient.Response {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try client.send(request)
+            } catch let error where error.kind == .notSent && attempt < 3 {
+                continue
+            } catch {
+                switch error.kind {
+                case .notSent:
+                    throw ClickToCallError.providerUnreachable("\(provider) is unreachable: \(error.message)")
+                case .timedOut:
+                    throw ClickToCallError.providerTimedOut("\(provider) did not answer within \(Int(request.timeout)) s; "
+                        + "the call may have been placed, so it was not retried")
+                case .failedAfterSending:
+                    throw ClickToCallError.providerTimedOut("the connection to \(provider) failed after the request was sent "
+                        + "(\(error.message)); the call may have been placed, so it was not retried")
+                }
+            }
+        }
+    }
+
+    /// The error message a provider put in its body (`message`, `error`, `error.message`, `detail`), if any.
+    static func errorMessage(in body: [UInt8]) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return nil }
+        if let error = object["error"] as? [String: Any] { return (error["message"] as? String) ?? "\(error)" }
+        for key in ["message", "error", "detail", "error_message"] {
+            if let text = object[key] as? String, !text.isEmpty { return text }
+        }
+        return nil
+    }
+}
+
+/// Why a click-to-call failed; each reaches the agent with its own status.
+enum ClickToCallError: Error, HTTPResponseErrorConvertible {
+    case noneOnline(String)
+    case providerRejected(String)
+    case providerUnreachable(String)
+    case providerTimedOut(String)
+    case inProgress(String)
+
+    var status: Int {
+        switch self {
+        case .noneOnline, .inProgress: return 409
+        case .providerRejected, .providerUnreachable: return 502
+        case .providerTimedOut: return 504
+        }
+    }
+
+    var code: String {
+        switch self {
+        case .noneOnline: return "no_sip_account_online"
+        case .providerRejected: return "provider_error"
+        case .providerUnreachable: return "provider_unreachable"
+        case .providerTimedOut: return "provider_timeout"
+        case .inProgress: return "in_progress"
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .noneOnline(let m), .providerRejected(let m), .providerUnreachable(let m), .providerTimedOut(let m), .inProgress(let m):
+            return m
+        }
+    }
+}
+
+import HTTPServer
+typealias HTTPResponseErrorConvertible = HTTPResponseError
