@@ -1,0 +1,69 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+extension ProviderWebhookTests {
+    /// The webhook token in samples/aircall/*.json.
+    static let aircallToken = "45e2c9f0a1b84d7c9e3f6a5b2d1c0e9f"
+
+    func postAircall(_ secret: String, _ body: String) throws -> RawResponse {
+        try t.send("POST", "/webhooks/aircall/\(secret)", headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    func testAircallSampleCallsBecomeAnAnsweredCallAMissedCallAndItsClosedTask() throws {
+        let agent = try t.addAgent("Ana", role: .manager, sip: ["ana@example.com"])
+        let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        let responses = try replaySamples("aircall", secret: secret)
+        XCTAssertNotNil((responses["07-call2-ended.json"]?.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
+        try assertSampleStory(answered: "1234567", missed: "1234568", callback: "1234570", missedReason: "agents_did_not_answer")
+        let first = try call("1234567")
+        XCTAssertEqual(first["agentId"] as? Int, agent.id, "matched by the Aircall user's email")
+        XCTAssertEqual(first["answeredAt"] as? String, "2026-11-23T10:00:10.000Z")
+        XCTAssertEqual(first["talkTime"] as? Int, 190)
+        XCTAssertEqual(first["ourNumber"] as? String, "+40 31 234 5678")
+        XCTAssertNotNil(first["recordingUrl"] as? String)
+        try assertReplayChangesNothing("aircall", secret: secret)
+    }
+
+    func testAircallTokenMustMatch() throws {
+        let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        let body = try sample("aircall", "01-call1-created.json")
+        let wrong = try postAircall(secret, body.replacingOccurrences(of: Self.aircallToken, with: "0000c9f0a1b84d7c9e3f6a5b2d1c0e9f"))
+        XCTAssertEqual(wrong.status, 401)
+        XCTAssertEqual(wrong.errorCode, "bad_signature")
+        let missing = try postAircall(secret, body.replacingOccurrences(of: #""token": "\#(Self.aircallToken)","#, with: ""))
+        XCTAssertEqual(missing.status, 401, missing.text)
+        let unconfigured = try t.addIntegration(.aircall, providerSecret: "").secret
+        let refused = try postAircall(unconfigured, body)
+        XCTAssertEqual(refused.status, 401)
+        XCTAssertTrue(refused.text.contains("Aircall webhook token must be configured"), refused.text)
+        XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
+        XCTAssertEqual(try postAircall(secret, body).status, 200)
+    }
+
+    func testAircallBadBodiesAreRefusedAndOtherEventsIgnored() throws {
+        let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        let malformed = try postAircall(secret, #"{"event": "call.created", "token": "#)
+        XCTAssertEqual(malformed.status, 400)
+        XCTAssertEqual(malformed.errorCode, "invalid_json")
+        let form = try t.send("POST", "/webhooks/aircall/\(secret)", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                              body: "event=call.created")
+        XCTAssertEqual(form.status, 415)
+        let noEvent = try postAircall(secret, #"{"token": "\#(Self.aircallToken)", "data": {"id": 1}}"#)
+        XCTAssertEqual(noEvent.status, 422)
+        let noId = try postAircall(secret, #"{"resource": "call", "event": "call.created", "timestamp": 1795428000, "token": "\#(Self.aircallToken)", "data": {"direction": "inbound"}}"#)
+        XCTAssertEqual(noId.status, 422)
+        XCTAssertEqual(noId.errorCode, "missing_field")
+        let noData = try postAircall(secret, #"{"resource": "call", "event": "call.answered", "timestamp": 1795428000, "token": "\#(Self.aircallToken)"}"#)
+        XCTAssertEqual(noData.status, 422)
+        // Aircall sends every subscribed resource to the one URL and disables webhooks that keep
+        // failing: events that are not call moments are acknowledged, not stored.
+        for event in ["user.opened", "contact.created", "call.tagged", "call.hungup"] {
+            let other = try postAircall(secret, #"{"resource": "\#(event.split(separator: ".")[0])", "event": "\#(event)", "timestamp": 1795428000, "token": "\#(Self.aircallToken)", "data": {"id": 42}}"#)
+            XCTAssertEqual(other.status, 200)
+            XCTAssertEqual(other.json["status"] as? String, "ignored")
+        }
+        XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+extension ProviderWebhookTests {
+    func testRingostatSampleCallsBecomeAnAnsweredCallAMissedCallAndItsClosedTask() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source", "utm_campaign": "Campaign"]
+        let agent = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let secret = try t.addIntegration(.ringostat, settings: settings).secret
+        let responses = try replaySamples("ringostat", secret: secret)
+        XCTAssertNotNil((responses["05-call2-after.txt"]?.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
+        try assertSampleStory(answered: "rs-4711-0001", missed: "1795428300.2002", callback: "rs-4711-0003", missedReason: "NO ANSWER")
+        let first = try call("rs-4711-0001")
+        XCTAssertEqual(first["agentId"] as? Int, agent.id)
+        XCTAssertEqual(first["talkTime"] as? Int, 190)
+        XCTAssertEqual(first["duration"] as? Int, 200)
+        XCTAssertEqual(first["recordingUrl"] as? String, "https://app.ringostat.com/recordings/rs-4711-0001.mp3")
+        XCTAssertEqual(first["utm"] as? [String: String], ["utm_source": "google", "utm_medium": "cpc", "utm_campaign": "winter-sale",
+                                                           "utm_term": "sofa", "utm_content": "ad-3"])
+        let contact = try t.api("GET", "/api/v1/contacts/\(try XCTUnwrap(first["contactId"] as? Int))").json
+        XCTAssertEqual(contact["fields"] as? [String: String], ["Source": "google", "Campaign": "winter-sale"])
+        // The after-outgoing-call webhook alone makes an answered outbound call: answer = start + (duration − billsec).
+        XCTAssertEqual(try call("rs-4711-0003")["answeredAt"] as? String, "2026-11-23T10:20:10.000Z")
+        try assertReplayChangesNothing("ringostat", secret: secret)
+    }
+
+    func testRingostatSecretMayComeInAHeaderInsteadOfThePath() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        let body = #"{"call_id": "rs-h1", "caller": "0722123456", "callee": "0312345678", "calldate": "2026-11-23T12:00:00+02:00"}"#
+        let bearer = try t.send("POST", "/webhooks/ringostat/ringing", headers: [("Authorization", "Bearer \(secret)"),
+                                                                                 ("Content-Type", "application/json")], body: body)
+        XCTAssertEqual(bearer.status, 200, bearer.text)
+        XCTAssertEqual(bearer.json["status"] as? String, "stored")
+        let custom = try t.send("POST", "/webhooks/ringostat/ringing", headers: [("X-Switchboard-Secret", secret)], body: body)
+        XCTAssertEqual(custom.json["status"] as? String, "duplicate", "JSON is recognised without a Content-Type too")
+        XCTAssertEqual(try call("rs-h1")["ringingAt"] as? String, "2026-11-23T10:00:00.000Z")
+
+        let none = try t.send("POST", "/webhooks/ringostat/ringing", body: body)
+        XCTAssertEqual(none.status, 401)
+        let wrong = try t.send("POST", "/webhooks/ringostat/whs_\(String(repeating: "1", count: 48))/ringing", body: body)
+        XCTAssertEqual(wrong.status, 401)
+        let otherProvider = try t.addIntegration(.native).secret
+        XCTAssertEqual(try t.send("POST", "/webhooks/ringostat/\(otherProvider)/ringing", body: body).status, 401)
+        XCTAssertEqual(try t.count("raw_events"), 1)
+    }
+
+    func testRingostatBadBodiesAreRefusedAndNothingIsStored() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        func post(_ kind: String, _ body: String, type: String = "application/json") throws -> RawResponse {
+            try t.send("POST", "/webhooks/ringostat/\(secret)/\(kind)", headers: [("Content-Type", type)], body: body)
+        }
+        let malformed = try post("ringing", #"{"call_id": "#)
+        XCTAssertEqual(malformed.status, 400)
+        XCTAssertEqual(malformed.errorCode, "invalid_json")
+        let sniffedMalformed = try post("ringing", #"{"call_id": "#, type: "text/plain")
+        XCTAssertEqual(sniffedMalformed.status, 400)
+        let noCallId = try post("ringing", #"{"caller": "0722123456"}"#)
+        XCTAssertEqual(noCallId.status, 422)
+        XCTAssertEqual(noCallId.errorCode, "missing_field")
+        let formWithoutId = try post("ended", "caller=0722123456&disposition=ANSWERED", type: "application/x-www-form-urlencoded")
+        XCTAssertEqual(formWithoutId.status, 422)
+        let unknownKind = try post("transferred", #"{"call_id": "rs-1"}"#)
+        XCTAssertEqual(unknownKind.status, 422)
+        XCTAssertEqual(unknownKind.errorCode, "unknown_event_kind")
+        let badNumber = try post("ended", #"{"call_id": "rs-1", "billsec": "long"}"#)
+        XCTAssertEqual(badNumber.status, 422)
+        XCTAssertEqual(badNumber.errorCode, "invalid_field")
+        let badDate = try post("ringing", #"{"call_id": "rs-1", "calldate": "23/11/2026"}"#)
+        XCTAssertEqual(badDate.status, 422)
+        XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
+    }
+
+    func testRingostatEndedWithoutConversationIsMissed() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        let busy = try t.send("POST", "/webhooks/ringostat/\(secret)/ended", headers: [("Content-Type", "application/json")],
+                              body: #"{"cdr_id": "rs-b1", "caller": "0722123456", "callee": "0312345678", "status": "BUSY", "duration": 3}"#)
+        XCTAssertEqual(busy.status, 200, busy.text)
+        XCTAssertEqual(try call("rs-b1")["outcome"] as? String, "busy")
+        // No status, but zero talk time: nobody answered.
+        let silent = try t.send("POST", "/webhooks/ringostat/\(secret)/ended", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                body: "call_id=rs-b2&caller=0722123456&callee=0312345678&billsec=0&duration=25")
+        XCTAssertEqual(silent.status, 200, silent.text)
+        XCTAssertEqual(try call("rs-b2")["outcome"] as? String, "missed")
+        XCTAssertEqual(try missedCallTasks().count, 1, "busy is not a missed call; the silent one is")
+    }
+}
