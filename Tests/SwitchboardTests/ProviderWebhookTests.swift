@@ -137,6 +137,40 @@ final class ProviderWebhookTests: XCTestCase {
         XCTAssertEqual(try storedCounts(), before, file: file, line: line)
     }
 
+    /// Every example body in webhooks/ is accepted by the URL its document gives, and stored.
+    func testDocumentedExamplesAreStored() throws {
+        let docs = Self.samples.deletingLastPathComponent().appendingPathComponent("webhooks")
+        func example(_ name: String) throws -> String { try String(contentsOf: docs.appendingPathComponent(name), encoding: .utf8) }
+        func assertStored(_ response: RawResponse, _ name: String, line: UInt = #line) {
+            XCTAssertEqual(response.status, 200, "\(name): \(response.text)", line: line)
+            XCTAssertEqual(response.json["status"] as? String, "stored", "\(name): \(response.text)", line: line)
+        }
+        let json = ("Content-Type", "application/json"), form = ("Content-Type", "application/x-www-form-urlencoded")
+
+        let native = try t.addIntegration(.native).secret
+        for kind in CallEventKind.allCases {
+            let name = "native-\(kind.rawValue).json"
+            assertStored(try t.send("POST", "/webhooks/calls/\(kind.rawValue)", headers: [("Authorization", "Bearer \(native)"), json],
+                                    body: try example(name)), name)
+        }
+        let twilio = try t.addIntegration(.twilio, providerSecret: Self.twilioToken).secret
+        for name in ["twilio-completed.txt", "twilio-no-answer.txt"] {
+            assertStored(try postTwilio(twilio, try example(name)), name)
+        }
+        let zadarma = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
+        for name in ["zadarma-notify-start.txt", "zadarma-notify-end.txt"] {
+            assertStored(try postZadarma(zadarma, try example(name)), name)
+        }
+        let ringostat = try t.addIntegration(.ringostat).secret
+        for (name, type) in [("ringostat-ended.json", json), ("ringostat-ended-form.txt", form)] {
+            assertStored(try t.send("POST", "/webhooks/ringostat/\(ringostat)/ended", headers: [type], body: try example(name)), name)
+        }
+        let aircall = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        for name in ["aircall-call-ended.json", "aircall-call-ended-missed.json"] {
+            assertStored(try postAircall(aircall, try example(name)), name)
+        }
+    }
+
     /// The replay script posts every provider's samples to a live daemon with curl, computing
     /// Twilio's and Zadarma's signatures with openssl, and each answer is the expected one.
     func testReplayScriptDeliversEverySampleAsExpected() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 
-/// Zadarma PBX call notifications (https://zadarma.com/en/support/api/#api_webhooks): a form
+/// Zadarma PBX call notifications (https://zadarma.com/en/support/api/): a form
 /// POST per call moment, signed in the `Signature` header, plus the `zd_echo` check Zadarma
 /// makes when the notification URL is saved. See webhooks/zadarma.md.
 enum ZadarmaCallFormat: CallProviderFormat {
