@@ -85,7 +85,13 @@ final class ProviderWebhookTests: XCTestCase {
         return tasks.filter { $0["kind"] as? String == "missed_call" }.sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }
     }
 
-    /// Raw events, calls and contacts, to show that a refused delivery stored nothing.
+    /// Checks a refusal: its status and, when given, its error code.
+    func assertRefused(_ response: RawResponse, _ status: Int, _ code: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+        if let code { XCTAssertEqual(response.errorCode, code, response.text, file: file, line: line) }
+    }
+
+    /// Raw events, calls, contacts and tasks, to show that a refused delivery stored nothing.
     func storedCounts() throws -> [Int] {
         [try t.count("raw_events"), try t.count("calls"), try t.count("contacts"), try t.count("tasks")]
     }
