@@ -5,6 +5,7 @@ import HTTPServer
 /// subscribed event as JSON `{resource, event, timestamp, token, data}`, authenticated by the
 /// webhook's `token` in the body (no signature header). See webhooks/aircall.md.
 enum AircallCallFormat: CallProviderFormat {
+    /// Checks the body's token, then maps one Aircall event onto call moments (or ignores it).
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         if let type = request.header("content-type")?.lowercased(), !type.contains("json") {
             throw WebhookError.unsupportedMediaType("expected application/json, got \(type)")

@@ -7,6 +7,7 @@ import HTTPServer
 /// or a form, with the parameters the operator picked, in the classic or the Webhooks 2.0
 /// spelling. Ringostat does not sign and never retries. See webhooks/ringostat.md.
 enum RingostatCallFormat: CallProviderFormat {
+    /// Maps one Ringostat webhook (the moment comes from the URL) onto call moments.
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         guard let kind else { throw WebhookError.missingField("kind (the last path segment: ringing, answered, ended or missed)") }
         let fields = RingostatFields(try ProviderBody.jsonOrForm(request))

@@ -6,6 +6,7 @@ import HTTPServer
 /// `X-Twilio-Signature` (https://www.twilio.com/docs/usage/webhooks/webhooks-security).
 /// See webhooks/twilio.md.
 enum TwilioCallFormat: CallProviderFormat {
+    /// Verifies the signature, then maps one status callback onto call moments.
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         let pairs = try ProviderBody.formPairs(request)
         try verifySignature(request.header("x-twilio-signature"), url: url, pairs: pairs,

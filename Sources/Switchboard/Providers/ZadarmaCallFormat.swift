@@ -5,6 +5,7 @@ import HTTPServer
 /// POST per call moment, signed in the `Signature` header, plus the `zd_echo` check Zadarma
 /// makes when the notification URL is saved. See webhooks/zadarma.md.
 enum ZadarmaCallFormat: CallProviderFormat {
+    /// Answers `zd_echo`, verifies the signature, then maps one notification onto call moments.
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         // The URL check: Zadarma sends `zd_echo=X` (as a GET query) and expects X back as the body.
         // Nothing is stored; the integration secret in the path was already checked.
