@@ -65,10 +65,10 @@ final class EasyHandle: @unchecked Sendable {
             case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
                 kind = .notSent
             case CURLE_OPERATION_TIMEDOUT:
-                var connectTime = 0.0
-                _ = sb_curl_getinfo_double(handle, CURLINFO_CONNECT_TIME, &connectTime)
-                // A timeout before the connection was made sent nothing.
-                kind = connectTime == 0 ? .notSent : .timedOut
+                // A timeout before any request byte left sent nothing; after that, the server may have acted.
+                var sent = 0
+                _ = sb_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &sent)
+                kind = sent == 0 ? .notSent : .timedOut
             default:
                 kind = .failedAfterSending
             }

@@ -122,3 +122,25 @@ final class HTTPServerProtocolTests: XCTestCase {
         }
     }
 }
+
+final class HTTPServerConcurrencyTests: XCTestCase {
+    func testLateAnswersOnManyConnectionsAllArrive() throws {
+        let server = try startTestServer { $0.eventLoops = 1 }
+        defer { server.shutdown() }
+        let port = server.port
+        let answered = Answered()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            guard let c = try? RawConnection(port: port, timeout: 3) else { return }
+            try? c.send("GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+            if (try? c.readResponse().status) == 200 { answered.add() }
+        }
+        XCTAssertEqual(answered.count, 8)
+    }
+}
+
+final class Answered: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func add() { lock.withLock { value += 1 } }
+    var count: Int { lock.withLock { value } }
+}

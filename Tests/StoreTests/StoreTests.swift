@@ -39,8 +39,12 @@ final class StoreTests: XCTestCase {
                 if case .success = result {
                     answered.add(1, ordering: .relaxed)
                     // A separate connection must already see the row: the answer comes after the commit.
-                    let seen = (try? store.read { db in try db.scalar("SELECT count(*) FROM items WHERE name = ?", "item-\(i)").int }) ?? 0
-                    if seen == 1 { visibleAtAnswer.add(1, ordering: .relaxed) }
+                    do {
+                        let seen = try store.read { db in try db.scalar("SELECT count(*) FROM items WHERE name = ?", "item-\(i)").int }
+                        if seen == 1 { visibleAtAnswer.add(1, ordering: .relaxed) }
+                    } catch {
+                        XCTFail("read after commit failed: \(error)")
+                    }
                 }
                 done.signal()
             }

@@ -72,7 +72,8 @@ final class DaemonTests: XCTestCase {
     }
 
     func testMigrateCreatesTheSchema() throws {
-        XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "applied: 001_agents")
+        XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "applied: 001_agents, 002_calls, 003_click_to_call")
         XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "database is up to date")
     }
 

@@ -16,7 +16,7 @@ extension RouteContext {
     /// Wraps an API handler: authenticates, runs `body` off the event loop, and renders its result or error.
     func api(_ body: @escaping @Sendable (HTTPRequest, Agent) throws -> HTTPResponse) -> HTTPHandler {
         { request, responder in
-            DispatchQueue.global().async {
+            WorkerPool.shared.run {
                 do {
                     let agent = try authenticatedAgent(request)
                     responder.send(try body(request, agent))

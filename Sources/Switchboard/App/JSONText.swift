@@ -37,9 +37,5 @@ enum JSONText {
     }
 
     /// Current time as RFC 3339 UTC with milliseconds.
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { Timestamp.now() }
 }

@@ -1,40 +1,52 @@
 import Foundation
+import Synchronization
 
 /// Timestamps as stored: RFC 3339 UTC with milliseconds, so text order is time order.
+///
+/// Parsing and formatting are done by hand for the common forms: webhooks parse
+/// times on the hot path, and Foundation's formatters cost tens of microseconds each.
 enum Timestamp {
     /// Formats `date` as `2026-11-23T10:00:00.000Z`.
     static func format(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
+        let interval = date.timeIntervalSince1970
+        var seconds = time_t(interval.rounded(.down))
+        let millis = min(999, max(0, Int(((interval - Double(seconds)) * 1000).rounded(.down))))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), min(999, max(0, millis)))
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); out.append(45)
+        digits(Int(parts.tm_mon) + 1, 2); out.append(45)
+        digits(Int(parts.tm_mday), 2); out.append(84)
+        digits(Int(parts.tm_hour), 2); out.append(58)
+        digits(Int(parts.tm_min), 2); out.append(58)
+        digits(Int(parts.tm_sec), 2); out.append(46)
+        digits(millis, 3); out.append(90)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func now() -> String { format(Date()) }
 
     /// Parses ISO 8601 with an offset (`2026-11-23T12:00:00+02:00`, fractional seconds allowed),
-    /// a space instead of `T` (`2026-11-23 12:00:00`, taken as UTC), RFC 2822 (Twilio), or Unix seconds.
+    /// a space instead of `T` and no offset (`2026-11-23 12:00:00`, taken as UTC), RFC 2822 (Twilio),
+    /// or Unix seconds (milliseconds when the number is too large for seconds).
     static func parse(_ text: String) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), trimmed.allSatisfy({ $0.isNumber || $0 == "." }) {
-            // Unix seconds (milliseconds when absurdly large).
+        if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }), let seconds = Double(trimmed) {
             return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
         }
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = iso.date(from: trimmed) { return date }
-        iso.formatOptions = [.withInternetDateTime]
-        if let date = iso.date(from: trimmed) { return date }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "EEE, dd MMM yyyy HH:mm:ss Z"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: trimmed) { return date }
-        }
-        return nil
+        if let date = parseISO(Array(trimmed.utf8)) { return date }
+        return rfc2822.withLock { formatter in formatter.date(from: trimmed) }
     }
 
     /// `parse` then `format`; nil when the text is not a time.
@@ -48,4 +60,74 @@ enum Timestamp {
         guard let date = parse(iso) else { return iso }
         return format(date.addingTimeInterval(Double(minutes) * 60))
     }
+
+    /// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM]`; no offset means UTC.
+    private static func parseISO(_ b: [UInt8]) -> Date? {
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var value = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                value = value * 10 + Int(b[i] - 48)
+            }
+            return value
+        }
+        guard b.count >= 16, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
+              b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
+        var i = 16
+        var second = 0
+        var fraction = 0.0
+        if i < b.count, b[i] == 58 {
+            guard let s = number(17, 2), s < 61 else { return nil }
+            second = s
+            i = 19
+            if i < b.count, b[i] == 46 || b[i] == 44 {
+                i += 1
+                var scale = 0.1
+                let start = i
+                while i < b.count, b[i] >= 48, b[i] <= 57 {
+                    fraction += Double(b[i] - 48) * scale
+                    scale /= 10
+                    i += 1
+                }
+                guard i > start else { return nil }
+            }
+        }
+        var offset = 0
+        if i < b.count {
+            switch b[i] {
+            case 90, 122:  // Z
+                guard i + 1 == b.count else { return nil }
+            case 43, 45:  // + -
+                let sign = b[i] == 43 ? 1 : -1
+                guard let oh = number(i + 1, 2) else { return nil }
+                var j = i + 3
+                if j < b.count, b[j] == 58 { j += 1 }
+                guard let om = number(j, 2), j + 2 == b.count else { return nil }
+                offset = sign * (oh * 3600 + om * 60)
+            default:
+                return nil
+            }
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// RFC 2822 dates (`Mon, 16 Aug 2010 03:45:01 +0000`); DateFormatter is not thread-safe, hence the lock.
+    private static let rfc2822: Mutex<DateFormatter> = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return Mutex(formatter)
+    }()
 }

@@ -19,7 +19,7 @@ struct Dialer: Sendable {
             guard let template = dialer.template else {
                 throw DomainError.unprocessable("integration \(integration.name) needs dialer.template to place calls")
             }
-            return try generic(template, number: number, sip: sip, requestId: requestId)
+            return try generic(template, timeout: dialer.timeout, number: number, sip: sip, requestId: requestId)
         }
     }
 
@@ -35,12 +35,13 @@ struct Dialer: Sendable {
             let body: [String: Any] = ["jsonrpc": "2.0", "id": requestId, "method": "Api\\V2\\Callback.external",
                                        "params": ["caller": sip, "callee": digits, "projectId": d.projectId ?? "", "clientIp": "127.0.0.1"]]
             request = .init(method: "POST", url: base + "/a/v2", headers: headers,
-                            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
+                            body: Array((try? JSONSerialization.data(withJSONObject: body)) ?? Data()), timeout: d.timeout)
         } else {
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             if let project = d.projectId { headers.append(("x-project-id", project)) }
             request = .init(method: "POST", url: base + "/callback/outward_call", headers: headers,
-                            body: Array("extension=\(ZadarmaSigner.encode(sip))&destination=\(ZadarmaSigner.encode(digits))".utf8))
+                            body: Array("extension=\(ZadarmaSigner.encode(sip))&destination=\(ZadarmaSigner.encode(digits))".utf8),
+                            timeout: d.timeout)
         }
         let response = try api.send(request, provider: "Ringostat")
         guard (200..<300).contains(response.status) else {
@@ -59,7 +60,7 @@ struct Dialer: Sendable {
     private func zadarma(_ d: DialerSettings, secret: String, number: String, sip: String) throws -> String? {
         let signer = ZadarmaSigner(key: d.apiKey ?? "", secret: secret)
         let response = try api.send(signer.request(base: d.apiBase ?? "https://api.zadarma.com", method: "/v1/request/callback/",
-                                                   parameters: ["from": sip, "to": number]), provider: "Zadarma")
+                                                   parameters: ["from": sip, "to": number], timeout: d.timeout), provider: "Zadarma")
         let object = try ZadarmaSigner.checked(response)
         return (object["pbx_call_id"] ?? object["call_id"]).map { "\($0)" }
     }
@@ -76,7 +77,7 @@ struct Dialer: Sendable {
         let auth = Data("\(sid):\(token)".utf8).base64EncodedString()
         let response = try api.send(.init(method: "POST", url: "\(base)/2010-04-01/Accounts/\(sid)/Calls.json",
                                           headers: [("Authorization", "Basic \(auth)"), ("Content-Type", "application/x-www-form-urlencoded")],
-                                          body: Array(form.utf8)), provider: "Twilio")
+                                          body: Array(form.utf8), timeout: d.timeout), provider: "Twilio")
         guard (200..<300).contains(response.status) else {
             throw ClickToCallError.providerRejected("Twilio: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? "")")
         }
@@ -84,13 +85,13 @@ struct Dialer: Sendable {
     }
 
     /// Any other platform: the configured request with `{{number}}`, `{{sip}}`, `{{requestId}}` filled in.
-    private func generic(_ t: DialTemplate, number: String, sip: String, requestId: String) throws -> String? {
+    private func generic(_ t: DialTemplate, timeout: Double, number: String, sip: String, requestId: String) throws -> String? {
         func fill(_ text: String) -> String {
             text.replacingOccurrences(of: "{{number}}", with: number).replacingOccurrences(of: "{{sip}}", with: sip)
                 .replacingOccurrences(of: "{{requestId}}", with: requestId)
         }
         let headers = (t.headers ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: fill($0.value)) }
-        let response = try api.send(.init(method: t.method, url: fill(t.url), headers: headers, body: Array(fill(t.body ?? "").utf8)),
+        let response = try api.send(.init(method: t.method, url: fill(t.url), headers: headers, body: Array(fill(t.body ?? "").utf8), timeout: timeout),
                                     provider: "the call provider")
         guard (200..<300).contains(response.status) else {
             throw ClickToCallError.providerRejected("provider answered HTTP \(response.status): \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
@@ -98,4 +99,8 @@ struct Dialer: Sendable {
         guard let field = t.callIdField else { return nil }
         return (((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?[field]).map { "\($0)" }
     }
+}
+
+extension DialerSettings {
+    var timeout: Double { timeoutSeconds ?? 10 }
 }

@@ -13,6 +13,8 @@ public struct DialerSettings: Sendable, Codable, Equatable {
     public var callerId: String?
     /// The one SIP account used for every outbound call; nil means each agent's own.
     public var sipAccount: String?
+    /// Total time allowed for one provider request (default 10 s).
+    public var timeoutSeconds: Double?
     /// How long fetched presence is trusted.
     public var presenceSeconds: Double?
     /// Generic HTTP provider: the request to send, with `{{number}}`, `{{sip}}`, `{{requestId}}` placeholders.

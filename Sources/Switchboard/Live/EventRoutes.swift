@@ -5,7 +5,7 @@ import HTTPServer
 enum EventRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         router.get("/api/v1/events") { request, responder in
-            DispatchQueue.global().async {
+            WorkerPool.shared.run {
                 do {
                     let agent = try context.authenticatedAgent(request)
                     let stream = responder.startEventStream()

@@ -1,0 +1,189 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+final class ClickToCallTests: XCTestCase {
+    var t: TestDaemon!
+    var fake: FakeRingostat!
+    var integration: IntegrationDirectory.Created!
+    var ana: (id: Int, key: String)!
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        fake = try FakeRingostat()
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = fake.baseURL
+        dialer.apiKey = "ringo-key"
+        dialer.projectId = "42"
+        dialer.presenceSeconds = 0
+        dialer.timeoutSeconds = 1
+        settings.dialer = dialer
+        integration = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        ana = try t.addAgent("Ana", role: .supervisor, sip: ["ana"])
+    }
+
+    override func tearDown() {
+        t.stop()
+        fake.stop()
+    }
+
+    private func click(_ body: [String: Any], key: String? = nil, idempotency: String? = nil) throws -> RawResponse {
+        var headers = [("Authorization", "Bearer \(key ?? ana.key)"), ("Content-Type", "application/json")]
+        if let idempotency { headers.append(("Idempotency-Key", idempotency)) }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        return try t.send("POST", "/api/v1/calls", headers: headers, body: text)
+    }
+
+    func testOnlineAccountDialsTheClientAndTheCallIsOnTheTimeline() throws {
+        fake.set { $0.online = ["ana", "bob"] }
+        let response = try click(["number": "067 111 2233"])
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["sipAccount"] as? String, "ana")
+        XCTAssertEqual(response.json["fallback"] as? Bool, false)
+        XCTAssertEqual(fake.callbacks.count, 1)
+        XCTAssertEqual(fake.callbacks.first?["extension"], "ana")
+        XCTAssertEqual(fake.callbacks.first?["destination"], "380671112233")
+        XCTAssertEqual(fake.callbacks.first?["auth-key"], "ringo-key")
+        XCTAssertEqual(fake.callbacks.first?["expect"], "", "no Expect: 100-continue")
+        let call = try XCTUnwrap(response.json["call"] as? [String: Any])
+        XCTAssertEqual(call["direction"] as? String, "outbound")
+        let contactId = try XCTUnwrap(call["contactId"] as? Int)
+        let items = try t.api("GET", "/api/v1/contacts/\(contactId)/timeline").json["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(items.first?["type"] as? String, "call")
+    }
+
+    func testOfflineAccountFallsBackToAnOnlineFreeOneAndSaysSo() throws {
+        fake.set { $0.online = ["bob", "cat"]; $0.speaking = ["cat"] }
+        let response = try click(["number": "+380671112233"])
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["sipAccount"] as? String, "bob", "cat is on a call")
+        XCTAssertEqual(response.json["fallback"] as? Bool, true)
+        XCTAssertTrue((response.json["fallbackReason"] as? String ?? "").contains("ana is offline"))
+        XCTAssertEqual(fake.callbacks.first?["extension"], "bob")
+        let note = (response.json["call"] as? [String: Any])?["note"] as? String
+        XCTAssertTrue((note ?? "").contains("used bob instead"), "the timeline says so: \(note ?? "nil")")
+    }
+
+    func testNoOnlineAccountIs409AndNothingIsDialled() throws {
+        fake.set { $0.online = ["ana"]; $0.speaking = ["ana"] }
+        let response = try click(["number": "+380671112233"])
+        XCTAssertEqual(response.status, 409)
+        XCTAssertEqual(response.errorCode, "no_sip_account_online")
+        XCTAssertEqual(fake.callbacks.count, 0)
+    }
+
+    func testProviderErrorsReachTheAgentAndAreNotRetried() throws {
+        fake.set { $0.online = ["ana"]; $0.behaviour = .status(403, "Auth-key is not valid") }
+        let rejected = try click(["number": "+380671112233"])
+        XCTAssertEqual(rejected.status, 502)
+        XCTAssertEqual(rejected.errorCode, "provider_error")
+        XCTAssertTrue(rejected.text.contains("Auth-key is not valid"))
+        fake.set { $0.behaviour = .status(503, "maintenance") }
+        XCTAssertEqual(try click(["number": "+380671112234"]).status, 502)
+        fake.set { $0.behaviour = .okWithError("Extension is not found") }
+        let inside = try click(["number": "+380671112235"])
+        XCTAssertEqual(inside.status, 502)
+        XCTAssertTrue(inside.text.contains("Extension is not found"), "200 with an error in the body is an error")
+        XCTAssertEqual(fake.callbacks.count, 3, "each sent once, never retried")
+        XCTAssertEqual(try t.count("calls", "end_reason = 'dial-failed' AND flag LIKE '%Ringostat%'"), 3)
+    }
+
+    func testTimeoutIsNotRetriedButASlowAnswerWithinItSucceeds() throws {
+        fake.set { $0.online = ["ana"]; $0.behaviour = .slow(0.3) }
+        XCTAssertEqual(try click(["number": "+380671112233"]).status, 201)
+        fake.set { $0.behaviour = .slow(2) }
+        let timedOut = try click(["number": "+380671112234"])
+        XCTAssertEqual(timedOut.status, 504)
+        XCTAssertEqual(timedOut.errorCode, "provider_timeout")
+        XCTAssertEqual(fake.callbacks.count, 2, "the timed-out request was sent once")
+    }
+
+    func testRefusedConnectionIsRetriedThenReported() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = "http://127.0.0.1:\(try RunningDaemon.freePort())"
+        settings.dialer = dialer
+        let down = try t.addIntegration(.ringostat, settings: settings)
+        let response = try click(["number": "+380671112233", "integrationId": down.integration.id])
+        XCTAssertEqual(response.status, 502)
+        XCTAssertEqual(response.errorCode, "provider_unreachable")
+    }
+
+    func testTwoAgentsFallingBackAtOnceGetDifferentAccounts() throws {
+        let bob = try t.addAgent("Bob", role: .supervisor, sip: ["bob-offline"])
+        fake.set { $0.online = ["x1", "x2"]; $0.behaviour = .slow(0.3) }
+        let keys = [ana.key, bob.key]
+        let results = ConcurrentStrings()
+        let (tt, ints) = (t!, integration!)
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let body = #"{"number":"+38067111223\#(i)","integrationId":\#(ints.integration.id)}"#
+            let response = try? tt.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(keys[i])")], body: body)
+            results.add(response?.json["sipAccount"] as? String ?? "status \(response?.status ?? 0) \(response?.text ?? "")")
+        }
+        XCTAssertEqual(Set(results.all), ["x1", "x2"])
+    }
+
+    func testRepeatedIdempotencyKeyDialsOnce() throws {
+        fake.set { $0.online = ["ana"] }
+        let first = try click(["number": "+380671112233"], idempotency: "click-1")
+        let second = try click(["number": "+380671112233"], idempotency: "click-1")
+        XCTAssertEqual(first.status, 201)
+        XCTAssertEqual(second.status, 200)
+        XCTAssertEqual(first.json["requestId"] as? String, second.json["requestId"] as? String)
+        XCTAssertEqual(fake.callbacks.count, 1)
+        XCTAssertEqual(try t.count("calls"), 1)
+    }
+
+    func testProviderWebhooksLandOnTheRequestedCallAndTheCallbackClosesTheMissedTask() throws {
+        // A missed inbound call first, so there is a task to close.
+        try t.send("POST", "/webhooks/ringostat/\(integration.secret)/missed", headers: [("Content-Type", "application/json")],
+                   body: #"{"call_id":"in-1","caller":"380671112233","callee":"380441112233","calldate":"2026-11-23 09:00:00"}"#)
+        XCTAssertEqual(try t.count("tasks", "state = 'open'"), 1)
+        fake.set { $0.online = ["ana"]; $0.behaviour = .ok(callId: "rs-777") }
+        let placed = try click(["contactId": 1])
+        XCTAssertEqual(placed.status, 201, placed.text)
+        let callId = try XCTUnwrap((placed.json["call"] as? [String: Any])?["id"] as? Int)
+        for kind in ["ringing", "answered"] {
+            let r = try t.send("POST", "/webhooks/ringostat/\(integration.secret)/\(kind)", headers: [("Content-Type", "application/json")],
+                               body: #"{"call_id":"rs-777","call_type":"out","caller":"ana","callee":"380671112233"}"#)
+            XCTAssertEqual(r.status, 200, r.text)
+        }
+        XCTAssertEqual(try t.count("calls"), 2, "no second row for the provider's id")
+        let call = try t.api("GET", "/api/v1/calls/\(callId)").json
+        XCTAssertEqual(call["state"] as? String, "answered")
+        XCTAssertEqual(try t.count("tasks", "state = 'done' AND closed_by_call_id = \(callId)"), 1)
+    }
+
+    func testBadRequestsAreClear4xx() throws {
+        fake.set { $0.online = ["ana"] }
+        XCTAssertEqual(try click(["contactId": 999]).status, 404)
+        XCTAssertEqual(try click(["number": "garbage"]).status, 422)
+        XCTAssertEqual(try click(["number": "+380671112233", "integrationId": 999]).status, 422)
+        XCTAssertEqual(try click([:]).status, 422)
+        let nosip = try t.addAgent("Nosip", role: .supervisor)
+        let response = try click(["number": "+380671112233"], key: nosip.key)
+        XCTAssertEqual(response.status, 422)
+        XCTAssertTrue(response.text.contains("no SIP account"))
+        XCTAssertEqual(fake.callbacks.count, 0)
+    }
+
+    func testSIPAccountsListShowsPresenceAndPresenceWebhooksOverride() throws {
+        fake.set { $0.online = ["ana"]; $0.speaking = ["ana"] }
+        var accounts = try t.api("GET", "/api/v1/sip-accounts").json["sipAccounts"] as? [[String: Any]] ?? []
+        XCTAssertEqual(accounts.first { $0["login"] as? String == "ana" }?["onCall"] as? Bool, true)
+        XCTAssertEqual(accounts.first { $0["login"] as? String == "ana" }?["agentName"] as? String, "Ana")
+        let pushed = try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":true,"onCall":false}"#)
+        XCTAssertEqual(pushed.status, 200)
+        accounts = try t.api("GET", "/api/v1/sip-accounts").json["sipAccounts"] as? [[String: Any]] ?? []
+        XCTAssertEqual(accounts.first { $0["login"] as? String == "ana" }?["onCall"] as? Bool, false)
+    }
+}
+
+final class ConcurrentStrings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String] = []
+    func add(_ value: String) { lock.withLock { values.append(value) } }
+    var all: [String] { lock.withLock { values } }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// A local HTTP server playing Ringostat's API: presence lists and the callback
+/// method, with a switchable behaviour, recording every callback request.
+final class FakeRingostat: Sendable {
+    enum Behaviour: Sendable { case ok(callId: String?), status(Int, String), okWithError(String), slow(Double) }
+
+    struct State: Sendable {
+        var online: [String] = []
+        var speaking: [String] = []
+        var behaviour: Behaviour = .ok(callId: nil)
+        var callbacks: [[String: String]] = []
+    }
+
+    final class Box: Sendable {
+        let mutex = Mutex(State())
+        func withLock<T>(_ body: (inout State) -> T) -> T { mutex.withLock { body(&$0) } }
+    }
+
+    let state = Box()
+    let server: HTTPServer
+
+    init() throws {
+        var router = Router()
+        let state = self.state
+        router.get("/sipstatus/online") { _, r in
+            let online = state.withLock { $0.online }
+            r.send(.json(bytes: Array(try! JSONSerialization.data(withJSONObject: online.map { ["sip": $0] }))))  // test double
+        }
+        router.get("/sipstatus/speaking") { _, r in
+            let speaking = state.withLock { $0.speaking }
+            r.send(.json(bytes: Array(try! JSONSerialization.data(withJSONObject: speaking))))  // test double
+        }
+        router.post("/callback/outward_call") { request, r in
+            var record = FormDecoding.decode(String(decoding: request.body, as: UTF8.self))
+            record["auth-key"] = request.header("auth-key") ?? ""
+            record["expect"] = request.header("expect") ?? ""
+            let behaviour = state.withLock { s -> Behaviour in
+                s.callbacks.append(record)
+                return s.behaviour
+            }
+            switch behaviour {
+            case .ok(let id):
+                r.send(.json(bytes: Array((id.map { #"{"status":"ok","call_id":"\#($0)"}"# } ?? #"{"status":"ok"}"#).utf8)))
+            case .status(let code, let message):
+                r.send(.json(bytes: Array(#"{"message":"\#(message)"}"#.utf8), status: code))
+            case .okWithError(let message):
+                r.send(.json(bytes: Array(#"{"status":"error","message":"\#(message)"}"#.utf8)))
+            case .slow(let seconds):
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { r.send(.json(bytes: Array(#"{"status":"ok"}"#.utf8))) }
+            }
+        }
+        server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1, shutdownGrace: 3, logRequests: false), router: router)
+        try server.start()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(server.port)" }
+    var callbacks: [[String: String]] { state.withLock { $0.callbacks } }
+    func set(_ change: (inout State) -> Void) { state.withLock { change(&$0) } }
+    func stop() { server.shutdown() }
+}
