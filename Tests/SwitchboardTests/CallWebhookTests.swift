@@ -219,3 +219,17 @@ final class ConcurrentResults: @unchecked Sendable {
     func add(_ value: Int) { lock.withLock { values.append(value) } }
     var all: [Int] { lock.withLock { values } }
 }
+
+extension CallWebhookTests {
+    func testBusyInboundCallAlsoFilesATask() throws {
+        try t.call("ended", secret: secret, ["callId": "busy-1", "clientNumber": "+40722123456", "endReason": "busy"])
+        XCTAssertEqual(try t.count("tasks", "state = 'open' AND kind = 'missed_call'"), 1)
+        XCTAssertEqual(try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String, "busy")
+    }
+
+    func testEndedWithTalkTimeBeforeAnsweredFilesNoTask() throws {
+        try t.call("ended", secret: secret, ["callId": "talk-1", "clientNumber": "+40722123456", "talkTime": 42, "duration": 50])
+        XCTAssertEqual(try t.count("tasks"), 0)
+        XCTAssertEqual(try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String, "answered")
+    }
+}

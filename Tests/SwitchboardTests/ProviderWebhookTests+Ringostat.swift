@@ -59,7 +59,7 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 
-    func testRingostatEndedWithoutConversationIsMissed() throws {
+    func testRingostatBusyAndSilentEndsBothFileTasks() throws {
         let secret = try t.addIntegration(.ringostat).secret
         let busy = try t.send("POST", "/webhooks/ringostat/\(secret)/ended", headers: [("Content-Type", "application/json")],
                               body: #"{"cdr_id": "rs-b1", "caller": "0722123456", "callee": "0312345678", "status": "BUSY", "duration": 3}"#)
@@ -70,6 +70,6 @@ extension ProviderWebhookTests {
                                 body: "call_id=rs-b2&caller=0722123456&callee=0312345678&billsec=0&duration=25")
         XCTAssertEqual(silent.status, 200, silent.text)
         XCTAssertEqual(try call("rs-b2")["outcome"] as? String, "missed")
-        XCTAssertEqual(try missedCallTasks().count, 1, "busy is not a missed call; the silent one is")
+        XCTAssertEqual(try missedCallTasks().count, 2, "a busy inbound call is owed a call back too, like the silent one")
     }
 }

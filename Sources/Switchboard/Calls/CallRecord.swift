@@ -57,7 +57,8 @@ struct CallRecord: Encodable, Sendable {
         note = row.string("note")
         let isOver = endedAt != nil || missedAt != nil
         state = isOver ? "ended" : (answeredAt != nil ? "answered" : (ringingAt != nil ? "ringing" : "requested"))
-        if answeredAt != nil {
+        if answeredAt != nil || (talkTime ?? 0) > 0 {
+            // Talk time without an answered event still means someone spoke (an `ended` that came first).
             outcome = isOver ? "answered" : nil
         } else if isOver {
             switch (endReason ?? "").lowercased() {

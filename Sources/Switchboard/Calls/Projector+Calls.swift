@@ -171,7 +171,8 @@ extension Projector {
             if closed > 0 { result.updates.append(LiveUpdate(event: "tasks.closed", data: #"{"contactId":\#(contactId),"closedByCallId":\#(call.id)}"#, audience: .contactViewers(ownerAgentId: nil))) }
             return
         }
-        guard call.outcome == "missed", call.direction == "inbound", settings.enabled else { return }
+        // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
+        guard let outcome = call.outcome, outcome != "answered", call.direction == "inbound", settings.enabled else { return }
         let missedAt = call.missedAt ?? call.endedAt ?? at
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         let assignee = settings.assigneeAgentId ?? contact?.int("owner_agent_id")
