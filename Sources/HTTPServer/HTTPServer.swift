@@ -56,6 +56,8 @@ public final class HTTPServer: Sendable {
     /// Binds the listeners and starts the loop threads.
     public func start() throws {
         let configuration = context.configuration
+        // Sends use MSG_NOSIGNAL, but nothing else a server process does should die of SIGPIPE either.
+        signal(SIGPIPE, SIG_IGN)
         raiseFileLimit()
         let count = configuration.eventLoops > 0 ? configuration.eventLoops : max(1, ProcessInfo.processInfo.activeProcessorCount)
         var port = configuration.port

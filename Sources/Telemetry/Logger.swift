@@ -21,6 +21,8 @@ public final class Logger: Sendable {
     /// - Parameter fd: where lines go; stderr by default.
     public init(fd: Int32 = 2) {
         self.fd = fd
+        // stderr may be a pipe whose reader went away; a failed write must not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         let thread = Thread { [weak self] in
             while let logger = self {
                 logger.flush()

@@ -34,7 +34,7 @@ extension RouteContext {
         }
         switch outcome {
         case .applied(_, let result):
-            for update in result.updates { hub.publish(event: update.event, data: update.data, to: update.isFor) }
+            LivePublisher.publish(result.updates, on: hub)
             return result
         case .duplicate:
             throw DomainError.conflict("a request with this Idempotency-Key was already applied")

@@ -61,7 +61,7 @@ extension Projector {
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
-        result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact))
+        if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact)) }
         return result
     }
 
@@ -168,7 +168,10 @@ extension Projector {
                 WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
                   AND (call_id = ? OR (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?)
                 """, call.id, answeredAt, contactId, call.id, answeredAt)
-            if closed > 0 { result.updates.append(LiveUpdate(event: "tasks.closed", data: #"{"contactId":\#(contactId),"closedByCallId":\#(call.id)}"#, audience: .contactViewers(ownerAgentId: nil))) }
+            if closed > 0 {
+                result.updates.append(LiveUpdate(event: "tasks.closed", payload: ["contactId": contactId, "closedByCallId": call.id],
+                                                 audience: .contactViewers(ownerAgentId: nil)))
+            }
             return
         }
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
@@ -198,7 +201,7 @@ extension Projector {
         try addToTimeline(contactId: contactId, at: missedAt, kind: "task", ref: taskId)
         if let task = try TaskRecord.load(db, id: taskId) {
             let audience: LiveUpdate.Audience = assignee.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.int("owner_agent_id"))
-            result.updates.append(LiveUpdate(event: "task.created", data: JSONText.string(task), audience: audience))
+            result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
     }
 
@@ -212,14 +215,14 @@ extension Projector {
         let pop = ScreenPop(type: "call.\(kind.rawValue)", call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         let audience: LiveUpdate.Audience = call.agentId.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
-        return LiveUpdate(event: "call.\(kind.rawValue)", data: JSONText.string(pop), audience: audience)
+        return LiveUpdate(event: "call.\(kind.rawValue)", payload: pop, audience: audience)
     }
 }
 
 /// What an agent's screen shows when a call rings, and on its updates.
-struct ScreenPop: Encodable {
-    struct AgentRef: Encodable { let id: Int; let name: String }
-    struct ContactCard: Encodable {
+struct ScreenPop: Encodable, Sendable {
+    struct AgentRef: Encodable, Sendable { let id: Int; let name: String }
+    struct ContactCard: Encodable, Sendable {
         let id: Int
         let name: String
         let phones: [String]

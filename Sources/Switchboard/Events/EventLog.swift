@@ -14,9 +14,11 @@ enum EventLog {
     }
 
     /// Stores `event` unless its key was seen, then applies it.
+    /// `payload` is `event` already encoded, when the caller did that off the writer thread.
     static func record(_ event: DomainEvent, source: String, integrationId: Int?, key: String, rawBody: [UInt8]?,
-                       receivedAt: String, in db: Database, settings: SettingsLookup) throws -> Outcome {
-        let payload = JSONText.string(event)
+                       receivedAt: String, in db: Database, settings: SettingsLookup, payload: String? = nil,
+                       wantsLiveUpdates: Bool = true) throws -> Outcome {
+        let payload = payload ?? JSONText.string(event)
         let inserted = try db.execute("""
             INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
@@ -26,7 +28,7 @@ enum EventLog {
             return .duplicate(eventId: existing)
         }
         let eventId = db.lastInsertRowID
-        let result = try Projector(db: db, settings: settings)
+        let result = try Projector(db: db, settings: settings, wantsLiveUpdates: wantsLiveUpdates)
             .apply(event, eventId: eventId, integrationId: integrationId, receivedAt: receivedAt)
         if let flag = result.flag {
             try db.execute("UPDATE raw_events SET outcome = 'flagged', note = ? WHERE id = ?", flag, eventId)
@@ -41,6 +43,11 @@ struct SettingsLookup: Sendable {
 
     static let fromDatabase = SettingsLookup { db, id in
         try db.queryOne("SELECT * FROM integrations WHERE id = ?", id).map(Integration.init(row:))
+    }
+
+    /// The integration the webhook was authenticated as (already in memory); others from the database.
+    static func preferring(_ integration: Integration) -> SettingsLookup {
+        SettingsLookup { db, id in id == integration.id ? integration : try fromDatabase.integration(db, id) }
     }
 }
 

@@ -7,6 +7,8 @@ import Store
 struct Projector {
     let db: Database
     let settings: SettingsLookup
+    /// False when nobody listens: the screen-pop's extra reads are skipped.
+    var wantsLiveUpdates = true
 
     func apply(_ event: DomainEvent, eventId: Int, integrationId: Int?, receivedAt: String) throws -> ApplyResult {
         switch event {

@@ -14,7 +14,7 @@ extension Projector {
         try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)
         if let updated = try TaskRecord.load(db, id: id) {
-            result.updates.append(LiveUpdate(event: "task.assigned", data: JSONText.string(updated), audience: .agents([agentId])))
+            result.updates.append(LiveUpdate(event: "task.assigned", payload: updated, audience: .agents([agentId])))
         }
         return result
     }
