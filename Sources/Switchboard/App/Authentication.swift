@@ -6,7 +6,7 @@ extension RouteContext {
         guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else {
             throw DomainError.unauthorized("send Authorization: Bearer <apiKey>")
         }
-        let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let key = String(header.dropFirst(7)).trimmedSpaces
         guard let agent = try agents.authenticate(apiKey: key) else {
             throw DomainError.unauthorized("unknown API key")
         }

@@ -15,7 +15,7 @@ struct CallIngest: Sendable {
         let integrationId = integration.id
         // Encoding happens here, on the event loop, so the single writer only writes.
         let prepared = events.map { event in
-            (event: DomainEvent.call(event), payload: JSONText.string(DomainEvent.call(event)),
+            (event: DomainEvent.call(event), payload: event.domainEventJSON,
              key: event.eventId.map { "\(integrationId):e:\($0)" } ?? "\(integrationId):c:\(event.callId):\(event.kind.rawValue):\(bodyHash)")
         }
         let settings = SettingsLookup.preferring(integration)

@@ -75,7 +75,7 @@ enum CallWebhookRoutes {
 
     static func bearerToken(_ request: HTTPRequest) -> String? {
         guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else { return nil }
-        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        return String(header.dropFirst(7)).trimmedSpaces
     }
 
     static func requireJSON(_ request: HTTPRequest) throws {

@@ -18,7 +18,7 @@ extension Projector {
 
         // The client's number, in E.164, or a flag saying why not.
         var clientNumber: String?
-        if let raw = event.clientNumber?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+        if let raw = event.clientNumber?.trimmedSpaces, !raw.isEmpty {
             do {
                 clientNumber = try PhoneNumber.e164(raw, region: integration.region)
             } catch {

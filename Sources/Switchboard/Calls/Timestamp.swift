@@ -41,7 +41,7 @@ enum Timestamp {
     /// a space instead of `T` and no offset (`2026-11-23 12:00:00`, taken as UTC), RFC 2822 (Twilio),
     /// or Unix seconds (milliseconds when the number is too large for seconds).
     static func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedSpaces
         if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }), let seconds = Double(trimmed) {
             return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
         }
