@@ -1,10 +1,17 @@
 /// One result row, readable by column name.
 public struct Row: Sendable {
-    public let columns: [String]
     public let values: [SQLValue]
+    private let names: ColumnNames
+
+    public var columns: [String] { names.list }
+
+    init(names: ColumnNames, values: [SQLValue]) {
+        self.names = names
+        self.values = values
+    }
 
     public subscript(_ name: String) -> SQLValue {
-        guard let index = columns.firstIndex(of: name) else { return .null }
+        guard let index = names.index[name] else { return .null }
         return values[index]
     }
 
@@ -14,4 +21,17 @@ public struct Row: Sendable {
     public func string(_ name: String) -> String? { self[name].string }
     public func double(_ name: String) -> Double? { self[name].double }
     public func bool(_ name: String) -> Bool { (self[name].int ?? 0) != 0 }
+}
+
+/// A result's column names and their positions, built once per query and shared by its rows.
+final class ColumnNames: Sendable {
+    let list: [String]
+    let index: [String: Int]
+
+    init(_ list: [String]) {
+        self.list = list
+        var index: [String: Int] = [:]
+        for (position, name) in list.enumerated() where index[name] == nil { index[name] = position }
+        self.index = index
+    }
 }

@@ -57,10 +57,10 @@ public final class Statement {
         }
     }
 
-    func currentRow(columns: [String]) -> Row {
+    func currentRow(columns: ColumnNames) -> Row {
         var values: [SQLValue] = []
-        values.reserveCapacity(columns.count)
-        for index in 0..<Int32(columns.count) {
+        values.reserveCapacity(columns.list.count)
+        for index in 0..<Int32(columns.list.count) {
             switch sqlite3_column_type(handle, index) {
             case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(handle, index)))
             case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(handle, index)))
@@ -81,12 +81,12 @@ public final class Statement {
             default: values.append(.null)
             }
         }
-        return Row(columns: columns, values: values)
+        return Row(names: columns, values: values)
     }
 
-    lazy var columnNames: [String] = (0..<sqlite3_column_count(handle)).map { index in
+    lazy var columnNames = ColumnNames((0..<sqlite3_column_count(handle)).map { index in
         sqlite3_column_name(handle, index).map { String(cString: $0) } ?? ""
-    }
+    })
 
     func reset() { sqlite3_reset(handle) }
 }

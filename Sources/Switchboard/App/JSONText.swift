@@ -32,6 +32,7 @@ enum JSONText {
 
     /// Decodes a JSON object of strings stored in a column; empty on anything else.
     static func decodeDictionary(_ text: String?) -> [String: String] {
+        if text == nil || text == "{}" { return [:] }
         guard let text, let decoded = try? decoder.decode([String: String].self, from: Data(text.utf8)) else { return [:] }
         return decoded
     }

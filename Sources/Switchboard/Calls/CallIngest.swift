@@ -18,6 +18,8 @@ struct CallIngest: Sendable {
             (event: DomainEvent.call(event), payload: event.domainEventJSON,
              key: event.eventId.map { "\(integrationId):e:\($0)" } ?? "\(integrationId):c:\(event.callId):\(event.kind.rawValue):\(bodyHash)")
         }
+        // Warm the phone-number cache here, so the writer finds the number already parsed.
+        for event in events { if let number = event.clientNumber?.trimmedSpaces { _ = try? PhoneNumber.e164(number, region: integration.region) } }
         let settings = SettingsLookup.preferring(integration)
         let listening = hub.count > 0
         store.write({ db -> [EventLog.Outcome] in

@@ -1,4 +1,5 @@
 internal import CPhoneNumber
+import Synchronization
 
 /// Turns what people type into E.164, through libphonenumber.
 public enum PhoneNumber {
@@ -12,6 +13,22 @@ public enum PhoneNumber {
     /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
     /// is used when the text has no international prefix.
     public static func e164(_ text: String, region: String?) throws(ParseError) -> String {
+        let key = (region ?? "") + "|" + text
+        if let cached = cache.withLock({ $0[key] }) { return try cached.get() }
+        let result = Result<String, ParseError> { () throws(ParseError) -> String in try parse(text, region: region) }
+        cache.withLock { entries in
+            if entries.count >= 50_000 { entries.removeAll(keepingCapacity: true) }
+            entries[key] = result
+        }
+        return try result.get()
+    }
+
+    /// libphonenumber parses with ICU regular expressions (tens of microseconds); the same
+    /// numbers come back again and again, and webhooks warm this cache on the event loops
+    /// so the single writer thread rarely parses.
+    private static let cache = Mutex<[String: Result<String, ParseError>]>([:])
+
+    private static func parse(_ text: String, region: String?) throws(ParseError) -> String {
         var out = [CChar](repeating: 0, count: 32)
         let code = sb_phone_to_e164(text, region?.uppercased() ?? "", &out, out.count)
         switch code {
