@@ -474,7 +474,9 @@ final class EventLoop: @unchecked Sendable {
         stats.count.add()
         durationRecorder.observe(Double(elapsed) / 1e9)
         guard logRequests else { return }
-        appendLogLine(to: &pendingLog, stats: stats, path: path, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
+        // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
+        let logged = route.contains(":secret") ? route : path
+        appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
     }
 
     /// The request log line, written straight into the loop's buffer: the JSON object

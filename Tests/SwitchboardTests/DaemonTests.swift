@@ -43,6 +43,17 @@ final class DaemonTests: XCTestCase {
         XCTAssertFalse(daemon.log.contains(key), "secrets never reach the log")
     }
 
+    func testWebhookSecretsInURLsNeverReachTheLog() throws {
+        let added = try cli(["integrations", "add", "--name", "zd", "--provider", "zadarma", "--provider-secret", "s", "--json"])
+        let secret = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["secret"] as? String)
+        let daemon = try RunningDaemon(environment: environment)
+        let echo = try daemon.request("GET /webhooks/zadarma/\(secret)?zd_echo=abc123 HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(echo.text, "abc123")
+        XCTAssertEqual(daemon.stop(), 0)
+        XCTAssertTrue(daemon.log.contains(#""path":"/webhooks/zadarma/:secret""#), daemon.log)
+        XCTAssertFalse(daemon.log.contains(secret))
+    }
+
     func testAgentsRemoveAndBadInputExitCodes() throws {
         XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "boss"]).status, 64)
         XCTAssertEqual(try cli(["agents", "add", "--role", "manager"]).status, 64)
