@@ -1,0 +1,132 @@
+import Foundation
+import HTTPServer
+import Switchboard
+import Synchronization
+import TestSupport
+import XCTest
+
+/// Zadarma, Twilio and a template provider, each played by a local server recording what it got.
+final class ClickToCallProviderTests: XCTestCase {
+    final class Recorder: Sendable {
+        struct Seen: Sendable { let method: String; let target: String; let headers: [String: String]; let body: String }
+        private let seen = Mutex<[Seen]>([])
+        func add(_ request: HTTPRequest) {
+            var headers: [String: String] = [:]
+            for (name, value) in request.headers { headers[name] = value }
+            seen.withLock { $0.append(Seen(method: request.method, target: request.target, headers: headers,
+                                           body: String(decoding: request.body, as: UTF8.self))) }
+        }
+        var all: [Seen] { seen.withLock { $0 } }
+    }
+
+    var t: TestDaemon!
+    var provider: HTTPServer!
+    let recorder = Recorder()
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        var router = Router()
+        let recorder = self.recorder
+        router.setFallback { request, r in
+            recorder.add(request)
+            let path = String(request.path)
+            if path == "/v1/sip/" {
+                r.send(.json(bytes: Array(#"{"status":"success","sips":[{"id":"100","display_name":"Ana"},{"id":"101"}]}"#.utf8)))
+            } else if path.hasPrefix("/v1/sip/") {
+                let online = path.contains("/101/")
+                r.send(.json(bytes: Array(#"{"status":"success","sip":"x","is_online":"\#(online)"}"#.utf8)))
+            } else if path == "/v1/request/callback/" {
+                r.send(.json(bytes: Array(#"{"status":"success","from":100,"to":380671112233,"time":1795428000}"#.utf8)))
+            } else if path.hasSuffix("/Calls.json") {
+                r.send(.json(bytes: Array(#"{"sid":"CA0123456789abcdef","status":"queued"}"#.utf8), status: 201))
+            } else if path == "/originate" {
+                r.send(.json(bytes: Array(#"{"uniqueid":"pbx-42"}"#.utf8)))
+            } else if path == "/presence" {
+                r.send(.json(bytes: Array(#"{"online":["ext-7"],"speaking":[]}"#.utf8)))
+            } else {
+                r.send(.error(status: 404, code: "nope", message: path))
+            }
+        }
+        provider = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1, logRequests: false), router: router)
+        try provider.start()
+    }
+
+    override func tearDown() {
+        t.stop()
+        provider.shutdown()
+    }
+
+    private var base: String { "http://127.0.0.1:\(provider.port)" }
+
+    private func place(_ key: String, _ body: String) throws -> RawResponse {
+        try t.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")], body: body)
+    }
+
+    func testZadarmaCallbackIsSignedAsZadarmaSpecifiesAndFallsBackToTheOnlineSIP() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = base
+        dialer.apiKey = "zd-key"
+        settings.dialer = dialer
+        let integration = try t.addIntegration(.zadarma, region: "UA", providerSecret: "zd-secret", settings: settings)
+        let agent = try t.addAgent("Ana", role: .supervisor, sip: ["100"])
+        let response = try place(agent.key, #"{"number":"+380671112233","integrationId":\#(integration.integration.id)}"#)
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["sipAccount"] as? String, "101", "100 is offline, 101 online")
+        let callback = try XCTUnwrap(recorder.all.first { $0.target.hasPrefix("/v1/request/callback/") })
+        XCTAssertEqual(callback.target, "/v1/request/callback/?from=101&to=%2B380671112233")
+        // The signature, recomputed with openssl: base64(hex(hmac_sha1(method + query + md5(query), secret))).
+        let query = "from=101&to=%2B380671112233"
+        let md5 = try Subprocess.run("/bin/bash", ["-c", "printf '%s' \"$Q\" | openssl dgst -md5 -r | cut -d' ' -f1"], environment: ["Q": query]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let sign = try Subprocess.run("/bin/bash", ["-c", "printf '%s' \"$D\" | openssl dgst -sha1 -hmac zd-secret -r | cut -d' ' -f1 | tr -d '\\n' | base64 -w0"],
+                                      environment: ["D": "/v1/request/callback/" + query + md5]).stdout
+        XCTAssertEqual(callback.headers["authorization"], "zd-key:\(sign)")
+    }
+
+    func testTwilioCreatesACallToTheClientThatDialsTheAgentsSIP() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = base
+        dialer.apiKey = "AC123"
+        dialer.callerId = "+40312345678"
+        dialer.sipAccount = "office@example.sip.twilio.com"
+        settings.dialer = dialer
+        let integration = try t.addIntegration(.twilio, providerSecret: "tw-token", settings: settings)
+        try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"office@example.sip.twilio.com","online":true}"#)
+        let agent = try t.addAgent("Ana", role: .supervisor)
+        let response = try place(agent.key, #"{"number":"0722123456","integrationId":\#(integration.integration.id)}"#)
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["providerCallId"] as? String, "CA0123456789abcdef")
+        let create = try XCTUnwrap(recorder.all.first { $0.target.hasSuffix("/Calls.json") })
+        XCTAssertEqual(create.target, "/2010-04-01/Accounts/AC123/Calls.json")
+        XCTAssertEqual(create.headers["authorization"], "Basic " + Data("AC123:tw-token".utf8).base64EncodedString())
+        let form = FormDecoding.decode(create.body)
+        XCTAssertEqual(form["To"], "+40722123456")
+        XCTAssertEqual(form["From"], "+40312345678")
+        XCTAssertEqual(form["Twiml"], "<Response><Dial><Sip>sip:office@example.sip.twilio.com</Sip></Dial></Response>")
+    }
+
+    func testTemplateProviderGetsItsRequestFilledInAndPresenceFromItsURL() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.template = DialTemplate(method: "POST", url: base + "/originate", headers: ["X-Token": "pbx"],
+                                       body: #"{"from":"{{sip}}","to":"{{number}}","ref":"{{requestId}}"}"#, callIdField: "uniqueid")
+        dialer.presenceURL = base + "/presence"
+        settings.dialer = dialer
+        let integration = try t.addIntegration(.native, settings: settings)
+        let agent = try t.addAgent("Ana", role: .supervisor, sip: ["ext-7"])
+        let response = try place(agent.key, #"{"number":"+40722123456"}"#)
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["providerCallId"] as? String, "pbx-42")
+        let requestId = try XCTUnwrap(response.json["requestId"] as? String)
+        let originate = try XCTUnwrap(recorder.all.first { $0.target == "/originate" })
+        XCTAssertEqual(originate.headers["x-token"], "pbx")
+        XCTAssertEqual(originate.body, #"{"from":"ext-7","to":"+40722123456","ref":"\#(requestId)"}"#)
+        // The provider's later webhook, under its own id, lands on the same call.
+        let ringing = try t.call("answered", secret: integration.secret, ["callId": "pbx-42", "direction": "outbound", "clientNumber": "+40722123456"])
+        XCTAssertEqual(ringing.status, 200)
+        XCTAssertEqual(try t.count("calls"), 1)
+        XCTAssertEqual(try t.count("calls", "answered_at IS NOT NULL"), 1)
+    }
+}
