@@ -475,7 +475,7 @@ final class EventLoop: @unchecked Sendable {
         durationRecorder.observe(Double(elapsed) / 1e9)
         guard logRequests else { return }
         // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
-        let logged = route.contains(":secret") ? route : path
+        let logged = stats.routeCarriesSecret ? route : path
         appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
     }
 
@@ -539,8 +539,12 @@ private final class RequestStats {
     /// `,"route":"/healthz","status":200,"ms":`
     let logAfterPath: [UInt8]
 
+    /// The route has a `:secret` parameter: the log shows the pattern, not the path.
+    let routeCarriesSecret: Bool
+
     init(_ key: RequestKey, counter: LabeledCounter) {
         count = counter.makeCell([key.route, key.method, String(key.status)])
+        routeCarriesSecret = key.route.contains(":secret")
         var before: [UInt8] = []
         before.append(static: #"","level":"info","msg":"request","method":"#)
         JSONLine.appendString(key.method, to: &before)
