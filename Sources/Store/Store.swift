@@ -45,6 +45,7 @@ public final class Store: Sendable {
     }
 
     /// `write` for synchronous callers (the CLI); blocks until committed.
+    @discardableResult
     public func writeAndWait<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<T, Error>?>(nil)

@@ -64,6 +64,7 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// An API call as the supervisor (or `key`), decoded.
+    @discardableResult
     func api(_ method: String, _ path: String, key: String? = nil, body: Any? = nil) throws -> RawResponse {
         var text = ""
         if let body { text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self) }

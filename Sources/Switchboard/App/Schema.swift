@@ -18,6 +18,7 @@ enum Schema {
             """),
         calls,
         clickToCall,
+        whatsapp,
     ]
 }
 
@@ -157,5 +158,104 @@ extension Schema {
             PRIMARY KEY (integration_id, provider_call_id)
         ) WITHOUT ROWID;
         ALTER TABLE calls ADD COLUMN note TEXT;
+        """)
+}
+
+extension Schema {
+    /// WhatsApp: channels (one per business number), messages with their status, threads
+    /// (client × business number), business-scoped user ids, media and canned answers.
+    static let whatsapp = Migration("004_whatsapp", """
+        CREATE TABLE channels (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            provider TEXT NOT NULL CHECK (provider IN ('meta', 'wazzup')),
+            phone_number_id TEXT UNIQUE,
+            display_number TEXT,
+            region TEXT,
+            settings TEXT NOT NULL DEFAULT '{}',
+            secret_hash TEXT NOT NULL UNIQUE,
+            app_secret TEXT NOT NULL DEFAULT '',
+            verify_token TEXT NOT NULL DEFAULT '',
+            access_token TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE wa_messages (
+            id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL,
+            wamid TEXT,
+            direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+            contact_id INTEGER,
+            deal_id INTEGER,
+            client_wa_id TEXT,
+            type TEXT NOT NULL,
+            text TEXT,
+            payload TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            status_rank INTEGER NOT NULL DEFAULT 0,
+            error_code INTEGER,
+            error_message TEXT,
+            skipped_reason TEXT,
+            agent_id INTEGER,
+            sent_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (channel_id, wamid)
+        );
+        CREATE INDEX wa_messages_contact ON wa_messages(contact_id, sent_at);
+        CREATE TABLE wa_status_history (
+            message_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            at TEXT NOT NULL,
+            error_code INTEGER,
+            error_message TEXT
+        );
+        CREATE INDEX wa_status_history_message ON wa_status_history(message_id);
+        CREATE TABLE wa_threads (
+            channel_id INTEGER NOT NULL,
+            contact_id INTEGER NOT NULL,
+            deal_id INTEGER,
+            last_inbound_at TEXT,
+            last_outbound_at TEXT,
+            unanswered INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (channel_id, contact_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE wa_identities (
+            bsuid TEXT PRIMARY KEY,
+            contact_id INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE wa_media (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL,
+            media_id TEXT NOT NULL,
+            mime_type TEXT,
+            sha256 TEXT,
+            filename TEXT,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'stored', 'failed')),
+            path TEXT,
+            bytes INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            UNIQUE (message_id, media_id)
+        );
+        CREATE TABLE canned_answers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            module TEXT NOT NULL CHECK (module IN ('contact', 'deal')),
+            created_by INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX canned_answers_name ON canned_answers(name COLLATE NOCASE);
+        CREATE TABLE wa_outbox (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL UNIQUE,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT
+        );
+        CREATE INDEX wa_outbox_due ON wa_outbox(state, next_attempt_at);
+        ALTER TABLE tasks ADD COLUMN channel_id INTEGER;
         """)
 }

@@ -12,6 +12,7 @@ public final class SwitchboardDaemon: Sendable {
     public let hub: EventHub
     public let agents: AgentDirectory
     public let integrations: IntegrationDirectory
+    public let channels: ChannelDirectory
     private let server: HTTPServer
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
@@ -22,6 +23,7 @@ public final class SwitchboardDaemon: Sendable {
         hub = EventHub()
         agents = AgentDirectory(store: store)
         integrations = IntegrationDirectory(store: store)
+        channels = ChannelDirectory(store: store)
         let (host, port) = try configuration.listenAddress()
         let serverConfiguration = HTTPServer.Configuration(
             host: host, port: port, eventLoops: configuration.eventLoops,
@@ -33,7 +35,7 @@ public final class SwitchboardDaemon: Sendable {
         var router = Router()
         let clickToCall = ClickToCall(store: store, integrations: integrations, client: HTTPClient())
         let context = RouteContext(store: store, agents: agents, integrations: integrations, hub: hub, metrics: metrics,
-                                   baseURL: configuration.baseURL, clickToCall: clickToCall)
+                                   baseURL: configuration.baseURL, clickToCall: clickToCall, channels: channels)
         OperationsRoutes.register(on: &router, context)
         AgentRoutes.register(on: &router, context)
         EventRoutes.register(on: &router, context)
@@ -42,6 +44,8 @@ public final class SwitchboardDaemon: Sendable {
         ContactRoutes.register(on: &router, context)
         TaskRoutes.register(on: &router, context)
         ClickToCallRoutes.register(on: &router, context)
+        WhatsAppWebhookRoutes.register(on: &router, context)
+        ChannelRoutes.register(on: &router, context)
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
     }
 
@@ -77,4 +81,5 @@ struct RouteContext: Sendable {
     /// Public base URL for links given to providers.
     let baseURL: String
     let clickToCall: ClickToCall
+    let channels: ChannelDirectory
 }

@@ -12,6 +12,8 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     case callRequested(CallRequest)
     case callDialed(requestId: String, providerCallId: String?, sipAccount: String, note: String?)
     case callDialFailed(requestId: String, reason: String)
+    case whatsappInbound(WhatsAppInbound)
+    case whatsappStatus(WhatsAppStatus)
 
     /// The `raw_events.kind` column.
     var kind: String {
@@ -25,11 +27,14 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .callRequested: return "call.requested"
         case .callDialed: return "call.dialed"
         case .callDialFailed: return "call.dial_failed"
+        case .whatsappInbound: return "whatsapp.inbound"
+        case .whatsappStatus: return "whatsapp.status"
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case type, call, contact, contactId, patch, deal, taskId, agentId, request, requestId, providerCallId, sipAccount, reason
+        case message, status
     }
 
     public init(from decoder: Decoder) throws {
@@ -50,6 +55,8 @@ public enum DomainEvent: Codable, Sendable, Equatable {
                                providerCallId: try c.decodeIfPresent(String.self, forKey: .providerCallId),
                                sipAccount: try c.decode(String.self, forKey: .sipAccount),
                                note: try c.decodeIfPresent(String.self, forKey: .reason))
+        case "whatsapp.inbound": self = .whatsappInbound(try c.decode(WhatsAppInbound.self, forKey: .message))
+        case "whatsapp.status": self = .whatsappStatus(try c.decode(WhatsAppStatus.self, forKey: .status))
         case "call.dial_failed":
             self = .callDialFailed(requestId: try c.decode(String.self, forKey: .requestId), reason: try c.decode(String.self, forKey: .reason))
         case let other:
@@ -90,6 +97,12 @@ public enum DomainEvent: Codable, Sendable, Equatable {
             try c.encodeIfPresent(providerCallId, forKey: .providerCallId)
             try c.encode(sip, forKey: .sipAccount)
             try c.encodeIfPresent(note, forKey: .reason)
+        case .whatsappInbound(let message):
+            try c.encode("whatsapp.inbound", forKey: .type)
+            try c.encode(message, forKey: .message)
+        case .whatsappStatus(let status):
+            try c.encode("whatsapp.status", forKey: .type)
+            try c.encode(status, forKey: .status)
         case .callDialFailed(let requestId, let reason):
             try c.encode("call.dial_failed", forKey: .type)
             try c.encode(requestId, forKey: .requestId)

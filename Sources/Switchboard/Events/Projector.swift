@@ -34,6 +34,10 @@ struct Projector {
                                     integrationId: integrationId, at: receivedAt)
         case .callDialFailed(let requestId, let reason):
             return try recordDialFailure(requestId, reason: reason, integrationId: integrationId, at: receivedAt)
+        case .whatsappInbound(let message):
+            return try applyInbound(message, at: receivedAt)
+        case .whatsappStatus(let status):
+            return try applyStatus(status)
         }
     }
 

@@ -9,7 +9,8 @@ enum Rebuild {
         let total = try store.read { db in try db.scalar("SELECT count(*) FROM raw_events").int ?? 0 }
         let counter = ProgressBox(report: progress, total: total)
         return try store.writeAndWait { db in
-            for table in ["timeline", "tasks", "deals", "call_aliases", "calls", "contact_phones", "contacts"] {
+            for table in ["timeline", "tasks", "deals", "call_aliases", "calls", "wa_status_history", "wa_media", "wa_messages",
+                          "wa_threads", "wa_identities", "contact_phones", "contacts"] {
                 try db.execute("DELETE FROM \(table)")
             }
             try db.execute("UPDATE raw_events SET outcome = 'applied', note = NULL")

@@ -12,6 +12,7 @@ enum Timeline {
         let call: CallRecord?
         let task: TaskRecord?
         let deal: DealRecord?
+        let message: MessageRecord?
     }
 
     struct Page: Encodable {
@@ -38,7 +39,8 @@ enum Timeline {
             return Entry(type: kind, at: row.string("at") ?? "",
                          call: kind == "call" ? try CallRecord.load(db, id: ref) : nil,
                          task: kind == "task" ? try TaskRecord.load(db, id: ref) : nil,
-                         deal: kind == "deal" ? try DealRecord.load(db, id: ref) : nil)
+                         deal: kind == "deal" ? try DealRecord.load(db, id: ref) : nil,
+                         message: kind == "message" ? try MessageRecord.load(db, id: ref) : nil)
         }
         let next = rows.count == limit ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
         return Page(items: items, nextBefore: next)

@@ -1,0 +1,109 @@
+import Foundation
+import Store
+
+/// One WhatsApp business number and how its conversations are handled.
+public struct Channel: Sendable, Codable, Equatable {
+    public enum Provider: String, Sendable, Codable, CaseIterable { case meta, wazzup }
+
+    public var id: Int
+    public var name: String
+    public var provider: Provider
+    /// Meta's `phone_number_id` (Wazzup: the channel id).
+    public var phoneNumberId: String?
+    public var displayNumber: String?
+    public var region: String?
+    public var settings: ChannelSettings
+    public var createdAt: String
+    /// Meta app secret (signatures), verify token (handshake) and access token (sending); never returned by the API.
+    var appSecret: String
+    var verifyToken: String
+    var accessToken: String
+
+    enum CodingKeys: String, CodingKey { case id, name, provider, phoneNumberId, displayNumber, region, settings, createdAt, hasAccessToken }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int.self, forKey: .id)
+        name = try c.decode(String.self, forKey: .name)
+        provider = try c.decode(Provider.self, forKey: .provider)
+        phoneNumberId = try c.decodeIfPresent(String.self, forKey: .phoneNumberId)
+        displayNumber = try c.decodeIfPresent(String.self, forKey: .displayNumber)
+        region = try c.decodeIfPresent(String.self, forKey: .region)
+        settings = try c.decode(ChannelSettings.self, forKey: .settings)
+        createdAt = try c.decode(String.self, forKey: .createdAt)
+        appSecret = ""
+        verifyToken = ""
+        accessToken = ""
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(provider, forKey: .provider)
+        try c.encodeIfPresent(phoneNumberId, forKey: .phoneNumberId)
+        try c.encodeIfPresent(displayNumber, forKey: .displayNumber)
+        try c.encodeIfPresent(region, forKey: .region)
+        try c.encode(settings, forKey: .settings)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(!accessToken.isEmpty, forKey: .hasAccessToken)
+    }
+
+    init(row: Row) {
+        id = row.int("id") ?? 0
+        name = row.string("name") ?? ""
+        provider = Provider(rawValue: row.string("provider") ?? "") ?? .meta
+        phoneNumberId = row.string("phone_number_id")
+        displayNumber = row.string("display_number")
+        region = row.string("region")
+        settings = (try? JSONText.decoder.decode(ChannelSettings.self, from: Data((row.string("settings") ?? "{}").utf8))) ?? ChannelSettings()
+        createdAt = row.string("created_at") ?? ""
+        appSecret = row.string("app_secret") ?? ""
+        verifyToken = row.string("verify_token") ?? ""
+        accessToken = row.string("access_token") ?? ""
+    }
+
+    static func load(_ db: Database, id: Int) throws -> Channel? {
+        try db.queryOne("SELECT * FROM channels WHERE id = ?", id).map(Channel.init(row:))
+    }
+}
+
+/// How a channel treats who writes to it; every field has a default, so `{}` is valid.
+public struct ChannelSettings: Sendable, Codable, Equatable {
+    public enum SyncFilter: String, Sendable, Codable { case everyone, existing, except }
+    public enum CreateAs: String, Sendable, Codable { case lead, contact }
+    public enum ClosedDealsPolicy: String, Sendable, Codable { case notify, newDeal = "new-deal" }
+    public enum Distribution: String, Sendable, Codable { case unsorted, roundRobin = "round-robin" }
+
+    /// Whose messages are synced: everyone, only existing contacts, or everyone except `exceptions`.
+    public var syncFilter: SyncFilter = .everyone
+    /// E.164 numbers not synced when `syncFilter` is `except`.
+    public var exceptions: [String] = []
+    public var pipeline = "default"
+    public var stage = "new"
+    /// A new client becomes a contact with a deal (lead) or a contact only.
+    public var createAs: CreateAs = .lead
+    /// When every deal of the client is closed and they write again.
+    public var closedDealsPolicy: ClosedDealsPolicy = .notify
+    /// New clients: everyone with receivesNewClients is notified and the first to reply owns them
+    /// (unsorted), or they go to one such agent at a time in turn (round-robin).
+    public var distribution: Distribution = .unsorted
+    public var apiBase = "https://graph.facebook.com"
+    public var apiVersion = "v21.0"
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ChannelSettings()
+        syncFilter = try c.decodeIfPresent(SyncFilter.self, forKey: .syncFilter) ?? d.syncFilter
+        exceptions = try c.decodeIfPresent([String].self, forKey: .exceptions) ?? d.exceptions
+        pipeline = try c.decodeIfPresent(String.self, forKey: .pipeline) ?? d.pipeline
+        stage = try c.decodeIfPresent(String.self, forKey: .stage) ?? d.stage
+        createAs = try c.decodeIfPresent(CreateAs.self, forKey: .createAs) ?? d.createAs
+        closedDealsPolicy = try c.decodeIfPresent(ClosedDealsPolicy.self, forKey: .closedDealsPolicy) ?? d.closedDealsPolicy
+        distribution = try c.decodeIfPresent(Distribution.self, forKey: .distribution) ?? d.distribution
+        apiBase = try c.decodeIfPresent(String.self, forKey: .apiBase) ?? d.apiBase
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion) ?? d.apiVersion
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Store
+import Synchronization
+
+/// Creating, listing, changing and finding WhatsApp channels.
+public final class ChannelDirectory: Sendable {
+    let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// What `add` needs.
+    public struct NewChannel: Sendable {
+        public var name: String
+        public var provider: Channel.Provider
+        public var phoneNumberId: String?
+        public var displayNumber: String?
+        public var region: String?
+        public var appSecret: String
+        public var verifyToken: String
+        public var accessToken: String
+        public var settings: ChannelSettings
+
+        public init(name: String, provider: Channel.Provider = .meta, phoneNumberId: String?, displayNumber: String? = nil,
+                    region: String?, appSecret: String = "", verifyToken: String = "", accessToken: String = "",
+                    settings: ChannelSettings = .init()) {
+            self.name = name
+            self.provider = provider
+            self.phoneNumberId = phoneNumberId
+            self.displayNumber = displayNumber
+            self.region = region
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+            self.accessToken = accessToken
+            self.settings = settings
+        }
+    }
+
+    /// A new channel with its webhook URL (and, for Wazzup, the one-time secret in it).
+    public struct Created: Sendable, Encodable {
+        public let channel: Channel
+        public let webhook: String
+        public let secret: String
+
+        public func encode(to encoder: Encoder) throws {
+            try channel.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(webhook, forKey: .webhook)
+            try c.encode(secret, forKey: .secret)
+        }
+
+        enum CodingKeys: String, CodingKey { case webhook, secret }
+    }
+
+    public func add(_ new: NewChannel, baseURL: String) throws -> Created {
+        let name = new.name.trimmedSpaces
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw DomainError.invalid("channel name must be letters, digits, - or _ (it is part of the webhook URL)")
+        }
+        let region = new.region?.uppercased()
+        if let region, region.count != 2 { throw DomainError.invalid("region must be an ISO 3166 alpha-2 code") }
+        let exceptions = try new.settings.exceptions.map { number -> String in
+            do { return try PhoneNumber.e164(number, region: region) } catch { throw DomainError.unprocessable("exceptions: \(error)") }
+        }
+        var adjusted = new.settings
+        adjusted.exceptions = exceptions
+        let settings = adjusted
+        let secret = "whc_" + (try Crypto.randomBytes(24)).hexString
+        let now = Timestamp.now()
+        let channel = try store.writeAndWait { db -> Channel in
+            if try db.queryOne("SELECT id FROM channels WHERE name = ?", name) != nil {
+                throw DomainError.conflict("a channel named \(name) exists")
+            }
+            if let id = new.phoneNumberId, try db.queryOne("SELECT id FROM channels WHERE phone_number_id = ?", id) != nil {
+                throw DomainError.conflict("phone_number_id \(id) already belongs to a channel")
+            }
+            try db.execute("""
+                INSERT INTO channels(name, provider, phone_number_id, display_number, region, settings, secret_hash,
+                                     app_secret, verify_token, access_token, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, name, new.provider.rawValue, new.phoneNumberId, new.displayNumber, region, JSONText.string(settings),
+                Crypto.sha256(Array(secret.utf8)).hexString, new.appSecret, new.verifyToken, new.accessToken, now)
+            guard let channel = try Channel.load(db, id: db.lastInsertRowID) else { throw DomainError.notFound("channel vanished") }
+            return channel
+        }
+        let webhook = channel.provider == .meta ? "\(baseURL)/webhooks/whatsapp/\(name)" : "\(baseURL)/webhooks/wazzup/\(secret)"
+        return Created(channel: channel, webhook: webhook, secret: secret)
+    }
+
+    public func list() throws -> [Channel] {
+        try store.read { db in try db.query("SELECT * FROM channels ORDER BY id").map(Channel.init(row:)) }
+    }
+
+    public func find(reference: String) throws -> Channel? {
+        try store.read { db in
+            try db.queryOne("SELECT * FROM channels WHERE name = ? OR CAST(id AS TEXT) = ?", reference, reference).map(Channel.init(row:))
+        }
+    }
+
+    public func find(id: Int) throws -> Channel? {
+        try store.read { db in try Channel.load(db, id: id) }
+    }
+
+    /// The channel a Wazzup webhook secret belongs to.
+    func authenticate(secret: String) throws -> Channel? {
+        let hash = Crypto.sha256(Array(secret.utf8)).hexString
+        return try store.read { db in try db.queryOne("SELECT * FROM channels WHERE secret_hash = ?", hash).map(Channel.init(row:)) }
+    }
+
+    public func remove(id: Int) throws -> Bool {
+        try store.writeAndWait { db in try db.execute("DELETE FROM channels WHERE id = ?", id) > 0 }
+    }
+
+    /// Changes settings, region and tokens where given.
+    public func update(id: Int, settings: ChannelSettings?, region: String?, appSecret: String?, verifyToken: String?,
+                       accessToken: String?) throws -> Channel {
+        try store.writeAndWait { db -> Channel in
+            guard try Channel.load(db, id: id) != nil else { throw DomainError.notFound("no channel \(id)") }
+            if let settings { try db.execute("UPDATE channels SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
+            if let region { try db.execute("UPDATE channels SET region = ? WHERE id = ?", region.uppercased(), id) }
+            if let appSecret { try db.execute("UPDATE channels SET app_secret = ? WHERE id = ?", appSecret, id) }
+            if let verifyToken { try db.execute("UPDATE channels SET verify_token = ? WHERE id = ?", verifyToken, id) }
+            if let accessToken { try db.execute("UPDATE channels SET access_token = ? WHERE id = ?", accessToken, id) }
+            guard let channel = try Channel.load(db, id: id) else { throw DomainError.notFound("no channel \(id)") }
+            return channel
+        }
+    }
+}

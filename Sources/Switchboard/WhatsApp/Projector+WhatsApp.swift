@@ -1,0 +1,186 @@
+import Foundation
+import Store
+
+extension Projector {
+    /// An inbound message: the right contact, thread and deal, the timeline, the reply task.
+    func applyInbound(_ m: WhatsAppInbound, at receivedAt: String) throws -> ApplyResult {
+        guard let channel = try Channel.load(db, id: m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
+        var result = ApplyResult()
+        let phone: String? = try m.from.map { from in
+            do { return try PhoneNumber.e164(from.hasPrefix("+") ? from : "+" + from, region: channel.region) } catch {
+                throw DomainError.unprocessable("sender \(from): \(error)")
+            }
+        }
+        var contactId = try phone.flatMap { try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", $0).int }
+        if contactId == nil, let user = m.userId {
+            contactId = try db.scalar("SELECT contact_id FROM wa_identities WHERE bsuid = ?", user).int
+        }
+
+        // Recorded but not synced: the type, or the channel's sync filter.
+        var skip = m.skipReason
+        if skip == nil, channel.settings.syncFilter == .existing, contactId == nil {
+            skip = "not synced: the channel syncs only existing contacts"
+        }
+        if skip == nil, channel.settings.syncFilter == .except, let phone, channel.settings.exceptions.contains(phone) {
+            skip = "not synced: the number is on the channel's exception list"
+        }
+        if let skip {
+            try insertMessage(m, channel: channel, contactId: contactId, dealId: nil, status: "skipped", skipReason: skip)
+            result.flag = skip
+            result.contactId = contactId
+            return result
+        }
+
+        var isNew = false
+        if contactId == nil {
+            guard phone != nil || m.userId != nil else { throw DomainError.unprocessable("message \(m.messageId) names no sender") }
+            let owner = try ownerForNewClient(channel)
+            try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
+                           m.profileName ?? phone ?? "WhatsApp \(m.userId ?? "")", owner, m.timestamp, m.timestamp)
+            contactId = db.lastInsertRowID
+            if let phone { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, contactId) }
+            isNew = true
+        }
+        guard let contactId else { return result }
+        result.contactId = contactId
+        if let user = m.userId {
+            try db.execute("INSERT INTO wa_identities(bsuid, contact_id) VALUES (?, ?) ON CONFLICT(bsuid) DO NOTHING", user, contactId)
+        }
+        if let newNumber = m.newNumber, let new = try? PhoneNumber.e164(newNumber.hasPrefix("+") ? newNumber : "+" + newNumber, region: channel.region) {
+            // user_changed_number: the contact keeps its history under the new number.
+            if let phone { try db.execute("DELETE FROM contact_phones WHERE phone = ? AND contact_id = ?", phone, contactId) }
+            try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?) ON CONFLICT(phone) DO NOTHING", new, contactId)
+        }
+
+        let placement = try placeOnDeal(contactId: contactId, channel: channel, isNew: isNew, at: m.timestamp)
+        let messageId = try insertMessage(m, channel: channel, contactId: contactId, dealId: placement.dealId, status: "received", skipReason: nil)
+        result.dealId = placement.dealId
+        try addToTimeline(contactId: contactId, at: m.timestamp, kind: "message", ref: messageId)
+        try touchContact(contactId, at: m.timestamp)
+        if let deal = placement.dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", m.timestamp, deal) }
+        try db.execute("""
+            INSERT INTO wa_threads(channel_id, contact_id, deal_id, last_inbound_at, unanswered) VALUES (?, ?, ?, ?, 1)
+            ON CONFLICT(channel_id, contact_id) DO UPDATE SET unanswered = unanswered + 1, deal_id = coalesce(excluded.deal_id, deal_id),
+                last_inbound_at = max(coalesce(last_inbound_at, ''), excluded.last_inbound_at)
+            """, channel.id, contactId, placement.dealId, m.timestamp)
+        for media in m.media {
+            try db.execute("""
+                INSERT INTO wa_media(message_id, media_id, mime_type, sha256, filename) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(message_id, media_id) DO NOTHING
+                """, messageId, media.id, media.mimeType, media.sha256, media.filename)
+        }
+
+        // One reply task per unanswered streak; its deadline is the arrival, so it is overdue at once.
+        let contact = try ContactRecord.load(db, id: contactId)
+        let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
+                                 contactId, channel.id).int
+        if open == nil {
+            try db.execute("""
+                INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, deal_id, channel_id, created_at)
+                VALUES ('unanswered_message', 'whatsapp', ?, ?, ?, 'open', ?, ?, ?, ?)
+                """, contact?.ownerAgentId, "Reply to \(contact?.name ?? "client") on WhatsApp", m.timestamp, contactId,
+                placement.dealId, channel.id, m.timestamp)
+            result.taskId = db.lastInsertRowID
+            try addToTimeline(contactId: contactId, at: m.timestamp, kind: "task", ref: db.lastInsertRowID)
+        }
+        if wantsLiveUpdates, let message = try MessageRecord.load(db, id: messageId) {
+            let unread = try db.scalar("SELECT unanswered FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId).int ?? 1
+            let audience: LiveUpdate.Audience
+            if let owner = contact?.ownerAgentId {
+                audience = .agents([owner])
+            } else {
+                // Unsorted new client: everyone who receives new clients is told; the first to reply owns it.
+                audience = .agents(try db.query("SELECT id FROM agents WHERE receives_new_clients = 1").compactMap { $0.int("id") })
+            }
+            result.updates.append(LiveUpdate(event: "whatsapp.message",
+                                             payload: InboundNotice(message: message, contactId: contactId, contactName: contact?.name ?? "",
+                                                                    isNewClient: isNew, unread: unread, closedDeals: placement.allClosed),
+                                             audience: audience))
+        }
+        return result
+    }
+
+    /// A delivery status: history always, the message's status only forward.
+    func applyStatus(_ s: WhatsAppStatus) throws -> ApplyResult {
+        guard let row = try db.queryOne("SELECT id, status_rank, contact_id FROM wa_messages WHERE channel_id = ? AND wamid = ?",
+                                        s.channelId, s.messageId), let id = row.int("id") else {
+            return ApplyResult(flag: "status \(s.status) for a message this daemon did not send (\(s.messageId))")
+        }
+        let explained = WhatsAppStatus.explain(code: s.errorCode, message: s.errorMessage)
+        try db.execute("INSERT INTO wa_status_history(message_id, status, at, error_code, error_message) VALUES (?, ?, ?, ?, ?)",
+                       id, s.status, s.timestamp, s.errorCode, explained)
+        if WhatsAppStatus.rank(s.status) > (row.int("status_rank") ?? 0) {
+            try db.execute("UPDATE wa_messages SET status = ?, status_rank = ?, error_code = coalesce(?, error_code), error_message = coalesce(?, error_message) WHERE id = ?",
+                           s.status, WhatsAppStatus.rank(s.status), s.errorCode, explained, id)
+        }
+        return ApplyResult(contactId: row.int("contact_id"))
+    }
+
+    private struct Placement {
+        var dealId: Int?
+        var allClosed = false
+    }
+
+    /// The deal the last WhatsApp message with this client went to; else the most recently
+    /// updated open deal; else the channel's policy for clients whose deals are all closed;
+    /// else a new deal in the channel's pipeline and stage (when new clients become leads).
+    private func placeOnDeal(contactId: Int, channel: Channel, isNew: Bool, at: String) throws -> Placement {
+        if let last = try db.queryOne("""
+            SELECT d.id, d.state FROM wa_messages m JOIN deals d ON d.id = m.deal_id
+            WHERE m.contact_id = ? ORDER BY m.sent_at DESC, m.id DESC LIMIT 1
+            """, contactId), last.string("state") == "open" {
+            return Placement(dealId: last.int("id"))
+        }
+        if let open = try db.scalar("SELECT id FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC, id DESC LIMIT 1",
+                                    contactId).int {
+            return Placement(dealId: open)
+        }
+        let hasDeals = try db.scalar("SELECT count(*) FROM deals WHERE contact_id = ?", contactId).int ?? 0 > 0
+        if hasDeals && channel.settings.closedDealsPolicy == .notify { return Placement(dealId: nil, allClosed: true) }
+        if !hasDeals && channel.settings.createAs == .contact && isNew { return Placement(dealId: nil) }
+        let name = try db.scalar("SELECT name FROM contacts WHERE id = ?", contactId).string ?? ""
+        try db.execute("""
+            INSERT INTO deals(contact_id, title, pipeline, stage, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?)
+            """, contactId, "WhatsApp: \(name)", channel.settings.pipeline, channel.settings.stage, at, at)
+        let deal = db.lastInsertRowID
+        try addToTimeline(contactId: contactId, at: at, kind: "deal", ref: deal)
+        return Placement(dealId: deal, allClosed: hasDeals)
+    }
+
+    /// Round-robin: the agent receiving new clients who got one longest ago. Unsorted: nobody yet.
+    private func ownerForNewClient(_ channel: Channel) throws -> Int? {
+        guard channel.settings.distribution == .roundRobin else { return nil }
+        return try db.scalar("""
+            SELECT a.id FROM agents a WHERE a.receives_new_clients = 1
+            ORDER BY (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id) IS NOT NULL,
+                     (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
+            """).int
+    }
+
+    @discardableResult
+    private func insertMessage(_ m: WhatsAppInbound, channel: Channel, contactId: Int?, dealId: Int?, status: String,
+                               skipReason: String?) throws -> Int {
+        var payload: [String: String] = [:]
+        if let details = m.details { payload["details"] = details }
+        if let referral = m.referral { payload["referral"] = referral }
+        if let name = m.profileName { payload["profileName"] = name }
+        try db.execute("""
+            INSERT INTO wa_messages(channel_id, wamid, direction, contact_id, deal_id, client_wa_id, type, text, payload, status,
+                                    skipped_reason, sent_at, created_at)
+            VALUES (?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id, wamid) DO NOTHING
+            """, channel.id, m.messageId, contactId, dealId, m.from ?? m.userId, m.type, m.text, JSONText.string(payload), status,
+            skipReason, m.timestamp, m.timestamp)
+        return try db.scalar("SELECT id FROM wa_messages WHERE channel_id = ? AND wamid = ?", channel.id, m.messageId).int ?? 0
+    }
+}
+
+/// The live notification for an inbound message.
+struct InboundNotice: Encodable, Sendable {
+    let message: MessageRecord
+    let contactId: Int
+    let contactName: String
+    let isNewClient: Bool
+    let unread: Int
+    /// Every deal of the client is closed and the channel's policy is to tell the owner.
+    let closedDeals: Bool
+}

@@ -1,0 +1,206 @@
+import Foundation
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+final class WhatsAppInboundTests: XCTestCase {
+    var t: TestDaemon!
+    let appSecret = "meta-app-secret"
+
+    override func setUpWithError() throws { t = try TestDaemon() }
+    override func tearDown() { t.stop() }
+
+    @discardableResult
+    func addChannel(_ name: String = "ro-sales", phoneNumberId: String = "106540352242922", settings: ChannelSettings = .init()) throws -> Channel {
+        try t.daemon.channels.add(.init(name: name, phoneNumberId: phoneNumberId, displayNumber: "+40 312 345 678", region: "RO",
+                                        appSecret: appSecret, verifyToken: "verify-me", accessToken: "EAAG", settings: settings),
+                                  baseURL: "http://x").channel
+    }
+
+    /// A Meta delivery with `messages` and `statuses` for one business number.
+    func delivery(phoneNumberId: String = "106540352242922", messages: [[String: Any]] = [], statuses: [[String: Any]] = [],
+                  contacts: [[String: Any]] = [["profile": ["name": "Ioana Pop"], "wa_id": "40722123456"]]) -> String {
+        let value: [String: Any] = ["messaging_product": "whatsapp",
+                                    "metadata": ["display_phone_number": "40312345678", "phone_number_id": phoneNumberId],
+                                    "contacts": contacts, "messages": messages, "statuses": statuses]
+        let root: [String: Any] = ["object": "whatsapp_business_account",
+                                   "entry": [["id": "102290129340398", "changes": [["value": value, "field": "messages"]]]]]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]), as: UTF8.self)  // test fixture
+    }
+
+    func text(_ id: String, _ body: String, from: String = "40722123456", at: Int = 1_795_428_000) -> [String: Any] {
+        ["from": from, "id": id, "timestamp": String(at), "type": "text", "text": ["body": body]]
+    }
+
+    @discardableResult
+    func post(_ body: String, channel: String = "ro-sales", signature: String? = nil) throws -> RawResponse {
+        let sign = signature ?? "sha256=" + Crypto.hmacSHA256(key: Array(appSecret.utf8), data: Array(body.utf8)).hexString
+        return try t.send("POST", "/webhooks/whatsapp/\(channel)",
+                          headers: [("X-Hub-Signature-256", sign), ("Content-Type", "application/json")], body: body)
+    }
+
+    func testVerificationHandshake() throws {
+        try addChannel()
+        let ok = try t.send("GET", "/webhooks/whatsapp/ro-sales?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444")
+        XCTAssertEqual(ok.status, 200)
+        XCTAssertEqual(ok.text, "1158201444")
+        XCTAssertEqual(try t.send("GET", "/webhooks/whatsapp/ro-sales?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1").status, 403)
+    }
+
+    func testSignatureIsCheckedOverTheRawBytesAndBadInputStoresNothing() throws {
+        try addChannel()
+        let body = delivery(messages: [text("wamid.1", "Bună ziua")])
+        XCTAssertEqual(try post(body, signature: "sha256=" + String(repeating: "0", count: 64)).status, 401)
+        XCTAssertEqual(try t.send("POST", "/webhooks/whatsapp/ro-sales", headers: [("Content-Type", "application/json")], body: body).status, 401)
+        // The same JSON re-serialised with other spacing no longer matches the signature made over the original bytes.
+        let original = "sha256=" + Crypto.hmacSHA256(key: Array(appSecret.utf8), data: Array(body.utf8)).hexString
+        XCTAssertEqual(try post(body.replacingOccurrences(of: ",", with: ", "), signature: original).status, 401)
+        XCTAssertEqual(try post("not json").status, 400)
+        XCTAssertEqual(try post(#"{"object":"page","entry":[]}"#).errorCode, "invalid_field")
+        XCTAssertEqual(try post(#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"},"messages":[]}}]}]}"#).status, 422)
+        let huge = #"{"object":"whatsapp_business_account","entry":[],"pad":""# + String(repeating: "x", count: 3 * 1024 * 1024) + #""}"#
+        XCTAssertEqual(try post(huge).status, 413)
+        XCTAssertEqual(try t.count("raw_events"), 0)
+        XCTAssertEqual(try t.count("wa_messages"), 0)
+        XCTAssertEqual(try t.count("contacts"), 0)
+    }
+
+    func testNewSenderGetsContactDealAndAnOverdueReplyTaskOnePerStreak() throws {
+        var settings = ChannelSettings()
+        settings.pipeline = "Sales"
+        settings.stage = "Incoming"
+        try addChannel(settings: settings)
+        let response = try post(delivery(messages: [text("wamid.1", "Bună ziua"), text("wamid.2", "Aveți canapele?", at: 1_795_428_060)]))
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.json["stored"] as? Int, 2)
+        let contact = try XCTUnwrap((try t.api("GET", "/api/v1/contacts?phone=%2B40722123456").json["contacts"] as? [[String: Any]])?.first)
+        XCTAssertEqual(contact["name"] as? String, "Ioana Pop")
+        let deals = try t.api("GET", "/api/v1/contacts/\(contact["id"] as? Int ?? 0)/deals").json["deals"] as? [[String: Any]] ?? []
+        XCTAssertEqual(deals.count, 1)
+        XCTAssertEqual(deals.first?["pipeline"] as? String, "Sales")
+        XCTAssertEqual(deals.first?["stage"] as? String, "Incoming")
+        let tasks = try t.api("GET", "/api/v1/tasks?kind=unanswered_message&overdue=true").json["tasks"] as? [[String: Any]] ?? []
+        XCTAssertEqual(tasks.count, 1, "one task for the whole unanswered streak, overdue at once")
+        XCTAssertEqual(tasks.first?["deadline"] as? String, "2026-11-23T10:00:00.000Z")
+        XCTAssertEqual(try t.count("wa_threads", "unanswered = 2"), 1)
+        let items = try t.api("GET", "/api/v1/contacts/\(contact["id"] as? Int ?? 0)/timeline").json["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(items.first?["type"] as? String, "message")
+        XCTAssertEqual((items.first?["message"] as? [String: Any])?["text"] as? String, "Aveți canapele?")
+        XCTAssertEqual(try post(delivery(messages: [text("wamid.1", "Bună ziua")])).json["duplicates"] as? Int, 1)
+        XCTAssertEqual(try t.count("wa_messages"), 2)
+    }
+
+    func testKnownSenderLandsOnTheDealOfTheLastWhatsAppMessageElseTheNewestOpenDeal() throws {
+        try addChannel()
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Ioana", "phones": ["+40722123456"]])
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        let older = try XCTUnwrap(t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Older"]).json["id"] as? Int)
+        let newer = try XCTUnwrap(t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Newer"]).json["id"] as? Int)
+        try post(delivery(messages: [text("wamid.a", "first")]))
+        XCTAssertEqual(try t.daemon.store.read { db in try db.scalar("SELECT deal_id FROM wa_messages WHERE wamid = 'wamid.a'").int }, newer,
+                       "no WhatsApp history: the most recently updated open deal")
+        // Move the conversation to the older deal; the next message follows it there.
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE wa_messages SET deal_id = ? WHERE wamid = 'wamid.a'", older) }
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE deals SET updated_at = '2030-01-01' WHERE id = ?", newer) }
+        try post(delivery(messages: [text("wamid.b", "second", at: 1_795_428_100)]))
+        XCTAssertEqual(try t.daemon.store.read { db in try db.scalar("SELECT deal_id FROM wa_messages WHERE wamid = 'wamid.b'").int }, older)
+    }
+
+    func testClientWithOnlyClosedDealsFollowsTheChannelPolicy() throws {
+        var notify = ChannelSettings()
+        notify.closedDealsPolicy = .notify
+        try addChannel(settings: notify)
+        var reopen = ChannelSettings()
+        reopen.closedDealsPolicy = .newDeal
+        try addChannel("ro-service", phoneNumberId: "200", settings: reopen)
+        let id = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ioana", "phones": ["+40722123456"]]).json["id"] as? Int)
+        try t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Done"])
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE deals SET state = 'closed'") }
+        let events = try t.openEvents(key: t.supervisorKey)
+        try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": t.supervisorId])
+        try post(delivery(messages: [text("wamid.n", "again")]))
+        XCTAssertEqual(try events.nextEvent(named: "whatsapp.message")["closedDeals"] as? Bool, true, "the owner is told")
+        XCTAssertEqual(try t.count("deals"), 1, "notify: no new deal")
+        try post(delivery(phoneNumberId: "200", messages: [text("wamid.s", "again")]), channel: "ro-service")
+        XCTAssertEqual(try t.count("deals", "state = 'open'"), 1, "new-deal: a new deal as for a new client")
+    }
+
+    func testUnsyncedTypesAreRecordedAsSkippedWithTheReason() throws {
+        try addChannel()
+        let messages: [[String: Any]] = [
+            ["from": "40722123456", "id": "wamid.loc", "timestamp": "1795428000", "type": "location", "location": ["latitude": 44.4, "longitude": 26.1]],
+            ["from": "40722123456", "id": "wamid.vcard", "timestamp": "1795428001", "type": "contacts", "contacts": [["name": ["formatted_name": "X"]]]],
+            ["from": "40722123456", "id": "wamid.unk", "timestamp": "1795428002", "type": "unsupported", "errors": [["code": 131051, "title": "Message type unknown"]]],
+        ]
+        let response = try post(delivery(messages: messages))
+        XCTAssertEqual(response.json["skipped"] as? Int, 3)
+        let reasons = try t.daemon.store.read { db in try db.query("SELECT skipped_reason FROM wa_messages ORDER BY id").compactMap { $0.string("skipped_reason") } }
+        XCTAssertEqual(reasons, ["location messages are not synced", "shared contact cards are not synced",
+                                 "unsupported message type unsupported: Message type unknown"])
+        XCTAssertEqual(try t.count("raw_events", "outcome = 'flagged'"), 3)
+        XCTAssertEqual(try t.count("contacts"), 0)
+        XCTAssertEqual(try t.count("tasks"), 0)
+    }
+
+    func testSyncFiltersKeepStrangersAndExceptionsOut() throws {
+        var existing = ChannelSettings()
+        existing.syncFilter = .existing
+        try addChannel(settings: existing)
+        try post(delivery(messages: [text("wamid.x", "hi")]))
+        XCTAssertEqual(try t.count("contacts"), 0)
+        XCTAssertEqual(try t.count("wa_messages", "status = 'skipped'"), 1)
+        var except = ChannelSettings()
+        except.syncFilter = .except
+        except.exceptions = ["0722 123 456"]
+        try addChannel("ro-other", phoneNumberId: "300", settings: except)
+        try post(delivery(phoneNumberId: "300", messages: [text("wamid.y", "hi")]), channel: "ro-other")
+        XCTAssertEqual(try t.count("wa_messages", "status = 'skipped' AND skipped_reason LIKE '%exception list%'"), 1)
+        try post(delivery(phoneNumberId: "300", messages: [text("wamid.z", "hi", from: "40733111222")],
+                          contacts: [["profile": ["name": "Other"], "wa_id": "40733111222"]]), channel: "ro-other")
+        XCTAssertEqual(try t.count("contacts"), 1)
+    }
+
+    func testStatusesOnlyMoveForwardAndFailuresAreExplained() throws {
+        let channel = try addChannel()
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("""
+                INSERT INTO wa_messages(channel_id, wamid, direction, type, text, status, status_rank, sent_at, created_at)
+                VALUES (?, 'wamid.out1', 'outbound', 'text', 'Salut', 'pending', 0, '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.000Z'),
+                       (?, 'wamid.out2', 'outbound', 'text', 'Salut', 'pending', 0, '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.000Z')
+                """, channel.id, channel.id)
+        }
+        func status(_ id: String, _ s: String, _ at: Int, error: [String: Any]? = nil) -> [String: Any] {
+            var out: [String: Any] = ["id": id, "status": s, "timestamp": String(at), "recipient_id": "40722123456"]
+            if let error { out["errors"] = [error] }
+            return out
+        }
+        try post(delivery(statuses: [status("wamid.out1", "read", 30), status("wamid.out1", "sent", 10), status("wamid.out1", "delivered", 20)]))
+        XCTAssertEqual(try t.daemon.store.read { db in try db.scalar("SELECT status FROM wa_messages WHERE wamid = 'wamid.out1'").string }, "read")
+        XCTAssertEqual(try t.count("wa_status_history"), 3)
+        try post(delivery(statuses: [status("wamid.out2", "failed", 10, error: ["code": 131047, "title": "Re-engagement message"]),
+                                     status("wamid.out2", "sent", 5)]))
+        let failed = try XCTUnwrap(try t.daemon.store.read { db in try db.queryOne("SELECT * FROM wa_messages WHERE wamid = 'wamid.out2'") })
+        XCTAssertEqual(failed.string("status"), "failed")
+        XCTAssertEqual(failed.int("error_code"), 131047)
+        XCTAssertTrue((failed.string("error_message") ?? "").contains("24 hours"))
+    }
+
+    func testChangedNumberBusinessScopedIdsAndPerNumberThreads() throws {
+        try addChannel()
+        try addChannel("ro-support", phoneNumberId: "400")
+        try post(delivery(messages: [text("wamid.1", "hi")]))
+        try post(delivery(phoneNumberId: "400", messages: [text("wamid.2", "hi support")]), channel: "ro-support")
+        XCTAssertEqual(try t.count("wa_threads"), 2, "each business number is its own thread with the client")
+        XCTAssertEqual(try t.count("contacts"), 1)
+        let changed: [String: Any] = ["from": "40722123456", "id": "wamid.sys", "timestamp": "1795428100", "type": "system",
+                                      "system": ["body": "User changed number", "new_wa_id": "40744000111", "type": "user_changed_number"]]
+        try post(delivery(messages: [changed]))
+        XCTAssertEqual(try t.daemon.store.read { db in try db.query("SELECT phone FROM contact_phones").compactMap { $0.string("phone") } }, ["+40744000111"])
+        let noPhone: [String: Any] = ["from_user_id": "RO.1234567890", "id": "wamid.b1", "timestamp": "1795428200", "type": "text", "text": ["body": "salut"]]
+        try post(delivery(messages: [noPhone], contacts: [["profile": ["name": "Anon"], "user_id": "RO.1234567890"]]))
+        let again: [String: Any] = ["from_user_id": "RO.1234567890", "id": "wamid.b2", "timestamp": "1795428300", "type": "text", "text": ["body": "tot eu"]]
+        try post(delivery(messages: [again], contacts: []))
+        XCTAssertEqual(try t.count("contacts"), 2, "the second message from the same business-scoped id is the same contact")
+        XCTAssertEqual(try t.count("wa_messages", "contact_id = (SELECT contact_id FROM wa_identities WHERE bsuid = 'RO.1234567890')"), 2)
+    }
+}
