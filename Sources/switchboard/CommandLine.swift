@@ -5,7 +5,7 @@ struct Arguments {
     var switches: Set<String> = []
 
     /// Flags that take no value.
-    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients", "--yes"]
+    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients"]
 
     init(_ words: [String]) throws(UsageError) {
         var index = 0

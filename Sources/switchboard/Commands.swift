@@ -180,3 +180,65 @@ extension Commands {
         return .ok
     }
 }
+
+extension Commands {
+    static func channels(_ words: [String]) throws -> ExitCode {
+        let arguments = try Arguments(Array(words.dropFirst()))
+        guard let sub = words.first, sub != "--help", sub != "-h" else {
+            print(Help.channels)
+            return words.isEmpty ? .usage : .ok
+        }
+        if arguments.has("--help") { print(Help.channels); return .ok }
+        let configuration = try configuration(arguments)
+        switch sub {
+        case "add":
+            try arguments.allow(["--config", "--name", "--provider", "--phone-number-id", "--display-number", "--region",
+                                 "--app-secret", "--verify-token", "--access-token", "--settings", "--json"])
+            guard let name = arguments.value("--name") else { throw UsageError("channels add needs --name") }
+            guard let provider = Channel.Provider(rawValue: arguments.value("--provider") ?? "meta") else {
+                throw UsageError("--provider must be meta or wazzup")
+            }
+            var settings = ChannelSettings()
+            if let text = arguments.value("--settings") {
+                do { settings = try JSONDecoder().decode(ChannelSettings.self, from: Data(text.utf8)) } catch {
+                    throw UsageError("--settings is not valid channel settings JSON: \(error)")
+                }
+            }
+            let created = try SwitchboardDaemon.withChannels(configuration) { directory in
+                try directory.add(.init(name: name, provider: provider, phoneNumberId: arguments.value("--phone-number-id"),
+                                        displayNumber: arguments.value("--display-number"), region: arguments.value("--region"),
+                                        appSecret: arguments.value("--app-secret") ?? "", verifyToken: arguments.value("--verify-token") ?? "",
+                                        accessToken: arguments.value("--access-token") ?? "", settings: settings),
+                                  baseURL: configuration.baseURL)
+            }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(created))
+            } else {
+                print("channel \(created.channel.id) \(created.channel.name) (\(provider.rawValue))")
+                print("webhook URL: \(created.webhook)")
+            }
+            return .ok
+        case "list":
+            try arguments.allow(["--config", "--json"])
+            let all = try SwitchboardDaemon.withChannels(configuration) { try $0.list() }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(all))
+            } else {
+                for c in all { print("\(c.id)\t\(c.name)\t\(c.provider.rawValue)\t\(c.phoneNumberId ?? "-")\t\(c.displayNumber ?? "-")") }
+            }
+            return .ok
+        case "remove":
+            try arguments.allow(["--config"])
+            guard let reference = arguments.positional.first else { throw UsageError("channels remove needs an id or name") }
+            let removed = try SwitchboardDaemon.withChannels(configuration) { directory -> Bool in
+                guard let found = try directory.find(reference: reference) else { return false }
+                return try directory.remove(id: found.id)
+            }
+            guard removed else { throw DomainError.notFound("no channel \(reference)") }
+            print("removed channel \(reference)")
+            return .ok
+        default:
+            throw UsageError("unknown channels command '\(sub)'")
+        }
+    }
+}

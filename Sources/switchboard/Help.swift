@@ -10,6 +10,7 @@ enum Help {
       migrate            create or upgrade the database schema, then exit
       agents add|list|remove   manage team members and their API keys
       integrations add|list|remove   connect call platforms (webhook secrets and URLs)
+      channels add|list|remove   connect WhatsApp business numbers (Meta Cloud API or Wazzup)
       sip list           SIP accounts with presence (online, on a call)
       rebuild            recompute contacts, calls, deals, tasks and timeline from raw events
       version            print the version
@@ -73,5 +74,22 @@ enum Help {
 
     Lists the SIP accounts of every integration that places calls, with their
     presence as the provider reports it now (online, on a call) and their owner.
+    """
+
+    static let channels = """
+    Usage:
+      switchboard channels add --name NAME [--provider meta|wazzup] [--phone-number-id ID] [--display-number N]
+                               [--region CC] [--app-secret S] [--verify-token T] [--access-token T]
+                               [--settings JSON] [--json]
+      switchboard channels list [--json]
+      switchboard channels remove ID|NAME
+
+    One channel per business number. For Meta, --phone-number-id is the Cloud API
+    phone_number_id, --app-secret signs webhooks (X-Hub-Signature-256),
+    --verify-token answers the subscription handshake and --access-token sends.
+    For Wazzup, --access-token is the API key and the printed webhook URL carries
+    a secret. --settings takes the channel settings JSON (syncFilter, exceptions,
+    pipeline, stage, createAs, closedDealsPolicy, distribution, apiBase,
+    apiVersion), see README.md.
     """
 }

@@ -42,6 +42,8 @@ func run(_ words: [String]) throws -> ExitCode {
         return try Commands.agents(rest)
     case "integrations":
         return try Commands.integrations(rest)
+    case "channels":
+        return try Commands.channels(rest)
     case "sip":
         return try Commands.sip(rest)
     case "rebuild":

@@ -54,3 +54,12 @@ extension SwitchboardDaemon {
 }
 
 import HTTPClient
+
+extension SwitchboardDaemon {
+    /// Opens the store for an admin command on WhatsApp channels.
+    public static func withChannels<T>(_ configuration: Configuration, _ body: (ChannelDirectory) throws -> T) throws -> T {
+        let store = try Store(path: configuration.database, migrations: Schema.migrations)
+        defer { store.close() }
+        return try body(ChannelDirectory(store: store))
+    }
+}

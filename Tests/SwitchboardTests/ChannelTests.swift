@@ -1,0 +1,45 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+final class ChannelTests: XCTestCase {
+    func testChannelsCLIAddListRemoveNeverShowTokens() throws {
+        let dir = try TemporaryDirectory()
+        let env = ["SWITCHBOARD_DATABASE": dir.path("sb.db"), "SWITCHBOARD_PUBLIC_URL": "https://sb.example.com"]
+        let added = try Subprocess.run(Subprocess.switchboardBinary, [
+            "channels", "add", "--name", "ro-sales", "--phone-number-id", "1065", "--region", "RO", "--app-secret", "app-s3cret",
+            "--verify-token", "v3rify", "--access-token", "EAAG-token", "--settings", #"{"syncFilter":"existing","distribution":"round-robin"}"#, "--json",
+        ], environment: env)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["webhook"] as? String, "https://sb.example.com/webhooks/whatsapp/ro-sales")
+        XCTAssertEqual((json["settings"] as? [String: Any])?["syncFilter"] as? String, "existing")
+        let listed = try Subprocess.run(Subprocess.switchboardBinary, ["channels", "list", "--json"], environment: env).stdout
+        for secret in ["app-s3cret", "v3rify", "EAAG-token"] { XCTAssertFalse(listed.contains(secret)) }
+        XCTAssertTrue(listed.contains("ro-sales"))
+        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "bad name!"], environment: env).status, 65)
+        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "x", "--settings", "{\"syncFilter\":\"some\"}"],
+                                          environment: env).status, 64)
+        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 0)
+        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 66)
+    }
+
+    func testChannelsAPIIsForSupervisors() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let manager = try t.addAgent("Mia", role: .manager)
+        XCTAssertEqual(try t.api("GET", "/api/v1/channels", key: manager.key).status, 403)
+        let created = try t.api("POST", "/api/v1/channels", body: ["name": "pl-shop", "phoneNumberId": "77", "region": "PL",
+                                                                  "appSecret": "s", "settings": ["createAs": "contact"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "pl-shop"]).status, 409)
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "other", "phoneNumberId": "77"]).status, 409)
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "x", "settings": ["createAs": "maybe"]]).status, 422)
+        let patched = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": ["closedDealsPolicy": "new-deal"]])
+        XCTAssertEqual((patched.json["settings"] as? [String: Any])?["closedDealsPolicy"] as? String, "new-deal")
+        XCTAssertFalse(try t.api("GET", "/api/v1/channels").text.contains("\"appSecret\""))
+        XCTAssertEqual(try t.api("DELETE", "/api/v1/channels/\(id)").status, 204)
+    }
+}
