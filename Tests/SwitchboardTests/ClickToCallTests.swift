@@ -187,3 +187,39 @@ final class ConcurrentStrings: @unchecked Sendable {
     func add(_ value: String) { lock.withLock { values.append(value) } }
     var all: [String] { lock.withLock { values } }
 }
+
+extension ClickToCallTests {
+    func testExtendedJSONRPCCallbackAndItsErrorInside200() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = fake.baseURL
+        dialer.apiKey = "ringo-key"
+        dialer.projectId = "42"
+        dialer.extended = true
+        dialer.presenceSeconds = 0
+        settings.dialer = dialer
+        let rpc = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        fake.set { $0.online = ["ana"] }
+        let placed = try click(["number": "+380671112233", "integrationId": rpc.integration.id])
+        XCTAssertEqual(placed.status, 201, placed.text)
+        XCTAssertEqual(placed.json["providerCallId"] as? String, "rpc-1")
+        XCTAssertEqual(fake.callbacks.first?["method"], "Api\\V2\\Callback.external")
+        XCTAssertEqual(fake.callbacks.first?["caller"], "ana")
+        XCTAssertEqual(fake.callbacks.first?["callee"], "380671112233")
+        XCTAssertEqual(fake.callbacks.first?["projectId"], "42")
+        fake.set { $0.behaviour = .okWithError("Project is blocked") }
+        let refused = try click(["number": "+380671112234", "integrationId": rpc.integration.id])
+        XCTAssertEqual(refused.status, 502)
+        XCTAssertTrue(refused.text.contains("Project is blocked"))
+    }
+
+    func testSipListCommandShowsPresenceFromTheProvider() throws {
+        fake.set { $0.online = ["ana", "bob"]; $0.speaking = ["bob"] }
+        let result = try Subprocess.run(Subprocess.switchboardBinary, ["sip", "list"],
+                                        environment: ["SWITCHBOARD_DATABASE": t.dir.path("switchboard.db")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("\tana\tAna\tonline") && !$0.contains("on a call") }, result.stdout)
+        XCTAssertTrue(lines.contains { $0.contains("\tbob\t-\tonline\ton a call") }, result.stdout)
+    }
+}

@@ -52,6 +52,23 @@ final class FakeRingostat: Sendable {
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { r.send(.json(bytes: Array(#"{"status":"ok"}"#.utf8))) }
             }
         }
+        // The extended JSON-RPC callback: errors come back as 200 with an `error` object.
+        router.post("/a/v2") { request, r in
+            let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+            var record = (object["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
+            record["method"] = object["method"] as? String ?? ""
+            record["auth-key"] = request.header("auth-key") ?? ""
+            let behaviour = state.withLock { s -> Behaviour in
+                s.callbacks.append(record)
+                return s.behaviour
+            }
+            switch behaviour {
+            case .okWithError(let message):
+                r.send(.json(bytes: Array(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"\#(message)"}}"#.utf8)))
+            default:
+                r.send(.json(bytes: Array(#"{"jsonrpc":"2.0","id":1,"result":{"call_id":"rpc-1"}}"#.utf8)))
+            }
+        }
         server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1, shutdownGrace: 3, logRequests: false), router: router)
         try server.start()
     }
