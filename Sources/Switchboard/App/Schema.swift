@@ -19,6 +19,7 @@ enum Schema {
         calls,
         clickToCall,
         whatsapp,
+        whatsappSending,
     ]
 }
 
@@ -257,5 +258,16 @@ extension Schema {
         );
         CREATE INDEX wa_outbox_due ON wa_outbox(state, next_attempt_at);
         ALTER TABLE tasks ADD COLUMN channel_id INTEGER;
+        """)
+}
+
+extension Schema {
+    /// Outbound WhatsApp: every message part an agent sends has a stable id (`outbound_id`)
+    /// that its outbox row shares, so the outbox keeps its state across `rebuild`.
+    static let whatsappSending = Migration("005_whatsapp_sending", """
+        ALTER TABLE wa_messages ADD COLUMN outbound_id TEXT;
+        CREATE UNIQUE INDEX wa_messages_outbound ON wa_messages(outbound_id);
+        ALTER TABLE wa_outbox ADD COLUMN outbound_id TEXT;
+        CREATE UNIQUE INDEX wa_outbox_outbound ON wa_outbox(outbound_id);
         """)
 }

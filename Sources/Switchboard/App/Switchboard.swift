@@ -13,6 +13,8 @@ public final class SwitchboardDaemon: Sendable {
     public let agents: AgentDirectory
     public let integrations: IntegrationDirectory
     public let channels: ChannelDirectory
+    /// Sends queued WhatsApp messages to Meta in the background.
+    let whatsAppSender: WhatsAppSender
     private let server: HTTPServer
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
@@ -24,6 +26,7 @@ public final class SwitchboardDaemon: Sendable {
         agents = AgentDirectory(store: store)
         integrations = IntegrationDirectory(store: store)
         channels = ChannelDirectory(store: store)
+        whatsAppSender = WhatsAppSender(store: store, hub: hub, client: HTTPClient())
         let (host, port) = try configuration.listenAddress()
         let serverConfiguration = HTTPServer.Configuration(
             host: host, port: port, eventLoops: configuration.eventLoops,
@@ -46,12 +49,15 @@ public final class SwitchboardDaemon: Sendable {
         ClickToCallRoutes.register(on: &router, context)
         WhatsAppWebhookRoutes.register(on: &router, context)
         ChannelRoutes.register(on: &router, context)
+        WhatsAppSendingRoutes.register(on: &router, context, sender: whatsAppSender)
+        CannedAnswerRoutes.register(on: &router, context)
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
     }
 
     /// Binds and starts serving.
     public func start() throws {
         try server.start()
+        whatsAppSender.start()
         Logger.shared.log(.info, "listening", [("address", .string(configuration.listen)), ("port", .int(server.port)),
                                                 ("database", .string(configuration.database))])
     }
@@ -65,6 +71,7 @@ public final class SwitchboardDaemon: Sendable {
         Logger.shared.log(.info, "shutting down")
         hub.closeAll()
         server.shutdown()
+        whatsAppSender.stop()
         store.close()
         Logger.shared.log(.info, "stopped")
         Logger.shared.flush()

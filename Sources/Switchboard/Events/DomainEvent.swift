@@ -14,6 +14,10 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     case callDialFailed(requestId: String, reason: String)
     case whatsappInbound(WhatsAppInbound)
     case whatsappStatus(WhatsAppStatus)
+    case whatsappOutbound(WhatsAppOutbound)
+    case whatsappSent(partId: String, wamid: String)
+    case whatsappSendFailed(WhatsAppSendFailure)
+    case whatsappConversationReset(channelId: Int?, contactId: Int, agentId: Int)
 
     /// The `raw_events.kind` column.
     var kind: String {
@@ -29,12 +33,17 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .callDialFailed: return "call.dial_failed"
         case .whatsappInbound: return "whatsapp.inbound"
         case .whatsappStatus: return "whatsapp.status"
+        case .whatsappOutbound: return "whatsapp.outbound"
+        case .whatsappSent: return "whatsapp.sent"
+        case .whatsappSendFailed: return "whatsapp.send_failed"
+        case .whatsappConversationReset: return "whatsapp.conversation_reset"
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case type, call, contact, contactId, patch, deal, taskId, agentId, request, requestId, providerCallId, sipAccount, reason
         case message, status
+        case outbound, partId, wamid, failure, channelId
     }
 
     public init(from decoder: Decoder) throws {
@@ -57,6 +66,14 @@ public enum DomainEvent: Codable, Sendable, Equatable {
                                note: try c.decodeIfPresent(String.self, forKey: .reason))
         case "whatsapp.inbound": self = .whatsappInbound(try c.decode(WhatsAppInbound.self, forKey: .message))
         case "whatsapp.status": self = .whatsappStatus(try c.decode(WhatsAppStatus.self, forKey: .status))
+        case "whatsapp.outbound": self = .whatsappOutbound(try c.decode(WhatsAppOutbound.self, forKey: .outbound))
+        case "whatsapp.sent":
+            self = .whatsappSent(partId: try c.decode(String.self, forKey: .partId), wamid: try c.decode(String.self, forKey: .wamid))
+        case "whatsapp.send_failed": self = .whatsappSendFailed(try c.decode(WhatsAppSendFailure.self, forKey: .failure))
+        case "whatsapp.conversation_reset":
+            self = .whatsappConversationReset(channelId: try c.decodeIfPresent(Int.self, forKey: .channelId),
+                                              contactId: try c.decode(Int.self, forKey: .contactId),
+                                              agentId: try c.decode(Int.self, forKey: .agentId))
         case "call.dial_failed":
             self = .callDialFailed(requestId: try c.decode(String.self, forKey: .requestId), reason: try c.decode(String.self, forKey: .reason))
         case let other:
@@ -103,6 +120,21 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .whatsappStatus(let status):
             try c.encode("whatsapp.status", forKey: .type)
             try c.encode(status, forKey: .status)
+        case .whatsappOutbound(let outbound):
+            try c.encode("whatsapp.outbound", forKey: .type)
+            try c.encode(outbound, forKey: .outbound)
+        case .whatsappSent(let partId, let wamid):
+            try c.encode("whatsapp.sent", forKey: .type)
+            try c.encode(partId, forKey: .partId)
+            try c.encode(wamid, forKey: .wamid)
+        case .whatsappSendFailed(let failure):
+            try c.encode("whatsapp.send_failed", forKey: .type)
+            try c.encode(failure, forKey: .failure)
+        case .whatsappConversationReset(let channelId, let contactId, let agentId):
+            try c.encode("whatsapp.conversation_reset", forKey: .type)
+            try c.encodeIfPresent(channelId, forKey: .channelId)
+            try c.encode(contactId, forKey: .contactId)
+            try c.encode(agentId, forKey: .agentId)
         case .callDialFailed(let requestId, let reason):
             try c.encode("call.dial_failed", forKey: .type)
             try c.encode(requestId, forKey: .requestId)

@@ -38,6 +38,14 @@ struct Projector {
             return try applyInbound(message, at: receivedAt)
         case .whatsappStatus(let status):
             return try applyStatus(status)
+        case .whatsappOutbound(let outbound):
+            return try applyOutbound(outbound, at: receivedAt)
+        case .whatsappSent(let partId, let wamid):
+            return try applySent(partId: partId, wamid: wamid, eventId: eventId, at: receivedAt)
+        case .whatsappSendFailed(let failure):
+            return try applySendFailure(failure, at: receivedAt)
+        case .whatsappConversationReset(let channelId, let contactId, let agentId):
+            return try resetConversation(channelId: channelId, contactId: contactId, agentId: agentId, at: receivedAt)
         }
     }
 

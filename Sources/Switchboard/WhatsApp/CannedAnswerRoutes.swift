@@ -1,0 +1,37 @@
+import Foundation
+import HTTPServer
+
+/// `/api/v1/canned-answers`: every role reads them; supervisors and managers write them.
+enum CannedAnswerRoutes {
+    static func register(on router: inout Router, _ context: RouteContext) {
+        let answers = CannedAnswerDirectory(store: context.store)
+        router.get("/api/v1/canned-answers", context.api { request, _ in
+            let query = request.queryParameters
+            return .json(["cannedAnswers": try answers.list(query: query["q"], module: query["module"])])
+        })
+        router.post("/api/v1/canned-answers", context.api { request, agent in
+            try requireWriter(agent)
+            let body = try APIBody.object(request)
+            return .json(try answers.create(name: body.string("name"), text: body.values["text"] as? String, module: body.string("module"), by: agent),
+                         status: 201)
+        })
+        router.get("/api/v1/canned-answers/:id", context.api { request, _ in
+            .json(try answers.find(id: try APIBody.id(request)))
+        })
+        router.patch("/api/v1/canned-answers/:id", context.api { request, agent in
+            try requireWriter(agent)
+            let body = try APIBody.object(request)
+            return .json(try answers.update(id: try APIBody.id(request), name: body.values["name"] as? String,
+                                            text: body.values["text"] as? String, module: body.values["module"] as? String))
+        })
+        router.delete("/api/v1/canned-answers/:id", context.api { request, agent in
+            try requireWriter(agent)
+            try answers.remove(id: try APIBody.id(request))
+            return HTTPResponse(status: 204)
+        })
+    }
+
+    private static func requireWriter(_ agent: Agent) throws {
+        guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot change canned answers") }
+    }
+}
