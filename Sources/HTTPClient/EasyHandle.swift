@@ -15,7 +15,7 @@ final class EasyHandle: @unchecked Sendable {
 
     func perform(_ request: HTTPClient.Request) throws(HTTPClientError) -> HTTPClient.Response {
         curl_easy_reset(handle)
-        let sink = ResponseSink()
+        let sink = ResponseSink(limit: request.maxResponseBytes)
         let sinkPointer = Unmanaged.passRetained(sink)
         defer { sinkPointer.release() }
         var headers: UnsafeMutablePointer<curl_slist>?
@@ -42,7 +42,7 @@ final class EasyHandle: @unchecked Sendable {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
             let total = size * count
-            guard sink.bytes.count + total <= ResponseSink.limit else { return 0 }
+            guard sink.bytes.count + total <= sink.limit else { return 0 }
             data.withMemoryRebound(to: UInt8.self, capacity: total) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: total)) }
             return total
         }), "WRITEFUNCTION")
@@ -76,12 +76,17 @@ final class EasyHandle: @unchecked Sendable {
         }
         var status = 0
         _ = sb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPClient.Response(status: status, body: sink.bytes)
+        var contentType: UnsafeMutablePointer<CChar>?
+        // The string belongs to the handle and lives until the next request on it: copied here.
+        let typeCode = sb_curl_getinfo_string(handle, CURLINFO_CONTENT_TYPE, &contentType)
+        return HTTPClient.Response(status: status, body: sink.bytes,
+                                   contentType: typeCode == CURLE_OK ? contentType.map { String(cString: $0) } : nil)
     }
 }
 
 /// Collects the response body inside curl's write callback (bounded).
 private final class ResponseSink {
-    static let limit = 4 << 20
+    let limit: Int
     var bytes: [UInt8] = []
+    init(limit: Int) { self.limit = limit }
 }

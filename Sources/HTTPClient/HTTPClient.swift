@@ -19,15 +19,18 @@ public final class HTTPClient: Sendable {
         public var body: [UInt8]
         public var connectTimeout: Double
         public var timeout: Double
+        /// A longer response body fails the request (curl error 23); downloads of media raise it.
+        public var maxResponseBytes: Int
 
         public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                    connectTimeout: Double = 3, timeout: Double = 10) {
+                    connectTimeout: Double = 3, timeout: Double = 10, maxResponseBytes: Int = 4 << 20) {
             self.method = method
             self.url = url
             self.headers = headers
             self.body = body
             self.connectTimeout = connectTimeout
             self.timeout = timeout
+            self.maxResponseBytes = maxResponseBytes
         }
     }
 
@@ -35,6 +38,8 @@ public final class HTTPClient: Sendable {
     public struct Response: Sendable {
         public let status: Int
         public let body: [UInt8]
+        /// The `Content-Type` header, when the server sent one.
+        public var contentType: String? = nil
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
