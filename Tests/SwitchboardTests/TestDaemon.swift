@@ -18,6 +18,9 @@ final class TestDaemon: @unchecked Sendable {
         configuration.database = dir.path("switchboard.db")
         configuration.logRequests = false
         configuration.eventLoops = 2
+        configuration.dataDirectory = dir.path("data")
+        // Tests run media passes themselves (`mediaFetcher.runOnce`); the background thread is opt-in.
+        configuration.fetchMedia = false
         configure(&configuration)
         daemon = try SwitchboardDaemon(configuration: configuration)
         try daemon.start()

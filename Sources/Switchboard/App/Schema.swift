@@ -20,6 +20,7 @@ enum Schema {
         clickToCall,
         whatsapp,
         whatsappSending,
+        mediaViews,
     ]
 }
 

@@ -15,6 +15,8 @@ public final class SwitchboardDaemon: Sendable {
     public let channels: ChannelDirectory
     /// Sends queued WhatsApp messages to Meta in the background.
     let whatsAppSender: WhatsAppSender
+    /// Downloads inbound WhatsApp media in the background.
+    let mediaFetcher: MediaFetcher
     private let server: HTTPServer
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
@@ -26,6 +28,7 @@ public final class SwitchboardDaemon: Sendable {
         agents = AgentDirectory(store: store)
         integrations = IntegrationDirectory(store: store)
         channels = ChannelDirectory(store: store)
+        mediaFetcher = MediaFetcher(store: store, client: HTTPClient(), dataDirectory: configuration.dataDirectory)
         whatsAppSender = WhatsAppSender(store: store, hub: hub, client: HTTPClient())
         let (host, port) = try configuration.listenAddress()
         let serverConfiguration = HTTPServer.Configuration(
@@ -49,6 +52,9 @@ public final class SwitchboardDaemon: Sendable {
         ClickToCallRoutes.register(on: &router, context)
         WhatsAppWebhookRoutes.register(on: &router, context)
         ChannelRoutes.register(on: &router, context)
+        WazzupRoutes.register(on: &router, context)
+        MediaRoutes.register(on: &router, context, media: mediaFetcher)
+        ConversationRoutes.register(on: &router, context)
         WhatsAppSendingRoutes.register(on: &router, context, sender: whatsAppSender)
         CannedAnswerRoutes.register(on: &router, context)
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
@@ -57,6 +63,7 @@ public final class SwitchboardDaemon: Sendable {
     /// Binds and starts serving.
     public func start() throws {
         try server.start()
+        if configuration.fetchMedia { mediaFetcher.start(interval: configuration.mediaFetchIntervalSeconds) }
         whatsAppSender.start()
         Logger.shared.log(.info, "listening", [("address", .string(configuration.listen)), ("port", .int(server.port)),
                                                 ("database", .string(configuration.database))])
@@ -71,6 +78,7 @@ public final class SwitchboardDaemon: Sendable {
         Logger.shared.log(.info, "shutting down")
         hub.closeAll()
         server.shutdown()
+        mediaFetcher.stop()
         whatsAppSender.stop()
         store.close()
         Logger.shared.log(.info, "stopped")

@@ -24,6 +24,10 @@ public struct Configuration: Sendable, Equatable {
     /// Event-loop threads; 0 means one per CPU.
     public var eventLoops = 0
     public var logRequests = true
+    /// Whether inbound WhatsApp media is downloaded in the background (off: rows stay pending).
+    public var fetchMedia = true
+    /// How often the background media fetcher looks for media to download.
+    public var mediaFetchIntervalSeconds = 2.0
 
     public init() {}
 
@@ -41,6 +45,8 @@ public struct Configuration: Sendable, Equatable {
         .double("shutdownGraceSeconds", \.shutdownGraceSeconds),
         .int("eventLoops", \.eventLoops, min: 0),
         .bool("logRequests", \.logRequests),
+        .bool("fetchMedia", \.fetchMedia),
+        .double("mediaFetchIntervalSeconds", \.mediaFetchIntervalSeconds),
     ]
 
     /// Loads defaults, then `file` (if any), then the environment.

@@ -14,6 +14,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     case callDialFailed(requestId: String, reason: String)
     case whatsappInbound(WhatsAppInbound)
     case whatsappStatus(WhatsAppStatus)
+    case whatsappEcho(WhatsAppEcho)
     case whatsappOutbound(WhatsAppOutbound)
     case whatsappSent(partId: String, wamid: String)
     case whatsappSendFailed(WhatsAppSendFailure)
@@ -33,6 +34,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .callDialFailed: return "call.dial_failed"
         case .whatsappInbound: return "whatsapp.inbound"
         case .whatsappStatus: return "whatsapp.status"
+        case .whatsappEcho: return "whatsapp.echo"
         case .whatsappOutbound: return "whatsapp.outbound"
         case .whatsappSent: return "whatsapp.sent"
         case .whatsappSendFailed: return "whatsapp.send_failed"
@@ -43,6 +45,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case type, call, contact, contactId, patch, deal, taskId, agentId, request, requestId, providerCallId, sipAccount, reason
         case message, status
+        case echo
         case outbound, partId, wamid, failure, channelId
     }
 
@@ -66,6 +69,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
                                note: try c.decodeIfPresent(String.self, forKey: .reason))
         case "whatsapp.inbound": self = .whatsappInbound(try c.decode(WhatsAppInbound.self, forKey: .message))
         case "whatsapp.status": self = .whatsappStatus(try c.decode(WhatsAppStatus.self, forKey: .status))
+        case "whatsapp.echo": self = .whatsappEcho(try c.decode(WhatsAppEcho.self, forKey: .echo))
         case "whatsapp.outbound": self = .whatsappOutbound(try c.decode(WhatsAppOutbound.self, forKey: .outbound))
         case "whatsapp.sent":
             self = .whatsappSent(partId: try c.decode(String.self, forKey: .partId), wamid: try c.decode(String.self, forKey: .wamid))
@@ -120,6 +124,9 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .whatsappStatus(let status):
             try c.encode("whatsapp.status", forKey: .type)
             try c.encode(status, forKey: .status)
+        case .whatsappEcho(let echo):
+            try c.encode("whatsapp.echo", forKey: .type)
+            try c.encode(echo, forKey: .echo)
         case .whatsappOutbound(let outbound):
             try c.encode("whatsapp.outbound", forKey: .type)
             try c.encode(outbound, forKey: .outbound)

@@ -38,6 +38,8 @@ struct Projector {
             return try applyInbound(message, at: receivedAt)
         case .whatsappStatus(let status):
             return try applyStatus(status)
+        case .whatsappEcho(let echo):
+            return try applyEcho(echo, at: receivedAt)
         case .whatsappOutbound(let outbound):
             return try applyOutbound(outbound, at: receivedAt)
         case .whatsappSent(let partId, let wamid):

@@ -77,6 +77,8 @@ struct WhatsAppIngest: Sendable {
             switch event {
             case .whatsappInbound(let m): return (event, "wa:\(m.channelId):m:\(m.messageId)")
             case .whatsappStatus(let s): return (event, "wa:\(s.channelId):s:\(s.messageId):\(s.status)")
+            // A provider id is either the client's message or our echo, never both: one key space.
+            case .whatsappEcho(let e): return (event, "wa:\(e.channelId):m:\(e.messageId)")
             default: return (event, "wa:\(UUID().uuidString)")
             }
         }
