@@ -11,8 +11,7 @@ enum Commands {
         if arguments.has("--help") { print(Help.serve); return .ok }
         try arguments.allow(["--config"])
         let configuration = try configuration(arguments)
-        let daemon = try SwitchboardDaemon(configuration: configuration)
-        try daemon.start()
+        // Signals are taken over before anything starts, so a SIGTERM during start-up still stops gracefully.
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT] {
@@ -22,6 +21,8 @@ enum Commands {
             source.resume()
             sources.append(source)
         }
+        let daemon = try SwitchboardDaemon(configuration: configuration)
+        try daemon.start()
         stop.wait()
         daemon.shutdown()
         sources.forEach { $0.cancel() }

@@ -57,6 +57,16 @@ enum APIBody {
         return WebhookFields(try WebhookJSON.object(request.body))
     }
 
+    /// Decodes the JSON value of `field` (already parsed) as `T`; nil when absent or null, 422 naming the field when wrong.
+    static func decode<T: Decodable>(_ value: Any?, as type: T.Type, field: String) throws -> T? {
+        guard let value, !(value is NSNull) else { return nil }
+        do {
+            return try JSONText.decoder.decode(T.self, from: try JSONSerialization.data(withJSONObject: value))
+        } catch {
+            throw WebhookError.invalidField(field, "\(error)")
+        }
+    }
+
     static func id(_ request: HTTPRequest, _ name: String = "id") throws -> Int {
         guard let text = request.parameters[name], let id = Int(text) else { throw DomainError.invalid("\(name) must be a number") }
         return id

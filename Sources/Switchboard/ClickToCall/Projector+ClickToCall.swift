@@ -32,8 +32,10 @@ extension Projector {
 
     /// The provider accepted the request: its call id now points at our call. Webhooks that
     /// arrived under that id before this moment are replayed onto our call, so the order of
-    /// "provider answered our API call" and "provider's first webhook" does not matter.
-    func recordDialed(_ requestId: String, providerCallId: String?, sipAccount: String, note: String?, integrationId: Int?, at: String) throws -> ApplyResult {
+    /// "provider answered our API call" and "provider's first webhook" does not matter. Only events
+    /// recorded before this one are replayed: during `rebuild` the later ones come in their own turn.
+    func recordDialed(_ requestId: String, providerCallId: String?, sipAccount: String, note: String?, eventId: Int,
+                      integrationId: Int?, at: String) throws -> ApplyResult {
         guard let integrationId, let call = try requestedCall(requestId, integrationId: integrationId) else {
             throw DomainError.notFound("no click-to-call request \(requestId)")
         }
@@ -54,8 +56,8 @@ extension Projector {
         guard let integration = try settings.integration(db, integrationId) else { return result }
         let events = try db.query("""
             SELECT received_at, payload FROM raw_events
-            WHERE integration_id = ? AND kind LIKE 'call.%' AND json_extract(payload, '$.call.callId') = ? ORDER BY id
-            """, integrationId, providerCallId)
+            WHERE integration_id = ? AND kind LIKE 'call.%' AND json_extract(payload, '$.call.callId') = ? AND id < ? ORDER BY id
+            """, integrationId, providerCallId, eventId)
         for row in events {
             guard case .call(let event) = try JSONText.decoder.decode(DomainEvent.self, from: Data((row.string("payload") ?? "").utf8)) else { continue }
             let replayed = try applyCall(event, integration: integration, receivedAt: row.string("received_at") ?? at)

@@ -30,7 +30,7 @@ struct Projector {
         case .callRequested(let request):
             return try recordCallRequest(request, integrationId: integrationId, at: receivedAt)
         case .callDialed(let requestId, let providerCallId, let sip, let note):
-            return try recordDialed(requestId, providerCallId: providerCallId, sipAccount: sip, note: note,
+            return try recordDialed(requestId, providerCallId: providerCallId, sipAccount: sip, note: note, eventId: eventId,
                                     integrationId: integrationId, at: receivedAt)
         case .callDialFailed(let requestId, let reason):
             return try recordDialFailure(requestId, reason: reason, integrationId: integrationId, at: receivedAt)

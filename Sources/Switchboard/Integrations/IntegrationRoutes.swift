@@ -48,12 +48,6 @@ enum IntegrationRoutes {
     }
 
     static func decodeSettings(_ value: Any?) throws -> IntegrationSettings? {
-        guard let value, !(value is NSNull) else { return nil }
-        do {
-            let data = try JSONSerialization.data(withJSONObject: value)
-            return try JSONText.decoder.decode(IntegrationSettings.self, from: data)
-        } catch {
-            throw WebhookError.invalidField("settings", "\(error)")
-        }
+        try APIBody.decode(value, as: IntegrationSettings.self, field: "settings")
     }
 }

@@ -45,11 +45,6 @@ enum ChannelRoutes {
     }
 
     static func decodeSettings(_ value: Any?) throws -> ChannelSettings? {
-        guard let value, !(value is NSNull) else { return nil }
-        do {
-            return try JSONText.decoder.decode(ChannelSettings.self, from: try JSONSerialization.data(withJSONObject: value))
-        } catch {
-            throw WebhookError.invalidField("settings", "\(error)")
-        }
+        try APIBody.decode(value, as: ChannelSettings.self, field: "settings")
     }
 }

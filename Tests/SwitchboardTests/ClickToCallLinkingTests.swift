@@ -1,0 +1,40 @@
+import Foundation
+@testable import Switchboard
+import Store
+import TestSupport
+import XCTest
+
+/// The provider's first webhook can arrive before its API answer names the call.
+final class ClickToCallLinkingTests: XCTestCase {
+    func testWebhookBeforeTheDialAnswerIsMovedOntoTheRequestedCallAndRebuildAgrees() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let integration = try t.addIntegration(.native, region: "RO")
+        let id = integration.integration.id
+        func record(_ event: DomainEvent, _ key: String, at: String) throws {
+            try t.daemon.store.writeAndWait { db in
+                _ = try EventLog.record(event, source: "test", integrationId: id, key: key, rawBody: nil, receivedAt: at, in: db,
+                                        settings: .fromDatabase)
+            }
+        }
+        try record(.callRequested(CallRequest(requestId: "r1", agentId: t.supervisorId, contactId: nil, number: "+40722123456",
+                                              sipAccount: "ana", dealId: nil)), "k1", at: "2026-11-23T10:00:00.000Z")
+        try record(.call(CallEvent(kind: .ringing, callId: "prov-9", direction: "outbound", clientNumber: "+40722123456",
+                                   occurredAt: "2026-11-23T10:00:01.000Z")), "k2", at: "2026-11-23T10:00:01.000Z")
+        XCTAssertEqual(try t.count("calls"), 1, "even before the answer, the outbound webhook to that number joins the requested call")
+        try record(.callDialed(requestId: "r1", providerCallId: "prov-9", sipAccount: "ana", note: nil), "k3", at: "2026-11-23T10:00:02.000Z")
+        try record(.call(CallEvent(kind: .answered, callId: "prov-9", direction: "outbound", clientNumber: "+40722123456",
+                                   occurredAt: "2026-11-23T10:00:05.000Z")), "k4", at: "2026-11-23T10:00:05.000Z")
+        func state() throws -> String {
+            try t.daemon.store.read { db in
+                try db.query("SELECT id, provider_call_id, ringing_at, answered_at, contact_id FROM calls ORDER BY id").map { "\($0.values)" }
+                    .joined(separator: "\n") + "\n" + (try db.query("SELECT * FROM timeline ORDER BY id").map { "\($0.values)" }.joined(separator: "\n"))
+            }
+        }
+        XCTAssertEqual(try t.count("calls"), 1)
+        XCTAssertEqual(try t.count("calls", "provider_call_id = 'c2c:r1' AND ringing_at = '2026-11-23T10:00:01.000Z' AND answered_at IS NOT NULL"), 1)
+        let before = try state()
+        XCTAssertEqual(try Rebuild.run(store: t.daemon.store) { _, _ in }, 4)
+        XCTAssertEqual(try state(), before)
+    }
+}
