@@ -17,12 +17,21 @@ public final class EventStream: Sendable {
 
     /// Sends one event. `data` may span lines; each becomes a `data:` line.
     public func send(event: String? = nil, id: String? = nil, data: String) {
-        var text = ""
-        if let id { text += "id: \(id)\n" }
-        if let event { text += "event: \(event)\n" }
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
-        text += "\n"
-        write(Array(text.utf8))
+        write(Self.frame(event: event, id: id, data: data))
+    }
+
+    /// The bytes of one event; built byte by byte, since every screen-pop goes through here.
+    static func frame(event: String?, id: String?, data: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(data.utf8.count + 64)
+        if let id { out += Array("id: ".utf8); out += Array(id.utf8); out.append(10) }
+        if let event { out += Array("event: ".utf8); out += Array(event.utf8); out.append(10) }
+        out += Array("data: ".utf8)
+        for byte in data.utf8 {
+            if byte == 10 { out += Array("\ndata: ".utf8) } else { out.append(byte) }
+        }
+        out += [10, 10]
+        return out
     }
 
     /// Sends a comment line; keeps proxies from timing the stream out.

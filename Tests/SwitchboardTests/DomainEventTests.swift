@@ -16,3 +16,25 @@ final class DomainEventTests: XCTestCase {
         }
     }
 }
+
+extension DomainEventTests {
+    func testHandWrittenScreenPopMatchesTheEncoder() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let secret = try t.addIntegration(region: "RO").secret
+        let contact = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ana \"A\" / Pop", "phones": ["+40722123456"]]).json["id"] as? Int)
+        try t.api("POST", "/api/v1/contacts/\(contact)/deals", body: ["title": "Sofa"])
+        try t.call("ended", secret: secret, ["callId": "x1", "clientNumber": "+40722123456", "agentId": t.supervisorId, "duration": 30,
+                                              "utm_source": "google", "utm_medium": "cpc", "recordingUrl": "https://r.example/a.mp3"])
+        let pop = try t.daemon.store.read { db -> ScreenPop in
+            let call = try XCTUnwrap(try CallRecord.load(db, id: 1))
+            let card = try XCTUnwrap(try ContactRecord.load(db, id: contact))
+            let deals = try db.query("SELECT * FROM deals").map(DealRecord.init(row:))
+            return ScreenPop(type: "call.ended", call: call, agent: .init(id: 1, name: "Sam"),
+                             contact: .init(contact: card, isNew: false, openDeals: deals))
+        }
+        XCTAssertEqual(String(decoding: pop.json, as: UTF8.self), JSONText.string(pop))
+        let bare = ScreenPop(type: "call.ringing", call: pop.call, agent: nil, contact: nil)
+        XCTAssertEqual(String(decoding: bare.json, as: UTF8.self), JSONText.string(bare))
+    }
+}

@@ -19,7 +19,10 @@ struct LiveUpdate: Sendable {
     }
 
     /// The JSON sent as the event's data.
-    var data: String { JSONText.string(AnyEncodable(payload)) }
+    var data: String {
+        if let fast = payload as? HandWrittenJSON { return String(decoding: fast.json, as: UTF8.self) }
+        return JSONText.string(AnyEncodable(payload))
+    }
 
     /// Whether `agent` receives it.
     func isFor(_ agent: Agent) -> Bool {
