@@ -17,10 +17,23 @@ struct OutboundConversation {
     /// (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows).
     static let window: TimeInterval = 24 * 60 * 60
 
-    /// When the window closes (or closed); nil when the client never wrote on this thread.
-    var windowClosesAt: Date? { lastInboundAt.flatMap(Timestamp.parse).map { $0.addingTimeInterval(Self.window) } }
+    /// Whether the channel has Meta's customer-service window. Wazzup's channels do not: they are
+    /// WhatsApp numbers linked by QR code (the WhatsApp app, not the Cloud API), which Wazzup's send
+    /// API (https://wazzup24.com/help/api-en/sending-messages/) lets write to a `whatsapp` chat at any
+    /// time, with texts of up to 10,000 characters; only WABA numbers have the 24-hour rule there,
+    /// and Wazzup itself enforces it (its refusal then fails the message with Wazzup's error).
+    var hasServiceWindow: Bool { channel.provider == .meta }
 
-    func isWindowOpen(at now: Date) -> Bool { windowClosesAt.map { now < $0 } ?? false }
+    /// When the window closes (or closed); nil when the client never wrote on this thread, or the channel has no window.
+    var windowClosesAt: Date? {
+        guard hasServiceWindow else { return nil }
+        return lastInboundAt.flatMap(Timestamp.parse).map { $0.addingTimeInterval(Self.window) }
+    }
+
+    func isWindowOpen(at now: Date) -> Bool {
+        guard hasServiceWindow else { return true }
+        return windowClosesAt.map { now < $0 } ?? false
+    }
 
     /// 409 unless free-form text may go now, naming when the window closed.
     func requireOpenWindow(at now: Date) throws {
@@ -48,9 +61,6 @@ struct OutboundConversation {
         if agent.role == .manager, contact.ownerAgentId == nil {
             guard channel.settings.distribution == .unsorted, agent.receivesNewClients else { throw DomainError.notFound("no contact \(contactId)") }
         }
-        guard channel.provider == .meta else {
-            throw DomainError.unprocessable("channel \(channel.name) is a \(channel.provider.rawValue) channel; only Meta channels send messages")
-        }
         let thread = try db.queryOne("SELECT last_inbound_at FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId)
         // The number the client wrote from on this thread, else the contact's first number.
         let lastFrom = try db.scalar("""
@@ -70,6 +80,13 @@ struct OutboundConversation {
         }
         let fields = MergeFields(contactName: contact.name, phone: contact.phones.first, dealTitle: dealTitle, agentName: agent.name)
         return OutboundConversation(contact: contact, channel: channel, to: to, lastInboundAt: thread?.string("last_inbound_at"), fields: fields)
+    }
+
+    /// 422 unless the channel's provider can send `parts`: Wazzup takes files by link only and
+    /// Switchboard does not send templates through it (checked before anything is recorded).
+    func requireSendable(_ parts: [WhatsAppOutbound.Part]) throws {
+        guard channel.provider == .wazzup else { return }
+        for part in parts { _ = try WazzupSendFormat.requests(for: part, to: to, channel: channel) }
     }
 
     private static func pickChannel(_ db: Database, contactId: Int, channelId: Int?) throws -> Channel {

@@ -5,7 +5,8 @@ extension Projector {
     /// A message the business side sent, as the provider echoes it back.
     ///
     /// Known by its provider id: nothing changes but the status (forward only). One of our agent's
-    /// parts still waiting for its id (the echo overtook the sender's write-back): it gets the id.
+    /// parts, named by its `crmMessageId` or still waiting for its id (the echo overtook the sender's
+    /// write-back): it gets the id; the echo of a file's caption adds nothing.
     /// Otherwise it was sent from the phone or another tool: an outbound message with no agent,
     /// which answers the client like any reply (unanswered counter to zero, reply task closed).
     func applyEcho(_ e: WhatsAppEcho, at receivedAt: String) throws -> ApplyResult {
@@ -14,6 +15,14 @@ extension Projector {
            let id = known.int("id") {
             try moveStatusForward(messageId: id, to: e.status, at: e.timestamp)
             return ApplyResult(contactId: known.int("contact_id"))
+        }
+        if let own = try ownPart(channelId: channel.id, crmMessageId: e.crmMessageId) {
+            if own.isFirst {
+                try db.execute("UPDATE wa_messages SET wamid = ? WHERE id = ? AND wamid IS NULL", e.messageId, own.id)
+                try moveStatusForward(messageId: own.id, to: e.status, at: e.timestamp)
+            }
+            // Otherwise the caption Wazzup sent as a message of its own: part of a message already recorded.
+            return ApplyResult(contactId: own.contactId)
         }
         let phone: String? = try e.to.map { to in
             do { return try PhoneNumber.e164(to.hasPrefix("+") ? to : "+" + to, region: channel.region) } catch {
@@ -68,6 +77,23 @@ extension Projector {
                 """, messageId, media.id, media.mimeType, media.sha256, media.filename)
         }
         return ApplyResult(contactId: contactId, dealId: dealId, taskId: closed.first)
+    }
+
+    /// One of our agents' parts named by the `crmMessageId` our sender gave it: the part id for the
+    /// part's first (or only) message, `<part id>.caption` for the caption of a file, which Wazzup
+    /// sends as a message of its own. Ids another CRM gave its sends match nothing.
+    private func ownPart(channelId: Int, crmMessageId: String?) throws -> (id: Int, contactId: Int?, isFirst: Bool)? {
+        guard var candidate = crmMessageId, !candidate.isEmpty else { return nil }
+        var isFirst = true
+        while true {
+            if let row = try db.queryOne("SELECT id, contact_id FROM wa_messages WHERE channel_id = ? AND outbound_id = ?", channelId, candidate),
+               let id = row.int("id") {
+                return (id, row.int("contact_id"), isFirst)
+            }
+            guard let dot = candidate.lastIndex(of: ".") else { return nil }
+            candidate = String(candidate[..<dot])
+            isFirst = false
+        }
     }
 
     /// A status reported with an echo: recorded, and the message's status moves forward only.

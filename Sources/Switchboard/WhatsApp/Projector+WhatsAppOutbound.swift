@@ -38,7 +38,7 @@ extension Projector {
             } else {
                 try db.execute("""
                     INSERT INTO wa_outbox(message_id, outbound_id, request, state, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', 0, ?)
-                    """, messageId, part.partId, OutboundMetaRequest.body(for: part, to: o.to), at)
+                    """, messageId, part.partId, Self.outboxRequest(for: part, to: o.to, provider: channel.provider), at)
             }
         }
         try db.execute("""
@@ -76,7 +76,9 @@ extension Projector {
             WHERE id = ?
             """, wamid, id)
         try db.execute("INSERT INTO wa_status_history(message_id, status, at) VALUES (?, 'accepted', ?)", id, at)
-        try db.execute("UPDATE wa_outbox SET state = 'sent', last_error = NULL WHERE outbound_id = ?", partId)
+        // Only the attempt that got the id moves the outbox: replayed by `rebuild`, this must not mark
+        // sent a Wazzup part whose caption is still waiting for a retry (the sender finishes it).
+        try db.execute("UPDATE wa_outbox SET state = 'sent', last_error = NULL WHERE outbound_id = ? AND state = 'sending'", partId)
         var result = ApplyResult(contactId: row.int("contact_id"))
         let early = try db.query("""
             SELECT payload FROM raw_events WHERE id < ? AND kind = 'whatsapp.status'
@@ -92,18 +94,30 @@ extension Projector {
     }
 
     /// A part that was not sent (`failed`), or may have been (`unknown`): the reason on the message.
+    /// A message that already has its provider id went out (a Wazzup file whose caption then failed,
+    /// or whose echo came first): its status stays, the reason is still shown.
     func applySendFailure(_ f: WhatsAppSendFailure, at: String) throws -> ApplyResult {
         guard let row = try db.queryOne("SELECT id, contact_id FROM wa_messages WHERE outbound_id = ?", f.partId), let id = row.int("id") else {
             throw DomainError.notFound("no outbound message \(f.partId)")
         }
         try db.execute("""
-            UPDATE wa_messages SET status = ?, status_rank = CASE WHEN ? = 'failed' THEN 4 ELSE status_rank END, error_code = ?, error_message = ?
-            WHERE id = ? AND wamid IS NULL
+            UPDATE wa_messages SET status = CASE WHEN wamid IS NULL THEN ? ELSE status END,
+                status_rank = CASE WHEN wamid IS NULL AND ? = 'failed' THEN 4 ELSE status_rank END, error_code = ?, error_message = ?
+            WHERE id = ?
             """, f.state.rawValue, f.state.rawValue, f.errorCode, f.errorMessage, id)
         try db.execute("INSERT INTO wa_status_history(message_id, status, at, error_code, error_message) VALUES (?, ?, ?, ?, ?)",
                        id, f.state.rawValue, at, f.errorCode, f.errorMessage)
         try db.execute("UPDATE wa_outbox SET state = ?, last_error = ? WHERE outbound_id = ?", f.state.rawValue, f.errorMessage, f.partId)
         return ApplyResult(contactId: row.int("contact_id"))
+    }
+
+    /// What the outbox keeps to send `part`: Meta's request body, or for Wazzup the part itself
+    /// (`WazzupSendFormat` builds its one or two requests at each attempt).
+    static func outboxRequest(for part: WhatsAppOutbound.Part, to: String, provider: Channel.Provider) -> String {
+        switch provider {
+        case .meta: OutboundMetaRequest.body(for: part, to: to)
+        case .wazzup: JSONText.string(WazzupOutboxEntry(to: to, part: part))
+        }
     }
 
     /// An agent read the conversation without replying: the unanswered counter goes to zero

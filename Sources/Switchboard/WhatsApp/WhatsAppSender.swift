@@ -4,14 +4,16 @@ import Store
 import Synchronization
 import Telemetry
 
-/// Works through `wa_outbox`: POSTs each pending part to Meta's Cloud API through libcurl and
-/// records the outcome as a domain event (`whatsappSent` with the wamid, or `whatsappSendFailed`).
+/// Works through `wa_outbox`: POSTs each pending part to its channel's provider through libcurl
+/// (Meta's Cloud API, or Wazzup's `POST /v3/message`: see `WhatsAppSender+Wazzup.swift`) and
+/// records the outcome as a domain event (`whatsappSent` with the provider's message id, or
+/// `whatsappSendFailed`).
 ///
 /// Never sent twice: a part is marked `sending` (committed) before its request leaves; only a
-/// request that cannot have reached Meta (connection refused, 5xx, 429) is retried, with
+/// request that cannot have reached the provider (connection refused, 5xx, 429) is retried, with
 /// exponential backoff and a bounded number of attempts. After a timeout or a failure after
 /// sending, or when the daemon finds a part still `sending` at start-up, the part is `unknown`
-/// and stays that way. Meta refusing it (4xx) makes it `failed` with Meta's code and message.
+/// and stays that way. The provider refusing it (4xx) makes it `failed` with the provider's error.
 final class WhatsAppSender: @unchecked Sendable {
     // @unchecked: `kicked`, `stopped` and `thread` are only touched under `condition`;
     // `pass` makes outbox passes run one at a time; the rest is immutable or a Mutex.
@@ -144,9 +146,19 @@ final class WhatsAppSender: @unchecked Sendable {
             return true
         }
         guard !channel.accessToken.isEmpty, let phoneNumberId = channel.phoneNumberId, !phoneNumberId.isEmpty else {
-            try fail(partId, .failed, code: nil, "channel \(channel.name) has no access token or phone_number_id; the message was not sent")
+            try fail(partId, .failed, code: nil, "channel \(channel.name) has no access token or "
+                + (channel.provider == .wazzup ? "Wazzup channel id" : "phone_number_id") + "; the message was not sent")
             return true
         }
+        switch channel.provider {
+        case .meta: try sendToMeta(id: id, partId: partId, channel: channel, phoneNumberId: phoneNumberId, body: body, attempts: attempts, tuning: tuning)
+        case .wazzup: try sendToWazzup(id: id, partId: partId, channel: channel, entry: body, attempts: attempts, tuning: tuning)
+        }
+        return true
+    }
+
+    /// One POST of a part's stored Cloud API body to Meta.
+    private func sendToMeta(id: Int, partId: String, channel: Channel, phoneNumberId: String, body: String, attempts: Int, tuning: Tuning) throws {
         var base = channel.settings.apiBase
         while base.hasSuffix("/") { base.removeLast() }
         let request = HTTPClient.Request(method: "POST", url: "\(base)/\(channel.settings.apiVersion)/\(phoneNumberId)/messages",
@@ -156,17 +168,8 @@ final class WhatsAppSender: @unchecked Sendable {
         do {
             response = try client.send(request)
         } catch {
-            switch error.kind {
-            case .notSent:
-                try retryOrFail(id: id, partId: partId, attempts: attempts, tuning: tuning, reason: "Meta is unreachable: \(error.message)")
-            case .timedOut:
-                try fail(partId, .unknown, code: nil, "Meta did not answer within \(Self.seconds(tuning.timeout)); "
-                    + "the message may have been sent, so it was not sent again")
-            case .failedAfterSending:
-                try fail(partId, .unknown, code: nil, "the connection to Meta failed after the message was sent (\(error.message)); "
-                    + "it may have been delivered, so it was not sent again")
-            }
-            return true
+            try settle(error, id: id, partId: partId, attempts: attempts, tuning: tuning, provider: "Meta")
+            return
         }
         let (code, message) = OutboundMetaRequest.error(in: response.body)
         switch response.status {
@@ -184,10 +187,24 @@ final class WhatsAppSender: @unchecked Sendable {
             try fail(partId, .failed, code: code,
                      WhatsAppStatus.explain(code: code, message: message) ?? "Meta refused the message (HTTP \(response.status))")
         }
-        return true
     }
 
-    private func retryOrFail(id: Int, partId: String, attempts: Int, tuning: Tuning, reason: String, code: Int? = nil) throws {
+    /// A request that did not complete: retried when it cannot have reached `provider`, `unknown` otherwise.
+    /// `prefix` says which of a part's requests it was, when it was not the first.
+    func settle(_ error: HTTPClientError, id: Int, partId: String, attempts: Int, tuning: Tuning, provider: String, prefix: String = "") throws {
+        switch error.kind {
+        case .notSent:
+            try retryOrFail(id: id, partId: partId, attempts: attempts, tuning: tuning, reason: prefix + "\(provider) is unreachable: \(error.message)")
+        case .timedOut:
+            try fail(partId, .unknown, code: nil, prefix + "\(provider) did not answer within \(Self.seconds(tuning.timeout)); "
+                + "the message may have been sent, so it was not sent again")
+        case .failedAfterSending:
+            try fail(partId, .unknown, code: nil, prefix + "the connection to \(provider) failed after the message was sent (\(error.message)); "
+                + "it may have been delivered, so it was not sent again")
+        }
+    }
+
+    func retryOrFail(id: Int, partId: String, attempts: Int, tuning: Tuning, reason: String, code: Int? = nil) throws {
         guard attempts < tuning.maxAttempts else {
             try fail(partId, .failed, code: code, "not sent after \(attempts) attempts; last: \(reason)")
             return
@@ -199,21 +216,24 @@ final class WhatsAppSender: @unchecked Sendable {
         }
     }
 
-    private func fail(_ partId: String, _ state: WhatsAppSendFailure.State, code: Int?, _ message: String) throws {
+    func fail(_ partId: String, _ state: WhatsAppSendFailure.State, code: Int?, _ message: String) throws {
         try record(.whatsappSendFailed(WhatsAppSendFailure(partId: partId, state: state, errorCode: code, errorMessage: message)),
                    key: "wa-out:\(partId):\(state.rawValue)")
     }
 
-    private func record(_ event: DomainEvent, key: String) throws {
+    /// Records `event` (once, under `key`), then runs `then` in the same transaction.
+    func record(_ event: DomainEvent, key: String, then: @escaping @Sendable (Database) throws -> Void = { _ in }) throws {
         let receivedAt = Timestamp.now()
         let outcome = try store.writeAndWait { db in
-            try EventLog.record(event, source: "whatsapp-sender", integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
-                                in: db, settings: .fromDatabase)
+            let outcome = try EventLog.record(event, source: "whatsapp-sender", integrationId: nil, key: key, rawBody: nil,
+                                              receivedAt: receivedAt, in: db, settings: .fromDatabase)
+            try then(db)
+            return outcome
         }
         if case .applied(_, let result) = outcome { LivePublisher.publish(result.updates, on: hub) }
     }
 
-    /// Parts left `sending` by a crash or a kill may have reached Meta: they become `unknown`, never resent.
+    /// Parts left `sending` by a crash or a kill may have reached the provider: they become `unknown`, never resent.
     /// `pending` ones are simply sent by the next pass.
     func recoverInterrupted() {
         do {
@@ -221,7 +241,7 @@ final class WhatsAppSender: @unchecked Sendable {
                 try db.query("SELECT outbound_id FROM wa_outbox WHERE state = 'sending'").compactMap { $0.string("outbound_id") }
             }
             for partId in interrupted {
-                try fail(partId, .unknown, code: nil, "the daemon stopped while this message was being sent; it may have reached Meta, "
+                try fail(partId, .unknown, code: nil, "the daemon stopped while this message was being sent; it may have reached the provider, "
                     + "so it was not sent again")
             }
         } catch {

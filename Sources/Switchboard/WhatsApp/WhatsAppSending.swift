@@ -2,7 +2,7 @@ import Foundation
 import Store
 
 /// Agents' side of sending: checks and renders a message, records it (the outbox), previews it,
-/// and resets a conversation. The HTTP calls to Meta are the `WhatsAppSender`'s.
+/// and resets a conversation. The HTTP calls to Meta and Wazzup are the `WhatsAppSender`'s.
 struct WhatsAppSending: Sendable {
     let store: Store
     let hub: EventHub
@@ -29,6 +29,7 @@ struct WhatsAppSending: Sendable {
             let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId, agent: agent, intent: .write)
             if draft.isFreeForm { try conversation.requireOpenWindow(at: now) }
             let parts = try conversation.render(draft, outboundId: outboundId, in: db)
+            try conversation.requireSendable(parts)
             let outbound = WhatsAppOutbound(outboundId: outboundId, channelId: conversation.channel.id, contactId: contactId,
                                             agentId: agent.id, to: conversation.to, parts: parts)
             let outcome = try EventLog.record(.whatsappOutbound(outbound), source: "api", integrationId: nil, key: key, rawBody: nil,
@@ -58,6 +59,7 @@ struct WhatsAppSending: Sendable {
         try store.read { db in
             let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId, agent: agent, intent: .read)
             let parts = try conversation.render(draft, outboundId: "preview", in: db)
+            try conversation.requireSendable(parts)
             let now = Date()
             return Preview(channelId: conversation.channel.id, to: conversation.to, text: parts.first { $0.type == "text" }?.text,
                            template: parts.first?.template, attachments: parts.compactMap(\.attachment),
