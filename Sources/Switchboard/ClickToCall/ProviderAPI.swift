@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import HTTPServer
 
 /// Calls to a provider's REST API through libcurl, with the errors an agent should see.
 struct ProviderAPI: Sendable {
@@ -42,7 +43,7 @@ struct ProviderAPI: Sendable {
 }
 
 /// Why a click-to-call failed; each reaches the agent with its own status.
-enum ClickToCallError: Error, HTTPResponseErrorConvertible {
+enum ClickToCallError: HTTPResponseError {
     case noneOnline(String)
     case providerRejected(String)
     case providerUnreachable(String)
@@ -74,6 +75,3 @@ enum ClickToCallError: Error, HTTPResponseErrorConvertible {
         }
     }
 }
-
-import HTTPServer
-typealias HTTPResponseErrorConvertible = HTTPResponseError
