@@ -130,3 +130,18 @@ final class ClickToCallProviderTests: XCTestCase {
         XCTAssertEqual(try t.count("calls", "answered_at IS NOT NULL"), 1)
     }
 }
+
+extension ClickToCallProviderTests {
+    func testWithoutAnyPresenceSourceTheRequestedAccountIsUsed() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.template = DialTemplate(method: "POST", url: base + "/originate", body: #"{"from":"{{sip}}","to":"{{number}}"}"#)
+        settings.dialer = dialer
+        _ = try t.addIntegration(.native, settings: settings)
+        let agent = try t.addAgent("Ana", role: .supervisor, sip: ["ext-9"])
+        let response = try place(agent.key, #"{"number":"+40722123456"}"#)
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["sipAccount"] as? String, "ext-9")
+        XCTAssertEqual(response.json["fallback"] as? Bool, false)
+    }
+}

@@ -68,6 +68,12 @@ final class ClickToCall: Sendable {
             func free(_ login: String) -> Bool {
                 snapshot.online.contains(login) && !snapshot.speaking.contains(login) && !busy.contains("\(integration.id):\(login)")
             }
+            // No presence source at all (Twilio, or a template provider without presenceURL, before any
+            // presence webhook): nothing says the account is offline, so it is used as asked.
+            if snapshot.known.isEmpty && !busy.contains("\(integration.id):\(requested)") {
+                busy.insert("\(integration.id):\(requested)")
+                return (requested, nil)
+            }
             if free(requested) {
                 busy.insert("\(integration.id):\(requested)")
                 return (requested, nil)
