@@ -49,15 +49,14 @@ extension Projector {
             }
         }
 
-        let callRowId = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
-                                      agentId: agentId, contactId: contactId, at: at, flag: result.flag)
-        result.callId = callRowId
+        let call = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+                                 agentId: agentId, contactId: contactId, at: at, flag: result.flag)
+        result.callId = call.id
         result.contactId = contactId
-        guard let call = try CallRecord.load(db, id: callRowId) else { return result }
 
         if let contactId = call.contactId {
             try addToTimeline(contactId: contactId, at: call.startedAt, kind: "call", ref: call.id)
-            try touchContact(contactId, at: at)
+            if !isNewContact { try touchContact(contactId, at: at) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
@@ -99,7 +98,7 @@ extension Projector {
     /// Order-free merge: each moment keeps its earliest time, the end its latest,
     /// so any arrival order of the same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> Int {
+                           at: String, flag: String?) throws -> CallRecord {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -107,7 +106,8 @@ extension Projector {
         let missed = e.kind == .missed ? at : nil
         // The agent who answered is the call's agent; otherwise the first one we heard of.
         let answeringAgent = e.kind == .answered ? agentId : nil
-        try db.execute("""
+        // RETURNING gives the merged row back, saving a second lookup per event.
+        let merged = try db.query("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, our_number,
                               agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, recording_url, utm, client_id, flag, created_at, updated_at)
@@ -132,10 +132,12 @@ extension Projector {
                 client_id = coalesce(calls.client_id, excluded.client_id),
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
                 updated_at = max(calls.updated_at, excluded.updated_at)
+            RETURNING *
             """, integrationId, e.callId, e.direction, clientNumber, e.clientNumber, e.ourNumber, agentId, e.sipLogin,
             contactId, ringing, answered, ended, missed, e.duration, e.talkTime, e.endReason, e.recordingUrl, utm,
             e.clientId, flag, at, answeringAgent)
-        return try db.scalar("SELECT id FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId).int ?? 0
+        guard let row = merged.first else { throw DomainError.notFound("call \(e.callId) was not stored") }
+        return CallRecord(row: row)
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to.
