@@ -42,6 +42,13 @@ public struct Router: Sendable {
     public mutating func patch(_ pattern: String, _ handler: @escaping HTTPHandler) { add("PATCH", pattern, handler) }
     public mutating func delete(_ pattern: String, _ handler: @escaping HTTPHandler) { add("DELETE", pattern, handler) }
 
+    /// Every registered method and pattern (`:name` segments as written), sorted by pattern then method.
+    public var registeredRoutes: [(method: String, pattern: String)] {
+        let exactRoutes = exact.flatMap { pattern, byMethod in byMethod.keys.map { (method: $0, pattern: pattern) } }
+        let parameterRoutes = parameterized.flatMap { method, routes in routes.map { (method: method, pattern: $0.pattern) } }
+        return (exactRoutes + parameterRoutes).sorted { ($0.pattern, $0.method) < ($1.pattern, $1.method) }
+    }
+
     /// Handles requests no route matches (default: a JSON 404).
     public mutating func setFallback(_ handler: @escaping HTTPHandler) { fallback = handler }
 

@@ -18,6 +18,8 @@ public final class SwitchboardDaemon: Sendable {
     /// Downloads inbound WhatsApp media in the background.
     let mediaFetcher: MediaFetcher
     private let server: HTTPServer
+    /// The registered routes (method, pattern), for tests that keep the OpenAPI document true.
+    let routes: [(method: String, pattern: String)]
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
     public init(configuration: Configuration, metrics: Metrics = Metrics()) throws {
@@ -57,6 +59,8 @@ public final class SwitchboardDaemon: Sendable {
         ConversationRoutes.register(on: &router, context)
         WhatsAppSendingRoutes.register(on: &router, context, sender: whatsAppSender)
         CannedAnswerRoutes.register(on: &router, context)
+        OpenAPIRoutes.register(on: &router, context)
+        routes = router.registeredRoutes
         server = HTTPServer(configuration: serverConfiguration, router: router, metrics: metrics)
     }
 

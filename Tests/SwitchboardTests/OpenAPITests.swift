@@ -1,0 +1,103 @@
+import Foundation
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// `GET /api/v1/openapi.json` serves the OpenAPI 3.1 document, and the document stays true to
+/// the router: every registered route is documented with its method, and nothing else is.
+final class OpenAPITests: XCTestCase {
+    var t: TestDaemon!
+
+    override func setUpWithError() throws { t = try TestDaemon() }
+    override func tearDown() { t?.stop() }
+
+    static let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    /// The document as served, without an API key.
+    func fetchDocument() throws -> (raw: [UInt8], document: [String: Any]) {
+        let response = try t.send("GET", "/api/v1/openapi.json")
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.header("content-type"), "application/json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(response.body))
+        let document = try XCTUnwrap(parsed as? [String: Any], "the document is not a JSON object")
+        return (response.body, document)
+    }
+
+    /// (METHOD, /path/{name}) of every documented operation.
+    static func documentedOperations(_ document: [String: Any]) throws -> Set<String> {
+        let paths = try XCTUnwrap(document["paths"] as? [String: Any], "no paths")
+        var operations: Set<String> = []
+        for (path, item) in paths {
+            let item = try XCTUnwrap(item as? [String: Any], "path item \(path) is not an object")
+            for method in item.keys where methods.contains(method) { operations.insert("\(method.uppercased()) \(path)") }
+        }
+        return operations
+    }
+
+    func testDocumentIsOpenAPI31AndMatchesTheRouter() throws {
+        let (_, document) = try fetchDocument()
+        let version = try XCTUnwrap(document["openapi"] as? String)
+        XCTAssertTrue(version.hasPrefix("3.1"), "openapi is \(version)")
+        XCTAssertEqual((document["info"] as? [String: Any])?["version"] as? String, SwitchboardVersion.current)
+
+        let registered = Set(t.daemon.routes.map { route in
+            let path = route.pattern.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+            }.joined(separator: "/")
+            return "\(route.method) \(path)"
+        })
+        XCTAssertFalse(registered.isEmpty)
+        XCTAssertTrue(registered.contains("GET /api/v1/openapi.json"))
+        let documented = try Self.documentedOperations(document)
+        XCTAssertEqual(registered.subtracting(documented).sorted(), [], "registered but not documented")
+        XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented but not registered")
+    }
+
+    func testAPIOperationsNeedTheBearerKeyAndDocumentTheErrorBody() throws {
+        let (_, document) = try fetchDocument()
+        let components = try XCTUnwrap(document["components"] as? [String: Any])
+        let schemes = try XCTUnwrap(components["securitySchemes"] as? [String: Any])
+        let apiKey = try XCTUnwrap(schemes["apiKey"] as? [String: Any])
+        XCTAssertEqual(apiKey["type"] as? String, "http")
+        XCTAssertEqual(apiKey["scheme"] as? String, "bearer")
+        let error = try XCTUnwrap((components["schemas"] as? [String: Any])?["Error"] as? [String: Any])
+        let inner = try XCTUnwrap((error["properties"] as? [String: Any])?["error"] as? [String: Any])
+        XCTAssertEqual(Set(inner["required"] as? [String] ?? []), ["code", "message"])
+        for name in ["Agent", "Integration", "Contact", "Call", "Deal", "Task", "TimelinePage", "Message", "Channel",
+                     "CannedAnswer", "ClickToCallResult", "Conversation"] {
+            XCTAssertNotNil((components["schemas"] as? [String: Any])?[name], "no schema \(name)")
+        }
+
+        let paths = try XCTUnwrap(document["paths"] as? [String: Any])
+        for (path, item) in paths where path.hasPrefix("/api/v1/") && path != "/api/v1/openapi.json" {
+            for (method, operation) in item as? [String: Any] ?? [:] where Self.methods.contains(method) {
+                let operation = try XCTUnwrap(operation as? [String: Any])
+                let security = operation["security"] as? [[String: Any]] ?? []
+                XCTAssertTrue(security.contains { $0["apiKey"] != nil }, "\(method) \(path) does not require the API key")
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                XCTAssertNotNil(responses["401"], "\(method) \(path) does not document 401")
+            }
+        }
+        // The document itself is served without a key, as it says.
+        let openapi = (paths["/api/v1/openapi.json"] as? [String: Any])?["get"] as? [String: Any]
+        XCTAssertEqual((openapi?["security"] as? [Any])?.count, 0)
+    }
+
+    /// Validates the served document with openapi-spec-validator, when Python has it.
+    func testDocumentPassesOpenAPISpecValidator() throws {
+        let check = try Subprocess.run("/usr/bin/env", ["python3", "-c", "import openapi_spec_validator"])
+        guard check.status == 0 else { throw XCTSkip("python3 with openapi_spec_validator is not available") }
+        let (raw, _) = try fetchDocument()
+        let dir = try TemporaryDirectory()
+        let file = dir.path("openapi.json")
+        try Data(raw).write(to: URL(fileURLWithPath: file))
+        let script = """
+            import json, sys
+            from openapi_spec_validator import validate
+            with open(sys.argv[1]) as f:
+                validate(json.load(f))
+            """
+        let result = try Subprocess.run("/usr/bin/env", ["python3", "-c", script, file])
+        XCTAssertEqual(result.status, 0, "openapi-spec-validator: \(result.stderr)\(result.stdout)")
+    }
+}
