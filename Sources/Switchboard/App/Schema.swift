@@ -21,6 +21,7 @@ enum Schema {
         whatsapp,
         whatsappSending,
         mediaViews,
+        dropContactNameIndex,
     ]
 }
 
@@ -271,4 +272,10 @@ extension Schema {
         ALTER TABLE wa_outbox ADD COLUMN outbound_id TEXT;
         CREATE UNIQUE INDEX wa_outbox_outbound ON wa_outbox(outbound_id);
         """)
+}
+
+extension Schema {
+    /// Name search is `LIKE '%q%'`, which no index serves; the index only cost every new
+    /// contact a write to a random B-tree page (auto-created contacts are named after their number).
+    static let dropContactNameIndex = Migration("007_drop_contacts_name_index", "DROP INDEX IF EXISTS contacts_name")
 }
