@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Telemetry", "TestSupport"]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store", "TestSupport"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "HTTPServer", "Store", "TestSupport", "CPhoneNumber"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,17 +20,30 @@ public final class EventStream: Sendable {
         write(Self.frame(event: event, id: id, data: data))
     }
 
-    /// The bytes of one event; built byte by byte, since every screen-pop goes through here.
+    /// The bytes of one event. Each line of `data` becomes a `data:` line; the lines are
+    /// copied whole (a compact JSON payload is one line), since every screen-pop goes through here.
     static func frame(event: String?, id: String?, data: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.utf8.count + 64)
-        if let id { out += Array("id: ".utf8); out += Array(id.utf8); out.append(10) }
-        if let event { out += Array("event: ".utf8); out += Array(event.utf8); out.append(10) }
-        out += Array("data: ".utf8)
-        for byte in data.utf8 {
-            if byte == 10 { out += Array("\ndata: ".utf8) } else { out.append(byte) }
+        if let id { out.append(contentsOf: "id: ".utf8); out.append(contentsOf: id.utf8); out.append(10) }
+        if let event { out.append(contentsOf: "event: ".utf8); out.append(contentsOf: event.utf8); out.append(10) }
+        var text = data
+        text.withUTF8 { bytes in
+            var lineStart = 0
+            while true {
+                out.append(contentsOf: "data: ".utf8)
+                let rest = UnsafeBufferPointer(rebasing: bytes[lineStart...])   // indices from 0
+                guard let newline = rest.firstIndex(of: 10) else {
+                    out.append(contentsOf: rest)
+                    break
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: rest[..<newline]))
+                out.append(10)
+                lineStart += newline + 1
+            }
         }
-        out += [10, 10]
+        out.append(10)
+        out.append(10)
         return out
     }
 

@@ -7,10 +7,14 @@ internal import CSQLite
 public final class Database {
     let handle: OpaquePointer
     public let path: String
-    private var statements: [String: Statement] = [:]
+    private var statements: [SQLKey: Statement] = [:]
+
+    /// Applied once, before the first connection of the process opens.
+    private static let processConfigured: Bool = sb_sqlite_configure_process() == SQLITE_OK
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+        _ = Self.processConfigured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
@@ -89,9 +93,10 @@ public final class Database {
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
 
     private func prepared(_ sql: String) throws(SQLiteError) -> Statement {
-        if let cached = statements[sql] { return cached }
+        let key = SQLKey(sql)
+        if let cached = statements[key] { return cached }
         let statement = try Statement(database: self, sql: sql)
-        statements[sql] = statement
+        statements[key] = statement
         return statement
     }
 
@@ -119,7 +124,9 @@ public final class Database {
             }
             // 64 MiB of page cache: the writer touches index pages all over the file, and
             // SQLite's default 2 MiB cache sent it back to the OS for them on every batch.
-            try executeScript("PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536")
+            // NORMAL: commits do not wait for the disk here; WALSyncer flushes the WAL before
+            // any job of a batch is answered (see WALSyncer). SQLite still syncs around checkpoints.
+            try executeScript("PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
         } else {
             try executeScript("PRAGMA query_only = 1; PRAGMA cache_size = -16384")
         }

@@ -40,15 +40,34 @@ public enum SQLValue: Sendable, Equatable, Hashable {
 /// Swift values that bind as SQL parameters.
 public protocol SQLBindable: Sendable {
     var sqlValue: SQLValue { get }
+    /// Binds the value straight to the statement; the default goes through `sqlValue`.
+    func bind(to parameter: SQLParameter) -> Int32
 }
 
-extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
+extension SQLBindable {
+    public func bind(to parameter: SQLParameter) -> Int32 { sqlValue.bind(to: parameter) }
+}
+
+extension Int: SQLBindable {
+    public var sqlValue: SQLValue { .integer(Int64(self)) }
+    public func bind(to parameter: SQLParameter) -> Int32 { parameter.bind(Int64(self)) }
+}
+extension Int64: SQLBindable {
+    public var sqlValue: SQLValue { .integer(self) }
+    public func bind(to parameter: SQLParameter) -> Int32 { parameter.bind(self) }
+}
 extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
-extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
+extension String: SQLBindable {
+    public var sqlValue: SQLValue { .text(self) }
+    public func bind(to parameter: SQLParameter) -> Int32 { parameter.bind(self) }
+}
 extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
-extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+extension SQLValue: SQLBindable {
+    public var sqlValue: SQLValue { self }
+    public func bind(to parameter: SQLParameter) -> Int32 { parameter.bind(self) }
+}
 extension Array: SQLBindable where Element == UInt8 { public var sqlValue: SQLValue { .blob(self) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    public func bind(to parameter: SQLParameter) -> Int32 { self?.bind(to: parameter) ?? parameter.bindNull() }
 }

@@ -19,27 +19,15 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Binds `arguments` to `?1…?n` after clearing the previous run.
+    /// Binds `arguments` to `?1…?n` (every parameter, so nothing of the previous run is left).
     func bind(_ arguments: [any SQLBindable]) throws(SQLiteError) {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == arguments.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) arguments, got \(arguments.count)", sql: sql)
         }
         for (offset, argument) in arguments.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch argument.sqlValue {
-            case .null: code = sqlite3_bind_null(handle, index)
-            case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
-            case .real(let v): code = sqlite3_bind_double(handle, index, v)
-            case .text(let s): code = sqlite3_bind_text(handle, index, s, -1, sb_sqlite_transient())
-            case .blob(let b):
-                code = b.withUnsafeBytes { raw in
-                    sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), sb_sqlite_transient())
-                }
-            }
+            let code = argument.bind(to: SQLParameter(statement: handle, index: Int32(offset + 1)))
             guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
         }
     }

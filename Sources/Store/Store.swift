@@ -22,6 +22,8 @@ public final class Store: Sendable {
 
     /// Queues `body` for the writer; `completion` runs after the batch holding it
     /// is committed to disk, with the body's value or its error.
+    /// `body` may run twice (when another job of its batch fails, the batch runs again
+    /// with a savepoint per job), so it must only touch the database.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T,
                                    completion: @escaping @Sendable (Result<T, Error>) -> Void) {
         let box = ResultBox<T>()

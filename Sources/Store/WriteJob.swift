@@ -1,7 +1,8 @@
-/// One unit of work for the writer: runs inside its own SAVEPOINT, and is
-/// answered only after the batch it belongs to is committed (or failed).
+/// One unit of work for the writer, answered only after the batch it belongs to
+/// is committed and on disk (or failed).
 final class WriteJob: @unchecked Sendable {
-    // Sendable by hand-off: created by a caller, then touched only by the writer thread.
+    // Sendable by hand-off: created by a caller, then touched only by the writer
+    // thread, and after the commit only by the WAL syncer.
     private let body: (Database) throws -> Void
     private let finish: (Error?) -> Void
     private(set) var failure: Error?
@@ -11,13 +12,28 @@ final class WriteJob: @unchecked Sendable {
         self.finish = finish
     }
 
-    /// Runs the job; a thrown error rolls back this job's savepoint only.
-    func run(_ database: Database) {
+    /// Runs the job directly in the batch's transaction; false when it threw, and then
+    /// the caller must roll the whole transaction back (its writes may be half done).
+    func runUnguarded(_ database: Database) -> Bool {
         do {
-            try database.executeScript("SAVEPOINT job")
+            try body(database)
+            failure = nil
+            return true
+        } catch {
+            failure = error
+            return false
+        }
+    }
+
+    /// Runs the job inside its own SAVEPOINT: a thrown error rolls back this job only.
+    func run(_ database: Database) {
+        failure = nil
+        do {
+            // Prepared once and reused (execute caches statements).
+            try database.execute("SAVEPOINT job")
             do {
                 try body(database)
-                try database.executeScript("RELEASE job")
+                try database.execute("RELEASE job")
             } catch {
                 try? database.executeScript("ROLLBACK TO job; RELEASE job")
                 failure = error

@@ -36,6 +36,7 @@ extension Projector {
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false
+        var createdContact: ContactRecord?
         var contactId: Int?
         if let clientNumber {
             if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", clientNumber).int {
@@ -43,9 +44,12 @@ extension Projector {
             } else {
                 try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
                                clientNumber, agentId, at, at)
-                contactId = db.lastInsertRowID
-                try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, contactId)
+                let newId = db.lastInsertRowID
+                contactId = newId
+                try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
                 isNewContact = true
+                createdContact = ContactRecord(id: newId, name: clientNumber, phones: [clientNumber], ownerAgentId: agentId,
+                                               fields: [:], createdAt: at, updatedAt: at)
             }
         }
 
@@ -60,7 +64,8 @@ extension Projector {
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
-        if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact)) }
+        if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact,
+                                                                       created: createdContact)) }
         return result
     }
 
@@ -208,9 +213,11 @@ extension Projector {
     }
 
     /// The screen-pop (on ringing) or call update for the live stream.
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, isNewContact: Bool) throws -> LiveUpdate {
-        let contact = try call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
-        let openDeals = try call.contactId.map { id in
+    /// `created` is the contact this event created, known without reading it back (and without deals).
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, isNewContact: Bool, created: ContactRecord?) throws -> LiveUpdate {
+        let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
+        let contact = try justCreated ?? call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
+        let openDeals = try justCreated != nil ? [] : call.contactId.map { id in
             try db.query("SELECT * FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
         } ?? []
         let agent = try call.agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }

@@ -14,11 +14,17 @@ public enum Crypto {
     /// SHA-256 digest.
     public static func sha256(_ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var length: UInt32 = 0
         data.withUnsafeBufferPointer { buffer in
-            _ = SHA256(buffer.baseAddress, buffer.count, &digest)
+            _ = EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, sha256Algorithm, nil)
         }
         return digest
     }
+
+    /// SHA-256 fetched from the default provider once: OpenSSL 3's one-shot `SHA256()`
+    /// looks the algorithm up on every call, which cost more than hashing a webhook body.
+    /// An EVP_MD is immutable after the fetch and safe to share between threads.
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
 
     /// MD5 digest (only where a provider's protocol demands it: Zadarma's API signature).
     public static func md5(_ data: [UInt8]) -> [UInt8] {

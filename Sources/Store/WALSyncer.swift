@@ -1,0 +1,101 @@
+import Foundation
+import Telemetry
+
+/// Makes committed batches durable off the writer thread, then answers them.
+///
+/// The writer commits with `synchronous = NORMAL`: SQLite appends the batch's frames
+/// to the WAL without waiting for the disk (it still syncs around checkpoints and
+/// when the WAL is reused). This thread then calls fdatasync on the WAL file, which
+/// flushes every frame written before the call, and only after it returns answers
+/// the jobs. A batch is therefore answered only once it is on disk, as with
+/// `synchronous = FULL`, but the writer runs the next batch while the disk works,
+/// and one flush covers every batch that committed meanwhile.
+final class WALSyncer: @unchecked Sendable {
+    // @unchecked: `waiting`, `isStopping` and `drained` are guarded by `condition`;
+    // `walDescriptor` is touched only by the syncer thread.
+    private let walPath: String
+    private let condition = NSCondition()
+    private var waiting: [(jobs: [WriteJob], commitError: Error?)] = []
+    private var isStopping = false
+    private let stopped = DispatchSemaphore(value: 0)
+    private var walDescriptor: Int32 = -1
+    private let metrics: Metrics
+
+    init(walPath: String, metrics: Metrics) {
+        self.walPath = walPath
+        self.metrics = metrics
+        let thread = Thread { [self] in self.run() }
+        thread.name = "sqlite-wal-sync"
+        thread.start()
+    }
+
+    /// Hands over a batch the writer has committed (or failed to commit: then only answered).
+    func enqueue(_ jobs: [WriteJob], commitError: Error?) {
+        condition.lock()
+        waiting.append((jobs, commitError))
+        if waiting.count == 1 { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Answers everything handed over so far, then stops the thread.
+    func stop() {
+        condition.lock()
+        isStopping = true
+        condition.signal()
+        condition.unlock()
+        stopped.wait()
+        if walDescriptor >= 0 { close(walDescriptor) }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && !isStopping { condition.wait() }
+            if waiting.isEmpty && isStopping {
+                condition.unlock()
+                break
+            }
+            let batches = waiting
+            waiting.removeAll(keepingCapacity: true)
+            condition.unlock()
+
+            var syncError: Error?
+            if batches.contains(where: { $0.commitError == nil }) {
+                let started = DispatchTime.now().uptimeNanoseconds
+                syncError = flush()
+                metrics.walSyncDuration.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
+            for batch in batches {
+                let error = batch.commitError ?? syncError
+                for job in batch.jobs { job.complete(commitError: error) }
+            }
+        }
+        stopped.signal()
+    }
+
+    /// fdatasync of the WAL file. The descriptor is opened on first use (the WAL exists
+    /// after the first commit); fsync covers the file, whichever descriptor wrote to it.
+    private func flush() -> Error? {
+        if walDescriptor < 0 {
+            walDescriptor = open(walPath, O_RDWR | O_CLOEXEC)
+            if walDescriptor < 0 { return WALSyncError(path: walPath, operation: "open", code: errno) }
+        }
+        while fdatasync(walDescriptor) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            Logger.shared.log(.error, "fdatasync of the WAL failed: acknowledged writes may not be durable",
+                              [("path", .string(walPath)), ("errno", .int(Int(code)))])
+            return WALSyncError(path: walPath, operation: "fdatasync", code: code)
+        }
+        return nil
+    }
+}
+
+/// The WAL could not be made durable; the batch is reported failed.
+struct WALSyncError: Error, CustomStringConvertible {
+    let path: String
+    let operation: String
+    let code: Int32
+
+    var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
