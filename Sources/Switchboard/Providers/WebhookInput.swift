@@ -50,36 +50,14 @@ enum WebhookJSON {
     /// The body as a JSON object, with a bounded nesting depth.
     static func object(_ body: [UInt8]) throws -> [String: Any] {
         guard !body.isEmpty else { throw WebhookError.invalidJSON("empty body") }
-        try checkDepth(body, limit: 32)
         let value: Any
         do {
-            value = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+            value = try WebhookJSONParser.parse(body, depthLimit: 32)
         } catch {
-            throw WebhookError.invalidJSON("cannot parse it")
+            throw WebhookError.invalidJSON(error.reason)
         }
         guard let object = value as? [String: Any] else { throw WebhookError.invalidJSON("expected a JSON object") }
         return object
-    }
-
-    /// Rejects nesting deeper than `limit` before the parser sees it.
-    private static func checkDepth(_ body: [UInt8], limit: Int) throws {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in body {
-            if inString {
-                if escaped { escaped = false } else if byte == 92 { escaped = true } else if byte == 34 { inString = false }
-                continue
-            }
-            switch byte {
-            case 34: inString = true
-            case 91, 123:
-                depth += 1
-                if depth > limit { throw WebhookError.invalidJSON("nested deeper than \(limit) levels") }
-            case 93, 125: depth -= 1
-            default: break
-            }
-        }
     }
 
     /// The body as `application/x-www-form-urlencoded` pairs.
