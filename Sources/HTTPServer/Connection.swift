@@ -40,6 +40,8 @@ final class Connection {
     @exclusivity(unchecked) var readPosition = 0
     @exclusivity(unchecked) var output: [UInt8] = []
     @exclusivity(unchecked) var writePosition = 0
+    /// Stream output queued by this mailbox pass, written once the pass is over.
+    @exclusivity(unchecked) var streamFlushPending = false
     /// Monotonic time the current parsing phase began (idle, head or body), for timeouts.
     @exclusivity(unchecked) var phaseStartedAt: UInt64
     @exclusivity(unchecked) var phase: HTTPRequestParser.Phase = .idle

@@ -26,6 +26,8 @@ final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var hardDeadline: UInt64 = .max
     @exclusivity(unchecked) private var readScratch = [UInt8](repeating: 0, count: 64 * 1024)
     @exclusivity(unchecked) private var pendingLog: [UInt8] = []
+    /// Streams with output appended during the current mailbox pass (see `writeToStream`).
+    @exclusivity(unchecked) private var streamsToFlush: [Connection] = []
     private let logRequests: Bool
     /// This loop's own request counters and log line pieces, by label set.
     @exclusivity(unchecked) private var requestStats: [RequestKey: RequestStats] = [:]
@@ -156,8 +158,21 @@ final class EventLoop: @unchecked Sendable {
                 jobs.removeAll(keepingCapacity: true)
                 return out
             }
-            if jobs.isEmpty { return }
+            if jobs.isEmpty { break }
             for job in jobs { job() }
+        }
+        flushStreams()
+    }
+
+    /// Writes the stream output gathered while running the mailbox: a batch of events
+    /// for one subscriber leaves in one send instead of one per event.
+    private func flushStreams() {
+        guard !streamsToFlush.isEmpty else { return }
+        let streams = streamsToFlush
+        streamsToFlush.removeAll(keepingCapacity: true)
+        for connection in streams {
+            connection.streamFlushPending = false
+            if connections[connection.id] === connection { flush(connection) }
         }
     }
 
@@ -384,7 +399,10 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         connection.output.append(contentsOf: bytes)
-        flush(connection)
+        if !connection.streamFlushPending {
+            connection.streamFlushPending = true
+            streamsToFlush.append(connection)
+        }
     }
 
     /// Writes as much pending output as the socket takes; closes when a closing connection is done.
