@@ -8,6 +8,8 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var statements: [SQLKey: Statement] = [:]
+    /// The last statement seen at each SQL text address (see `prepared`).
+    private var byAddress = [Statement?](repeating: nil, count: 512)
 
     /// Applied once, before the first connection of the process opens.
     private static let processConfigured: Bool = sb_sqlite_configure_process() == SQLITE_OK
@@ -30,6 +32,7 @@ public final class Database {
     }
 
     deinit {
+        byAddress.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -92,11 +95,22 @@ public final class Database {
     /// Rowid of the last inserted row on this connection.
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
 
+    /// The cached statement for `sql`, prepared on first use. Most SQL here is string
+    /// literals, whose text sits at a fixed address, so a slot chosen by that address is
+    /// tried first, checked by comparing the text (instant for the same literal); other
+    /// text, and slot collisions, go through the dictionary.
     private func prepared(_ sql: String) throws(SQLiteError) -> Statement {
+        let address = sql.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? 0
+        let slot = Int(truncatingIfNeeded: (address >> 3) &* 0x9E37_79B9) & (byAddress.count - 1)
+        if let cached = byAddress[slot], cached.sql == sql { return cached }
         let key = SQLKey(sql)
-        if let cached = statements[key] { return cached }
+        if let cached = statements[key] {
+            byAddress[slot] = cached
+            return cached
+        }
         let statement = try Statement(database: self, sql: sql)
         statements[key] = statement
+        byAddress[slot] = statement
         return statement
     }
 

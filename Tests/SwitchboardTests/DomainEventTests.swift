@@ -18,6 +18,29 @@ final class DomainEventTests: XCTestCase {
 }
 
 extension DomainEventTests {
+    func testHandWrittenWhatsAppPayloadIsTheEncodersBytes() throws {
+        let full = WhatsAppInbound(channelId: 3, messageId: "wamid.X\"1", from: "40722123456", userId: "US.1", profileName: "Ana \"A\" / Pop",
+                                   timestamp: "2026-11-23T10:00:00.000Z", type: "image", text: "caption\nline 2 — ünïcode 😀",
+                                   details: #"{"id":"m1","mime_type":"image/jpeg"}"#, skipReason: "group\tmessage", newNumber: "40733000000",
+                                   media: [WhatsAppMediaRef(id: "m1", mimeType: "image/jpeg", sha256: "abc", filename: nil),
+                                           WhatsAppMediaRef(id: "m2", mimeType: nil, sha256: nil, filename: "a/b.pdf")],
+                                   referral: #"{"source_url":"https://fb.me/x"}"#)
+        let sparse = WhatsAppInbound(channelId: 1, messageId: "wamid.2", from: nil, userId: nil, profileName: nil,
+                                     timestamp: "2026-11-23T10:00:00.000Z", type: "text", text: nil, details: nil, skipReason: nil,
+                                     newNumber: nil, media: [], referral: nil)
+        for message in [full, sparse] {
+            XCTAssertEqual(message.domainEventJSON, JSONText.string(DomainEvent.whatsappInbound(message)), "same bytes as the sorted-keys encoder")
+            let decoded = try JSONDecoder().decode(DomainEvent.self, from: Data(message.domainEventJSON.utf8))
+            XCTAssertEqual(decoded, .whatsappInbound(message))
+        }
+    }
+
+    func testHandWrittenStringDictionaryIsTheEncodersBytes() {
+        for value in [[:], ["b": "2", "a": "x\"y\\z/é\n"], ["profileName": "Ana", "details": #"{"k":[1,2]}"#]] as [[String: String]] {
+            XCTAssertEqual(JSONText.string(value), String(decoding: JSONText.bytes(value), as: UTF8.self))
+        }
+    }
+
     func testHandWrittenScreenPopMatchesTheEncoder() throws {
         let t = try TestDaemon()
         defer { t.stop() }

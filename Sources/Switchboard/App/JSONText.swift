@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 
 /// Small JSON helpers shared by the domain: encode values for responses and columns.
 enum JSONText {
@@ -21,6 +22,21 @@ enum JSONText {
 
     static func string<T: Encodable>(_ value: T) -> String {
         String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// A string dictionary with sorted keys, written by hand (JSONEncoder costs tens of
+    /// microseconds, and message payload columns are written on the single writer thread).
+    static func string(_ value: [String: String]) -> String {
+        if value.isEmpty { return "{}" }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in value.keys.sorted().enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONLine.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONLine.appendString(value[key] ?? "", to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes a JSON array of strings stored in a column; empty on anything else.

@@ -40,6 +40,7 @@ enum EventLog {
 /// How the projector finds an integration's settings (live: the directory's row; rebuild: the same table).
 struct SettingsLookup: Sendable {
     let integration: @Sendable (Database, Int) throws -> Integration?
+    var channel: @Sendable (Database, Int) throws -> Channel? = { db, id in try Channel.load(db, id: id) }
 
     static let fromDatabase = SettingsLookup { db, id in
         try db.queryOne("SELECT * FROM integrations WHERE id = ?", id).map(Integration.init(row:))
@@ -48,6 +49,13 @@ struct SettingsLookup: Sendable {
     /// The integration the webhook was authenticated as (already in memory); others from the database.
     static func preferring(_ integration: Integration) -> SettingsLookup {
         SettingsLookup { db, id in id == integration.id ? integration : try fromDatabase.integration(db, id) }
+    }
+
+    /// The channel the webhook was authenticated for (read when it arrived); others from the database.
+    static func preferring(_ channel: Channel) -> SettingsLookup {
+        var lookup = fromDatabase
+        lookup.channel = { db, id in id == channel.id ? channel : try Channel.load(db, id: id) }
+        return lookup
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Store
 
 /// One WhatsApp business number and how its conversations are handled.
@@ -56,7 +57,7 @@ public struct Channel: Sendable, Codable, Equatable {
         phoneNumberId = row.string("phone_number_id")
         displayNumber = row.string("display_number")
         region = row.string("region")
-        settings = (try? JSONText.decoder.decode(ChannelSettings.self, from: Data((row.string("settings") ?? "{}").utf8))) ?? ChannelSettings()
+        settings = ChannelSettings.decoded(row.string("settings") ?? "{}")
         createdAt = row.string("created_at") ?? ""
         appSecret = row.string("app_secret") ?? ""
         verifyToken = row.string("verify_token") ?? ""
@@ -70,6 +71,20 @@ public struct Channel: Sendable, Codable, Equatable {
 
 /// How a channel treats who writes to it; every field has a default, so `{}` is valid.
 public struct ChannelSettings: Sendable, Codable, Equatable {
+    /// The settings column decoded, remembered by its text: every inbound message loads its
+    /// channel on the writer thread, and JSONDecoder made that the costliest step.
+    static func decoded(_ text: String) -> ChannelSettings {
+        if let known = decodedByText.withLock({ $0[text] }) { return known }
+        let settings = (try? JSONText.decoder.decode(ChannelSettings.self, from: Data(text.utf8))) ?? ChannelSettings()
+        decodedByText.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[text] = settings
+        }
+        return settings
+    }
+
+    private static let decodedByText = Mutex<[String: ChannelSettings]>([:])
+
     public enum SyncFilter: String, Sendable, Codable { case everyone, existing, except }
     public enum CreateAs: String, Sendable, Codable { case lead, contact }
     public enum ClosedDealsPolicy: String, Sendable, Codable { case notify, newDeal = "new-deal" }

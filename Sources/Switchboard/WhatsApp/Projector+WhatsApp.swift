@@ -4,7 +4,7 @@ import Store
 extension Projector {
     /// An inbound message: the right contact, thread and deal, the timeline, the reply task.
     func applyInbound(_ m: WhatsAppInbound, at receivedAt: String) throws -> ApplyResult {
-        guard let channel = try Channel.load(db, id: m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
+        guard let channel = try settings.channel(db, m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
         var result = ApplyResult()
         let phone: String? = try m.from.map { from in
             do { return try PhoneNumber.e164(from.hasPrefix("+") ? from : "+" + from, region: channel.region) } catch {
@@ -71,7 +71,8 @@ extension Projector {
         }
 
         // One reply task per unanswered streak; its deadline is the arrival, so it is overdue at once.
-        let contact = try ContactRecord.load(db, id: contactId)
+        let contactRow = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
+        let contact = contactRow.map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
         let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
                                  contactId, channel.id).int
         if open == nil {
@@ -164,12 +165,14 @@ extension Projector {
         if let details = m.details { payload["details"] = details }
         if let referral = m.referral { payload["referral"] = referral }
         if let name = m.profileName { payload["profileName"] = name }
-        try db.execute("""
+        let inserted = try db.query("""
             INSERT INTO wa_messages(channel_id, wamid, direction, contact_id, deal_id, client_wa_id, type, text, payload, status,
                                     skipped_reason, sent_at, created_at)
             VALUES (?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id, wamid) DO NOTHING
+            RETURNING id
             """, channel.id, m.messageId, contactId, dealId, m.from ?? m.userId, m.type, m.text, JSONText.string(payload), status,
             skipReason, m.timestamp, m.timestamp)
+        if let id = inserted.first?.int("id") { return id }
         return try db.scalar("SELECT id FROM wa_messages WHERE channel_id = ? AND wamid = ?", channel.id, m.messageId).int ?? 0
     }
 }

@@ -10,7 +10,7 @@ extension Projector {
     /// Otherwise it was sent from the phone or another tool: an outbound message with no agent,
     /// which answers the client like any reply (unanswered counter to zero, reply task closed).
     func applyEcho(_ e: WhatsAppEcho, at receivedAt: String) throws -> ApplyResult {
-        guard let channel = try Channel.load(db, id: e.channelId) else { throw DomainError.notFound("channel \(e.channelId) is gone") }
+        guard let channel = try settings.channel(db, e.channelId) else { throw DomainError.notFound("channel \(e.channelId) is gone") }
         if let known = try db.queryOne("SELECT id, contact_id FROM wa_messages WHERE channel_id = ? AND wamid = ?", channel.id, e.messageId),
            let id = known.int("id") {
             try moveStatusForward(messageId: id, to: e.status, at: e.timestamp)

@@ -38,7 +38,7 @@ enum WazzupRoutes {
                     return
                 }
                 WhatsAppIngest(store: context.store, hub: context.hub)
-                    .ingest(delivery.events, source: "wazzup", responder: responder, ignored: delivery.ignored)
+                    .ingest(delivery.events, source: "wazzup", channel: channel, responder: responder, ignored: delivery.ignored)
             }
         }
     }

@@ -39,7 +39,7 @@ enum WhatsAppWebhookRoutes {
                 }
                 WhatsAppIngest(store: context.store, hub: context.hub)
                     .ingest(delivery.inbound.map { .whatsappInbound($0) } + delivery.statuses.map { .whatsappStatus($0) },
-                            source: "meta", responder: responder, ignored: delivery.ignoredFields)
+                            source: "meta", channel: channel, responder: responder, ignored: delivery.ignoredFields)
             }
         }
     }
@@ -70,22 +70,29 @@ struct WhatsAppIngest: Sendable {
     let store: Store
     let hub: EventHub
 
-    func ingest(_ events: [DomainEvent], source: String, responder: Responder, ignored: [String] = []) {
+    /// `channel` is the channel the delivery was authenticated for, already read.
+    func ingest(_ events: [DomainEvent], source: String, channel: Channel, responder: Responder, ignored: [String] = []) {
         let receivedAt = Timestamp.now()
         let listening = hub.count > 0
-        let prepared = events.map { event -> (DomainEvent, String) in
+        // Keys and payloads are made here, on the event loop, so the single writer only writes.
+        let prepared = events.map { event -> (DomainEvent, String, String) in
             switch event {
-            case .whatsappInbound(let m): return (event, "wa:\(m.channelId):m:\(m.messageId)")
-            case .whatsappStatus(let s): return (event, "wa:\(s.channelId):s:\(s.messageId):\(s.status)")
+            case .whatsappInbound(let m): return (event, "wa:\(m.channelId):m:\(m.messageId)", m.domainEventJSON)
+            default: break
+            }
+            let payload = JSONText.string(event)
+            switch event {
+            case .whatsappStatus(let s): return (event, "wa:\(s.channelId):s:\(s.messageId):\(s.status)", payload)
             // A provider id is either the client's message or our echo, never both: one key space.
-            case .whatsappEcho(let e): return (event, "wa:\(e.channelId):m:\(e.messageId)")
-            default: return (event, "wa:\(UUID().uuidString)")
+            case .whatsappEcho(let e): return (event, "wa:\(e.channelId):m:\(e.messageId)", payload)
+            default: return (event, "wa:\(UUID().uuidString)", payload)
             }
         }
+        let settings = SettingsLookup.preferring(channel)
         store.write({ db -> [EventLog.Outcome] in
-            try prepared.map { event, key in
+            try prepared.map { event, key, payload in
                 try EventLog.record(event, source: source, integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
-                                    in: db, settings: .fromDatabase, wantsLiveUpdates: listening)
+                                    in: db, settings: settings, payload: payload, wantsLiveUpdates: listening)
             }
         }, completion: { result in
             switch result {
