@@ -11,7 +11,7 @@ public struct Row: Sendable {
     }
 
     public subscript(_ name: String) -> SQLValue {
-        guard let index = names.index[name] else { return .null }
+        guard let index = names.position(of: name) else { return .null }
         return values[index]
     }
 
@@ -27,6 +27,15 @@ public struct Row: Sendable {
 final class ColumnNames: Sendable {
     let list: [String]
     let index: [String: Int]
+
+    /// The first column called `name`. Rows have a few dozen columns at most, and column
+    /// names are short (stored inline in the String), so comparing them in order is cheaper
+    /// than hashing `name`; wider results use the dictionary.
+    func position(of name: String) -> Int? {
+        if list.count > 32 { return index[name] }
+        for (position, column) in list.enumerated() where column == name { return position }
+        return nil
+    }
 
     init(_ list: [String]) {
         self.list = list

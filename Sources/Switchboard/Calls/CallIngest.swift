@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Store
+import Telemetry
 
 /// Stores call events through the writer and answers the provider after the commit.
 struct CallIngest: Sendable {
@@ -74,22 +75,27 @@ extension IngestReply {
     /// Written by hand: this answers every webhook, and JSONEncoder is slow on Linux.
     var json: [UInt8] {
         // Keys in sorted order, as JSONEncoder with .sortedKeys wrote them before.
-        var out = Array(#"{"events":["#.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(48 + 80 * events.count)
+        out.append(contentsOf: #"{"events":["#.utf8)
         for (index, item) in events.enumerated() {
             if index > 0 { out.append(44) }
-            out += Array(#"{"status":"\#(item.status)","eventId":\#(item.eventId)"#.utf8)
-            for (name, value) in [("callId", item.callId), ("contactId", item.contactId), ("taskId", item.taskId)] {
-                if let value { out += Array(#","\#(name)":\#(value)"#.utf8) }
-            }
+            out.append(contentsOf: #"{"status":""#.utf8)
+            out.append(contentsOf: item.status.utf8)
+            out.append(contentsOf: #"","eventId":"#.utf8)
+            JSONLine.appendInt(item.eventId, to: &out)
+            if let value = item.callId { out.append(contentsOf: #","callId":"#.utf8); JSONLine.appendInt(value, to: &out) }
+            if let value = item.contactId { out.append(contentsOf: #","contactId":"#.utf8); JSONLine.appendInt(value, to: &out) }
+            if let value = item.taskId { out.append(contentsOf: #","taskId":"#.utf8); JSONLine.appendInt(value, to: &out) }
             if let flag = item.flag {
-                out += Array(#","flag":"#.utf8)
+                out.append(contentsOf: #","flag":"#.utf8)
                 JSONLine.appendString(flag, to: &out)
             }
             out.append(125)
         }
-        out += Array(#"],"status":"\#(status)"}"#.utf8)
+        out.append(contentsOf: #"],"status":""#.utf8)
+        out.append(contentsOf: status.utf8)
+        out.append(contentsOf: #""}"#.utf8)
         return out
     }
 }
-
-import Telemetry
