@@ -18,7 +18,7 @@ let package = Package(
             name: "CPhoneNumber",
             path: "Sources/CPhoneNumber",
             cxxSettings: [.unsafeFlags(["-std=c++17"])],
-            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
         .target(name: "Telemetry", dependencies: []),
         .target(name: "HTTPServer", dependencies: ["CSystem", "Telemetry"]),

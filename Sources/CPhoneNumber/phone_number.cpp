@@ -2,8 +2,13 @@
 
 #include <cstdint>
 #include <cstring>
+#include <list>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
+#include <vector>
+#include <re2/re2.h>
 #include <set>
 #include <string>
 #include <phonenumbers/phonenumberutil.h>
@@ -19,12 +24,36 @@ using i18n::phonenumbers::PhoneNumberUtil;
 
 namespace {
 
-/// Each region's national_prefix_for_parsing, read from the metadata's protobuf wire
-/// format (PhoneMetadataCollection.metadata = 1; PhoneMetadata.id = 9,
-/// national_prefix_for_parsing = 15). It is what Parse strips after a country code.
-class NationalPrefixes {
+/// What the fast path needs of each region, read from libphonenumber's compiled-in
+/// metadata in protobuf wire format (phonemetadata.proto: PhoneMetadataCollection.metadata = 1;
+/// PhoneMetadata: general_desc = 1, fixed_line = 2, mobile = 3, toll_free = 4, premium_rate = 5,
+/// shared_cost = 6, personal_number = 7, voip = 8, id = 9, country_code = 10,
+/// national_prefix_for_parsing = 15, same_mobile_and_fixed_line_pattern = 18, pager = 21,
+/// leading_digits = 23, uan = 25, voicemail = 28; PhoneNumberDesc: national_number_pattern = 2,
+/// possible_length = 9).
+struct NumberDesc {
+    std::string pattern;
+    std::vector<int> possibleLengths;
+    std::unique_ptr<RE2> regex;   // compiled on first use of the region
+};
+
+struct RegionMetadata {
+    std::string id;
+    int countryCode = 0;
+    std::string nationalPrefixForParsing;
+    bool sameMobileAndFixedLine = false;
+    std::string leadingDigits;
+    NumberDesc general;
+    NumberDesc fixedLine;
+    NumberDesc mobile;
+    std::vector<NumberDesc> others;   // premium, toll free, shared cost, voip, personal, pager, uan, voicemail
+    std::unique_ptr<RE2> leadingDigitsRegex;
+    std::once_flag compiled;
+};
+
+class Metadata {
 public:
-    NationalPrefixes() {
+    Metadata() {
         const uint8_t *data = static_cast<const uint8_t *>(i18n::phonenumbers::metadata_get());
         size_t size = static_cast<size_t>(i18n::phonenumbers::metadata_size());
         Reader collection{data, data + size};
@@ -33,17 +62,31 @@ public:
             if (field == 1 && wire == 2) {
                 Reader region{nullptr, nullptr};
                 if (!collection.bytes(&region)) break;
-                readRegion(region);
+                auto metadata = std::make_unique<RegionMetadata>();
+                if (readRegion(region, metadata.get()) && !metadata->id.empty()) regions_[metadata->id] = std::move(metadata);
             } else if (!collection.skip(wire)) {
                 break;
             }
         }
     }
 
-    /// nullptr when the region is unknown.
-    const std::string *forRegion(const std::string &region) const {
-        auto found = prefixes_.find(region);
-        return found == prefixes_.end() ? nullptr : &found->second;
+    /// nullptr when the region is unknown; its patterns compiled (once, thread-safe).
+    RegionMetadata *region(const std::string &id) const {
+        auto found = regions_.find(id);
+        if (found == regions_.end()) return nullptr;
+        RegionMetadata *metadata = found->second.get();
+        std::call_once(metadata->compiled, [metadata] {
+            RE2::Options options;
+            options.set_log_errors(false);
+            for (NumberDesc *desc : std::initializer_list<NumberDesc *>{&metadata->general, &metadata->fixedLine, &metadata->mobile}) {
+                if (!desc->pattern.empty()) desc->regex = std::make_unique<RE2>(desc->pattern, options);
+            }
+            for (NumberDesc &desc : metadata->others) {
+                if (!desc.pattern.empty()) desc.regex = std::make_unique<RE2>(desc.pattern, options);
+            }
+            if (!metadata->leadingDigits.empty()) metadata->leadingDigitsRegex = std::make_unique<RE2>(metadata->leadingDigits, options);
+        });
+        return metadata;
     }
 
 private:
@@ -74,6 +117,7 @@ private:
             at += length;
             return true;
         }
+        std::string text() const { return std::string(reinterpret_cast<const char *>(at), end - at); }
         bool skip(uint32_t wire) {
             uint64_t ignored = 0;
             Reader inner{nullptr, nullptr};
@@ -87,27 +131,120 @@ private:
         }
     };
 
-    void readRegion(Reader region) {
-        std::string id, prefix;
+    static bool readDesc(Reader desc, NumberDesc *out) {
         uint32_t field = 0, wire = 0;
-        while (region.tag(&field, &wire)) {
-            if ((field == 9 || field == 15) && wire == 2) {
+        while (desc.tag(&field, &wire)) {
+            if (field == 2 && wire == 2) {
                 Reader text{nullptr, nullptr};
-                if (!region.bytes(&text)) return;
-                (field == 9 ? id : prefix).assign(reinterpret_cast<const char *>(text.at), text.end - text.at);
-            } else if (!region.skip(wire)) {
-                return;
+                if (!desc.bytes(&text)) return false;
+                out->pattern = text.text();
+            } else if (field == 9 && wire == 0) {
+                uint64_t length = 0;
+                if (!desc.varint(&length)) return false;
+                out->possibleLengths.push_back(static_cast<int>(static_cast<int32_t>(length)));
+            } else if (field == 9 && wire == 2) {   // packed
+                Reader packed{nullptr, nullptr};
+                if (!desc.bytes(&packed)) return false;
+                uint64_t length = 0;
+                while (packed.at < packed.end && packed.varint(&length)) out->possibleLengths.push_back(static_cast<int>(static_cast<int32_t>(length)));
+            } else if (!desc.skip(wire)) {
+                return false;
             }
         }
-        if (!id.empty()) prefixes_[id] = prefix;
+        return true;
     }
 
-    std::map<std::string, std::string> prefixes_;
+    static bool readRegion(Reader region, RegionMetadata *out) {
+        uint32_t field = 0, wire = 0;
+        out->others.resize(8);
+        while (region.tag(&field, &wire)) {
+            Reader inner{nullptr, nullptr};
+            uint64_t number = 0;
+            if (wire == 2 && (field == 9 || field == 15 || field == 23)) {
+                if (!region.bytes(&inner)) return false;
+                (field == 9 ? out->id : field == 15 ? out->nationalPrefixForParsing : out->leadingDigits) = inner.text();
+            } else if (wire == 0 && (field == 10 || field == 18)) {
+                if (!region.varint(&number)) return false;
+                if (field == 10) out->countryCode = static_cast<int>(number); else out->sameMobileAndFixedLine = number != 0;
+            } else if (wire == 2 && (field <= 8 || field == 21 || field == 25 || field == 28)) {
+                if (!region.bytes(&inner)) return false;
+                NumberDesc *desc = nullptr;
+                switch (field) {
+                case 1: desc = &out->general; break;
+                case 2: desc = &out->fixedLine; break;
+                case 3: desc = &out->mobile; break;
+                case 4: desc = &out->others[0]; break;
+                case 5: desc = &out->others[1]; break;
+                case 6: desc = &out->others[2]; break;
+                case 7: desc = &out->others[3]; break;
+                case 8: desc = &out->others[4]; break;
+                case 21: desc = &out->others[5]; break;
+                case 25: desc = &out->others[6]; break;
+                case 28: desc = &out->others[7]; break;
+                }
+                if (desc == nullptr || !readDesc(inner, desc)) return false;
+            } else if (!region.skip(wire)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    std::map<std::string, std::unique_ptr<RegionMetadata>> regions_;
 };
 
-const NationalPrefixes &nationalPrefixes() {
-    static const NationalPrefixes prefixes;
-    return prefixes;
+const Metadata &metadata() {
+    static const Metadata instance;
+    return instance;
+}
+
+/// libphonenumber's IsNumberMatchingDesc: a possible length, then a full match of the pattern.
+bool matchesDesc(const std::string &nsn, const NumberDesc &desc) {
+    if (!desc.possibleLengths.empty()) {
+        bool possible = false;
+        for (int length : desc.possibleLengths) possible = possible || length == static_cast<int>(nsn.size());
+        if (!possible) return false;
+    }
+    return desc.regex != nullptr && desc.regex->ok() && RE2::FullMatch(nsn, *desc.regex);
+}
+
+/// libphonenumber's GetNumberTypeHelper(...) != UNKNOWN.
+bool hasNumberType(const std::string &nsn, const RegionMetadata &region) {
+    if (!matchesDesc(nsn, region.general)) return false;
+    for (const NumberDesc &desc : region.others) if (matchesDesc(nsn, desc)) return true;
+    if (matchesDesc(nsn, region.fixedLine)) return true;
+    return !region.sameMobileAndFixedLine && matchesDesc(nsn, region.mobile);
+}
+
+/// libphonenumber's IsValidNumber for a number without leading zeros, with its regular
+/// expressions run by RE2 (the engine libphonenumber itself can be built with) instead of
+/// ICU, which spent most of its time building a matcher per pattern per call. The region is
+/// found as GetRegionCodeForNumber finds it. -1: cannot tell here (a pattern RE2 refused).
+int isValidNumber(const PhoneNumberUtil *util, int countryCode, const std::string &nsn) {
+    std::list<std::string> regionCodes;
+    util->GetRegionCodesForCountryCallingCode(countryCode, &regionCodes);
+    const Metadata &all = metadata();
+    for (const std::string &code : regionCodes) {
+        RegionMetadata *region = all.region(code);
+        if (region == nullptr) return -1;
+        for (const NumberDesc *desc : {&region->general, &region->fixedLine, &region->mobile}) {
+            if (desc->regex != nullptr && !desc->regex->ok()) return -1;
+        }
+        for (const NumberDesc &desc : region->others) if (desc.regex != nullptr && !desc.regex->ok()) return -1;
+        if (region->leadingDigitsRegex != nullptr && !region->leadingDigitsRegex->ok()) return -1;
+        if (regionCodes.size() > 1) {
+            // GetRegionCodeForNumberFromRegionList: leading digits decide when a region has them.
+            if (region->leadingDigitsRegex != nullptr) {
+                re2::StringPiece input(nsn);
+                if (!RE2::Consume(&input, *region->leadingDigitsRegex)) continue;
+            } else if (!hasNumberType(nsn, *region)) {
+                continue;
+            }
+        }
+        // IsValidNumberForRegion with the region found.
+        return region->countryCode == countryCode && hasNumberType(nsn, *region) ? 1 : 0;
+    }
+    return 0;
 }
 
 int write_out(const std::string &formatted, char *out, size_t out_size) {
@@ -167,16 +304,19 @@ int fast_international(const PhoneNumberUtil *util, const char *number, char *ou
     const char *national = digits + codeLength;
     size_t nationalLength = count - codeLength;
     if (nationalLength < 2 || national[0] == '0') return -1;
-    const std::string *stripped = nationalPrefixes().forRegion(regionCode);
-    if (stripped == nullptr) return -1;
-    for (char c : *stripped) if (c < '0' || c > '9') return -1;
-    if (!stripped->empty() && std::strncmp(national, stripped->c_str(), stripped->size()) == 0) return -1;
+    RegionMetadata *main = metadata().region(regionCode);
+    if (main == nullptr) return -1;
+    const std::string &stripped = main->nationalPrefixForParsing;
+    for (char c : stripped) if (c < '0' || c > '9') return -1;
+    if (!stripped.empty() && std::strncmp(national, stripped.c_str(), stripped.size()) == 0) return -1;
     uint64_t nationalNumber = 0;
     for (size_t i = 0; i < nationalLength; ++i) nationalNumber = nationalNumber * 10 + static_cast<uint64_t>(national[i] - '0');
     PhoneNumber parsed;
     parsed.set_country_code(countryCode);
     parsed.set_national_number(nationalNumber);
-    if (!util->IsValidNumber(parsed)) return -1;
+    int valid = isValidNumber(util, countryCode, std::string(national, nationalLength));
+    if (valid < 0) valid = util->IsValidNumber(parsed) ? 1 : 0;
+    if (valid == 0) return -1;
     std::string formatted;
     util->Format(parsed, PhoneNumberUtil::E164, &formatted);
     return write_out(formatted, out, out_size);

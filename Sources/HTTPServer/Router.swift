@@ -65,7 +65,7 @@ public struct Router: Sendable {
             }
             return methodNotAllowed(Array(byMethod.keys), responder)
         }
-        let parts = path.split(separator: "/")
+        let parts = Self.segments(of: path)
         for route in parameterized[method] ?? [] {
             if let parameters = match(route.segments, parts) {
                 request.parameters = parameters
@@ -78,6 +78,24 @@ public struct Router: Sendable {
         if !allowed.isEmpty { return methodNotAllowed(Array(allowed), responder) }
         if let fallback { return fallback(request, responder) }
         responder.send(.error(status: 404, code: "not_found", message: "no route for \(request.method) \(path)"))
+    }
+
+    /// The non-empty `/`-separated parts of `path`, found by bytes (`split` on String
+    /// walks grapheme clusters, which showed up on every webhook).
+    static func segments(of path: String) -> [Substring] {
+        var parts: [Substring] = []
+        let utf8 = path.utf8
+        var start = utf8.startIndex
+        var index = start
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                if start != index { parts.append(path[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if start != utf8.endIndex { parts.append(path[start..<utf8.endIndex]) }
+        return parts
     }
 
     private func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
@@ -103,5 +121,8 @@ public struct Router: Sendable {
 
 private extension Substring {
     /// Path segments keep `+` literal; only query strings turn it into a space.
-    func replacingPlus() -> String { String(self).split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B") }
+    func replacingPlus() -> String {
+        guard utf8.contains(UInt8(ascii: "+")) else { return String(self) }
+        return String(self).split(separator: "+", omittingEmptySubsequences: false).joined(separator: "%2B")
+    }
 }

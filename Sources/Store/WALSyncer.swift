@@ -19,6 +19,10 @@ final class WALSyncer: @unchecked Sendable {
     private var isStopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private var walDescriptor: Int32 = -1
+    /// After a failed fdatasync the kernel may already have dropped the unwritten pages
+    /// and a later fdatasync can succeed without them, so the failure sticks: every later
+    /// batch is answered with it until the daemon is restarted (and /readyz says 503).
+    private var stickyError: WALSyncError?
     private let metrics: Metrics
 
     init(walPath: String, metrics: Metrics) {
@@ -76,6 +80,7 @@ final class WALSyncer: @unchecked Sendable {
     /// fdatasync of the WAL file. The descriptor is opened on first use (the WAL exists
     /// after the first commit); fsync covers the file, whichever descriptor wrote to it.
     private func flush() -> Error? {
+        if let stickyError { return stickyError }
         if walDescriptor < 0 {
             walDescriptor = open(walPath, O_RDWR | O_CLOEXEC)
             if walDescriptor < 0 { return WALSyncError(path: walPath, operation: "open", code: errno) }
@@ -83,9 +88,11 @@ final class WALSyncer: @unchecked Sendable {
         while fdatasync(walDescriptor) != 0 {
             let code = errno
             if code == EINTR { continue }
-            Logger.shared.log(.error, "fdatasync of the WAL failed: acknowledged writes may not be durable",
+            Logger.shared.log(.error, "fdatasync of the WAL failed: no write is acknowledged from now on; restart after fixing the disk",
                               [("path", .string(walPath)), ("errno", .int(Int(code)))])
-            return WALSyncError(path: walPath, operation: "fdatasync", code: code)
+            let error = WALSyncError(path: walPath, operation: "fdatasync", code: code)
+            stickyError = error
+            return error
         }
         return nil
     }

@@ -93,6 +93,9 @@ final class HTTPServerProtocolTests: XCTestCase {
         let c = try RawConnection(port: server.port)
         try c.send("GET /items/a%20b HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try c.readResponse().text, #"{"id":"a b"}"#)
+        // Empty segments are ignored and a '+' in a path segment stays a '+'.
+        try c.send("GET //items//a+b/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().text, #"{"id":"a+b"}"#)
         try c.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
         let missing = try c.readResponse()
         XCTAssertEqual(missing.status, 404)

@@ -79,8 +79,19 @@ enum CallWebhookRoutes {
     }
 
     static func requireJSON(_ request: HTTPRequest) throws {
-        if let type = request.header("content-type")?.lowercased(), !type.contains("json") {
+        if let type = request.header("content-type")?.lowercased(), !type.utf8.containsJSONToken {
             throw WebhookError.unsupportedMediaType("expected application/json, got \(type)")
         }
+    }
+}
+
+private extension String.UTF8View {
+    /// Whether the (lowercased) media type mentions "json", searched by bytes.
+    var containsJSONToken: Bool {
+        let needle = Array("json".utf8)
+        let bytes = Array(self)
+        guard bytes.count >= needle.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start..<start + needle.count].elementsEqual(needle) { return true }
+        return false
     }
 }
