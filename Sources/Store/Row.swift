@@ -28,17 +28,25 @@ final class ColumnNames: Sendable {
     let list: [String]
     let index: [String: Int]
 
-    /// The first column called `name`. Rows have a few dozen columns at most, and column
-    /// names are short (stored inline in the String), so comparing them in order is cheaper
-    /// than hashing `name`; wider results use the dictionary.
+    /// The first column called `name`. Rows have a few dozen columns at most, so the
+    /// names' UTF-8 bytes are compared in order, lengths first, which is cheaper than
+    /// hashing `name` (and than String comparison); wider results use the dictionary.
     func position(of name: String) -> Int? {
         if list.count > 32 { return index[name] }
-        for (position, column) in list.enumerated() where column == name { return position }
-        return nil
+        let found = name.utf8.withContiguousStorageIfAvailable { wanted -> Int? in
+            for (position, column) in utf8Names.enumerated() where column.count == wanted.count {
+                if column.withUnsafeBufferPointer({ $0.elementsEqual(wanted) }) { return position }
+            }
+            return nil
+        }
+        return found ?? index[name]
     }
+
+    private let utf8Names: [[UInt8]]
 
     init(_ list: [String]) {
         self.list = list
+        utf8Names = list.map { Array($0.utf8) }
         var index: [String: Int] = [:]
         for (position, name) in list.enumerated() where index[name] == nil { index[name] = position }
         self.index = index

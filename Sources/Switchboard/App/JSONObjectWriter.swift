@@ -4,48 +4,66 @@ import Telemetry
 /// the bytes match JSONEncoder with `.sortedKeys`); nil values are left out, as the
 /// synthesized Codable conformances do. For payloads on hot paths only.
 struct JSONObjectWriter {
-    private(set) var bytes: [UInt8] = [123]
+    private(set) var bytes: [UInt8]
     private var isFirst = true
 
-    private mutating func key(_ name: String) {
+    init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(123)
+    }
+
+    /// Keys are identifiers written in the code: copied without an escaping pass.
+    private mutating func key(_ name: StaticString) {
         if !isFirst { bytes.append(44) }
         isFirst = false
-        JSONLine.appendString(name, to: &bytes)
+        bytes.append(34)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(34)
         bytes.append(58)
     }
 
-    mutating func string(_ name: String, _ value: String?) {
+    mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         JSONLine.appendString(value, to: &bytes)
     }
 
-    mutating func int(_ name: String, _ value: Int?) {
+    mutating func int(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
-        bytes += Array(String(value).utf8)
+        JSONLine.appendInt(value, to: &bytes)
     }
 
-    mutating func bool(_ name: String, _ value: Bool) {
+    mutating func bool(_ name: StaticString, _ value: Bool) {
         key(name)
-        bytes += Array((value ? "true" : "false").utf8)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     /// An already encoded JSON value.
-    mutating func raw(_ name: String, _ json: [UInt8]?) {
+    mutating func raw(_ name: StaticString, _ json: [UInt8]?) {
         guard let json else { return }
         key(name)
         bytes += json
     }
 
     /// A string-to-string object, keys sorted.
-    mutating func strings(_ name: String, _ values: [String: String]) {
-        var inner = JSONObjectWriter()
-        for (k, v) in values.sorted(by: { $0.key < $1.key }) { inner.string(k, v) }
-        raw(name, inner.finish())
+    mutating func strings(_ name: StaticString, _ values: [String: String]) {
+        key(name)
+        bytes.append(123)
+        for (index, pair) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { bytes.append(44) }
+            JSONLine.appendString(pair.key, to: &bytes)
+            bytes.append(58)
+            JSONLine.appendString(pair.value, to: &bytes)
+        }
+        bytes.append(125)
     }
 
-    func finish() -> [UInt8] { bytes + [125] }
+    consuming func finish() -> [UInt8] {
+        bytes.append(125)
+        return bytes
+    }
 
     /// A JSON array of already encoded values.
     static func array(_ items: [[UInt8]]) -> [UInt8] {
