@@ -25,7 +25,10 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Store", dependencies: ["CSQLite", "Telemetry"]),
         .target(name: "Switchboard", dependencies: ["HTTPServer", "HTTPClient", "Store", "Telemetry", "CCrypto", "CPhoneNumber"]),
-        .executableTarget(name: "switchboard", dependencies: ["Switchboard"]),
+        // jemalloc replaces glibc's malloc in the daemon (Swift allocates a lot; glibc spent
+        // its time consolidating and unlinking chunks): ~10% more webhooks per second.
+        .executableTarget(name: "switchboard", dependencies: ["Switchboard"],
+                          linkerSettings: [.linkedLibrary("jemalloc")]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),
