@@ -111,8 +111,7 @@ extension Projector {
         let missed = e.kind == .missed ? at : nil
         // The agent who answered is the call's agent; otherwise the first one we heard of.
         let answeringAgent = e.kind == .answered ? agentId : nil
-        // RETURNING gives the merged row back, saving a second lookup per event.
-        let merged = try db.query("""
+        try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, our_number,
                               agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, recording_url, utm, client_id, flag, created_at, updated_at)
@@ -137,11 +136,12 @@ extension Projector {
                 client_id = coalesce(calls.client_id, excluded.client_id),
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
                 updated_at = max(calls.updated_at, excluded.updated_at)
-            RETURNING *
             """, integrationId, e.callId, e.direction, clientNumber, e.clientNumber, e.ourNumber, agentId, e.sipLogin,
             contactId, ringing, answered, ended, missed, e.duration, e.talkTime, e.endReason, e.recordingUrl, utm,
             e.clientId, flag, at, answeringAgent)
-        guard let row = merged.first else { throw DomainError.notFound("call \(e.callId) was not stored") }
+        // Read back by the unique key: cheaper than RETURNING, which builds a temporary table per row.
+        guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
+        else { throw DomainError.notFound("call \(e.callId) was not stored") }
         return CallRecord(row: row)
     }
 
