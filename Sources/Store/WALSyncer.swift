@@ -11,12 +11,9 @@ import Telemetry
 /// `synchronous = FULL`, but the writer runs the next batch while the disk works,
 /// and one flush covers every batch that committed meanwhile.
 final class WALSyncer: @unchecked Sendable {
-    // @unchecked: `waiting`, `isStopping` and `drained` are guarded by `condition`;
-    // `walDescriptor` is touched only by the syncer thread.
+    // @unchecked: `walDescriptor` and `stickyError` are touched only by the syncer thread.
     private let walPath: String
-    private let condition = NSCondition()
-    private var waiting: [(jobs: [WriteJob], commitError: Error?)] = []
-    private var isStopping = false
+    private let waiting = HandoffQueue<(jobs: [WriteJob], commitError: Error?)>()
     private let stopped = DispatchSemaphore(value: 0)
     private var walDescriptor: Int32 = -1
     /// After a failed fdatasync the kernel may already have dropped the unwritten pages
@@ -35,34 +32,20 @@ final class WALSyncer: @unchecked Sendable {
 
     /// Hands over a batch the writer has committed (or failed to commit: then only answered).
     func enqueue(_ jobs: [WriteJob], commitError: Error?) {
-        condition.lock()
-        waiting.append((jobs, commitError))
-        if waiting.count == 1 { condition.signal() }
-        condition.unlock()
+        if !waiting.put((jobs, commitError)) {
+            for job in jobs { job.complete(commitError: commitError ?? StoreError.closed) }
+        }
     }
 
     /// Answers everything handed over so far, then stops the thread.
     func stop() {
-        condition.lock()
-        isStopping = true
-        condition.signal()
-        condition.unlock()
+        waiting.close()
         stopped.wait()
         if walDescriptor >= 0 { close(walDescriptor) }
     }
 
     private func run() {
-        while true {
-            condition.lock()
-            while waiting.isEmpty && !isStopping { condition.wait() }
-            if waiting.isEmpty && isStopping {
-                condition.unlock()
-                break
-            }
-            let batches = waiting
-            waiting.removeAll(keepingCapacity: true)
-            condition.unlock()
-
+        while let batches = waiting.take() {
             var syncError: Error?
             if batches.contains(where: { $0.commitError == nil }) {
                 let started = DispatchTime.now().uptimeNanoseconds

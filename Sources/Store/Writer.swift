@@ -4,17 +4,14 @@ import Telemetry
 /// The single writer: one thread, one connection, group commit.
 ///
 /// SQLite allows one writer at a time, so instead of many threads queueing on
-/// the database lock, jobs queue here. The thread takes every job waiting,
-/// runs each in its own SAVEPOINT inside one `BEGIN IMMEDIATE` transaction,
+/// the database lock, jobs queue here. The thread takes every job waiting, runs
+/// them inside one `BEGIN IMMEDIATE` transaction (see `runBatch` for failures),
 /// commits once, and hands the batch to the `WALSyncer`, which answers it after
 /// one fdatasync of the WAL, while this thread already runs the next batch.
 final class Writer: @unchecked Sendable {
-    // @unchecked: `pending` and `isStopping` are guarded by `condition`;
-    // `database` is touched only by the writer thread.
+    // @unchecked: `database` is touched only by the writer thread; the rest is immutable.
     private let database: Database
-    private let condition = NSCondition()
-    private var pending: [WriteJob] = []
-    private var isStopping = false
+    private let pending = HandoffQueue<WriteJob>()
     private let stopped = DispatchSemaphore(value: 0)
     private let metrics: Metrics
     private let maxBatch: Int
@@ -33,45 +30,17 @@ final class Writer: @unchecked Sendable {
     }
 
     func enqueue(_ job: WriteJob) {
-        condition.lock()
-        if isStopping {
-            condition.unlock()
-            job.complete(commitError: StoreError.closed)
-            return
-        }
-        pending.append(job)
-        if pending.count == 1 { condition.signal() }
-        condition.unlock()
+        if !pending.put(job) { job.complete(commitError: StoreError.closed) }
     }
 
     /// Finishes every queued job, checkpoints the WAL into the main file, and stops the thread.
     func stop() {
-        condition.lock()
-        isStopping = true
-        condition.signal()
-        condition.unlock()
+        pending.close()
         stopped.wait()
     }
 
     private func run() {
-        while true {
-            condition.lock()
-            while pending.isEmpty && !isStopping { condition.wait() }
-            if pending.isEmpty && isStopping {
-                condition.unlock()
-                break
-            }
-            let batch: [WriteJob]
-            if pending.count <= maxBatch {
-                batch = pending
-                pending.removeAll(keepingCapacity: true)
-            } else {
-                batch = Array(pending.prefix(maxBatch))
-                pending.removeFirst(maxBatch)
-            }
-            condition.unlock()
-            commit(batch)
-        }
+        while let batch = pending.take(limit: maxBatch) { commit(batch) }
         syncer.stop()
         _ = try? database.checkpoint(truncate: true)
         stopped.signal()
