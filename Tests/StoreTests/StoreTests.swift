@@ -124,6 +124,23 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(rows.map { $0.string("p") }, ["blob", "null", "integer"])
     }
 
+    func testWritesAfterCloseAreRefusedAndQueuedOnesFinish() throws {
+        let store = try Store(path: dir.path("c.db"), migrations: migrations)
+        let finished = expectation(description: "queued before close")
+        store.write({ db in try db.execute("INSERT INTO items(name) VALUES ('early')") }) { result in
+            if case .success = result { finished.fulfill() }
+        }
+        store.close()
+        wait(for: [finished], timeout: 10)
+        XCTAssertThrowsError(try store.writeAndWait { db in try db.execute("INSERT INTO items(name) VALUES ('late')") }) { error in
+            XCTAssertEqual("\(error)", "the store is shutting down")
+        }
+        let reopened = try Store(path: dir.path("c.db"), migrations: migrations)
+        defer { reopened.close() }
+        let names = try reopened.read { db in try db.query("SELECT name FROM items").compactMap { $0.string("name") } }
+        XCTAssertEqual(names, ["early"])
+    }
+
     func testSQLErrorsCarryCodeMessageAndSQL() throws {
         let store = try Store(path: dir.path("e.db"), migrations: migrations)
         defer { store.close() }
