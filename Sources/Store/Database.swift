@@ -95,6 +95,10 @@ public final class Database {
     /// Rowid of the last inserted row on this connection.
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
 
+    /// Sets `lastInsertRowID` to 0, so a following UPSERT shows whether it inserted
+    /// (a new rowid) or updated (still 0).
+    public func clearLastInsertRowID() { sqlite3_set_last_insert_rowid(handle, 0) }
+
     /// The cached statement for `sql`, prepared on first use. Most SQL here is string
     /// literals, whose text sits at a fixed address, so a slot chosen by that address is
     /// tried first, checked by comparing the text (instant for the same literal); other

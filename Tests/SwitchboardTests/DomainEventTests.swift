@@ -61,3 +61,32 @@ extension DomainEventTests {
         XCTAssertEqual(String(decoding: bare.json, as: UTF8.self), JSONText.string(bare))
     }
 }
+
+extension DomainEventTests {
+    /// The projector builds a new call's record from the values it inserted (no read back);
+    /// it must be what the database holds, field for field.
+    func testANewCallsRecordIsWhatTheDatabaseHolds() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let integration = try XCTUnwrap(try t.daemon.integrations.find(id: t.addIntegration(region: "RO").integration.id))
+        let events = [
+            CallEvent(kind: .ringing, callId: "n1", direction: "inbound", clientNumber: "0722 123 456", ourNumber: "+40312345678",
+                      occurredAt: "2026-11-23T10:00:00.000Z", utm: ["utm_source": "google"], clientId: "GA1.1"),
+            CallEvent(kind: .missed, callId: "n2", direction: "inbound", clientNumber: "+48 512 345 678", occurredAt: "2026-11-23T10:01:00.000Z",
+                      duration: 12, endReason: "busy"),
+            CallEvent(kind: .answered, callId: "n3", direction: "outbound", clientNumber: "not a number", sipLogin: "ana",
+                      talkTime: 30, recordingUrl: "https://r.example/3.mp3"),
+        ]
+        for (index, event) in events.enumerated() {
+            let outcome = try t.daemon.store.writeAndWait { db in
+                try EventLog.record(.call(event), source: "native", integrationId: integration.id, key: "k\(index)", rawBody: nil,
+                                    receivedAt: "2026-11-23T10:05:00.000Z", in: db, settings: .preferring(integration))
+            }
+            guard case .applied(_, let result) = outcome, let pop = result.updates.lazy.compactMap({ $0.payload as? ScreenPop }).first else {
+                return XCTFail("event \(index) was not applied with a screen-pop")
+            }
+            let stored = try t.daemon.store.read { db in try XCTUnwrap(try CallRecord.load(db, id: pop.call.id)) }
+            XCTAssertEqual(String(decoding: pop.call.json, as: UTF8.self), String(decoding: stored.json, as: UTF8.self), "event \(index)")
+        }
+    }
+}

@@ -51,6 +51,10 @@ struct JSONObjectWriter {
     mutating func strings(_ name: StaticString, _ values: [String: String]) {
         key(name)
         bytes.append(123)
+        if values.isEmpty {   // most calls carry no UTM tags: skip sorting an empty map
+            bytes.append(125)
+            return
+        }
         for (index, pair) in values.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { bytes.append(44) }
             JSONLine.appendString(pair.key, to: &bytes)

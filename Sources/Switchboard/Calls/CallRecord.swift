@@ -32,29 +32,45 @@ struct CallRecord: Encodable, Sendable {
     let outcome: String?
 
     init(row: Row) {
-        id = row.int("id") ?? 0
-        integrationId = row.int("integration_id") ?? 0
-        providerCallId = row.string("provider_call_id") ?? ""
-        direction = row.string("direction") ?? "inbound"
-        clientNumber = row.string("client_number")
-        clientNumberRaw = row.string("client_number_raw")
-        ourNumber = row.string("our_number")
-        agentId = row.int("agent_id")
-        sipLogin = row.string("sip_login")
-        contactId = row.int("contact_id")
-        ringingAt = row.string("ringing_at")
-        answeredAt = row.string("answered_at")
-        endedAt = row.string("ended_at")
-        missedAt = row.string("missed_at")
-        duration = row.int("duration")
-        talkTime = row.int("talk_time")
-        endReason = row.string("end_reason")
-        recordingUrl = row.string("recording_url")
-        utm = JSONText.decodeDictionary(row.string("utm"))
-        clientId = row.string("client_id")
-        flag = row.string("flag")
-        createdAt = row.string("created_at") ?? ""
-        note = row.string("note")
+        self.init(id: row.int("id") ?? 0, integrationId: row.int("integration_id") ?? 0,
+                  providerCallId: row.string("provider_call_id") ?? "", direction: row.string("direction") ?? "inbound",
+                  clientNumber: row.string("client_number"), clientNumberRaw: row.string("client_number_raw"),
+                  ourNumber: row.string("our_number"), agentId: row.int("agent_id"), sipLogin: row.string("sip_login"),
+                  contactId: row.int("contact_id"), ringingAt: row.string("ringing_at"), answeredAt: row.string("answered_at"),
+                  endedAt: row.string("ended_at"), missedAt: row.string("missed_at"), duration: row.int("duration"),
+                  talkTime: row.int("talk_time"), endReason: row.string("end_reason"), recordingUrl: row.string("recording_url"),
+                  utm: JSONText.decodeDictionary(row.string("utm")), clientId: row.string("client_id"), flag: row.string("flag"),
+                  note: row.string("note"), createdAt: row.string("created_at") ?? "")
+    }
+
+    /// The stored columns; `state` and `outcome` follow from them.
+    init(id: Int, integrationId: Int, providerCallId: String, direction: String, clientNumber: String?, clientNumberRaw: String?,
+         ourNumber: String?, agentId: Int?, sipLogin: String?, contactId: Int?, ringingAt: String?, answeredAt: String?,
+         endedAt: String?, missedAt: String?, duration: Int?, talkTime: Int?, endReason: String?, recordingUrl: String?,
+         utm: [String: String], clientId: String?, flag: String?, note: String?, createdAt: String) {
+        self.id = id
+        self.integrationId = integrationId
+        self.providerCallId = providerCallId
+        self.direction = direction
+        self.clientNumber = clientNumber
+        self.clientNumberRaw = clientNumberRaw
+        self.ourNumber = ourNumber
+        self.agentId = agentId
+        self.sipLogin = sipLogin
+        self.contactId = contactId
+        self.ringingAt = ringingAt
+        self.answeredAt = answeredAt
+        self.endedAt = endedAt
+        self.missedAt = missedAt
+        self.duration = duration
+        self.talkTime = talkTime
+        self.endReason = endReason
+        self.recordingUrl = recordingUrl
+        self.utm = utm
+        self.clientId = clientId
+        self.flag = flag
+        self.note = note
+        self.createdAt = createdAt
         let isOver = endedAt != nil || missedAt != nil
         state = isOver ? "ended" : (answeredAt != nil ? "answered" : (ringingAt != nil ? "ringing" : "requested"))
         if answeredAt != nil || (talkTime ?? 0) > 0 {

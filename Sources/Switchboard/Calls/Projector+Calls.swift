@@ -111,6 +111,7 @@ extension Projector {
         let missed = e.kind == .missed ? at : nil
         // The agent who answered is the call's agent; otherwise the first one we heard of.
         let answeringAgent = e.kind == .answered ? agentId : nil
+        db.clearLastInsertRowID()
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, our_number,
                               agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
@@ -139,7 +140,17 @@ extension Projector {
             """, integrationId, e.callId, e.direction, clientNumber, e.clientNumber, e.ourNumber, agentId, e.sipLogin,
             contactId, ringing, answered, ended, missed, e.duration, e.talkTime, e.endReason, e.recordingUrl, utm,
             e.clientId, flag, at, answeringAgent)
-        // Read back by the unique key: cheaper than RETURNING, which builds a temporary table per row.
+        // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
+        // insert rowid alone); a merged one is read back by its key, which is cheaper than
+        // RETURNING (SQLite builds a temporary table for it).
+        let inserted = db.lastInsertRowID
+        if inserted != 0 {
+            return CallRecord(id: inserted, integrationId: integrationId, providerCallId: e.callId, direction: e.direction ?? "inbound",
+                              clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
+                              sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
+                              missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at)
+        }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
         return CallRecord(row: row)
