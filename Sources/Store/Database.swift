@@ -87,9 +87,13 @@ public final class Database {
         try query(sql, arguments: arguments).first
     }
 
-    /// The first column of the first row.
+    /// The first column of the first row (read straight from the statement: no rows are built).
     public func scalar(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> SQLValue {
-        try query(sql, arguments: arguments).first?.values.first ?? .null
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        defer { statement.reset() }
+        guard try statement.step() else { return .null }
+        return statement.value(at: 0)
     }
 
     /// Rowid of the last inserted row on this connection.

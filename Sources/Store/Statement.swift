@@ -48,28 +48,25 @@ public final class Statement {
     func currentRow(columns: ColumnNames) -> Row {
         var values: [SQLValue] = []
         values.reserveCapacity(columns.list.count)
-        for index in 0..<Int32(columns.list.count) {
-            switch sqlite3_column_type(handle, index) {
-            case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(handle, index)))
-            case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(handle, index)))
-            case SQLITE_TEXT:
-                if let text = sqlite3_column_text(handle, index) {
-                    let count = Int(sqlite3_column_bytes(handle, index))
-                    values.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)))
-                } else {
-                    values.append(.text(""))
-                }
-            case SQLITE_BLOB:
-                let count = Int(sqlite3_column_bytes(handle, index))
-                if let blob = sqlite3_column_blob(handle, index), count > 0 {
-                    values.append(.blob(Array(UnsafeRawBufferPointer(start: blob, count: count))))
-                } else {
-                    values.append(.blob([]))
-                }
-            default: values.append(.null)
-            }
-        }
+        for index in 0..<columns.list.count { values.append(value(at: Int32(index))) }
         return Row(names: columns, values: values)
+    }
+
+    /// Column `index` of the current row.
+    func value(at index: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        case SQLITE_TEXT:
+            guard let text = sqlite3_column_text(handle, index) else { return .text("") }
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard let blob = sqlite3_column_blob(handle, index), count > 0 else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: blob, count: count)))
+        default: return .null
+        }
     }
 
     lazy var columnNames = ColumnNames((0..<sqlite3_column_count(handle)).map { index in
