@@ -181,6 +181,18 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events", "outcome = 'flagged'"), 1)
     }
 
+    func testTheBearerSchemeIsCaseInsensitiveAndRequired() throws {
+        let body = #"{"callId": "auth-1", "clientNumber": "+40722123456"}"#
+        let lower = try t.send("POST", "/webhooks/calls/ringing", headers: [("Authorization", "bearer \(secret)")], body: body)
+        XCTAssertEqual(lower.status, 200, "RFC 7235: the scheme is case-insensitive")
+        for header in ["Basic \(secret)", "Bearer", "Bearer ", "\(secret)", "Bearerx \(secret)"] {
+            let refused = try t.send("POST", "/webhooks/calls/ringing", headers: [("Authorization", header)],
+                                     body: #"{"callId": "auth-2", "clientNumber": "+40722123456"}"#)
+            XCTAssertEqual(refused.status, 401, header)
+        }
+        XCTAssertEqual(try t.count("calls"), 1)
+    }
+
     func testBadInputIsRefusedAndNothingIsStored() throws {
         func post(_ path: String, _ body: String, secret: String? = nil, type: String = "application/json") throws -> RawResponse {
             try t.send("POST", path, headers: [("Authorization", "Bearer \(secret ?? self.secret)"), ("Content-Type", type)], body: body)

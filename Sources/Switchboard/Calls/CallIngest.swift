@@ -12,7 +12,7 @@ struct CallIngest: Sendable {
     /// answer is sent after commit and the live updates published after that.
     func ingest(_ events: [CallEvent], integration: Integration, rawBody: [UInt8], responder: Responder) {
         let receivedAt = Timestamp.now()
-        let bodyHash = Crypto.sha256(rawBody).hexString.prefix(32)
+        let bodyHash = Array(Crypto.sha256(rawBody).prefix(16)).hexString   // the first 32 hex digits
         let integrationId = integration.id
         // Encoding happens here, on the event loop, so the single writer only writes.
         let prepared = events.map { event in

@@ -74,8 +74,12 @@ enum CallWebhookRoutes {
     }
 
     static func bearerToken(_ request: HTTPRequest) -> String? {
-        guard let header = request.header("authorization"), header.lowercased().hasPrefix("bearer ") else { return nil }
-        return String(header.dropFirst(7)).trimmedSpaces
+        guard let header = request.header("authorization") else { return nil }
+        // "Bearer " in any case, compared by bytes (lowercasing the header allocated on every webhook).
+        let scheme = Array("bearer ".utf8)
+        let utf8 = header.utf8
+        guard utf8.count > scheme.count, zip(utf8, scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        return String(header[utf8.index(utf8.startIndex, offsetBy: scheme.count)...]).trimmedSpaces
     }
 
     static func requireJSON(_ request: HTTPRequest) throws {
