@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// An open Server-Sent Events stream to one client. Safe to use from any thread.
@@ -17,30 +18,32 @@ public final class EventStream: Sendable {
 
     /// Sends one event. `data` may span lines; each becomes a `data:` line.
     public func send(event: String? = nil, id: String? = nil, data: String) {
-        write(Self.frame(event: event, id: id, data: data))
+        var text = data
+        write(text.withUTF8 { Self.frame(event: event, id: id, data: $0) })
     }
+
+    /// Sends a frame made by `frame(event:id:data:)` (one frame can go to many streams).
+    public func send(frame: [UInt8]) { write(frame) }
 
     /// The bytes of one event. Each line of `data` becomes a `data:` line; the lines are
     /// copied whole (a compact JSON payload is one line), since every screen-pop goes through here.
-    static func frame(event: String?, id: String?, data: String) -> [UInt8] {
+    public static func frame(event: String?, id: String?, data: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(data.utf8.count + 64)
+        out.reserveCapacity(data.count + 64)
         if let id { out.append(contentsOf: "id: ".utf8); out.append(contentsOf: id.utf8); out.append(10) }
         if let event { out.append(contentsOf: "event: ".utf8); out.append(contentsOf: event.utf8); out.append(10) }
-        var text = data
-        text.withUTF8 { bytes in
-            var lineStart = 0
-            while true {
-                out.append(contentsOf: "data: ".utf8)
-                let rest = UnsafeBufferPointer(rebasing: bytes[lineStart...])   // indices from 0
-                guard let newline = rest.firstIndex(of: 10) else {
-                    out.append(contentsOf: rest)
-                    break
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: rest[..<newline]))
-                out.append(10)
-                lineStart += newline + 1
+        var lineStart = 0
+        while true {
+            out.append(contentsOf: "data: ".utf8)
+            let rest = UnsafeBufferPointer(rebasing: data[lineStart...])   // indices from 0
+            guard let base = rest.baseAddress, let found = memchr(base, 10, rest.count) else {
+                out.append(contentsOf: rest)
+                break
             }
+            let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: rest[..<newline]))
+            out.append(10)
+            lineStart += newline + 1
         }
         out.append(10)
         out.append(10)

@@ -19,9 +19,9 @@ struct LiveUpdate: Sendable {
     }
 
     /// The JSON sent as the event's data.
-    var data: String {
-        if let fast = payload as? HandWrittenJSON { return String(decoding: fast.json, as: UTF8.self) }
-        return JSONText.string(AnyEncodable(payload))
+    var data: [UInt8] {
+        if let fast = payload as? HandWrittenJSON { return fast.json }
+        return JSONText.bytes(AnyEncodable(payload))
     }
 
     /// Whether `agent` receives it.
@@ -49,7 +49,7 @@ enum LivePublisher {
     static func publish(_ updates: [LiveUpdate], on hub: EventHub) {
         guard !updates.isEmpty else { return }
         queue.async {
-            for update in updates { hub.publish(event: update.event, data: update.data, to: update.isFor) }
+            for update in updates { hub.publish(event: update.event, data: { update.data }, to: update.isFor) }
         }
     }
 }

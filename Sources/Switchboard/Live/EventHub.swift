@@ -38,11 +38,14 @@ public final class EventHub: @unchecked Sendable {
     /// Number of open streams.
     public var count: Int { subscribers.withLock { $0.count } }
 
-    /// Sends `event` with JSON `data` to every agent `audience` accepts.
-    public func publish(event: String, data: String, to audience: (Agent) -> Bool) {
+    /// Sends `event` with JSON `data` to every agent `audience` accepts. The data is made
+    /// only when somebody receives it, and framed once for all of them.
+    public func publish(event: String, data: () -> [UInt8], to audience: (Agent) -> Bool) {
         let id = String(sequence.add(1, ordering: .relaxed).newValue)
         let targets = subscribers.withLock { $0.values.filter { audience($0.agent) } }
-        for target in targets { target.stream.send(event: event, id: id, data: data) }
+        guard !targets.isEmpty else { return }
+        let frame = data().withUnsafeBufferPointer { EventStream.frame(event: event, id: id, data: $0) }
+        for target in targets { target.stream.send(frame: frame) }
     }
 
     /// Closes every stream (shutdown).
