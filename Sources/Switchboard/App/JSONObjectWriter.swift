@@ -64,6 +64,18 @@ struct JSONObjectWriter {
         bytes.append(125)
     }
 
+    /// `"links":{"contact":…,"createDeal":…,"timeline":…}` of a screen-pop's contact (keys sorted).
+    mutating func contactLinks(_ id: Int) {
+        key("links")
+        bytes.append(contentsOf: #"{"contact":"/api/v1/contacts/"#.utf8)
+        JSONLine.appendInt(id, to: &bytes)
+        bytes.append(contentsOf: #"","createDeal":"/api/v1/contacts/"#.utf8)
+        JSONLine.appendInt(id, to: &bytes)
+        bytes.append(contentsOf: #"/deals","timeline":"/api/v1/contacts/"#.utf8)
+        JSONLine.appendInt(id, to: &bytes)
+        bytes.append(contentsOf: #"/timeline"}"#.utf8)
+    }
+
     consuming func finish() -> [UInt8] {
         bytes.append(125)
         return bytes
@@ -156,7 +168,7 @@ extension ScreenPop: HandWrittenJSON {
             var c = JSONObjectWriter()
             c.int("id", contact.id)
             c.bool("isNew", contact.isNew)
-            c.strings("links", contact.links)
+            c.contactLinks(contact.id)
             c.string("name", contact.name)
             c.raw("openDeals", JSONObjectWriter.array(contact.openDeals.map(\.json)))
             c.int("ownerAgentId", contact.ownerAgentId)

@@ -249,7 +249,11 @@ struct ScreenPop: Encodable, Sendable {
         let ownerAgentId: Int?
         let isNew: Bool
         let openDeals: [DealRecord]
-        let links: [String: String]
+
+        /// Where the agent's screen goes next; made when the card is encoded, off the writer thread.
+        var links: [String: String] {
+            ["contact": "/api/v1/contacts/\(id)", "createDeal": "/api/v1/contacts/\(id)/deals", "timeline": "/api/v1/contacts/\(id)/timeline"]
+        }
 
         init(contact: ContactRecord, isNew: Bool, openDeals: [DealRecord]) {
             id = contact.id
@@ -258,8 +262,19 @@ struct ScreenPop: Encodable, Sendable {
             ownerAgentId = contact.ownerAgentId
             self.isNew = isNew
             self.openDeals = openDeals
-            links = ["contact": "/api/v1/contacts/\(contact.id)", "createDeal": "/api/v1/contacts/\(contact.id)/deals",
-                     "timeline": "/api/v1/contacts/\(contact.id)/timeline"]
+        }
+
+        private enum CodingKeys: String, CodingKey { case id, name, phones, ownerAgentId, isNew, openDeals, links }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            try c.encode(phones, forKey: .phones)
+            try c.encodeIfPresent(ownerAgentId, forKey: .ownerAgentId)
+            try c.encode(isNew, forKey: .isNew)
+            try c.encode(openDeals, forKey: .openDeals)
+            try c.encode(links, forKey: .links)
         }
     }
 
