@@ -33,6 +33,19 @@ final class WebhookJSONParserTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 1000, "the mutations must produce plenty of invalid documents")
     }
 
+    func testWrittenBackTextParsesToTheSameValueWithSortedKeys() throws {
+        for _ in 0..<2000 {
+            let value = try WebhookJSONParser.parse(Array(document().utf8), depthLimit: 64)
+            let text = try XCTUnwrap(WebhookJSONText.text(value))
+            let again = try WebhookJSONParser.parse(Array(text.utf8), depthLimit: 64)
+            XCTAssertTrue(equal(value, again), text)
+            let foundation = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            XCTAssertTrue(equal(again, foundation), "JSONSerialization reads it the same: \(text)")
+        }
+        let sample = try WebhookJSONParser.parse(Array(#"{"b":[true,false,null,1,-2.5,"x/y"],"a":{"d":1,"c":"\u00e9"}}"#.utf8), depthLimit: 8)
+        XCTAssertEqual(WebhookJSONText.text(sample), #"{"a":{"c":"é","d":1},"b":[true,false,null,1,-2.5,"x/y"]}"#)
+    }
+
     func testEdgeCases() throws {
         for text in [#"{"a":"\ud83d\ude00","b":"\u00e9\n\t\"\\\/"}"#, #"{"n":[0,-0,1e3,1.5E-3,-12.25,9223372036854775807,99999999999999999999]}"#,
                      #"{"a":"\ud83d"}"#, #"{"a":"\ude00x"}"#, #"{"a":01}"#, #"{"a":1.}"#, #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":tru}"#,

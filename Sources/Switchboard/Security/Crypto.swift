@@ -37,10 +37,10 @@ public enum Crypto {
     }
 
     /// HMAC-SHA256 of `data` under `key`.
-    public static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), key: key, data: data) }
+    public static func hmacSHA256(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac("SHA256", key: key, data: data) }
 
     /// HMAC-SHA1 of `data` under `key` (Twilio and Zadarma still sign with SHA-1).
-    public static func hmacSHA1(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac(EVP_sha1(), key: key, data: data) }
+    public static func hmacSHA1(key: [UInt8], data: [UInt8]) -> [UInt8] { hmac("SHA1", key: key, data: data) }
 
     /// Compares in time that depends only on the length (CRYPTO_memcmp), so a
     /// signature check does not leak how many leading bytes matched.
@@ -52,15 +52,17 @@ public enum Crypto {
         }
     }
 
-    private static func hmac(_ md: OpaquePointer?, key: [UInt8], data: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        key.withUnsafeBufferPointer { k in
+    private static func hmac(_ digest: String, key: [UInt8], data: [UInt8]) -> [UInt8] {
+        let size = Int(EVP_MAX_MD_SIZE)
+        var out = [UInt8](repeating: 0, count: size)
+        var length = 0
+        let ok = key.withUnsafeBufferPointer { k in
             data.withUnsafeBufferPointer { d in
-                _ = HMAC(md, k.baseAddress, Int32(k.count), d.baseAddress, d.count, &out, &length)
+                sb_hmac(digest, k.baseAddress, k.count, d.baseAddress, d.count, &out, size, &length)
             }
         }
-        return Array(out.prefix(Int(length)))
+        // Cannot fail short of OpenSSL being unusable; an empty MAC then matches no signature.
+        return ok == 1 ? Array(out.prefix(length)) : []
     }
 }
 

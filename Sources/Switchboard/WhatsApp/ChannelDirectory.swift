@@ -5,6 +5,10 @@ import Synchronization
 /// Creating, listing, changing and finding WhatsApp channels.
 public final class ChannelDirectory: Sendable {
     let store: Store
+    /// Channels found by reference, kept a few seconds so each webhook does not query the
+    /// database (as integrations are); emptied whenever a channel is added, changed or removed here.
+    private let found = Mutex<[String: (channel: Channel, expires: UInt64)]>([:])
+    private let cacheNanos: UInt64 = 5_000_000_000
 
     public init(store: Store) { self.store = store }
 
@@ -91,9 +95,18 @@ public final class ChannelDirectory: Sendable {
     }
 
     public func find(reference: String) throws -> Channel? {
-        try store.read { db in
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let hit = found.withLock({ $0[reference] }), hit.expires > now { return hit.channel }
+        let channel = try store.read { db in
             try db.queryOne("SELECT * FROM channels WHERE name = ? OR CAST(id AS TEXT) = ?", reference, reference).map(Channel.init(row:))
         }
+        if let channel {
+            found.withLock { cache in
+                if cache.count >= 1024 { cache.removeAll() }
+                cache[reference] = (channel, now + cacheNanos)
+            }
+        }
+        return channel
     }
 
     public func find(id: Int) throws -> Channel? {
@@ -107,13 +120,15 @@ public final class ChannelDirectory: Sendable {
     }
 
     public func remove(id: Int) throws -> Bool {
-        try store.writeAndWait { db in try db.execute("DELETE FROM channels WHERE id = ?", id) > 0 }
+        defer { found.withLock { $0.removeAll() } }
+        return try store.writeAndWait { db in try db.execute("DELETE FROM channels WHERE id = ?", id) > 0 }
     }
 
     /// Changes settings, region and tokens where given.
     public func update(id: Int, settings: ChannelSettings?, region: String?, appSecret: String?, verifyToken: String?,
                        accessToken: String?) throws -> Channel {
-        try store.writeAndWait { db -> Channel in
+        defer { found.withLock { $0.removeAll() } }
+        return try store.writeAndWait { db -> Channel in
             guard try Channel.load(db, id: id) != nil else { throw DomainError.notFound("no channel \(id)") }
             if let settings { try db.execute("UPDATE channels SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
             if let region { try db.execute("UPDATE channels SET region = ? WHERE id = ?", region.uppercased(), id) }

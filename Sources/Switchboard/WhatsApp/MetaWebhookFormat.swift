@@ -113,8 +113,5 @@ enum MetaWebhookFormat {
                               errorCode: (error?["code"] as? NSNumber)?.intValue, errorMessage: message)
     }
 
-    private static func jsonText(_ object: Any) -> String? {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
+    private static func jsonText(_ object: Any) -> String? { WebhookJSONText.text(object) }
 }
