@@ -160,6 +160,18 @@ final class WhatsAppInboundTests: XCTestCase {
         XCTAssertEqual(try t.count("contacts"), 1)
     }
 
+    func testAChannelChangedThroughTheAPIAppliesToTheNextWebhook() throws {
+        let channel = try addChannel()
+        try post(delivery(messages: [text("wamid.c1", "hi")]))   // the webhook path now holds the channel
+        XCTAssertEqual(try t.count("contacts"), 1)
+        let patched = try t.api("PATCH", "/api/v1/channels/\(channel.id)", body: ["settings": ["syncFilter": "existing"]])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        try post(delivery(messages: [text("wamid.c2", "hi", from: "40733111222")],
+                          contacts: [["profile": ["name": "Stranger"], "wa_id": "40733111222"]]))
+        XCTAssertEqual(try t.count("contacts"), 1, "the stranger is kept out at once, not after the cache expires")
+        XCTAssertEqual(try t.count("wa_messages", "status = 'skipped'"), 1)
+    }
+
     func testStatusesOnlyMoveForwardAndFailuresAreExplained() throws {
         let channel = try addChannel()
         try t.daemon.store.writeAndWait { db in

@@ -50,18 +50,7 @@ struct JSONObjectWriter {
     /// A string-to-string object, keys sorted.
     mutating func strings(_ name: StaticString, _ values: [String: String]) {
         key(name)
-        bytes.append(123)
-        if values.isEmpty {   // most calls carry no UTM tags: skip sorting an empty map
-            bytes.append(125)
-            return
-        }
-        for (index, pair) in values.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { bytes.append(44) }
-            JSONLine.appendString(pair.key, to: &bytes)
-            bytes.append(58)
-            JSONLine.appendString(pair.value, to: &bytes)
-        }
-        bytes.append(125)
+        JSONText.appendStringMap(values, to: &bytes)
     }
 
     /// `"links":{"contact":…,"createDeal":…,"timeline":…}` of a screen-pop's contact (keys sorted).

@@ -27,16 +27,24 @@ enum JSONText {
     /// A string dictionary with sorted keys, written by hand (JSONEncoder costs tens of
     /// microseconds, and message payload columns are written on the single writer thread).
     static func string(_ value: [String: String]) -> String {
-        if value.isEmpty { return "{}" }
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (index, key) in value.keys.sorted().enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONLine.appendString(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            JSONLine.appendString(value[key] ?? "", to: &out)
+        var out: [UInt8] = []
+        appendStringMap(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `value` as a JSON object with sorted keys: the same bytes as JSONEncoder
+    /// with `.sortedKeys`. Shared by every hand-written payload.
+    static func appendStringMap(_ value: [String: String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        if !value.isEmpty {   // most calls carry no UTM tags: no sorting then
+            for (index, pair) in value.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONLine.appendString(pair.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONLine.appendString(pair.value, to: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes a JSON array of strings stored in a column; empty on anything else.

@@ -38,14 +38,8 @@ extension CallEvent {
         string("sipLogin", sipLogin)
         int("talkTime", talkTime)
         key("utm")
-        out.append(123)
-        for (index, pair) in utm.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { out.append(44) }
-            JSONLine.appendString(pair.key, to: &out)
-            out.append(58)
-            JSONLine.appendString(pair.value, to: &out)
-        }
-        out += Array(#"}},"type":"call"}"#.utf8)
+        JSONText.appendStringMap(utm, to: &out)
+        out += Array(#"},"type":"call"}"#.utf8)
         return String(decoding: out, as: UTF8.self)
     }
 }
