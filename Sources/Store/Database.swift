@@ -53,47 +53,57 @@ public final class Database {
     }
 
     /// Runs one statement with bound parameters and returns the rows changed.
-    @discardableResult
-    public func execute(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> Int {
-        try execute(sql, arguments: arguments)
+    /// Arguments are a parameter pack, bound in order to `?1…?n`; inlinable, so each call
+    /// site binds its own types directly (no array, no existential boxes).
+    @discardableResult @inlinable
+    public func execute<each Argument: SQLBindable>(_ sql: String, _ arguments: repeat each Argument) throws(SQLiteError) -> Int {
+        try bound(sql, repeat each arguments).runToEnd()
     }
 
     @discardableResult
     public func execute(_ sql: String, arguments: [any SQLBindable]) throws(SQLiteError) -> Int {
         let statement = try prepared(sql)
         try statement.bind(arguments)
-        while try statement.step() {}
-        statement.reset()
-        return Int(sqlite3_changes(handle))
+        return try statement.runToEnd()
     }
 
     /// Runs a query and returns every row.
-    public func query(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> [Row] {
-        try query(sql, arguments: arguments)
+    @inlinable
+    public func query<each Argument: SQLBindable>(_ sql: String, _ arguments: repeat each Argument) throws(SQLiteError) -> [Row] {
+        try bound(sql, repeat each arguments).allRows()
     }
 
     public func query(_ sql: String, arguments: [any SQLBindable]) throws(SQLiteError) -> [Row] {
         let statement = try prepared(sql)
         try statement.bind(arguments)
-        var rows: [Row] = []
-        let columns = statement.columnNames
-        while try statement.step() { rows.append(statement.currentRow(columns: columns)) }
-        statement.reset()
-        return rows
+        return try statement.allRows()
     }
 
     /// The first row of a query, if any.
-    public func queryOne(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> Row? {
-        try query(sql, arguments: arguments).first
+    @inlinable
+    public func queryOne<each Argument: SQLBindable>(_ sql: String, _ arguments: repeat each Argument) throws(SQLiteError) -> Row? {
+        try bound(sql, repeat each arguments).firstRow()
     }
 
     /// The first column of the first row (read straight from the statement: no rows are built).
-    public func scalar(_ sql: String, _ arguments: any SQLBindable...) throws(SQLiteError) -> SQLValue {
+    @inlinable
+    public func scalar<each Argument: SQLBindable>(_ sql: String, _ arguments: repeat each Argument) throws(SQLiteError) -> SQLValue {
+        try bound(sql, repeat each arguments).firstValue()
+    }
+
+    /// The prepared statement for `sql` with `arguments` bound to `?1…?n`.
+    @inlinable
+    func bound<each Argument: SQLBindable>(_ sql: String, _ arguments: repeat each Argument) throws(SQLiteError) -> Statement {
         let statement = try prepared(sql)
-        try statement.bind(arguments)
-        defer { statement.reset() }
-        guard try statement.step() else { return .null }
-        return statement.value(at: 0)
+        statement.restart()
+        var index: Int32 = 0
+        for argument in repeat each arguments {
+            index += 1
+            let code = argument.bind(to: SQLParameter(statement: statement.handle, index: index))
+            if code != 0 { throw statement.bindFailure(code) }   // 0 is SQLITE_OK
+        }
+        try statement.checkBound(index)
+        return statement
     }
 
     /// Rowid of the last inserted row on this connection.
@@ -107,7 +117,8 @@ public final class Database {
     /// literals, whose text sits at a fixed address, so a slot chosen by that address is
     /// tried first, checked by comparing the text (instant for the same literal); other
     /// text, and slot collisions, go through the dictionary.
-    private func prepared(_ sql: String) throws(SQLiteError) -> Statement {
+    @usableFromInline
+    func prepared(_ sql: String) throws(SQLiteError) -> Statement {
         let address = sql.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } ?? 0
         let slot = Int(truncatingIfNeeded: (address >> 3) &* 0x9E37_79B9) & (byAddress.count - 1)
         if let cached = byAddress[slot], cached.sql == sql { return cached }

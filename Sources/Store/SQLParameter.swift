@@ -6,6 +6,13 @@ public struct SQLParameter {
     let statement: OpaquePointer
     let index: Int32
 
+    @usableFromInline
+    init(statement: OpaquePointer, index: Int32) {
+        self.statement = statement
+        self.index = index
+    }
+
+    @usableFromInline
     func bindNull() -> Int32 { sqlite3_bind_null(statement, index) }
 
     func bind(_ value: Int64) -> Int32 { sqlite3_bind_int64(statement, index, value) }

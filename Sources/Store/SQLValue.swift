@@ -71,3 +71,14 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
     public func bind(to parameter: SQLParameter) -> Int32 { self?.bind(to: parameter) ?? parameter.bindNull() }
 }
+
+extension SQLValue {
+    /// `value`, or NULL. A parameter pack binds each argument through its conformance's
+    /// witness, and Optional's is generic over the wrapped type (value witnesses for every
+    /// copy and test); a hot statement with many optional arguments passes them through
+    /// this instead, which the call site specializes.
+    @inlinable
+    public init<Value: SQLBindable>(_ value: Value?) {
+        if let value { self = value.sqlValue } else { self = .null }
+    }
+}

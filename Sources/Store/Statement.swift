@@ -2,7 +2,7 @@ internal import CSQLite
 
 /// A prepared statement; owns its `sqlite3_stmt` and finalizes it in deinit.
 public final class Statement {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     let sql: String
     private unowned let database: Database
 
@@ -30,6 +30,57 @@ public final class Statement {
             let code = argument.bind(to: SQLParameter(statement: handle, index: Int32(offset + 1)))
             guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
         }
+    }
+
+    /// Readies the statement for a new run whose arguments are bound one by one.
+    @usableFromInline
+    func restart() { sqlite3_reset(handle) }
+
+    /// The error for a failed `sqlite3_bind_*` (its result code is not SQLITE_OK).
+    @usableFromInline
+    func bindFailure(_ code: Int32) -> SQLiteError { database.error(code, sql: sql) }
+
+    /// Checks that `count` arguments were bound: every parameter, so nothing of the previous run is left.
+    @usableFromInline
+    func checkBound(_ count: Int32) throws(SQLiteError) {
+        let expected = sqlite3_bind_parameter_count(handle)
+        guard expected == count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) arguments, got \(count)", sql: sql)
+        }
+    }
+
+    /// Steps to the end; the rows changed.
+    @usableFromInline
+    func runToEnd() throws(SQLiteError) -> Int {
+        while try step() {}
+        reset()
+        return Int(sqlite3_changes(database.handle))
+    }
+
+    /// Every row.
+    @usableFromInline
+    func allRows() throws(SQLiteError) -> [Row] {
+        var rows: [Row] = []
+        let columns = columnNames
+        while try step() { rows.append(currentRow(columns: columns)) }
+        reset()
+        return rows
+    }
+
+    /// The first row, if any (the rest is not read).
+    @usableFromInline
+    func firstRow() throws(SQLiteError) -> Row? {
+        defer { reset() }
+        guard try step() else { return nil }
+        return currentRow(columns: columnNames)
+    }
+
+    /// The first column of the first row (no row is built).
+    @usableFromInline
+    func firstValue() throws(SQLiteError) -> SQLValue {
+        defer { reset() }
+        guard try step() else { return .null }
+        return value(at: 0)
     }
 
     /// Steps once; true when a row is available.

@@ -43,7 +43,7 @@ extension Projector {
                 contactId = existing
             } else {
                 try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
-                               clientNumber, agentId, at, at)
+                               clientNumber, SQLValue(agentId), at, at)
                 let newId = db.lastInsertRowID
                 contactId = newId
                 try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
@@ -137,9 +137,11 @@ extension Projector {
                 client_id = coalesce(calls.client_id, excluded.client_id),
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
                 updated_at = max(calls.updated_at, excluded.updated_at)
-            """, integrationId, e.callId, e.direction, clientNumber, e.clientNumber, e.ourNumber, agentId, e.sipLogin,
-            contactId, ringing, answered, ended, missed, e.duration, e.talkTime, e.endReason, e.recordingUrl, utm,
-            e.clientId, flag, at, answeringAgent)
+            """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
+            SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
+            SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
+            SQLValue(e.endReason), SQLValue(e.recordingUrl), SQLValue(utm), SQLValue(e.clientId), SQLValue(flag), at,
+            SQLValue(answeringAgent))   // SQLValue(optional): bound without Optional's generic witness
         // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
         // insert rowid alone); a merged one is read back by its key, which is cheaper than
         // RETURNING (SQLite builds a temporary table for it).

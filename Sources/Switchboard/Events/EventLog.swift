@@ -22,7 +22,7 @@ enum EventLog {
         let inserted = try db.execute("""
             INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
-            """, integrationId, source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null)
+            """, SQLValue(integrationId), source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null)
         if inserted == 0 {
             let existing = try db.scalar("SELECT id FROM raw_events WHERE idempotency_key = ?", key).int ?? 0
             return .duplicate(eventId: existing)
