@@ -46,6 +46,35 @@ final class WebhookJSONParserTests: XCTestCase {
         XCTAssertEqual(WebhookJSONText.text(sample), #"{"a":{"c":"é","d":1},"b":[true,false,null,1,-2.5,"x/y"]}"#)
     }
 
+    /// `members` (the native format's reader) sees exactly the object `parse` builds:
+    /// same members with the last of a repeated key winning, same refusals and reasons.
+    func testMembersAgreeWithTheParsedObject() throws {
+        let alphabet = Array(#"{}[]:,"\ -+.eE0123456789tfnul"#.utf8)
+        for round in 0..<4000 {
+            var bytes = Array(document().utf8)
+            if round % 3 == 0 {   // repeated keys
+                bytes = Array((#"{"callId":"a","x":1,"callId":"#.utf8)) + Array(document().utf8) + [0x7D]
+            }
+            if round % 2 == 1, !bytes.isEmpty { bytes[random.next(bytes.count)] = alphabet[random.next(alphabet.count)] }
+            let context = String(decoding: bytes, as: UTF8.self)
+            let parsed = Result { try WebhookJSONParser.parse(bytes, depthLimit: 32) }
+            let members = Result { try WebhookJSONParser.members(bytes, depthLimit: 32) }
+            switch (parsed, members) {
+            case (.success(let value as [String: Any]), .success(let pairs?)):
+                let rebuilt = Dictionary(pairs, uniquingKeysWith: { _, last in last })
+                XCTAssertTrue(equal(value, rebuilt), context)
+            case (.success(let value), .success(nil)):
+                XCTAssertFalse(value is [String: Any], "members refused an object: \(context)")
+            case (.failure(let a as WebhookJSONParser.Failure), .failure(let b as WebhookJSONParser.Failure)):
+                XCTAssertEqual(a.reason, b.reason, context)
+            case (.failure, .success(nil)):
+                XCTAssertNotEqual(context.trimmingCharacters(in: .whitespacesAndNewlines).first, "{", context)
+            default:
+                XCTFail("parse and members disagree on \(context.debugDescription): \(parsed) vs \(members)")
+            }
+        }
+    }
+
     func testEdgeCases() throws {
         for text in [#"{"a":"\ud83d\ude00","b":"\u00e9\n\t\"\\\/"}"#, #"{"n":[0,-0,1e3,1.5E-3,-12.25,9223372036854775807,99999999999999999999]}"#,
                      #"{"a":"\ud83d"}"#, #"{"a":"\ude00x"}"#, #"{"a":01}"#, #"{"a":1.}"#, #"{"a":.5}"#, #"{"a":+1}"#, #"{"a":tru}"#,

@@ -4,17 +4,16 @@ import HTTPServer
 /// Our own webhook format: `POST /webhooks/calls/{kind}` with a JSON body (see webhooks/native-*.md).
 enum NativeCallFormat {
     static func decode(_ body: [UInt8], kind: CallEventKind) throws -> CallEvent {
-        let object = try WebhookJSON.object(body)
-        let fields = WebhookFields(object)
-        guard let callId = fields.string("callId") ?? fields.string("call_id") else {
+        let fields = try Fields(WebhookJSON.members(body))
+        guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake) else {
             throw WebhookError.missingField("callId")
         }
-        let direction = fields.string("direction")?.lowercased() ?? "inbound"
+        let direction = WebhookFields.string(fields.direction)?.lowercased() ?? "inbound"
         guard direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
         var occurredAt: String?
-        if let raw = fields.string("occurredAt") {
+        if let raw = WebhookFields.string(fields.occurredAt) {
             guard let normalized = Timestamp.normalize(raw) else {
                 throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds, got \(raw)")
             }
@@ -22,10 +21,48 @@ enum NativeCallFormat {
         }
         return CallEvent(
             kind: kind, callId: callId, direction: direction,
-            clientNumber: fields.string("clientNumber"), ourNumber: fields.string("ourNumber"),
-            agentId: try fields.int("agentId"), sipLogin: fields.string("sipLogin"), occurredAt: occurredAt,
-            duration: try fields.int("duration"), talkTime: try fields.int("talkTime"), endReason: fields.string("endReason"),
-            recordingUrl: fields.string("recordingUrl"), utm: fields.utm(), clientId: fields.string("clientId"),
-            eventId: fields.string("eventId"))
+            clientNumber: WebhookFields.string(fields.clientNumber), ourNumber: WebhookFields.string(fields.ourNumber),
+            agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: WebhookFields.string(fields.sipLogin),
+            occurredAt: occurredAt, duration: try WebhookFields.int(fields.duration, key: "duration"),
+            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime"), endReason: WebhookFields.string(fields.endReason),
+            recordingUrl: WebhookFields.string(fields.recordingUrl), utm: fields.utm(),
+            clientId: WebhookFields.string(fields.clientId), eventId: WebhookFields.string(fields.eventId))
+    }
+
+    /// The body's members this format reads, picked out in one pass (every webhook goes
+    /// through here; a dictionary of the whole body and a hashed lookup per field cost more).
+    /// A repeated key keeps its last value, as the dictionary did.
+    private struct Fields {
+        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt: Any?
+        var duration, talkTime, endReason, recordingUrl, clientId, eventId, utmObject: Any?
+        var utmTags: [String: Any] = [:]
+
+        init(_ members: [(key: String, value: Any)]) {
+            for (key, value) in members {
+                switch key {
+                case "callId": callId = value
+                case "call_id": callIdSnake = value
+                case "direction": direction = value
+                case "clientNumber": clientNumber = value
+                case "ourNumber": ourNumber = value
+                case "agentId": agentId = value
+                case "sipLogin": sipLogin = value
+                case "occurredAt": occurredAt = value
+                case "duration": duration = value
+                case "talkTime": talkTime = value
+                case "endReason": endReason = value
+                case "recordingUrl": recordingUrl = value
+                case "clientId": clientId = value
+                case "eventId": eventId = value
+                case "utm": utmObject = value
+                default: if key.hasPrefix("utm_") { utmTags[key] = value }
+                }
+            }
+        }
+
+        func utm() -> [String: String] {
+            if utmObject == nil, utmTags.isEmpty { return [:] }
+            return WebhookFields.utm(topLevel: { utmTags[$0] }, nested: utmObject)
+        }
     }
 }

@@ -60,6 +60,20 @@ enum WebhookJSON {
         return object
     }
 
+    /// The members of the body's JSON object, in order, without building a dictionary;
+    /// refused exactly as `object` refuses.
+    static func members(_ body: [UInt8]) throws -> [(key: String, value: Any)] {
+        guard !body.isEmpty else { throw WebhookError.invalidJSON("empty body") }
+        let members: [(key: String, value: Any)]?
+        do {
+            members = try WebhookJSONParser.members(body, depthLimit: 32)
+        } catch {
+            throw WebhookError.invalidJSON(error.reason)
+        }
+        guard let members else { _ = try object(body); throw WebhookError.invalidJSON("expected a JSON object") }
+        return members
+    }
+
     /// The body as `application/x-www-form-urlencoded` pairs.
     static func form(_ body: [UInt8]) throws -> [String: String] {
         guard let text = String(validating: body, as: UTF8.self) else {
@@ -80,16 +94,27 @@ struct WebhookFields {
     init(_ values: [String: Any]) { self.values = values }
 
     /// A string, or a number rendered as one; nil for absent, null or empty.
-    func string(_ key: String) -> String? {
-        switch values[key] {
+    func string(_ key: String) -> String? { Self.string(values[key]) }
+
+    func int(_ key: String) throws -> Int? { try Self.int(values[key], key: key) }
+
+    /// The five UTM tags, read from `utm_*` keys or a nested `utm` object.
+    func utm() -> [String: String] {
+        Self.utm(topLevel: { values[$0] }, nested: values["utm"])
+    }
+
+    /// `string(_:)` of one value.
+    static func string(_ value: Any?) -> String? {
+        switch value {
         case let s as String: return s.isEmpty ? nil : s
         case let n as NSNumber: return n.stringValue
         default: return nil
         }
     }
 
-    func int(_ key: String) throws -> Int? {
-        switch values[key] {
+    /// `int(_:)` of one value; `key` names the field in the error.
+    static func int(_ value: Any?, key: String) throws -> Int? {
+        switch value {
         case nil, is NSNull: return nil
         case let s as String:
             if s.isEmpty { return nil }
@@ -100,16 +125,18 @@ struct WebhookFields {
         }
     }
 
-    /// The five UTM tags, read from `utm_*` keys or a nested `utm` object.
-    func utm() -> [String: String] {
+    /// `utm()` over a top-level lookup and the value of the `utm` key.
+    static func utm(topLevel: (String) -> Any?, nested: Any?) -> [String: String] {
         var out: [String: String] = [:]
-        let nested = values["utm"] as? [String: Any] ?? [:]
-        for key in CallEvent.utmKeys {
-            let short = String(key.dropFirst(4))
-            if let value = string(key) ?? (nested[key] as? String) ?? (nested[short] as? String), !value.isEmpty {
+        let nested = nested as? [String: Any] ?? [:]
+        for (key, short) in utmKeysAndShortNames {
+            if let value = string(topLevel(key)) ?? (nested[key] as? String) ?? (nested[short] as? String), !value.isEmpty {
                 out[key] = value
             }
         }
         return out
     }
+
+    /// `utm_source` and `source`, and so on.
+    private static let utmKeysAndShortNames = CallEvent.utmKeys.map { ($0, String($0.dropFirst(4))) }
 }

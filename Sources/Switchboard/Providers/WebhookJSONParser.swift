@@ -26,6 +26,26 @@ struct WebhookJSONParser {
         return try result.get()
     }
 
+    /// The members of a document that is one JSON object, in order (a repeated key appears
+    /// each time; read front to back, the last wins, as in `parse`'s dictionary), without
+    /// building the dictionary. nil when the document is not an object (then `parse` says why).
+    static func members(_ bytes: [UInt8], depthLimit: Int) throws(Failure) -> [(key: String, value: Any)]? {
+        let result: Result<[(key: String, value: Any)]?, Failure> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = WebhookJSONParser(bytes: buffer, depthLimit: depthLimit)
+            return Result { () throws(Failure) -> [(key: String, value: Any)]? in
+                parser.skipWhitespace()
+                guard parser.at < buffer.count, buffer[parser.at] == UInt8(ascii: "{") else { return nil }
+                var members: [(key: String, value: Any)] = []
+                members.reserveCapacity(8)
+                try parser.eachMember(depth: 1) { key, value in members.append((key, value)) }
+                parser.skipWhitespace()
+                guard parser.at == buffer.count else { throw Failure(reason: "unexpected text after the value at byte \(parser.at)") }
+                return members
+            }
+        }
+        return try result.get()
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>, depthLimit: Int) {
         self.bytes = bytes
         self.depthLimit = depthLimit
@@ -64,11 +84,17 @@ struct WebhookJSONParser {
     }
 
     private mutating func object(depth: Int) throws(Failure) -> [String: Any] {
+        var result: [String: Any] = [:]
+        try eachMember(depth: depth) { key, value in result[key] = value }
+        return result
+    }
+
+    /// The members of the object starting at `at`, in order, handed to `body` as they are read.
+    private mutating func eachMember(depth: Int, _ body: (String, Any) -> Void) throws(Failure) {
         guard depth <= depthLimit else { throw Failure(reason: "nested deeper than \(depthLimit) levels") }
         at += 1
-        var result: [String: Any] = [:]
         skipWhitespace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return result }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return }
         while true {
             skipWhitespace()
             guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -77,11 +103,11 @@ struct WebhookJSONParser {
             guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             at += 1
             skipWhitespace()
-            result[key] = try value(depth: depth)
+            body(key, try value(depth: depth))
             skipWhitespace()
             guard at < bytes.count else { throw fail("unexpected end in an object") }
             if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
-            if bytes[at] == UInt8(ascii: "}") { at += 1; return result }
+            if bytes[at] == UInt8(ascii: "}") { at += 1; return }
             throw fail("expected ',' or '}'")
         }
     }
