@@ -211,9 +211,12 @@ bool matchesDesc(const std::string &nsn, const NumberDesc &desc) {
 /// libphonenumber's GetNumberTypeHelper(...) != UNKNOWN.
 bool hasNumberType(const std::string &nsn, const RegionMetadata &region) {
     if (!matchesDesc(nsn, region.general)) return false;
-    for (const NumberDesc &desc : region.others) if (matchesDesc(nsn, desc)) return true;
+    // libphonenumber tries the rarer types first because it wants the type; validity only
+    // asks whether any type matches, so the common ones (fixed line, mobile) go first.
     if (matchesDesc(nsn, region.fixedLine)) return true;
-    return !region.sameMobileAndFixedLine && matchesDesc(nsn, region.mobile);
+    if (!region.sameMobileAndFixedLine && matchesDesc(nsn, region.mobile)) return true;
+    for (const NumberDesc &desc : region.others) if (matchesDesc(nsn, desc)) return true;
+    return false;
 }
 
 /// libphonenumber's IsValidNumber for a number without leading zeros, with its regular
