@@ -114,14 +114,36 @@ final class StoreTests: XCTestCase {
             try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", "", [UInt8]([1, 2, 3]))
             try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", "héllo", absent)
             try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", String(42), 7)
+            try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", SQLValue(Optional("x")), SQLValue(absent))
+            try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", "y", SQLValue(Optional(5)))
         }
         let rows = try store.read { db in
             try db.query("SELECT name, typeof(name) AS t, length(name) AS n, typeof(payload) AS p FROM items ORDER BY id")
         }
-        XCTAssertEqual(rows.map { $0.string("name") }, ["", "héllo", "42"])
-        XCTAssertEqual(rows.map { $0.string("t") }, ["text", "text", "text"], "an empty string is '' and never NULL")
-        XCTAssertEqual(rows.map { $0.int("n") }, [0, 5, 2])
-        XCTAssertEqual(rows.map { $0.string("p") }, ["blob", "null", "integer"])
+        XCTAssertEqual(rows.map { $0.string("name") }, ["", "héllo", "42", "x", "y"])
+        XCTAssertEqual(rows.map { $0.string("t") }, ["text", "text", "text", "text", "text"], "an empty string is '' and never NULL")
+        XCTAssertEqual(rows.map { $0.int("n") }, [0, 5, 2, 1, 1])
+        XCTAssertEqual(rows.map { $0.string("p") }, ["blob", "null", "integer", "null", "integer"])
+    }
+
+    /// Every parameter must be bound on every run: too few or too many arguments are refused
+    /// before anything runs, and the next run binds afresh (nothing left from a refused one).
+    func testWrongArgumentCountsAreRefusedAndLeaveNothingBehind() throws {
+        let store = try Store(path: dir.path("n.db"), migrations: migrations)
+        defer { store.close() }
+        let sql = "INSERT INTO items(name, payload) VALUES (?, ?)"
+        XCTAssertThrowsError(try store.writeAndWait { db in try db.execute(sql, "one") }) { error in
+            XCTAssertEqual((error as? SQLiteError)?.message, "expected 2 arguments, got 1")
+        }
+        XCTAssertThrowsError(try store.writeAndWait { db in try db.execute(sql, "a", 1, "extra") }) { error in
+            XCTAssertEqual((error as? SQLiteError)?.code, 25, "SQLITE_RANGE")
+        }
+        XCTAssertThrowsError(try store.writeAndWait { db in try db.execute(sql, arguments: ["one"]) })
+        XCTAssertThrowsError(try store.read { db in try db.scalar("SELECT count(*) FROM items WHERE name = ?") })
+        try store.writeAndWait { db in try db.execute(sql, "two", SQLValue.null) }
+        let rows = try store.read { db in try db.query("SELECT name, typeof(payload) AS p FROM items") }
+        XCTAssertEqual(rows.map { $0.string("name") }, ["two"])
+        XCTAssertEqual(rows.map { $0.string("p") }, ["null"])
     }
 
     func testWritesAfterCloseAreRefusedAndQueuedOnesFinish() throws {
