@@ -47,6 +47,46 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("contacts"), 1)
     }
 
+    /// Updates committed while earlier ones are still being sent leave together; every
+    /// subscriber must still get each event once, ids in order, and each call's ringing
+    /// before its answered (posted one after the other).
+    func testScreenPopsPublishedUnderConcurrentLoadReachEverySubscriberOnceAndInOrder() throws {
+        let streams = [try t.openEvents(key: t.supervisorKey), try t.openEvents(key: t.supervisorKey)]
+        let statuses = ConcurrentResults()
+        let (t, secret) = (self.t!, self.secret)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for n in 0..<5 {
+                let fields: [String: Any] = ["callId": "load-\(worker)-\(n)", "clientNumber": "+4072210\(worker)\(n)00"]
+                statuses.add((try? t.call("ringing", secret: secret, fields).status) ?? 0)
+                statuses.add((try? t.call("answered", secret: secret, fields).status) ?? 0)
+            }
+        }
+        XCTAssertEqual(statuses.all, Array(repeating: 200, count: 80))
+        for stream in streams {
+            var seen: [(id: Int, kind: String, call: String)] = []
+            while seen.count < 80 {
+                for block in try stream.read(until: "\n\n").components(separatedBy: "\n\n") where block.contains("event: call.") {
+                    let lines = block.split(separator: "\n")
+                    let id = try XCTUnwrap(lines.first { $0.hasPrefix("id: ") }.flatMap { Int($0.dropFirst(4)) })
+                    let kind = try XCTUnwrap(lines.first { $0.hasPrefix("event: ") }).dropFirst(7)
+                    let data = try XCTUnwrap(lines.first { $0.hasPrefix("data: ") }).dropFirst(6)
+                    let pop = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+                    let call = try XCTUnwrap((pop["call"] as? [String: Any])?["providerCallId"] as? String)
+                    seen.append((id, String(kind), call))
+                }
+            }
+            XCTAssertEqual(seen.count, 80)
+            XCTAssertEqual(seen.map(\.id), seen.map(\.id).sorted(), "event ids in order")
+            XCTAssertEqual(Set(seen.map(\.id)).count, 80, "no event twice")
+            for worker in 0..<8 {
+                for n in 0..<5 {
+                    let kinds = seen.filter { $0.call == "load-\(worker)-\(n)" }.map(\.kind)
+                    XCTAssertEqual(kinds, ["call.ringing", "call.answered"], "load-\(worker)-\(n)")
+                }
+            }
+        }
+    }
+
     func testDuplicateRingingWebhookChangesNothing() throws {
         let fields: [String: Any] = ["callId": "dup", "clientNumber": "+40722123456"]
         XCTAssertEqual(try t.call("ringing", secret: secret, fields).json["status"] as? String, "stored")

@@ -13,6 +13,13 @@ struct JSONObjectWriter {
         bytes.append(123)
     }
 
+    /// Continues in `buffer`: a nested object is written in place, not built apart and copied.
+    private init(continuing buffer: inout [UInt8]) {
+        bytes = []
+        swap(&bytes, &buffer)
+        bytes.append(123)
+    }
+
     /// Keys are identifiers written in the code: copied without an escaping pass.
     private mutating func key(_ name: StaticString) {
         if !isFirst { bytes.append(44) }
@@ -40,11 +47,38 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    /// An already encoded JSON value.
-    mutating func raw(_ name: StaticString, _ json: [UInt8]?) {
-        guard let json else { return }
+    /// A nested object, written by `fill` straight into this buffer.
+    mutating func object(_ name: StaticString, _ fill: (inout JSONObjectWriter) -> Void) {
         key(name)
-        bytes += json
+        var nested = JSONObjectWriter(continuing: &bytes)
+        fill(&nested)
+        nested.bytes.append(125)
+        swap(&bytes, &nested.bytes)
+    }
+
+    /// An array of objects, each written by `fill` straight into this buffer.
+    mutating func objects<Item>(_ name: StaticString, _ items: [Item], _ fill: (Item, inout JSONObjectWriter) -> Void) {
+        key(name)
+        bytes.append(91)
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(44) }
+            var nested = JSONObjectWriter(continuing: &bytes)
+            fill(item, &nested)
+            nested.bytes.append(125)
+            swap(&bytes, &nested.bytes)
+        }
+        bytes.append(93)
+    }
+
+    /// An array of strings.
+    mutating func strings(_ name: StaticString, _ values: [String]) {
+        key(name)
+        bytes.append(91)
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(44) }
+            JSONLine.appendString(value, to: &bytes)
+        }
+        bytes.append(93)
     }
 
     /// A string-to-string object, keys sorted.
@@ -69,25 +103,6 @@ struct JSONObjectWriter {
         bytes.append(125)
         return bytes
     }
-
-    /// A JSON array of already encoded values.
-    static func array(_ items: [[UInt8]]) -> [UInt8] {
-        var out: [UInt8] = [91]
-        for (index, item) in items.enumerated() {
-            if index > 0 { out.append(44) }
-            out += item
-        }
-        out.append(93)
-        return out
-    }
-
-    static func strings(_ items: [String]) -> [UInt8] {
-        array(items.map { item in
-            var out: [UInt8] = []
-            JSONLine.appendString(item, to: &out)
-            return out
-        })
-    }
 }
 
 /// A live payload that writes its own JSON (the same bytes JSONEncoder would).
@@ -97,7 +112,12 @@ protocol HandWrittenJSON {
 
 extension CallRecord: HandWrittenJSON {
     var json: [UInt8] {
-        var w = JSONObjectWriter()
+        var w = JSONObjectWriter(capacity: 512)
+        writeMembers(to: &w)
+        return w.finish()
+    }
+
+    func writeMembers(to w: inout JSONObjectWriter) {
         w.int("agentId", agentId)
         w.string("answeredAt", answeredAt)
         w.string("clientId", clientId)
@@ -123,13 +143,17 @@ extension CallRecord: HandWrittenJSON {
         w.string("state", state)
         w.int("talkTime", talkTime)
         w.strings("utm", utm)
-        return w.finish()
     }
 }
 
 extension DealRecord: HandWrittenJSON {
     var json: [UInt8] {
         var w = JSONObjectWriter()
+        writeMembers(to: &w)
+        return w.finish()
+    }
+
+    func writeMembers(to w: inout JSONObjectWriter) {
         w.int("callId", callId)
         w.int("contactId", contactId)
         w.string("createdAt", createdAt)
@@ -139,30 +163,30 @@ extension DealRecord: HandWrittenJSON {
         w.string("state", state)
         w.string("title", title)
         w.string("updatedAt", updatedAt)
-        return w.finish()
     }
 }
 
 extension ScreenPop: HandWrittenJSON {
+    /// Written into one buffer, nested objects in place: every screen-pop goes through here.
     var json: [UInt8] {
-        var w = JSONObjectWriter()
+        var w = JSONObjectWriter(capacity: 1024)
         if let agent {
-            var a = JSONObjectWriter()
-            a.int("id", agent.id)
-            a.string("name", agent.name)
-            w.raw("agent", a.finish())
+            w.object("agent") { a in
+                a.int("id", agent.id)
+                a.string("name", agent.name)
+            }
         }
-        w.raw("call", call.json)
+        w.object("call") { call.writeMembers(to: &$0) }
         if let contact {
-            var c = JSONObjectWriter()
-            c.int("id", contact.id)
-            c.bool("isNew", contact.isNew)
-            c.contactLinks(contact.id)
-            c.string("name", contact.name)
-            c.raw("openDeals", JSONObjectWriter.array(contact.openDeals.map(\.json)))
-            c.int("ownerAgentId", contact.ownerAgentId)
-            c.raw("phones", JSONObjectWriter.strings(contact.phones))
-            w.raw("contact", c.finish())
+            w.object("contact") { c in
+                c.int("id", contact.id)
+                c.bool("isNew", contact.isNew)
+                c.contactLinks(contact.id)
+                c.string("name", contact.name)
+                c.objects("openDeals", contact.openDeals) { deal, d in deal.writeMembers(to: &d) }
+                c.int("ownerAgentId", contact.ownerAgentId)
+                c.strings("phones", contact.phones)
+            }
         }
         w.string("type", type)
         return w.finish()

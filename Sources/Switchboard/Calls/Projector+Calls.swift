@@ -59,7 +59,7 @@ extension Projector {
         result.contactId = contactId
 
         if let contactId = call.contactId {
-            try addToTimeline(contactId: contactId, at: call.startedAt, kind: "call", ref: call.id)
+            try addToTimeline(contactId: contactId, at: call.startedAt, kind: .call, ref: call.id)
             if !isNewContact { try touchContact(contactId, at: at) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
@@ -218,7 +218,7 @@ extension Projector {
         guard inserted > 0 else { return }
         let taskId = db.lastInsertRowID
         result.taskId = taskId
-        try addToTimeline(contactId: contactId, at: missedAt, kind: "task", ref: taskId)
+        try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
         if let task = try TaskRecord.load(db, id: taskId) {
             let audience: LiveUpdate.Audience = assignee.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.int("owner_agent_id"))
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))

@@ -24,7 +24,7 @@ extension Projector {
             request.sipAccount, contactId, at, at)
         let callId = db.lastInsertRowID
         if let contactId {
-            try addToTimeline(contactId: contactId, at: at, kind: "call", ref: callId)
+            try addToTimeline(contactId: contactId, at: at, kind: .call, ref: callId)
             try touchContact(contactId, at: at)
         }
         return ApplyResult(callId: callId, contactId: contactId)
@@ -48,10 +48,10 @@ extension Projector {
                                         integrationId, providerCallId).int else { return result }
         // Undo what the early webhooks projected on their own row, then replay them onto ours.
         for task in try db.query("SELECT id FROM tasks WHERE call_id = ?", early).compactMap({ $0.int("id") }) {
-            try db.execute("DELETE FROM timeline WHERE kind = 'task' AND ref_id = ?", task)
+            try removeFromTimeline(kind: .task, ref: task)
         }
         try db.execute("DELETE FROM tasks WHERE call_id = ?", early)
-        try db.execute("DELETE FROM timeline WHERE kind = 'call' AND ref_id = ?", early)
+        try removeFromTimeline(kind: .call, ref: early)
         try db.execute("DELETE FROM calls WHERE id = ?", early)
         guard let integration = try settings.integration(db, integrationId) else { return result }
         let events = try db.query("""

@@ -13,7 +13,7 @@ extension Projector {
             VALUES (?, ?, ?, ?, 'open', ?, ?, ?)
             """, input.contactId, input.title, input.pipeline, input.stage, input.callId, at, at)
         let id = db.lastInsertRowID
-        try addToTimeline(contactId: input.contactId, at: at, kind: "deal", ref: id)
+        try addToTimeline(contactId: input.contactId, at: at, kind: .deal, ref: id)
         try touchContact(input.contactId, at: at)
         return ApplyResult(contactId: input.contactId, dealId: id)
     }

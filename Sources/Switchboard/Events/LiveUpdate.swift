@@ -20,6 +20,9 @@ struct LiveUpdate: Sendable {
 
     /// The JSON sent as the event's data.
     var data: [UInt8] {
+        // The exact-type cast first: a screen-pop is nearly every update, and a cast to a
+        // concrete type is a metadata comparison where a protocol cast searches conformances.
+        if let pop = payload as? ScreenPop { return pop.json }
         if let fast = payload as? HandWrittenJSON { return fast.json }
         return JSONText.bytes(AnyEncodable(payload))
     }
@@ -41,16 +44,10 @@ struct AnyEncodable: Encodable {
     func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
 
-/// Publishes live updates on one serial queue, so encoding them costs the writer nothing
-/// and their order is kept.
+/// Publishes live updates after their commit (see `EventHub.publishAfterCommit`).
 enum LivePublisher {
-    private static let queue = DispatchQueue(label: "live-publisher")
-
     static func publish(_ updates: [LiveUpdate], on hub: EventHub) {
-        guard !updates.isEmpty else { return }
-        queue.async {
-            for update in updates { hub.publish(event: update.event, data: { update.data }, to: update.isFor) }
-        }
+        hub.publishAfterCommit(updates)
     }
 }
 

@@ -53,12 +53,17 @@ struct Projector {
 
     // MARK: - Shared pieces
 
-    /// Adds (or moves earlier) the timeline entry for `kind`/`ref`.
-    func addToTimeline(contactId: Int, at: String, kind: String, ref: Int) throws {
+    /// Adds (or moves earlier) the timeline entry for `kind`/`ref`; its id says which entry it is.
+    func addToTimeline(contactId: Int, at: String, kind: TimelineKind, ref: Int) throws {
         try db.execute("""
-            INSERT INTO timeline(contact_id, at, kind, ref_id) VALUES (?, ?, ?, ?)
-            ON CONFLICT(kind, ref_id) DO UPDATE SET at = min(at, excluded.at), contact_id = excluded.contact_id
-            """, contactId, at, kind, ref)
+            INSERT INTO timeline(id, contact_id, at, kind, ref_id) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET at = min(at, excluded.at), contact_id = excluded.contact_id
+            """, kind.entryId(ref), contactId, at, kind.rawValue, ref)
+    }
+
+    /// Removes the timeline entry for `kind`/`ref`, if there is one.
+    func removeFromTimeline(kind: TimelineKind, ref: Int) throws {
+        try db.execute("DELETE FROM timeline WHERE id = ?", kind.entryId(ref))
     }
 
     func touchContact(_ id: Int, at: String) throws {

@@ -14,6 +14,10 @@ public final class EventHub: @unchecked Sendable {
     private let nextID = Atomic<UInt64>(1)
     private let sequence = Atomic<UInt64>(0)
     private let heartbeat: DispatchSourceTimer
+    /// Updates committed but not yet sent, in commit order; drained on `publishing`.
+    private let outbox = Mutex<[LiveUpdate]>([])
+    /// One serial queue: encoding costs the writer nothing and the order is kept.
+    private let publishing = DispatchQueue(label: "live-publisher")
 
     /// - Parameter heartbeatSeconds: how often a comment line keeps idle streams alive through proxies.
     public init(heartbeatSeconds: Double = 15) {
@@ -46,6 +50,42 @@ public final class EventHub: @unchecked Sendable {
         guard !targets.isEmpty else { return }
         let frame = data().withUnsafeBufferPointer { EventStream.frame(event: event, id: id, data: $0) }
         for target in targets { target.stream.send(frame: frame) }
+    }
+
+    /// Publishes `updates` after their commit, in order. Updates that arrive while the
+    /// previous ones are still being sent wait in the outbox and leave together: each
+    /// subscriber gets one write per drain instead of one per event, and the queue one
+    /// hop per drain instead of one per committed job.
+    func publishAfterCommit(_ updates: [LiveUpdate]) {
+        guard !updates.isEmpty else { return }
+        let wasEmpty = outbox.withLock { waiting -> Bool in
+            let wasEmpty = waiting.isEmpty
+            waiting.append(contentsOf: updates)
+            return wasEmpty
+        }
+        if wasEmpty { publishing.async { [self] in drainOutbox() } }
+    }
+
+    private func drainOutbox() {
+        let updates = outbox.withLock { waiting -> [LiveUpdate] in
+            defer { waiting.removeAll(keepingCapacity: true) }
+            return waiting
+        }
+        let targets = subscribers.withLock { Array($0.values) }
+        guard !targets.isEmpty else {
+            _ = sequence.add(UInt64(updates.count), ordering: .relaxed)
+            return
+        }
+        var output = [[UInt8]](repeating: [], count: targets.count)
+        for update in updates {
+            let id = String(sequence.add(1, ordering: .relaxed).newValue)
+            var frame: [UInt8]?
+            for index in targets.indices where update.isFor(targets[index].agent) {
+                if frame == nil { frame = update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: id, data: $0) } }
+                if let frame { output[index].append(contentsOf: frame) }
+            }
+        }
+        for index in targets.indices where !output[index].isEmpty { targets[index].stream.send(frame: output[index]) }
     }
 
     /// Closes every stream (shutdown).

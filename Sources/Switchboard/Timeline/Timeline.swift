@@ -46,3 +46,23 @@ enum Timeline {
         return Page(items: items, nextBefore: next)
     }
 }
+
+/// What a timeline entry points at. The entry's id is derived from it, so one row per
+/// referenced record needs no index beyond the table's own rowid.
+enum TimelineKind: String, Sendable {
+    case call, task, deal, message
+
+    /// The kind in the top bits, the referenced row's id below: unique per (kind, ref), and
+    /// at one instant a task sorts after the call that filed it, a deal or a message after both
+    /// (the page is ordered by `at`, then id).
+    func entryId(_ ref: Int) -> Int {
+        let rank: Int
+        switch self {
+        case .call: rank = 0
+        case .task: rank = 1
+        case .deal: rank = 2
+        case .message: rank = 3
+        }
+        return rank << 56 | ref
+    }
+}

@@ -55,7 +55,7 @@ extension Projector {
         let placement = try placeOnDeal(contactId: contactId, channel: channel, isNew: isNew, at: m.timestamp)
         let messageId = try insertMessage(m, channel: channel, contactId: contactId, dealId: placement.dealId, status: "received", skipReason: nil)
         result.dealId = placement.dealId
-        try addToTimeline(contactId: contactId, at: m.timestamp, kind: "message", ref: messageId)
+        try addToTimeline(contactId: contactId, at: m.timestamp, kind: .message, ref: messageId)
         try touchContact(contactId, at: m.timestamp)
         if let deal = placement.dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", m.timestamp, deal) }
         try db.execute("""
@@ -82,7 +82,7 @@ extension Projector {
                 """, contact?.ownerAgentId, "Reply to \(contact?.name ?? "client") on WhatsApp", m.timestamp, contactId,
                 placement.dealId, channel.id, m.timestamp)
             result.taskId = db.lastInsertRowID
-            try addToTimeline(contactId: contactId, at: m.timestamp, kind: "task", ref: db.lastInsertRowID)
+            try addToTimeline(contactId: contactId, at: m.timestamp, kind: .task, ref: db.lastInsertRowID)
         }
         if wantsLiveUpdates, let message = try MessageRecord.load(db, id: messageId) {
             let unread = try db.scalar("SELECT unanswered FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId).int ?? 1
@@ -144,7 +144,7 @@ extension Projector {
             INSERT INTO deals(contact_id, title, pipeline, stage, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?)
             """, contactId, "WhatsApp: \(name)", channel.settings.pipeline, channel.settings.stage, at, at)
         let deal = db.lastInsertRowID
-        try addToTimeline(contactId: contactId, at: at, kind: "deal", ref: deal)
+        try addToTimeline(contactId: contactId, at: at, kind: .deal, ref: deal)
         return Placement(dealId: deal, allClosed: hasDeals)
     }
 

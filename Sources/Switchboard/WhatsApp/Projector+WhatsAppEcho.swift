@@ -56,7 +56,7 @@ extension Projector {
                                    channel.id, contactId).int
             ?? db.scalar("SELECT id FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC, id DESC LIMIT 1", contactId).int
         let messageId = try insertEcho(e, channel: channel, contactId: contactId, dealId: dealId, status: e.status, skipReason: nil)
-        try addToTimeline(contactId: contactId, at: e.timestamp, kind: "message", ref: messageId)
+        try addToTimeline(contactId: contactId, at: e.timestamp, kind: .message, ref: messageId)
         try touchContact(contactId, at: e.timestamp)
         try db.execute("""
             INSERT INTO wa_threads(channel_id, contact_id, deal_id, last_outbound_at, unanswered) VALUES (?, ?, ?, ?, 0)

@@ -30,7 +30,7 @@ extension Projector {
                 """, channel.id, contact.id, dealId, o.to, part.type, part.text, JSONText.string(payload), o.agentId, at, at, part.partId)
             let messageId = db.lastInsertRowID
             messageIds.append(messageId)
-            try addToTimeline(contactId: contact.id, at: at, kind: "message", ref: messageId)
+            try addToTimeline(contactId: contact.id, at: at, kind: .message, ref: messageId)
             // The outbox outlives `rebuild` (it records what was really sent), so a replayed
             // message finds its row and only re-links it.
             if try db.queryOne("SELECT id FROM wa_outbox WHERE outbound_id = ?", part.partId) != nil {

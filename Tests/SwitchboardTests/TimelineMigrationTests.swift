@@ -1,0 +1,62 @@
+import Foundation
+import Store
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// Migration 008 gives timeline entries ids derived from what they point at and drops the
+/// UNIQUE (kind, ref_id) index; a database written before it must keep its history.
+final class TimelineMigrationTests: XCTestCase {
+    func testEntriesWrittenBeforeTheMigrationKeepTheirHistoryAndTakeDerivedIds() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("switchboard.db")
+        do {
+            let db = try Database(path: path)
+            try Migrator.migrate(db, Array(Schema.migrations.prefix { $0.name != "008_timeline_id_from_reference" }))
+            // The old table numbered entries as they came; a redelivery could not add a second one.
+            for (contact, at, kind, ref) in [(1, "2026-11-20T09:00:00.000Z", "call", 7), (1, "2026-11-20T09:00:00.000Z", "task", 2),
+                                             (1, "2026-11-21T10:00:00.000Z", "deal", 3), (1, "2026-11-19T08:00:00.000Z", "message", 5),
+                                             (2, "2026-11-22T08:00:00.000Z", "call", 8)] {
+                try db.execute("INSERT INTO timeline(contact_id, at, kind, ref_id) VALUES (?, ?, ?, ?)", contact, at, kind, ref)
+            }
+            XCTAssertThrowsError(try db.execute("INSERT INTO timeline(contact_id, at, kind, ref_id) VALUES (1, 'x', 'call', 7)"))
+        }
+        let store = try Store(path: path, migrations: Schema.migrations)
+        defer { store.close() }
+        let rows = try store.read { db in
+            try db.query("SELECT id, contact_id, at, kind, ref_id FROM timeline ORDER BY contact_id, at, id").map { row in
+                "\(row.int("contact_id") ?? 0) \(row.string("at") ?? "") \(row.string("kind") ?? "") \(row.int("ref_id") ?? 0) \(row.int("id") ?? 0)"
+            }
+        }
+        XCTAssertEqual(rows, [
+            "1 2026-11-19T08:00:00.000Z message 5 \(TimelineKind.message.entryId(5))",
+            "1 2026-11-20T09:00:00.000Z call 7 \(TimelineKind.call.entryId(7))",
+            "1 2026-11-20T09:00:00.000Z task 2 \(TimelineKind.task.entryId(2))",
+            "1 2026-11-21T10:00:00.000Z deal 3 \(TimelineKind.deal.entryId(3))",
+            "2 2026-11-22T08:00:00.000Z call 8 \(TimelineKind.call.entryId(8))",
+        ])
+        let indexes = try store.read { db in
+            try db.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'timeline' ORDER BY name").compactMap { $0.string("name") }
+        }
+        XCTAssertEqual(indexes, ["timeline_contact"], "only the contact's index is left")
+        // Newest first, as before; at one instant the task comes before the call that filed it.
+        let page = try store.read { db in try Timeline.page(db, contactId: 1, limit: 10, before: nil) }
+        XCTAssertEqual(page.items.map(\.type), ["deal", "task", "call", "message"])
+    }
+
+    func testAnEntryIsOnePerReferencedRowWithoutTheUniqueIndex() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let secret = try t.addIntegration(region: "RO").secret
+        try t.call("ringing", secret: secret, ["callId": "m1", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:05Z"])
+        try t.call("ringing", secret: secret, ["callId": "m1", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:01Z"])
+        try t.call("missed", secret: secret, ["callId": "m1", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:30Z"])
+        let entries = try t.daemon.store.read { db in
+            try db.query("SELECT id, kind, ref_id, at FROM timeline ORDER BY id").map { row in
+                "\(row.string("kind") ?? "") \(row.int("ref_id") ?? 0) \(row.string("at") ?? "") \(row.int("id") == TimelineKind(rawValue: row.string("kind") ?? "")?.entryId(row.int("ref_id") ?? 0))"
+            }
+        }
+        // One entry for the call, at its earliest moment; one for the task the miss filed.
+        XCTAssertEqual(entries, ["call 1 2026-11-23T10:00:01.000Z true", "task 1 2026-11-23T10:00:30.000Z true"])
+    }
+}
