@@ -34,7 +34,7 @@ extension RouteContext {
         }
         switch outcome {
         case .applied(_, let result):
-            LivePublisher.publish(result.updates, on: hub)
+            hub.publishAfterCommit(result.updates)
             return result
         case .duplicate:
             throw DomainError.conflict("a request with this Idempotency-Key was already applied")

@@ -50,10 +50,7 @@ struct JSONObjectWriter {
     /// A nested object, written by `fill` straight into this buffer.
     mutating func object(_ name: StaticString, _ fill: (inout JSONObjectWriter) -> Void) {
         key(name)
-        var nested = JSONObjectWriter(continuing: &bytes)
-        fill(&nested)
-        nested.bytes.append(125)
-        swap(&bytes, &nested.bytes)
+        nestedObject(fill)
     }
 
     /// An array of objects, each written by `fill` straight into this buffer.
@@ -62,12 +59,17 @@ struct JSONObjectWriter {
         bytes.append(91)
         for (index, item) in items.enumerated() {
             if index > 0 { bytes.append(44) }
-            var nested = JSONObjectWriter(continuing: &bytes)
-            fill(item, &nested)
-            nested.bytes.append(125)
-            swap(&bytes, &nested.bytes)
+            nestedObject { fill(item, &$0) }
         }
         bytes.append(93)
+    }
+
+    /// Hands the buffer to a nested writer for one object, then takes it back.
+    private mutating func nestedObject(_ fill: (inout JSONObjectWriter) -> Void) {
+        var nested = JSONObjectWriter(continuing: &bytes)
+        fill(&nested)
+        nested.bytes.append(125)
+        swap(&bytes, &nested.bytes)
     }
 
     /// An array of strings.

@@ -35,7 +35,7 @@ struct CallIngest: Sendable {
                 responder.send(.json(bytes: IngestReply(outcomes).json))
                 var updates: [LiveUpdate] = []
                 for case .applied(_, let applied) in outcomes { updates += applied.updates }
-                LivePublisher.publish(updates, on: hub)
+                hub.publishAfterCommit(updates)
             case .failure(let error):
                 responder.send(error: error)
             }

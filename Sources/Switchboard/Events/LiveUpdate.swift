@@ -1,3 +1,5 @@
+import Foundation
+
 /// A message for the live stream, computed inside a write and published after its commit.
 struct LiveUpdate: Sendable {
     enum Audience: Sendable {
@@ -43,12 +45,3 @@ struct AnyEncodable: Encodable {
     init(_ value: any Encodable) { self.value = value }
     func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
-
-/// Publishes live updates after their commit (see `EventHub.publishAfterCommit`).
-enum LivePublisher {
-    static func publish(_ updates: [LiveUpdate], on hub: EventHub) {
-        hub.publishAfterCommit(updates)
-    }
-}
-
-import Foundation

@@ -42,16 +42,6 @@ public final class EventHub: @unchecked Sendable {
     /// Number of open streams.
     public var count: Int { subscribers.withLock { $0.count } }
 
-    /// Sends `event` with JSON `data` to every agent `audience` accepts. The data is made
-    /// only when somebody receives it, and framed once for all of them.
-    public func publish(event: String, data: () -> [UInt8], to audience: (Agent) -> Bool) {
-        let id = String(sequence.add(1, ordering: .relaxed).newValue)
-        let targets = subscribers.withLock { $0.values.filter { audience($0.agent) } }
-        guard !targets.isEmpty else { return }
-        let frame = data().withUnsafeBufferPointer { EventStream.frame(event: event, id: id, data: $0) }
-        for target in targets { target.stream.send(frame: frame) }
-    }
-
     /// Publishes `updates` after their commit, in order. Updates that arrive while the
     /// previous ones are still being sent wait in the outbox and leave together: each
     /// subscriber gets one write per drain instead of one per event, and the queue one

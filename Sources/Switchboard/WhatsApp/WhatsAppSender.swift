@@ -230,7 +230,7 @@ final class WhatsAppSender: @unchecked Sendable {
             try then(db)
             return outcome
         }
-        if case .applied(_, let result) = outcome { LivePublisher.publish(result.updates, on: hub) }
+        if case .applied(_, let result) = outcome { hub.publishAfterCommit(result.updates) }
     }
 
     /// Parts left `sending` by a crash or a kill may have reached the provider: they become `unknown`, never resent.

@@ -39,7 +39,7 @@ struct WhatsAppSending: Sendable {
             }
             return (202, sent, result.updates)
         }
-        LivePublisher.publish(updates, on: hub)
+        hub.publishAfterCommit(updates)
         if status == 202 { sender.kick() }
         return (status, sent)
     }

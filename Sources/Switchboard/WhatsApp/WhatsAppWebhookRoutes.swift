@@ -108,7 +108,7 @@ struct WhatsAppIngest: Sendable {
                     }
                 }
                 responder.send(.json(["stored": stored, "duplicates": duplicates, "skipped": skipped, "ignoredFields": ignored.count]))
-                LivePublisher.publish(updates, on: hub)
+                hub.publishAfterCommit(updates)
             case .failure(let error):
                 responder.send(error: error)
             }
