@@ -362,7 +362,10 @@ final class EventLoop: @unchecked Sendable {
             // Answered later, from another thread: write, then carry on with pipelined input.
             if keepAlive {
                 process(connection)
-                if connections[id] != nil, connection.readDeferred || connection.peerClosed == false {
+                // Input that arrived meanwhile was read already (edge-triggered); only a read
+                // held back at the buffer cap must resume now. A read here otherwise costs a
+                // recv that finds nothing, once per request.
+                if connections[id] != nil, connection.readDeferred {
                     readAvailable(connection)
                 }
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPServer
 import TestSupport
 import XCTest
@@ -50,6 +51,36 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(try c.readResponse().text, "slow 150")
         XCTAssertEqual(try c.readResponse().text, #"{"id":"2"}"#)
         XCTAssertEqual(try c.readResponse().text, "three")
+    }
+
+    func testALargePipelinedBodySentDuringASlowAnswerIsReadAfterIt() throws {
+        // While the first request is in flight the server buffers only a few hundred KB of
+        // what follows and stops reading; after the answer it must resume reading the rest.
+        let c = try RawConnection(port: server.port)
+        let body = [UInt8]((0..<(2 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let request = Array("GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        let sent = DispatchSemaphore(value: 0)
+        let sendError = Mutex<Error?>(nil)
+        let fd = c.fd   // the reply is read on this thread while the sender blocks on a full socket
+        Thread {
+            var offset = 0
+            while offset < request.count {
+                let n = request[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard n > 0 else {
+                    sendError.withLock { $0 = TestError("send failed: errno \(errno)") }
+                    break
+                }
+                offset += n
+            }
+            sent.signal()
+        }.start()
+        XCTAssertEqual(try c.readResponse().text, "slow 300")
+        let echoed = try c.readResponse()
+        XCTAssertEqual(echoed.status, 200)
+        XCTAssertEqual(echoed.body.count, body.count)
+        XCTAssertTrue(echoed.body == body, "the echoed body differs from the one sent")
+        XCTAssertEqual(sent.wait(timeout: .now() + 10), .success)
+        XCTAssertNil(sendError.withLock { $0 })
     }
 
     func testContentLengthBodyIsDelivered() throws {
