@@ -13,4 +13,16 @@ static inline int sb_sqlite_configure_process(void) {
     if (code == SQLITE_OK) code = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     return code;
 }
+
+static int sb_sqlite_count_wal_frames(void *counter, sqlite3 *db, const char *name, int frames) {
+    (void)db; (void)name;
+    *(int *)counter = frames;
+    return SQLITE_OK;
+}
+
+/// Replaces SQLite's autocheckpoint on `db`: after each commit `*counter` holds the
+/// number of frames in the WAL, and nothing is checkpointed (the caller decides when).
+static inline void sb_sqlite_track_wal_frames(sqlite3 *db, int *counter) {
+    sqlite3_wal_hook(db, sb_sqlite_count_wal_frames, counter);
+}
 #endif

@@ -10,6 +10,8 @@ public final class Database {
     private var statements: [SQLKey: Statement] = [:]
     /// The last statement seen at each SQL text address (see `prepared`).
     private var byAddress = [Statement?](repeating: nil, count: 512)
+    /// Frames in the WAL after this connection's last commit, once `trackWALFrames` ran.
+    private let walFrameCount = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     /// Applied once, before the first connection of the process opens.
     private static let processConfigured: Bool = sb_sqlite_configure_process() == SQLITE_OK
@@ -28,6 +30,7 @@ public final class Database {
         }
         handle = pointer
         self.path = path
+        walFrameCount.initialize(to: 0)
         sqlite3_extended_result_codes(handle, 1)
     }
 
@@ -35,7 +38,15 @@ public final class Database {
         byAddress.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
+        walFrameCount.deallocate()
     }
+
+    /// Turns off SQLite's autocheckpoint on this connection and counts the WAL's frames
+    /// instead (`walFrames`), for a writer that schedules checkpoints itself.
+    func trackWALFrames() { sb_sqlite_track_wal_frames(handle, walFrameCount) }
+
+    /// Frames in the WAL after this connection's last commit (0 until `trackWALFrames`).
+    var walFrames: Int { Int(walFrameCount.pointee) }
 
     func error(_ code: Int32, sql: String?) -> SQLiteError {
         SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)

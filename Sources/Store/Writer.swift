@@ -9,7 +9,7 @@ import Telemetry
 /// commits once, and hands the batch to the `WALSyncer`, which answers it after
 /// one fdatasync of the WAL, while this thread already runs the next batch.
 final class Writer: @unchecked Sendable {
-    // @unchecked: `database` is touched only by the writer thread; the rest is immutable.
+    // @unchecked: `database` and `framesAtLastRequest` are touched only by the writer thread; the rest is immutable.
     private let database: Database
     private let pending = HandoffQueue<WriteJob>()
     private let stopped = DispatchSemaphore(value: 0)
@@ -17,13 +17,34 @@ final class Writer: @unchecked Sendable {
     private let maxBatch: Int
     private let walCheckpointBytes: Int
     private let syncer: WALSyncer
+    private let checkpointer: Checkpointer?
+    private let checkpointEveryFrames: Int
+    private let restartAfterFrames: Int
+    private let tailFrames: Int
+    private let forceAfterFrames: Int
+    /// WAL frames when the last background checkpoint was asked for (writer thread only).
+    private var framesAtLastRequest = 0
 
-    init(database: Database, metrics: Metrics, maxBatch: Int = 1024, walCheckpointBytes: Int = 32 << 20) {
+    init(database: Database, metrics: Metrics, maxBatch: Int = 1024, walCheckpointBytes: Int = 32 << 20,
+         checkpointEveryFrames: Int = 1000, restartAfterFrames: Int = 4000, tailFrames: Int = 256,
+         forceAfterFrames: Int = 6000) {
         self.database = database
         self.metrics = metrics
         self.maxBatch = maxBatch
         self.walCheckpointBytes = walCheckpointBytes
+        self.checkpointEveryFrames = checkpointEveryFrames
+        self.restartAfterFrames = restartAfterFrames
+        self.tailFrames = tailFrames
+        self.forceAfterFrames = forceAfterFrames
         syncer = WALSyncer(walPath: database.path + "-wal", metrics: metrics)
+        do {
+            checkpointer = try Checkpointer(path: database.path, metrics: metrics)
+            database.trackWALFrames()   // from here on checkpoints are scheduled below, not by SQLite
+        } catch {
+            checkpointer = nil          // SQLite's autocheckpoint (every 1000 frames, on this thread) stays on
+            Logger.shared.log(.warning, "no background checkpoint connection; checkpoints run on the writer",
+                              [("error", .string("\(error)"))])
+        }
         let thread = Thread { [self] in self.run() }
         thread.name = "sqlite-writer"
         thread.start()
@@ -42,6 +63,7 @@ final class Writer: @unchecked Sendable {
     private func run() {
         while let batch = pending.take(limit: maxBatch) { commit(batch) }
         syncer.stop()
+        checkpointer?.stop()
         _ = try? database.checkpoint(truncate: true)
         stopped.signal()
     }
@@ -66,7 +88,33 @@ final class Writer: @unchecked Sendable {
         metrics.writerBatchSize.observe(Double(batch.count))
         metrics.commitDuration.observe(elapsed)
         syncer.enqueue(batch, commitError: commitError)
+        scheduleCheckpoints()
         checkpointIfLarge()
+    }
+
+    /// A background checkpoint every `checkpointEveryFrames` new WAL frames. Once the WAL
+    /// holds `restartAfterFrames`, the writer waits (committing as usual) for a background
+    /// checkpoint that leaves at most `tailFrames` uncopied, then copies that short tail
+    /// itself: with every frame copied, the next transaction writes the WAL from its start
+    /// again instead of growing the file. The tail must be copied here, between two
+    /// transactions: a checkpoint beside the writer never catches up with it. Big batches
+    /// (a bulk import) can outrun the background; at `forceAfterFrames` the writer copies
+    /// whatever is left, as SQLite's autocheckpoint would. A checkpoint that finds another
+    /// one running returns at once and is tried again after the next commit.
+    private func scheduleCheckpoints() {
+        guard let checkpointer else { return }
+        let frames = database.walFrames
+        if frames < framesAtLastRequest { framesAtLastRequest = 0 }   // the WAL started over
+        let running = checkpointer.isRunning
+        let tailIsShort = !running && frames - checkpointer.framesCopied <= tailFrames
+        if frames >= forceAfterFrames || (frames >= restartAfterFrames && tailIsShort) {
+            if let result = try? database.checkpoint(truncate: false), result.walFrames >= 0 {
+                metrics.walCheckpoints.increment(["writer"])
+            }
+        } else if !running, frames - framesAtLastRequest >= (frames >= restartAfterFrames ? tailFrames : checkpointEveryFrames) {
+            framesAtLastRequest = frames
+            checkpointer.request()
+        }
     }
 
     /// Runs the jobs straight in the open transaction. Jobs rarely fail, and a SAVEPOINT
@@ -86,8 +134,8 @@ final class Writer: @unchecked Sendable {
         for job in batch { job.run(database) }
     }
 
-    /// SQLite's autocheckpoint (passive, every 1000 pages) keeps the WAL small while
-    /// readers let it; when readers keep it from finishing and the file has grown past
+    /// The scheduled checkpoints keep the WAL small while readers let them; when readers
+    /// keep them from finishing and the file has grown past
     /// the threshold, a truncating checkpoint waits for them (bounded by busy_timeout).
     /// The size comes from stat(), so the common case costs one syscall, not a checkpoint.
     private func checkpointIfLarge() {

@@ -22,6 +22,9 @@ public final class Metrics: Sendable {
     public let walSyncDuration = Histogram(name: "switchboard_wal_sync_duration_seconds",
                                            help: "Time of one fdatasync of the WAL, covering every batch committed before it.",
                                            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
+    public let walCheckpoints = LabeledCounter(name: "switchboard_wal_checkpoints_total",
+                                               help: "WAL checkpoints, by thread: background (copied frames while the writer went on) or writer (the short tail that lets the WAL start over).",
+                                               labelNames: ["by"])
     public let openConnections = Gauge(name: "switchboard_http_open_connections", help: "Open client connections.")
     public let sseSubscribers = Gauge(name: "switchboard_sse_subscribers", help: "Open Server-Sent Events streams.")
 
@@ -38,7 +41,7 @@ public final class Metrics: Sendable {
     public func render() -> String {
         var out = ""
         let all: [any PrometheusRenderable] = [requests, requestDuration, writerBatchSize, commitDuration,
-                                               walSyncDuration, openConnections, sseSubscribers] + extra.withLock { $0 }
+                                               walSyncDuration, walCheckpoints, openConnections, sseSubscribers] + extra.withLock { $0 }
         for metric in all { metric.render(into: &out) }
         return out
     }

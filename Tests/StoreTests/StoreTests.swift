@@ -209,4 +209,44 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.read { db in try db.scalar("SELECT count(*) FROM items").int }, 24_000)
         XCTAssertLessThan(largestWAL, 40 * 1024 * 1024, "WAL grew to \(largestWAL) bytes")
     }
+
+    func testCheckpointsRunBesideTheWriterAndTheWALStartsOverInsteadOfGrowing() throws {
+        let metrics = Metrics()
+        let path = dir.path("c.db")
+        let store = try Store(path: path, migrations: migrations, metrics: metrics)
+        let payload = [UInt8](repeating: 7, count: 3000)
+        let largestWAL = Atomic<Int>(0)
+        let failures = Atomic<Int>(0)
+        // 16 clients each waiting for their answer, as webhooks on keep-alive connections do:
+        // small batches, 12,000 one-page rows, about three times the WAL size (4,000 frames)
+        // at which the writer lets the WAL start over.
+        DispatchQueue.concurrentPerform(iterations: 16) { client in
+            for i in 0..<750 {
+                do {
+                    try store.writeAndWait { db in
+                        try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", "c\(client)-\(i)", payload)
+                    }
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+                if i % 25 == 0 {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+                    largestWAL.max(size, ordering: .relaxed)
+                }
+            }
+        }
+        XCTAssertEqual(failures.load(ordering: .relaxed), 0)
+        XCTAssertGreaterThan(metrics.walCheckpoints.value(["background"]), 0, "background checkpoints must copy frames")
+        XCTAssertGreaterThan(metrics.walCheckpoints.value(["writer"]), 0, "the writer copies the tail so the WAL can start over")
+        // 4,000 frames and a tail of 4 KiB pages is ~18 MB; a WAL that never started over would
+        // reach the 32 MiB at which a truncating checkpoint stops the writer.
+        XCTAssertLessThan(largestWAL.load(ordering: .relaxed), 24 * 1024 * 1024)
+        let mainFile = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        XCTAssertGreaterThan(mainFile, 12_000 * 3000 / 2, "the rows reach the database file while the daemon runs")
+        store.close()
+        let reopened = try Store(path: path, migrations: migrations)
+        defer { reopened.close() }
+        XCTAssertEqual(try reopened.read { db in try db.scalar("SELECT count(*) FROM items").int }, 12_000)
+        XCTAssertEqual(try reopened.read { db in try db.scalar("PRAGMA integrity_check").string }, "ok")
+    }
 }
