@@ -20,10 +20,12 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
+        // A shim over SQLite's default VFS that writes a commit's WAL frames with one pwrite.
+        .target(name: "CSQLiteWAL", dependencies: ["CSQLite"], path: "Sources/CSQLiteWAL"),
         .target(name: "Telemetry", dependencies: []),
         .target(name: "HTTPServer", dependencies: ["CSystem", "Telemetry"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
-        .target(name: "Store", dependencies: ["CSQLite", "Telemetry"]),
+        .target(name: "Store", dependencies: ["CSQLite", "CSQLiteWAL", "Telemetry"]),
         .target(name: "Switchboard", dependencies: ["HTTPServer", "HTTPClient", "Store", "Telemetry", "CCrypto", "CPhoneNumber"]),
         // jemalloc replaces glibc's malloc in the daemon (Swift allocates a lot; glibc spent
         // its time consolidating and unlinking chunks): ~10% more webhooks per second.

@@ -1,4 +1,5 @@
 internal import CSQLite
+internal import CSQLiteWAL
 
 /// One SQLite connection; owns its `sqlite3*` handle and closes it in deinit.
 ///
@@ -16,13 +17,18 @@ public final class Database {
     /// Applied once, before the first connection of the process opens.
     private static let processConfigured: Bool = sb_sqlite_configure_process() == SQLITE_OK
 
+    /// Every connection opens through the VFS that writes a commit's WAL frames with one
+    /// write (Sources/CSQLiteWAL); SQLite's default VFS if it could not be registered.
+    private static let vfsName: String? =
+        sb_wal_write_buffer_register() == SQLITE_OK ? String(cString: sb_wal_write_buffer_vfs_name) : nil
+
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         _ = Self.processConfigured
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &pointer, flags, nil)
+        let code = sqlite3_open_v2(path, &pointer, flags, Self.vfsName)
         guard code == SQLITE_OK, let pointer else {
             let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let pointer { sqlite3_close_v2(pointer) }

@@ -249,4 +249,38 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try reopened.read { db in try db.scalar("SELECT count(*) FROM items").int }, 12_000)
         XCTAssertEqual(try reopened.read { db in try db.scalar("PRAGMA integrity_check").string }, "ok")
     }
+
+    func testTransactionsOfEverySizeReachTheWALWholeAndSurviveReopening() throws {
+        // WAL frames are gathered and written together (Sources/CSQLiteWAL): one row, a few
+        // hundred KiB (past the 128 KiB the default VFS writes per call) and 6 MiB (past the
+        // 4 MiB gathered at most) must all commit, be seen by another connection, and be on
+        // disk when the database is opened again.
+        let path = dir.path("t.db")
+        let store = try Store(path: path, migrations: migrations)
+        let sizes = [1, 3, 70, 1_500]   // rows of 4 KiB in one transaction
+        for (batch, rows) in sizes.enumerated() {
+            try store.writeAndWait { db in
+                for i in 0..<rows {
+                    let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: batch * 31 + i), count: 4096)
+                    try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", "b\(batch)-\(i)", payload)
+                }
+            }
+            let seen = try store.read { db in try db.scalar("SELECT count(*) FROM items WHERE name LIKE ?", "b\(batch)-%").int }
+            XCTAssertEqual(seen, rows, "batch of \(rows) rows seen by a reader")
+        }
+        store.close()
+        let reopened = try Store(path: path, migrations: migrations)
+        defer { reopened.close() }
+        for (batch, rows) in sizes.enumerated() {
+            let intact = try reopened.read { db in
+                try db.scalar("SELECT count(*) FROM items WHERE name LIKE ? AND length(payload) = 4096 AND substr(payload, 4096, 1) = substr(payload, 1, 1)",
+                              "b\(batch)-%").int
+            }
+            XCTAssertEqual(intact, rows)
+        }
+        let last = try reopened.read { db in try db.scalar("SELECT payload FROM items WHERE name = ?", "b3-1499") }
+        guard case .blob(let bytes) = last else { return XCTFail("no payload: \(last)") }
+        XCTAssertEqual(bytes, [UInt8](repeating: UInt8(truncatingIfNeeded: 3 * 31 + 1499), count: 4096))
+        XCTAssertEqual(try reopened.read { db in try db.scalar("PRAGMA integrity_check").string }, "ok")
+    }
 }
