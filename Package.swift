@@ -21,7 +21,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
         // A shim over SQLite's default VFS that writes a commit's WAL frames with one pwrite.
-        .target(name: "CSQLiteWAL", dependencies: ["CSQLite"], path: "Sources/CSQLiteWAL"),
+        .target(name: "CSQLiteWAL", dependencies: ["CSQLite"], path: "Sources/CSQLiteWAL",
+                // DWARF 4: valgrind 3.19 (Debian 12), used by bench/profile-*, cannot read clang's DWARF 5.
+                cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         .target(name: "Telemetry", dependencies: []),
         .target(name: "HTTPServer", dependencies: ["CSystem", "Telemetry"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
