@@ -133,14 +133,19 @@ struct WebhookJSONParser {
     private mutating func string() throws(Failure) -> String {
         at += 1
         let start = at
+        var allBits: UInt8 = 0
         while at < bytes.count {
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
                 let run = UnsafeBufferPointer(rebasing: bytes[start..<at])
                 at += 1
+                // ASCII is valid UTF-8, and decoding it is cheap; String(validating:) is
+                // generic and looked up type metadata on every call (~1k instructions).
+                if allBits < 0x80 { return String(decoding: run, as: UTF8.self) }
                 guard let text = String(validating: run, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
                 return text
             }
+            allBits |= byte
             if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
             if byte < 0x20 { throw fail("control character in a string") }
             at += 1
