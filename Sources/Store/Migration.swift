@@ -1,3 +1,6 @@
+import Foundation
+import Telemetry
+
 /// A named, ordered schema change, applied once in its own transaction and
 /// recorded in `schema_migrations`. Never edit one after it ships: add another.
 public struct Migration: Sendable {
@@ -22,11 +25,21 @@ public enum Migrator {
             )
             """)
         let applied = Set(try database.query("SELECT name FROM schema_migrations").compactMap { $0.string("name") })
+        // An upgrade of a database in use can rewrite big tables (008 rebuilds the timeline:
+        // ~2.4 s per million entries) before the daemon listens, so each step is logged.
+        // Creating a new database is instant and stays quiet.
+        let isUpgrade = !applied.isEmpty
         var now: [String] = []
         for migration in migrations where !applied.contains(migration.name) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            if isUpgrade { Logger.shared.log(.info, "applying migration", [("name", .string(migration.name))]) }
             try database.transaction { db in
                 try db.executeScript(migration.sql)
                 try db.execute("INSERT INTO schema_migrations(name) VALUES (?)", migration.name)
+            }
+            if isUpgrade {
+                let millis = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+                Logger.shared.log(.info, "migration applied", [("name", .string(migration.name)), ("ms", .int(millis))])
             }
             now.append(migration.name)
         }

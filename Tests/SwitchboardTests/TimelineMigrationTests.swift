@@ -59,4 +59,25 @@ final class TimelineMigrationTests: XCTestCase {
         // One entry for the call, at its earliest moment; one for the task the miss filed.
         XCTAssertEqual(entries, ["call 1 2026-11-23T10:00:01.000Z true", "task 1 2026-11-23T10:00:30.000Z true"])
     }
+
+    func testTheDaemonLogsEachMigrationOfAnUpgradeBeforeItListens() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("switchboard.db")
+        do {
+            let db = try Database(path: path)
+            try Migrator.migrate(db, Array(Schema.migrations.prefix { $0.name != "008_timeline_id_from_reference" }))
+        }
+        let daemon = try RunningDaemon(environment: ["SWITCHBOARD_DATABASE": path, "SWITCHBOARD_DATA_DIRECTORY": dir.path("data")])
+        XCTAssertEqual(try daemon.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)
+        XCTAssertEqual(daemon.stop(), 0)
+        let lines = daemon.log.split(separator: "\n").map(String.init)
+        let applying = try XCTUnwrap(lines.firstIndex { $0.contains(#""msg":"applying migration""#) && $0.contains("008_timeline_id_from_reference") },
+                                     daemon.log)
+        let applied = try XCTUnwrap(lines.firstIndex { $0.contains(#""msg":"migration applied""#) && $0.contains("008_timeline_id_from_reference") && $0.contains(#""ms":"#) },
+                                    daemon.log)
+        XCTAssertLessThan(applying, applied)
+        XCTAssertFalse(lines.contains { $0.contains("007_drop_contacts_name_index") }, "only pending migrations are logged")
+        let listening = try XCTUnwrap(lines.firstIndex { $0.contains(#""msg":"listening""#) }, daemon.log)
+        XCTAssertLessThan(applied, listening, "migrations finish before the daemon listens")
+    }
 }
