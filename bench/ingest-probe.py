@@ -52,6 +52,7 @@ class SSEReader(threading.Thread):
         self.events_seen = 0        # "event:" lines (all events, not only the probe's)
         self.mismatches = 0         # lines containing probe- whose JSON did not check out
         self.stop = False
+        self.sock = None
 
     def run(self):
         try:
@@ -60,18 +61,24 @@ class SSEReader(threading.Thread):
             request = ("GET /api/v1/events HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
                        "Accept: text/event-stream\r\n\r\n" % (self.host, self.port, self.key))
             sock.sendall(request.encode())
-            sock.settimeout(1.0)
+            # Blocking reads into one preallocated buffer: a timeout makes Python poll() before
+            # every recv, and recv(1 MiB) maps and unmaps a fresh 1 MiB object per chunk. The
+            # probe shares the CPUs with the server it measures: at ~23k events/s this took it
+            # from ~15% to ~11% of one CPU. The main thread shuts the socket down to stop it.
+            sock.settimeout(None)
+            self.sock = sock
+            space = bytearray(1 << 20)
+            view = memoryview(space)
             buf = b""
             head_done = False
             while not self.stop:
-                try:
-                    chunk = sock.recv(1 << 20)
-                except socket.timeout:
-                    continue
+                got = sock.recv_into(view)
                 now = time.monotonic_ns()
-                if not chunk:
-                    self.closed_reason = "server closed the stream"
+                if not got:
+                    if not self.stop:
+                        self.closed_reason = "server closed the stream"
                     break
+                chunk = bytes(view[:got])
                 self.bytes_read += len(chunk)
                 buf += chunk
                 if not head_done:
@@ -196,6 +203,11 @@ def main():
                 break
         time.sleep(0.05)
     reader.stop = True
+    if reader.sock is not None:
+        try:
+            reader.sock.shutdown(socket.SHUT_RDWR)   # wakes the blocked recv
+        except OSError:
+            pass
 
     with reader.lock:
         arrivals = dict(reader.arrivals)
