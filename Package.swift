@@ -33,6 +33,9 @@ let package = Package(
         // its time consolidating and unlinking chunks): ~10% more webhooks per second.
         .executableTarget(name: "switchboard", dependencies: ["Switchboard"],
                           linkerSettings: [.linkedLibrary("jemalloc")]),
+        // bench/ingest's ack -> SSE probe: compiled, because it reads every event of the load
+        // on the same two CPUs as the server it measures.
+        .executableTarget(name: "switchboard-ingest-probe", path: "Sources/IngestProbe"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TestSupport"]),

@@ -44,17 +44,23 @@ bench_prerequisites() {
   command -v wrk >/dev/null || { say "wrk not found after install"; exit 1; }
 }
 
-# Release build of switchboard into $scratch (or .build); sets $switchboard_bin. Run from the repository root ($repo).
+# Release build of switchboard (and of the extra products named as arguments) into $scratch (or .build);
+# sets $switchboard_bin and $bin_dir. Run from the repository root ($repo).
 bench_build() {
   say "building switchboard (release)…"
-  if [ -n "$scratch" ]; then
-    swift build -c release --product switchboard --scratch-path "$scratch"
-    switchboard_bin="$scratch/release/switchboard"
-  else
-    swift build -c release --product switchboard
-    switchboard_bin="$repo/.build/release/switchboard"
-  fi
+  local product
+  for product in switchboard "$@"; do
+    if [ -n "$scratch" ]; then
+      swift build -c release --product "$product" --scratch-path "$scratch"
+    else
+      swift build -c release --product "$product"
+    fi
+  done
+  local dir="${scratch:-$repo/.build}/release"
+  switchboard_bin="$dir/switchboard"
   [ -x "$switchboard_bin" ] || { say "no binary at the expected build path"; exit 1; }
+  for product in "$@"; do [ -x "$dir/$product" ] || { say "no $product at the expected build path"; exit 1; }; done
+  bin_dir="$dir"
 }
 
 # ---------------------------------------------------------------- temp dir, processes, cleanup
