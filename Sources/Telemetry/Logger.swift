@@ -119,46 +119,51 @@ public struct JSONLine {
     }
 
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendString<Sink: JSONByteSink>(_ s: String, to out: inout Sink) {
         var s = s
         s.withUTF8 { appendString(utf8: $0, to: &out) }
     }
 
     /// Appends UTF-8 bytes as a JSON string literal, escaping quotes, backslashes and
     /// control characters. Runs without escapes are copied in one piece.
-    public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    @inlinable
+    public static func appendString<Sink: JSONByteSink>(utf8: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+        out.append(byte: UInt8(ascii: "\""))
         var runStart = 0
         for index in 0..<utf8.count {
             let byte = utf8[index]
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { out.append(bytes: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
             runStart = index + 1
+            out.append(byte: 92)
             switch byte {
-            case UInt8(ascii: "\""): out.append(92); out.append(34)
-            case UInt8(ascii: "\\"): out.append(92); out.append(92)
-            case UInt8(ascii: "\n"): out.append(92); out.append(110)
-            case UInt8(ascii: "\r"): out.append(92); out.append(114)
-            case UInt8(ascii: "\t"): out.append(92); out.append(116)
+            case UInt8(ascii: "\""): out.append(byte: 34)
+            case UInt8(ascii: "\\"): out.append(byte: 92)
+            case UInt8(ascii: "\n"): out.append(byte: 110)
+            case UInt8(ascii: "\r"): out.append(byte: 114)
+            case UInt8(ascii: "\t"): out.append(byte: 116)
             default:
-                out.append(92); out.append(117); out.append(48); out.append(48)
-                out.append(hexDigits[Int(byte >> 4)]); out.append(hexDigits[Int(byte & 15)])
+                out.append(byte: 117); out.append(byte: 48); out.append(byte: 48)
+                out.append(byte: hexDigit(byte >> 4)); out.append(byte: hexDigit(byte & 15))
             }
         }
-        if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        out.append(UInt8(ascii: "\""))
+        if runStart < utf8.count { out.append(bytes: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        out.append(byte: UInt8(ascii: "\""))
     }
 
     /// Appends the decimal digits of `value` (with a leading `-` when negative).
-    public static func appendInt(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
+    @inlinable
+    public static func appendInt<Sink: JSONByteSink>(_ value: Int, to out: inout Sink) {
+        if value < 0 { out.append(byte: UInt8(ascii: "-")) }
         appendDecimal(value.magnitude, to: &out)
     }
 
     /// Appends the decimal digits of `value`, without allocating.
-    public static func appendDecimal(_ value: UInt, to out: inout [UInt8]) {
+    @inlinable
+    public static func appendDecimal<Sink: JSONByteSink>(_ value: UInt, to out: inout Sink) {
         if value < 10 {
-            out.append(UInt8(truncatingIfNeeded: value) &+ 48)
+            out.append(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in   // UInt.max has 20 digits
@@ -169,9 +174,12 @@ public struct JSONLine {
                 buffer[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
                 v /= 10
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
+            out.append(bytes: UnsafeBufferPointer(rebasing: buffer[i...]))
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Lower-case hexadecimal digit of a value below 16.
+    @inlinable
+    static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? value &+ 48 : value &+ 87 }
 }
+

@@ -4,47 +4,46 @@ import Telemetry
 /// the bytes match JSONEncoder with `.sortedKeys`); nil values are left out, as the
 /// synthesized Codable conformances do. For payloads on hot paths only.
 struct JSONObjectWriter {
-    private(set) var bytes: [UInt8]
+    /// Shared with the writers of nested objects, which write in place.
+    private var out: ByteBuffer
     private var isFirst = true
 
     init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-        bytes.append(123)
+        out = ByteBuffer(capacity: capacity)
+        out.append(byte: 123)
     }
 
-    /// Continues in `buffer`: a nested object is written in place, not built apart and copied.
-    private init(continuing buffer: inout [UInt8]) {
-        bytes = []
-        swap(&bytes, &buffer)
-        bytes.append(123)
+    /// Continues in `out`: a nested object is written in place, not built apart and copied.
+    private init(continuing out: ByteBuffer) {
+        self.out = out
+        out.append(byte: 123)
     }
 
     /// Keys are identifiers written in the code: copied without an escaping pass.
     private mutating func key(_ name: StaticString) {
-        if !isFirst { bytes.append(44) }
+        if !isFirst { out.append(byte: 44) }
         isFirst = false
-        bytes.append(34)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(34)
-        bytes.append(58)
+        out.append(byte: 34)
+        out.append(name)
+        out.append(byte: 34)
+        out.append(byte: 58)
     }
 
     mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
-        JSONLine.appendString(value, to: &bytes)
+        JSONLine.appendString(value, to: &out)
     }
 
     mutating func int(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
-        JSONLine.appendInt(value, to: &bytes)
+        JSONLine.appendInt(value, to: &out)
     }
 
     mutating func bool(_ name: StaticString, _ value: Bool) {
         key(name)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        out.append(value ? "true" : "false")
     }
 
     /// A nested object, written by `fill` straight into this buffer.
@@ -56,54 +55,53 @@ struct JSONObjectWriter {
     /// An array of objects, each written by `fill` straight into this buffer.
     mutating func objects<Item>(_ name: StaticString, _ items: [Item], _ fill: (Item, inout JSONObjectWriter) -> Void) {
         key(name)
-        bytes.append(91)
+        out.append(byte: 91)
         for (index, item) in items.enumerated() {
-            if index > 0 { bytes.append(44) }
+            if index > 0 { out.append(byte: 44) }
             nestedObject { fill(item, &$0) }
         }
-        bytes.append(93)
+        out.append(byte: 93)
     }
 
-    /// Hands the buffer to a nested writer for one object, then takes it back.
-    private mutating func nestedObject(_ fill: (inout JSONObjectWriter) -> Void) {
-        var nested = JSONObjectWriter(continuing: &bytes)
+    /// One nested object in the same buffer, with its own "first member" state.
+    private func nestedObject(_ fill: (inout JSONObjectWriter) -> Void) {
+        var nested = JSONObjectWriter(continuing: out)
         fill(&nested)
-        nested.bytes.append(125)
-        swap(&bytes, &nested.bytes)
+        out.append(byte: 125)
     }
 
     /// An array of strings.
     mutating func strings(_ name: StaticString, _ values: [String]) {
         key(name)
-        bytes.append(91)
+        out.append(byte: 91)
         for (index, value) in values.enumerated() {
-            if index > 0 { bytes.append(44) }
-            JSONLine.appendString(value, to: &bytes)
+            if index > 0 { out.append(byte: 44) }
+            JSONLine.appendString(value, to: &out)
         }
-        bytes.append(93)
+        out.append(byte: 93)
     }
 
     /// A string-to-string object, keys sorted.
     mutating func strings(_ name: StaticString, _ values: [String: String]) {
         key(name)
-        JSONText.appendStringMap(values, to: &bytes)
+        JSONText.appendStringMap(values, to: &out)
     }
 
     /// `"links":{"contact":…,"createDeal":…,"timeline":…}` of a screen-pop's contact (keys sorted).
     mutating func contactLinks(_ id: Int) {
         key("links")
-        bytes.append(contentsOf: #"{"contact":"/api/v1/contacts/"#.utf8)
-        JSONLine.appendInt(id, to: &bytes)
-        bytes.append(contentsOf: #"","createDeal":"/api/v1/contacts/"#.utf8)
-        JSONLine.appendInt(id, to: &bytes)
-        bytes.append(contentsOf: #"/deals","timeline":"/api/v1/contacts/"#.utf8)
-        JSONLine.appendInt(id, to: &bytes)
-        bytes.append(contentsOf: #"/timeline"}"#.utf8)
+        out.append(#"{"contact":"/api/v1/contacts/"#)
+        JSONLine.appendInt(id, to: &out)
+        out.append(#"","createDeal":"/api/v1/contacts/"#)
+        JSONLine.appendInt(id, to: &out)
+        out.append(#"/deals","timeline":"/api/v1/contacts/"#)
+        JSONLine.appendInt(id, to: &out)
+        out.append(#"/timeline"}"#)
     }
 
     consuming func finish() -> [UInt8] {
-        bytes.append(125)
-        return bytes
+        out.append(byte: 125)
+        return out.makeArray()
     }
 }
 

@@ -34,17 +34,17 @@ enum JSONText {
 
     /// Appends `value` as a JSON object with sorted keys: the same bytes as JSONEncoder
     /// with `.sortedKeys`. Shared by every hand-written payload.
-    static func appendStringMap(_ value: [String: String], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
+    static func appendStringMap<Sink: JSONByteSink>(_ value: [String: String], to out: inout Sink) {
+        out.append(byte: UInt8(ascii: "{"))
         if !value.isEmpty {   // most calls carry no UTM tags: no sorting then
             for (index, pair) in value.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if index > 0 { out.append(byte: UInt8(ascii: ",")) }
                 JSONLine.appendString(pair.key, to: &out)
-                out.append(UInt8(ascii: ":"))
+                out.append(byte: UInt8(ascii: ":"))
                 JSONLine.appendString(pair.value, to: &out)
             }
         }
-        out.append(UInt8(ascii: "}"))
+        out.append(byte: UInt8(ascii: "}"))
     }
 
     /// Decodes a JSON array of strings stored in a column; empty on anything else.

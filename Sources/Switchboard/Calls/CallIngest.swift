@@ -74,28 +74,17 @@ struct IngestReply {
 extension IngestReply {
     /// Written by hand: this answers every webhook, and JSONEncoder is slow on Linux.
     var json: [UInt8] {
-        // Keys in sorted order, as JSONEncoder with .sortedKeys wrote them before.
-        var out: [UInt8] = []
-        out.reserveCapacity(48 + 80 * events.count)
-        out.append(contentsOf: #"{"events":["#.utf8)
-        for (index, item) in events.enumerated() {
-            if index > 0 { out.append(44) }
-            out.append(contentsOf: #"{"status":""#.utf8)
-            out.append(contentsOf: item.status.utf8)
-            out.append(contentsOf: #"","eventId":"#.utf8)
-            JSONLine.appendInt(item.eventId, to: &out)
-            if let value = item.callId { out.append(contentsOf: #","callId":"#.utf8); JSONLine.appendInt(value, to: &out) }
-            if let value = item.contactId { out.append(contentsOf: #","contactId":"#.utf8); JSONLine.appendInt(value, to: &out) }
-            if let value = item.taskId { out.append(contentsOf: #","taskId":"#.utf8); JSONLine.appendInt(value, to: &out) }
-            if let flag = item.flag {
-                out.append(contentsOf: #","flag":"#.utf8)
-                JSONLine.appendString(flag, to: &out)
-            }
-            out.append(125)
+        // Outer keys in sorted order, as JSONEncoder with .sortedKeys wrote them before.
+        var w = JSONObjectWriter(capacity: 48 + 80 * events.count)
+        w.objects("events", events) { item, e in
+            e.string("status", item.status)
+            e.int("eventId", item.eventId)
+            e.int("callId", item.callId)
+            e.int("contactId", item.contactId)
+            e.int("taskId", item.taskId)
+            e.string("flag", item.flag)
         }
-        out.append(contentsOf: #"],"status":""#.utf8)
-        out.append(contentsOf: status.utf8)
-        out.append(contentsOf: #""}"#.utf8)
-        return out
+        w.string("status", status)
+        return w.finish()
     }
 }
