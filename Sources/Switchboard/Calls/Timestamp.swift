@@ -13,26 +13,25 @@ enum Timestamp {
         let millis = min(999, max(0, Int(((interval - Double(seconds)) * 1000).rounded(.down))))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(48 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
+        // Written straight into the string's storage: every webhook formats two of these.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, width: Int, at index: Int, then separator: UInt8) {
+                var v = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    out[index + offset] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                    v /= 10
+                }
+                out[index + width] = separator
             }
+            put(Int(parts.tm_year) + 1900, width: 4, at: 0, then: 45)   // 2026-
+            put(Int(parts.tm_mon) + 1, width: 2, at: 5, then: 45)       // 11-
+            put(Int(parts.tm_mday), width: 2, at: 8, then: 84)          // 23T
+            put(Int(parts.tm_hour), width: 2, at: 11, then: 58)         // 10:
+            put(Int(parts.tm_min), width: 2, at: 14, then: 58)          // 00:
+            put(Int(parts.tm_sec), width: 2, at: 17, then: 46)          // 00.
+            put(millis, width: 3, at: 20, then: 90)                     // 000Z
+            return 24
         }
-        digits(Int(parts.tm_year) + 1900, 4); out.append(45)
-        digits(Int(parts.tm_mon) + 1, 2); out.append(45)
-        digits(Int(parts.tm_mday), 2); out.append(84)
-        digits(Int(parts.tm_hour), 2); out.append(58)
-        digits(Int(parts.tm_min), 2); out.append(58)
-        digits(Int(parts.tm_sec), 2); out.append(46)
-        digits(millis, 3); out.append(90)
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func now() -> String { format(Date()) }

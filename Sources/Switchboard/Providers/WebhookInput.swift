@@ -105,6 +105,7 @@ struct WebhookFields {
 
     /// `string(_:)` of one value.
     static func string(_ value: Any?) -> String? {
+        guard let value else { return nil }   // most fields are absent; the casts below are not free
         switch value {
         case let s as String: return s.isEmpty ? nil : s
         case let n as NSNumber: return n.stringValue
@@ -114,8 +115,9 @@ struct WebhookFields {
 
     /// `int(_:)` of one value; `key` names the field in the error.
     static func int(_ value: Any?, key: String) throws -> Int? {
+        guard let value else { return nil }
         switch value {
-        case nil, is NSNull: return nil
+        case is NSNull: return nil
         case let s as String:
             if s.isEmpty { return nil }
             guard let n = Int(s) ?? Double(s).map({ Int($0) }) else { throw WebhookError.invalidField(key, "expected a number, got \(s)") }
