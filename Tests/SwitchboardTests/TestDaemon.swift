@@ -29,7 +29,11 @@ final class TestDaemon: @unchecked Sendable {
         supervisorId = created.agent.id
     }
 
-    func stop() { daemon.shutdown() }
+    /// Stops the daemon and removes its directory (databases of some tests are large).
+    func stop() {
+        daemon.shutdown()
+        dir.remove()
+    }
 
     var port: Int { daemon.port }
 

@@ -44,14 +44,3 @@ public enum Subprocess {
     public static var switchboardBinary: String { productsDirectory.appendingPathComponent("switchboard").path }
 }
 
-/// A fresh temporary directory, removed by `remove()`.
-public final class TemporaryDirectory {
-    public let url: URL
-    public init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    public func remove() { try? FileManager.default.removeItem(at: url) }
-    deinit { remove() }
-}
