@@ -29,11 +29,16 @@ public enum PhoneNumber {
     private static let cache = Mutex<[String: Result<String, ParseError>]>([:])
 
     private static func parse(_ text: String, region: String?) throws(ParseError) -> String {
-        var out = [CChar](repeating: 0, count: 32)
-        let code = sb_phone_to_e164(text, region?.uppercased() ?? "", &out, out.count)
+        // E.164 is at most 16 characters; the buffer lives on the stack (every new number comes here).
+        let (code, number) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { out -> (Int32, String) in
+            guard let base = out.baseAddress else { return (1, "") }
+            base.initialize(repeating: 0, count: out.count)
+            let code = sb_phone_to_e164(text, region?.uppercased() ?? "", base, out.count)
+            return (code, code == 0 ? String(cString: base) : "")
+        }
         switch code {
         case 0:
-            return String(decoding: out.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return number
         case 2:
             throw ParseError(input: text, reason: "not a valid number for \(region.map { "region \($0)" } ?? "any region")")
         default:
