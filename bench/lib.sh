@@ -99,9 +99,14 @@ bench_cleanup() {
 # ---------------------------------------------------------------- helpers
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { # a loopback port nobody listens on, other than $1
-  local p
+  # Below the kernel's ephemeral range: wrk's and curl's own connections take their local
+  # ports from it, and a listener cannot bind a port one of them holds (a run failed so).
+  local p low span
+  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  span=$(( low - 10000 ))
+  [ "$span" -ge 1000 ] || { low=60000; span=40000; }   # an unusual range: fall back to a wide one
   for _ in $(seq 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( low - span + (RANDOM * 32768 + RANDOM) % span ))
     [ "$p" = "${1:-}" ] && continue
     port_in_use "$p" || { echo "$p"; return 0; }
   done
