@@ -2,7 +2,8 @@ import Telemetry
 
 /// Writes one JSON object by hand, keys in the order given (callers give them sorted, so
 /// the bytes match JSONEncoder with `.sortedKeys`); nil values are left out, as the
-/// synthesized Codable conformances do. For payloads on hot paths only.
+/// synthesized Codable conformances do. For payloads on hot paths only. Nested writers
+/// share their parent's buffer; a writer is used in place (`inout`), never copied.
 struct JSONObjectWriter {
     /// Shared with the writers of nested objects, which write in place.
     private var out: ByteBuffer
