@@ -32,6 +32,20 @@ static inline EVP_MAC_CTX *sb_hmac_template(const char *digest, EVP_MAC_CTX **sl
     return made;
 }
 
+/// SHA-256 of `data` into `out` (32 bytes) through a context kept per thread: EVP_Digest
+/// makes and frees a context (and the provider's) on every call, which cost more than
+/// hashing a webhook body. The context lives as long as its thread. 1 on success.
+static inline int sb_sha256(const EVP_MD *md, const unsigned char *data, size_t length, unsigned char *out) {
+    static __thread EVP_MD_CTX *context = NULL;
+    if (context == NULL && (context = EVP_MD_CTX_new()) == NULL) return 0;
+    static const unsigned char empty = 0;
+    unsigned int written = 0;
+    return EVP_DigestInit_ex2(context, md, NULL)
+        && EVP_DigestUpdate(context, length > 0 ? data : &empty, length)
+        && EVP_DigestFinal_ex(context, out, &written)
+        && written == 32;
+}
+
 /// HMAC of `data` under `key` with `digest` ("SHA256" or "SHA1"); 1 on success.
 static inline int sb_hmac(const char *digest, const unsigned char *key, size_t key_len, const unsigned char *data,
                           size_t data_len, unsigned char *out, size_t out_size, size_t *out_len) {

@@ -14,9 +14,11 @@ public enum Crypto {
     /// SHA-256 digest.
     public static func sha256(_ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        var length: UInt32 = 0
         data.withUnsafeBufferPointer { buffer in
-            _ = EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, sha256Algorithm, nil)
+            digest.withUnsafeMutableBufferPointer { out in
+                // Cannot fail short of OpenSSL being unusable; the digest then stays zero and matches nothing.
+                _ = sb_sha256(sha256Algorithm, buffer.baseAddress, buffer.count, out.baseAddress)
+            }
         }
         return digest
     }
