@@ -7,6 +7,7 @@ final class HandoffQueue<Item>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Item] = []
     private var isClosed = false
+    private var woken = false
 
     /// Queues `item`; false (and nothing queued) once the queue is closed.
     func put(_ item: Item) -> Bool {
@@ -25,6 +26,10 @@ final class HandoffQueue<Item>: @unchecked Sendable {
         defer { condition.unlock() }
         while items.isEmpty && !isClosed { condition.wait() }
         if items.isEmpty { return nil }
+        return removeOldest(limit)
+    }
+
+    private func removeOldest(_ limit: Int) -> [Item] {
         if items.count <= limit {
             let all = items
             items.removeAll(keepingCapacity: true)
@@ -33,6 +38,25 @@ final class HandoffQueue<Item>: @unchecked Sendable {
         let some = Array(items.prefix(limit))
         items.removeFirst(limit)
         return some
+    }
+
+    /// Like `take`, but also returns (with nothing) once `wake` has been called since
+    /// the last `takeOrWake`; nil once the queue is closed and empty.
+    func takeOrWake(limit: Int = .max) -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !isClosed && !woken { condition.wait() }
+        woken = false
+        if items.isEmpty { return isClosed ? nil : [] }
+        return removeOldest(limit)
+    }
+
+    /// Ends a `takeOrWake` that is waiting (or the next one) without an item.
+    func wake() {
+        condition.lock()
+        woken = true
+        condition.signal()
+        condition.unlock()
     }
 
     /// Refuses new items; the consumer still gets what is queued.

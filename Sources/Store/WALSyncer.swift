@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Telemetry
 
 /// Makes committed batches durable off the writer thread, then answers them.
@@ -21,18 +22,29 @@ final class WALSyncer: @unchecked Sendable {
     /// batch is answered with it until the daemon is restarted (and /readyz says 503).
     private var stickyError: WALSyncError?
     private let metrics: Metrics
+    /// Batches handed over whose fdatasync has not returned yet.
+    private let unsynced = Atomic<Int>(0)
+    private let onIdle: @Sendable () -> Void
 
-    init(walPath: String, metrics: Metrics) {
+    /// `onIdle` runs on the syncer's thread each time every batch handed over is on disk
+    /// (or failed), just before their jobs are answered.
+    init(walPath: String, metrics: Metrics, onIdle: @escaping @Sendable () -> Void = {}) {
         self.walPath = walPath
         self.metrics = metrics
+        self.onIdle = onIdle
         let thread = Thread { [self] in self.run() }
         thread.name = "sqlite-wal-sync"
         thread.start()
     }
 
+    /// True while a batch handed over is not on disk yet: its fdatasync is running or waits.
+    var isBusy: Bool { unsynced.load(ordering: .acquiring) > 0 }
+
     /// Hands over a batch the writer has committed (or failed to commit: then only answered).
     func enqueue(_ jobs: [WriteJob], commitError: Error?) {
+        unsynced.add(1, ordering: .acquiringAndReleasing)
         if !waiting.put((jobs, commitError)) {
+            unsynced.subtract(1, ordering: .acquiringAndReleasing)
             for job in jobs { job.complete(commitError: commitError ?? StoreError.closed) }
         }
     }
@@ -52,6 +64,8 @@ final class WALSyncer: @unchecked Sendable {
                 syncError = flush()
                 metrics.walSyncDuration.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             }
+            // Before answering: the writer can commit its next batch while the answers go out.
+            if unsynced.subtract(batches.count, ordering: .acquiringAndReleasing).newValue == 0 { onIdle() }
             for batch in batches {
                 let error = batch.commitError ?? syncError
                 for job in batch.jobs { job.complete(commitError: error) }

@@ -5,9 +5,10 @@ import Telemetry
 ///
 /// SQLite allows one writer at a time, so instead of many threads queueing on
 /// the database lock, jobs queue here. The thread takes every job waiting, runs
-/// them inside one `BEGIN IMMEDIATE` transaction (see `runBatch` for failures),
-/// commits once, and hands the batch to the `WALSyncer`, which answers it after
-/// one fdatasync of the WAL, while this thread already runs the next batch.
+/// them inside one `BEGIN IMMEDIATE` transaction (see `rerunGuarded` for failures),
+/// and hands the committed batch to the `WALSyncer`, which answers it after one
+/// fdatasync of the WAL. While that sync runs, this thread runs the jobs arriving
+/// meanwhile in the next transaction and commits it when the sync has returned.
 final class Writer: @unchecked Sendable {
     // @unchecked: `database` and `framesAtLastRequest` are touched only by the writer thread; the rest is immutable.
     private let database: Database
@@ -36,7 +37,7 @@ final class Writer: @unchecked Sendable {
         self.restartAfterFrames = restartAfterFrames
         self.tailFrames = tailFrames
         self.forceAfterFrames = forceAfterFrames
-        syncer = WALSyncer(walPath: database.path + "-wal", metrics: metrics)
+        syncer = WALSyncer(walPath: database.path + "-wal", metrics: metrics, onIdle: { [pending] in pending.wake() })
         do {
             checkpointer = try Checkpointer(path: database.path, metrics: metrics)
             database.trackWALFrames()   // from here on checkpoints are scheduled below, not by SQLite
@@ -61,19 +62,37 @@ final class Writer: @unchecked Sendable {
     }
 
     private func run() {
-        while let batch = pending.take(limit: maxBatch) { commit(batch) }
+        while let first = pending.take(limit: maxBatch) { commit(first) }
         syncer.stop()
         checkpointer?.stop()
         _ = try? database.checkpoint(truncate: true)
         stopped.signal()
     }
 
-    private func commit(_ batch: [WriteJob]) {
+    /// Runs `first` and commits. While the previous batch is still being synced its answers
+    /// cannot go out before that sync returns anyway, so the transaction stays open and takes
+    /// the jobs that arrive meanwhile: one commit then writes each page they touch once,
+    /// instead of once per small batch (most pages are the right edges of the same B-trees).
+    private func commit(_ first: [WriteJob]) {
         let started = DispatchTime.now().uptimeNanoseconds
+        var batch = first
         var commitError: Error?
         do {
             try database.execute("BEGIN IMMEDIATE")
-            try runBatch(batch)
+            var guarded = false   // after a failure, each job runs in its own SAVEPOINT
+            if !runUnguarded(first) {
+                try rerunGuarded(batch)
+                guarded = true
+            }
+            while batch.count < maxBatch, syncer.isBusy, let more = pending.takeOrWake(limit: maxBatch - batch.count) {
+                batch += more
+                if guarded {
+                    for job in more { job.run(database) }
+                } else if !runUnguarded(more) {
+                    try rerunGuarded(batch)
+                    guarded = true
+                }
+            }
             do {
                 try database.execute("COMMIT")
             } catch {
@@ -117,20 +136,26 @@ final class Writer: @unchecked Sendable {
         }
     }
 
-    /// Runs the jobs straight in the open transaction. Jobs rarely fail, and a SAVEPOINT
-    /// per job made SQLite copy every page each job touched into its statement journal,
-    /// so savepoints are used only when needed: if a job throws, the whole transaction
-    /// is rolled back and the batch runs again with a SAVEPOINT per job, so the failing
-    /// job's writes are undone and every other job's kept. A job alone in its batch is
-    /// simply rolled back. (Job bodies only touch the database, so running one twice is safe.)
-    private func runBatch(_ batch: [WriteJob]) throws {
-        guard batch.contains(where: { !$0.runUnguarded(database) }) else { return }
-        _ = try? database.execute("ROLLBACK")
-        if batch.count == 1 {
-            try database.execute("BEGIN IMMEDIATE")   // an empty transaction; the job reports its failure
-            return
+    /// Runs the jobs straight in the open transaction; false when one threw. Jobs rarely
+    /// fail, and a SAVEPOINT per job made SQLite copy every page each job touched into its
+    /// statement journal, so savepoints are used only when needed (`rerunGuarded`).
+    private func runUnguarded(_ jobs: [WriteJob]) -> Bool {
+        var clean = true
+        for job in jobs where !job.runUnguarded(database) {
+            clean = false
+            break
         }
-        try database.execute("BEGIN IMMEDIATE")
+        return clean
+    }
+
+    /// After a job threw: rolls the whole transaction back and runs the batch again with a
+    /// SAVEPOINT per job, so the failing job's writes are undone and every other job's kept.
+    /// A job alone in its batch is simply rolled back. (Job bodies only touch the database,
+    /// so running one twice is safe.) Leaves a transaction open for the caller to commit.
+    private func rerunGuarded(_ batch: [WriteJob]) throws {
+        _ = try? database.execute("ROLLBACK")
+        try database.execute("BEGIN IMMEDIATE")   // a lone failed job: an empty transaction; the job reports its failure
+        guard batch.count > 1 else { return }
         for job in batch { job.run(database) }
     }
 

@@ -106,6 +106,51 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(names, ["a", "b", "c"], "the failing jobs' partial writes are rolled back, the others kept")
     }
 
+    /// Jobs arriving while a batch is being synced join the next transaction, which stays
+    /// open until that sync returns; a job failing in it must still undo only itself,
+    /// whichever part of the held transaction the other jobs ran in.
+    func testJobsHeldInATransactionDuringASyncCommitTogetherAndFailAlone() throws {
+        let metrics = Metrics()
+        let store = try Store(path: dir.path("h.db"), migrations: migrations, metrics: metrics)
+        defer { store.close() }
+        struct Refused: Error {}
+        let outcomes = Mutex<[String: Bool]>([:])
+        // 16 clients, each sending its next write once the previous one is answered (as
+        // webhooks on keep-alive connections do), so jobs keep arriving during every sync.
+        let (clients, writes) = (16, 150)
+        let done = DispatchGroup()
+        for client in 0..<clients {
+            done.enter()
+            Thread.detachNewThread {
+            defer { done.leave() }
+            let answered = DispatchSemaphore(value: 0)
+            for i in 0..<writes {
+                let name = "c\(client)-\(i)"
+                let fails = (client + i) % 25 == 7
+                store.write({ db in
+                    try db.execute("INSERT INTO items(name) VALUES (?)", name)
+                    if fails { throw Refused() }
+                }) { result in
+                    if case .success = result { outcomes.withLock { $0[name] = true } } else { outcomes.withLock { $0[name] = false } }
+                    answered.signal()
+                }
+                XCTAssertEqual(answered.wait(timeout: .now() + 30), .success)
+            }
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        let expected = Dictionary(uniqueKeysWithValues: (0..<clients).flatMap { c in
+            (0..<writes).map { i in ("c\(c)-\(i)", (c + i) % 25 != 7) }
+        })
+        XCTAssertEqual(outcomes.withLock { $0 }, expected, "every job answered: the failing ones with their error, the rest with success")
+        let stored = try store.read { db in try db.query("SELECT name FROM items").compactMap { $0.string("name") } }
+        XCTAssertEqual(stored.count, expected.values.filter { $0 }.count, "each successful job stored once")
+        XCTAssertEqual(Set(stored), Set(expected.filter(\.value).keys), "no failing job's insert left behind")
+        XCTAssertEqual(metrics.writerBatchSize.count, metrics.walSyncDuration.count,
+                       "a transaction commits only once the previous one is on disk: one fdatasync per commit")
+        XCTAssertLessThan(metrics.writerBatchSize.count, UInt64(clients * writes), "concurrent jobs share transactions")
+    }
+
     func testValuesBindAsThemselvesEmptyTextIncluded() throws {
         let store = try Store(path: dir.path("b.db"), migrations: migrations)
         defer { store.close() }
