@@ -36,6 +36,13 @@ public struct Router: Sendable {
         }
     }
 
+    /// Registers `handler` for the literal `path`, reported as `pattern` (in `registeredRoutes`,
+    /// logs and metrics): one value of a pattern's parameter, found by the dictionary lookup
+    /// of exact paths instead of matching segments. Requests for other values reach the pattern.
+    public mutating func add(_ method: String, _ path: String, reportedAs pattern: String, _ handler: @escaping HTTPHandler) {
+        exact[path, default: [:]][method] = Route(pattern: pattern, segments: [], handler: handler)
+    }
+
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
     public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
     public mutating func put(_ pattern: String, _ handler: @escaping HTTPHandler) { add("PUT", pattern, handler) }
@@ -44,9 +51,12 @@ public struct Router: Sendable {
 
     /// Every registered method and pattern (`:name` segments as written), sorted by pattern then method.
     public var registeredRoutes: [(method: String, pattern: String)] {
-        let exactRoutes = exact.flatMap { pattern, byMethod in byMethod.keys.map { (method: $0, pattern: pattern) } }
-        let parameterRoutes = parameterized.flatMap { method, routes in routes.map { (method: method, pattern: $0.pattern) } }
-        return (exactRoutes + parameterRoutes).sorted { ($0.pattern, $0.method) < ($1.pattern, $1.method) }
+        let exactRoutes = exact.values.flatMap { byMethod in byMethod.map { "\($0.key) \($0.value.pattern)" } }
+        let parameterRoutes = parameterized.flatMap { method, routes in routes.map { "\(method) \($0.pattern)" } }
+        return Set(exactRoutes + parameterRoutes).map { route in
+            let space = route.firstIndex(of: " ") ?? route.endIndex
+            return (method: String(route[..<space]), pattern: String(route[route.index(after: space)...]))
+        }.sorted { ($0.pattern, $0.method) < ($1.pattern, $1.method) }
     }
 
     /// Handles requests no route matches (default: a JSON 404).

@@ -23,6 +23,7 @@ final class HTTPServerTelemetryTests: XCTestCase {
         var router = Router()
         router.get("/hello") { _, r in r.send(.text("hello")) }
         router.get("/items/:id") { request, r in r.send(.text(request.parameters["id"] ?? "")) }
+        router.add("GET", "/items/first", reportedAs: "/items/:id") { _, r in r.send(.text("the first item")) }
         router.post("/teapot") { _, r in r.send(.error(status: 418, code: "teapot", message: "short and stout")) }
         router.get("/later") { _, r in DispatchQueue.global().async { r.send(.text("later")) } }
         let configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 2, logRequests: true)
@@ -121,6 +122,8 @@ final class HTTPServerTelemetryTests: XCTestCase {
         XCTAssertEqual(try c.readResponse().status, 200)
         try c.send("GET /items/4%2F2?q=1 HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try c.readResponse().status, 200)
+        try c.send("GET /items/first HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().text, "the first item")
         // Quotes and backslashes are legal in a request target and must be escaped in the log.
         try c.send("GET /a\"b\\c HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try c.readResponse().status, 404)
@@ -128,7 +131,7 @@ final class HTTPServerTelemetryTests: XCTestCase {
         XCTAssertEqual(try c.readResponse().status, 200)
 
         let lines = try logLines().filter { $0["msg"] as? String == "request" }
-        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(lines.count, 5)
         let keys: Set<String> = ["ts", "level", "msg", "method", "path", "route", "status", "ms", "remote"]
         for line in lines {
             XCTAssertEqual(Set(line.keys), keys)
@@ -142,8 +145,9 @@ final class HTTPServerTelemetryTests: XCTestCase {
             let remote = try XCTUnwrap(line["remote"] as? String)
             XCTAssertTrue(remote.hasPrefix("127.0.0.1:"), remote)
         }
-        XCTAssertEqual(lines.map { $0["path"] as? String }, ["/hello", "/items/4%2F2", "/a\"b\\c", "/later"])
-        XCTAssertEqual(lines.map { $0["route"] as? String }, ["/hello", "/items/:id", "unmatched", "/later"])
-        XCTAssertEqual(lines.map { $0["status"] as? Int }, [200, 200, 404, 200])
+        XCTAssertEqual(lines.map { $0["path"] as? String }, ["/hello", "/items/4%2F2", "/items/first", "/a\"b\\c", "/later"])
+        XCTAssertEqual(lines.map { $0["route"] as? String }, ["/hello", "/items/:id", "/items/:id", "unmatched", "/later"],
+                       "an exact path registered for a pattern is reported as the pattern")
+        XCTAssertEqual(lines.map { $0["status"] as? Int }, [200, 200, 200, 404, 200])
     }
 }

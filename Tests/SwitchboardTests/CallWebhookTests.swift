@@ -254,6 +254,10 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(noSecret.status, 401)
         let form = try post("/webhooks/calls/ringing", "callId=x", type: "application/x-www-form-urlencoded")
         XCTAssertEqual(form.status, 415)
+        XCTAssertEqual(form.errorMessage, "expected application/json, got application/x-www-form-urlencoded")
+        for type in ["text/plain", "application/jso", "application/j-son"] {
+            XCTAssertEqual(try post("/webhooks/calls/ringing", #"{"callId": "x"}"#, type: type).status, 415, type)
+        }
         let deep = try post("/webhooks/calls/ringing", String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
         XCTAssertEqual(deep.status, 400)
         let huge = try post("/webhooks/calls/ringing", #"{"callId": ""# + String(repeating: "x", count: 9 * 1024 * 1024) + #""}"#)
@@ -261,6 +265,21 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events"), 0)
         XCTAssertEqual(try t.count("calls"), 0)
         XCTAssertEqual(try t.count("contacts"), 0)
+    }
+
+    func testJSONMediaTypesAreRecognisedInAnyCaseAndWithParameters() throws {
+        for (n, type) in ["Application/JSON; charset=utf-8", "application/vnd.api+json", "APPLICATION/JJSON", "text/json"].enumerated() {
+            let answer = try t.send("POST", "/webhooks/calls/ringing",
+                                    headers: [("Authorization", "Bearer \(secret)"), ("Content-Type", type)],
+                                    body: #"{"callId": "type-\#(n)", "clientNumber": "+40722123456"}"#)
+            XCTAssertEqual(answer.status, 200, type)
+        }
+        XCTAssertEqual(try t.count("calls"), 4)
+        let unknownKind = try t.send("POST", "/webhooks/calls/Ringing", headers: [("Authorization", "Bearer \(secret)")],
+                                     body: #"{"callId": "type-x"}"#)
+        XCTAssertEqual(unknownKind.status, 422, "kinds are lower-case, as documented")
+        let getRinging = try t.send("GET", "/webhooks/calls/ringing", headers: [("Authorization", "Bearer \(secret)")])
+        XCTAssertEqual(getRinging.status, 405)
     }
 }
 

@@ -136,6 +136,8 @@ public struct RawResponse {
     }
     /// The `error.code` of a JSON error body.
     public var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    /// The `error.message` of a JSON error body.
+    public var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
 }
 
 public struct TestError: Error, CustomStringConvertible {

@@ -6,15 +6,17 @@ enum CallWebhookRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         let ingest = CallIngest(store: context.store, hub: context.hub)
 
+        // One exact path per kind: the router finds them in a dictionary, without splitting
+        // the path or filling parameters; other kinds reach the pattern (422).
+        for kind in CallEventKind.allCases {
+            router.add("POST", "/webhooks/calls/\(kind.rawValue)", reportedAs: "/webhooks/calls/:kind") { request, responder in
+                handleNative(request, kind: kind, responder, context, ingest: ingest)
+            }
+        }
         router.post("/webhooks/calls/:kind") { request, responder in
             handle(responder) {
-                let integration = try authenticate(context, secret: bearerToken(request), expected: .native)
-                guard let kind = CallEventKind(rawValue: request.parameters["kind"] ?? "") else {
-                    throw WebhookError.unknownEventKind(request.parameters["kind"] ?? "")
-                }
-                try requireJSON(request)
-                let event = try NativeCallFormat.decode(request.body, kind: kind)
-                ingest.ingest([event], integration: integration, rawBody: request.body, responder: responder)
+                _ = try authenticate(context, secret: bearerToken(request), expected: .native)
+                throw WebhookError.unknownEventKind(request.parameters["kind"] ?? "")
             }
         }
         registerProvider(TwilioCallFormat.self, .twilio, path: "/webhooks/twilio/:secret", on: &router, context, ingest: ingest)
@@ -23,6 +25,17 @@ enum CallWebhookRoutes {
         registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:secret/:kind", on: &router, context, ingest: ingest)
         registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:kind", on: &router, context, ingest: ingest)
         registerProvider(AircallCallFormat.self, .aircall, path: "/webhooks/aircall/:secret", on: &router, context, ingest: ingest)
+    }
+
+    /// A native webhook: bearer secret, JSON body in our schema.
+    static func handleNative(_ request: HTTPRequest, kind: CallEventKind, _ responder: Responder, _ context: RouteContext,
+                             ingest: CallIngest) {
+        handle(responder) {
+            let integration = try authenticate(context, secret: bearerToken(request), expected: .native)
+            try requireJSON(request)
+            let event = try NativeCallFormat.decode(request.body, kind: kind)
+            ingest.ingest([event], integration: integration, rawBody: request.body, responder: responder)
+        }
     }
 
     /// Registers `format` at `path` (which carries `:secret`, and `:kind` for per-moment URLs).
@@ -75,27 +88,38 @@ enum CallWebhookRoutes {
 
     static func bearerToken(_ request: HTTPRequest) -> String? {
         guard let header = request.header("authorization") else { return nil }
-        // "Bearer " in any case, compared by bytes (lowercasing the header allocated on every webhook).
-        let scheme = Array("bearer ".utf8)
+        // "Bearer " in any case, compared by bytes (no lowercased copy of the header).
         let utf8 = header.utf8
-        guard utf8.count > scheme.count, zip(utf8, scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
-        return String(header[utf8.index(utf8.startIndex, offsetBy: scheme.count)...]).trimmedSpaces
+        guard utf8.count > bearerScheme.count, zip(utf8, bearerScheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        return String(header[utf8.index(utf8.startIndex, offsetBy: bearerScheme.count)...]).trimmedSpaces
     }
 
+    private static let bearerScheme = Array("bearer ".utf8)
+
     static func requireJSON(_ request: HTTPRequest) throws {
-        if let type = request.header("content-type")?.lowercased(), !type.utf8.containsJSONToken {
-            throw WebhookError.unsupportedMediaType("expected application/json, got \(type)")
+        if let type = request.header("content-type"), !type.utf8.containsJSONIgnoringCase {
+            throw WebhookError.unsupportedMediaType("expected application/json, got \(type.lowercased())")
         }
     }
 }
 
+private let jsonLetters = Array("json".utf8)
+
 private extension String.UTF8View {
-    /// Whether the (lowercased) media type mentions "json", searched by bytes.
-    var containsJSONToken: Bool {
-        let needle = Array("json".utf8)
-        let bytes = Array(self)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start..<start + needle.count].elementsEqual(needle) { return true }
+    /// Whether the media type mentions "json" in any case, searched by bytes without copying.
+    var containsJSONIgnoringCase: Bool {
+        // No letter of "json" repeats, so after a mismatch the search restarts at this byte.
+        let needle = jsonLetters
+        var matched = 0
+        for byte in self {
+            let lower = byte | 0x20
+            if lower == needle[matched] {
+                matched += 1
+                if matched == needle.count { return true }
+            } else {
+                matched = lower == needle[0] ? 1 : 0
+            }
+        }
         return false
     }
 }
