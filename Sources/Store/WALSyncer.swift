@@ -25,6 +25,8 @@ final class WALSyncer: @unchecked Sendable {
     /// Batches handed over whose fdatasync has not returned yet.
     private let unsynced = Atomic<Int>(0)
     private let onIdle: @Sendable () -> Void
+    /// Work the completions leave for after a flush's answers (`AfterAnswers`).
+    private let scope = AnswerScope()
 
     /// `onIdle` runs on the syncer's thread each time every batch handed over is on disk
     /// (or failed), just before their jobs are answered.
@@ -57,6 +59,7 @@ final class WALSyncer: @unchecked Sendable {
     }
 
     private func run() {
+        scope.install()
         while let batches = waiting.take() {
             var syncError: Error?
             if batches.contains(where: { $0.commitError == nil }) {
@@ -66,9 +69,11 @@ final class WALSyncer: @unchecked Sendable {
             }
             // Before answering: the writer can commit its next batch while the answers go out.
             if unsynced.subtract(batches.count, ordering: .acquiringAndReleasing).newValue == 0 { onIdle() }
-            for batch in batches {
-                let error = batch.commitError ?? syncError
-                for job in batch.jobs { job.complete(commitError: error) }
+            scope.answering {
+                for batch in batches {
+                    let error = batch.commitError ?? syncError
+                    for job in batch.jobs { job.complete(commitError: error) }
+                }
             }
         }
         stopped.signal()

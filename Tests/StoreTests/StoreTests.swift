@@ -151,6 +151,34 @@ final class StoreTests: XCTestCase {
         XCTAssertLessThan(metrics.writerBatchSize.count, UInt64(clients * writes), "concurrent jobs share transactions")
     }
 
+    func testWorkLeftByCompletionsRunsOnceEveryAnswerOfTheirFlushIsOut() throws {
+        let store = try Store(path: dir.path("a.db"), migrations: migrations)
+        defer { store.close() }
+        XCTAssertFalse(AfterAnswers.schedule {}, "only a write's completion on the syncer can leave work")
+        // Hold the writer in a first job so the next five queue up and are answered as one flush.
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        store.write({ _ in entered.signal(); gate.wait() }) { _ in }
+        entered.wait()
+        let log = Mutex<[String]>([])
+        let done = expectation(description: "after answers")
+        done.expectedFulfillmentCount = 5
+        for name in ["a", "b", "c", "d", "e"] {
+            store.write({ db in try db.execute("INSERT INTO items(name) VALUES (?)", name) }) { _ in
+                log.withLock { $0.append("answer \(name)") }
+                let queued = AfterAnswers.schedule {
+                    log.withLock { $0.append("after \(name)") }
+                    done.fulfill()
+                }
+                XCTAssertTrue(queued)
+            }
+        }
+        gate.signal()
+        wait(for: [done], timeout: 10)
+        XCTAssertEqual(log.withLock { $0 }, ["answer a", "answer b", "answer c", "answer d", "answer e",
+                                             "after a", "after b", "after c", "after d", "after e"])
+    }
+
     func testValuesBindAsThemselvesEmptyTextIncluded() throws {
         let store = try Store(path: dir.path("b.db"), migrations: migrations)
         defer { store.close() }

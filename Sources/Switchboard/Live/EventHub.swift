@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Store
 import Synchronization
 
 /// The live bus: agents' open Server-Sent Events streams, and publishing to them.
@@ -53,7 +54,11 @@ public final class EventHub: @unchecked Sendable {
             waiting.append(contentsOf: updates)
             return wasEmpty
         }
-        if wasEmpty { publishing.async { [self] in drainOutbox() } }
+        guard wasEmpty else { return }
+        // From a webhook's answer on the WAL syncer: drained once that flush's answers are
+        // out, on that thread (`sync` keeps drains in order with the queue's own).
+        if AfterAnswers.schedule({ [self] in publishing.sync { drainOutbox() } }) { return }
+        publishing.async { [self] in drainOutbox() }
     }
 
     private func drainOutbox() {
