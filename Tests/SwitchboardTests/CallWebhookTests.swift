@@ -267,6 +267,18 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("contacts"), 0)
     }
 
+    /// Redeliveries are recognised by these keys, also across upgrades: their format must not drift.
+    func testIdempotencyKeysKeepTheirFormat() throws {
+        let body = #"{"callId": "key-1", "clientNumber": "+40722123456"}"#
+        XCTAssertEqual(try t.send("POST", "/webhooks/calls/ringing", headers: [("Authorization", "Bearer \(secret)")], body: body).status, 200)
+        let hash = String(Crypto.sha256(Array(body.utf8)).hexString.prefix(32))
+        XCTAssertEqual(try t.count("raw_events", "idempotency_key = '1:c:key-1:ringing:\(hash)'"), 1)
+        let withId = #"{"callId": "key-2", "eventId": "ev-9", "clientNumber": "+40722123456"}"#
+        XCTAssertEqual(try t.send("POST", "/webhooks/calls/ended", headers: [("Authorization", "Bearer \(secret)")], body: withId).status, 200)
+        XCTAssertEqual(try t.count("raw_events", "idempotency_key = '1:e:ev-9'"), 1)
+        XCTAssertEqual(try t.count("raw_events"), 2)
+    }
+
     func testJSONMediaTypesAreRecognisedInAnyCaseAndWithParameters() throws {
         for (n, type) in ["Application/JSON; charset=utf-8", "application/vnd.api+json", "APPLICATION/JJSON", "text/json"].enumerated() {
             let answer = try t.send("POST", "/webhooks/calls/ringing",

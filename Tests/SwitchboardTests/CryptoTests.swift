@@ -5,6 +5,12 @@ import XCTest
 
 /// Known answers for the digests every secret, API key and idempotency key goes through.
 final class CryptoTests: XCTestCase {
+    func testHexStringWritesEveryByteAsTwoLowerCaseDigits() {
+        let all = (0...255).map { UInt8($0) }
+        XCTAssertEqual(all.hexString, all.map { String(format: "%02x", $0) }.joined())
+        XCTAssertEqual([UInt8]().hexString, "")
+    }
+
     func testSHA256GivesTheStandardDigests() {
         // FIPS 180-2 examples, plus the empty input.
         XCTAssertEqual(Crypto.sha256(Array("abc".utf8)).hexString,

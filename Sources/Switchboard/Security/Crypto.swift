@@ -74,15 +74,16 @@ public enum CryptoError: Error {
 }
 
 extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal.
+    /// Lower-case hexadecimal, written straight into the string's storage (every webhook's body hash goes through here).
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
+        String(unsafeUninitializedCapacity: count * 2) { out in
+            for (index, byte) in enumerated() {
+                out[2 * index] = Self.hexDigit(byte >> 4)
+                out[2 * index + 1] = Self.hexDigit(byte & 15)
+            }
+            return count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 48 + value : 87 + value }   // 0-9, a-f
 }
