@@ -21,15 +21,15 @@ struct CallIngest: Sendable {
             (event: DomainEvent.call(event), payload: event.domainEventJSON,
              key: Self.idempotencyKey(integrationId: integrationId, event: event, bodyHash: bodyHash))
         }
-        // Warm the phone-number cache here, so the writer finds the number already parsed.
-        for event in events { if let number = event.clientNumber?.trimmedSpaces { _ = try? PhoneNumber.e164(number, region: integration.region) } }
+        // Client numbers are parsed here, on the event loop, and handed to the writer.
+        let numbers = events.map { event in event.clientNumber.map { PhoneNumber.Parsed($0.trimmedSpaces, region: integration.region) } }
         let settings = SettingsLookup.preferring(integration)
         let listening = hub.count > 0
         store.write({ db -> [EventLog.Outcome] in
-            try prepared.map { item in
+            try zip(prepared, numbers).map { item, number in
                 try EventLog.record(item.event, source: integration.provider.rawValue, integrationId: integrationId,
                                     key: item.key, rawBody: rawBody, receivedAt: receivedAt, in: db, settings: settings,
-                                    payload: item.payload, wantsLiveUpdates: listening)
+                                    payload: item.payload, wantsLiveUpdates: listening, parsedNumber: number)
             }
         }, completion: { result in
             switch result {

@@ -20,7 +20,8 @@ extension Projector {
         var clientNumber: String?
         if let raw = event.clientNumber?.trimmedSpaces, !raw.isEmpty {
             do {
-                clientNumber = try PhoneNumber.e164(raw, region: integration.region)
+                clientNumber = try parsedNumber?.e164(of: raw, region: integration.region)
+                    ?? PhoneNumber.e164(raw, region: integration.region)
             } catch {
                 result.flag = "unparseable client number: \(error)"
             }

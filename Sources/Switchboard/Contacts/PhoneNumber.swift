@@ -23,6 +23,25 @@ public enum PhoneNumber {
         return try result.get()
     }
 
+    /// One number parsed for `region`, carried from where it was parsed to where it is used.
+    struct Parsed: Sendable {
+        let text: String
+        let region: String?
+        let result: Result<String, ParseError>
+
+        init(_ text: String, region: String?) {
+            self.text = text
+            self.region = region
+            result = Result { () throws(ParseError) -> String in try PhoneNumber.e164(text, region: region) }
+        }
+
+        /// The E.164 form of `text`, when this is that number parsed for `region`; nil otherwise.
+        func e164(of text: String, region: String?) throws(ParseError) -> String? {
+            guard text == self.text, region == self.region else { return nil }
+            return try result.get()
+        }
+    }
+
     /// libphonenumber parses with ICU regular expressions (tens of microseconds); the same
     /// numbers come back again and again, and webhooks warm this cache on the event loops
     /// so the single writer thread rarely parses.

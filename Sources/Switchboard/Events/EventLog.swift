@@ -17,7 +17,7 @@ enum EventLog {
     /// `payload` is `event` already encoded, when the caller did that off the writer thread.
     static func record(_ event: DomainEvent, source: String, integrationId: Int?, key: String, rawBody: [UInt8]?,
                        receivedAt: String, in db: Database, settings: SettingsLookup, payload: String? = nil,
-                       wantsLiveUpdates: Bool = true) throws -> Outcome {
+                       wantsLiveUpdates: Bool = true, parsedNumber: PhoneNumber.Parsed? = nil) throws -> Outcome {
         let payload = payload ?? JSONText.string(event)
         let inserted = try db.execute("""
             INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body)
@@ -28,7 +28,7 @@ enum EventLog {
             return .duplicate(eventId: existing)
         }
         let eventId = db.lastInsertRowID
-        let result = try Projector(db: db, settings: settings, wantsLiveUpdates: wantsLiveUpdates)
+        let result = try Projector(db: db, settings: settings, wantsLiveUpdates: wantsLiveUpdates, parsedNumber: parsedNumber)
             .apply(event, eventId: eventId, integrationId: integrationId, receivedAt: receivedAt)
         if let flag = result.flag {
             try db.execute("UPDATE raw_events SET outcome = 'flagged', note = ? WHERE id = ?", flag, eventId)

@@ -9,6 +9,9 @@ struct Projector {
     let settings: SettingsLookup
     /// False when nobody listens: the screen-pop's extra reads are skipped.
     var wantsLiveUpdates = true
+    /// The client number already parsed by the caller (the webhook's event loop), so the
+    /// writer does not look it up again.
+    var parsedNumber: PhoneNumber.Parsed?
 
     func apply(_ event: DomainEvent, eventId: Int, integrationId: Int?, receivedAt: String) throws -> ApplyResult {
         switch event {
