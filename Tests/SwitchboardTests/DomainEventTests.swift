@@ -3,6 +3,10 @@ import Foundation
 import XCTest
 
 final class DomainEventTests: XCTestCase {
+    func testCallEventNamesAreCallDotKind() {
+        for kind in CallEventKind.allCases { XCTAssertEqual(kind.eventName, "call." + kind.rawValue) }
+    }
+
     func testHandWrittenCallPayloadDecodesToTheSameEventAsTheEncoderOutput() throws {
         let full = CallEvent(kind: .ended, callId: "c\"1\\", direction: "inbound", clientNumber: "+40 722\n", ourNumber: "+40312345678",
                              agentId: 7, sipLogin: "ana", occurredAt: "2026-11-23T10:00:00.000Z", duration: 61, talkTime: 55,

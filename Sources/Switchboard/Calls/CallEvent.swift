@@ -1,6 +1,16 @@
 /// The four call moments every provider's webhooks are mapped onto.
 public enum CallEventKind: String, Codable, Sendable, CaseIterable {
     case ringing, answered, ended, missed
+
+    /// `call.<kind>`: the raw event's kind and the live stream's event name (literals, not built per event).
+    var eventName: String {
+        switch self {
+        case .ringing: return "call.ringing"
+        case .answered: return "call.answered"
+        case .ended: return "call.ended"
+        case .missed: return "call.missed"
+        }
+    }
 }
 
 /// One call event in our normalized shape, whatever the provider sent.

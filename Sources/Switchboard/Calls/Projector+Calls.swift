@@ -235,10 +235,10 @@ extension Projector {
             try db.query("SELECT * FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
         } ?? []
         let agent = try call.agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
-        let pop = ScreenPop(type: "call.\(kind.rawValue)", call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
+        let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         let audience: LiveUpdate.Audience = call.agentId.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
-        return LiveUpdate(event: "call.\(kind.rawValue)", payload: pop, audience: audience)
+        return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
     }
 }
 

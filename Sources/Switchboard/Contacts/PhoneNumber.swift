@@ -13,7 +13,7 @@ public enum PhoneNumber {
     /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
     /// is used when the text has no international prefix.
     public static func e164(_ text: String, region: String?) throws(ParseError) -> String {
-        let key = (region ?? "") + "|" + text
+        let key = String.concatenating(region ?? "", "|", text)
         if let cached = cache.withLock({ $0[key] }) { return try cached.get() }
         let result = Result<String, ParseError> { () throws(ParseError) -> String in try parse(text, region: region) }
         cache.withLock { entries in

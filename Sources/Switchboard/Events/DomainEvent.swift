@@ -23,7 +23,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     /// The `raw_events.kind` column.
     var kind: String {
         switch self {
-        case .call(let event): return "call.\(event.kind.rawValue)"
+        case .call(let event): return event.kind.eventName
         case .contactCreated: return "contact.created"
         case .contactUpdated: return "contact.updated"
         case .dealCreated: return "deal.created"
