@@ -191,6 +191,7 @@ public struct HTTPRequestParser {
 
         // Header fields.
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(12)   // grown one append at a time it was reallocated three times per request
         var cursor = lineEnd + 2
         while cursor < headEnd - 2 {
             let end = firstIndex(of: 13, in: buffer, from: cursor, to: headEnd)
@@ -261,12 +262,16 @@ public struct HTTPRequestParser {
     }
 
     private func bodyFraming(of request: inout HTTPRequest) throws(HTTPParseError) -> BodyFraming {
-        var contentLengths: [String] = []
+        // Arrays only when a field repeats (rare; allocating them cost every request).
+        var contentLength: String?
+        var contentLengthCount = 0
         var transferEncodings: [String] = []
         var hosts = 0
         for (name, value) in request.headers {
             switch name {
-            case "content-length": contentLengths.append(value)
+            case "content-length":
+                contentLength = value
+                contentLengthCount += 1
             case "transfer-encoding": transferEncodings.append(value)
             case "host": hosts += 1
             default: break
@@ -279,7 +284,7 @@ public struct HTTPRequestParser {
             throw .expectationFailed
         }
         if !transferEncodings.isEmpty {
-            guard contentLengths.isEmpty else {
+            guard contentLengthCount == 0 else {
                 throw .badRequest("both Content-Length and Transfer-Encoding")
             }
             guard request.versionMinor == 1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
@@ -289,9 +294,8 @@ public struct HTTPRequestParser {
             guard codings.count == 1 else { throw .notImplemented("only the chunked transfer coding is supported") }
             return .chunked
         }
-        guard !contentLengths.isEmpty else { return .none }
-        guard contentLengths.count == 1 else { throw .badRequest("more than one Content-Length") }
-        let text = contentLengths[0]
+        guard let text = contentLength else { return .none }
+        guard contentLengthCount == 1 else { throw .badRequest("more than one Content-Length") }
         guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy(isDigit), let length = Int(text) else {
             throw .badRequest("invalid Content-Length")
         }
