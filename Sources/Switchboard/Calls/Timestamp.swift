@@ -50,8 +50,45 @@ enum Timestamp {
 
     /// `parse` then `format`; nil when the text is not a time.
     static func normalize(_ text: String?) -> String? {
-        guard let text, !text.isEmpty, let date = parse(text) else { return nil }
+        guard let text, !text.isEmpty else { return nil }
+        if let canonical = canonicalUTC(text) { return canonical }
+        guard let date = parse(text) else { return nil }
         return format(date)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the form most senders use, checked and given its `.000`
+    /// without the round trip through a Date (what `parse` then `format` would give);
+    /// nil for anything else, which then takes that round trip.
+    static func canonicalUTC(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { b -> String? in
+            guard b.count == 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 90 else { return nil }
+            func number(_ from: Int, _ count: Int) -> Int? {
+                var value = 0
+                for i in from..<(from + count) {
+                    guard b[i] >= 48, b[i] <= 57 else { return nil }
+                    value = value * 10 + Int(b[i] - 48)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                  let minute = number(14, 2), let second = number(17, 2),
+                  (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 60
+            else { return nil }
+            return String(unsafeUninitializedCapacity: 24) { out in
+                for i in 0..<19 { out[i] = b[i] }
+                (out[19], out[20], out[21], out[22], out[23]) = (46, 48, 48, 48, 90)   // .000Z
+                return 24
+            }
+        }
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// `iso` plus `minutes`.
