@@ -17,7 +17,7 @@ public final class Metrics: Sendable {
                                            help: "Write jobs committed together in one transaction.",
                                            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512])
     public let commitDuration = Histogram(name: "switchboard_writer_commit_duration_seconds",
-                                          help: "Time to apply and commit one batch (the WAL flush is measured apart).",
+                                          help: "Time one batch's transaction is open, BEGIN to COMMIT: applying its jobs, which includes waiting for the previous batch's WAL flush (measured apart).",
                                           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
     public let walSyncDuration = Histogram(name: "switchboard_wal_sync_duration_seconds",
                                            help: "Time of one fdatasync of the WAL, covering every batch committed before it.",

@@ -51,7 +51,17 @@ final class CallWebhookTests: XCTestCase {
     /// subscriber must still get each event once, ids in order, and each call's ringing
     /// before its answered (posted one after the other).
     func testScreenPopsPublishedUnderConcurrentLoadReachEverySubscriberOnceAndInOrder() throws {
-        let streams = [try t.openEvents(key: t.supervisorKey), try t.openEvents(key: t.supervisorKey)]
+        try assertScreenPopsReachEveryStreamOnceAndInOrder(streams: 2)
+    }
+
+    /// Above `EventHub.streamsDrainedOnSyncer` open streams, webhook updates are drained on the
+    /// publishing queue instead of the WAL syncer: the same guarantees hold.
+    func testScreenPopsReachManySubscribersOnceAndInOrder() throws {
+        try assertScreenPopsReachEveryStreamOnceAndInOrder(streams: 10)
+    }
+
+    private func assertScreenPopsReachEveryStreamOnceAndInOrder(streams count: Int) throws {
+        let streams = try (0..<count).map { _ in try self.t.openEvents(key: self.t.supervisorKey) }
         let statuses = ConcurrentResults()
         let (t, secret) = (self.t!, self.secret)
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
@@ -279,7 +289,7 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events"), 2)
     }
 
-    func testJSONMediaTypesAreRecognisedInAnyCaseAndWithParameters() throws {
+    func testNativeWebhookMediaTypesAndPathSpellings() throws {
         for (n, type) in ["Application/JSON; charset=utf-8", "application/vnd.api+json", "APPLICATION/JJSON", "text/json"].enumerated() {
             let answer = try t.send("POST", "/webhooks/calls/ringing",
                                     headers: [("Authorization", "Bearer \(secret)"), ("Content-Type", type)],
@@ -292,6 +302,15 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(unknownKind.status, 422, "kinds are lower-case, as documented")
         let getRinging = try t.send("GET", "/webhooks/calls/ringing", headers: [("Authorization", "Bearer \(secret)")])
         XCTAssertEqual(getRinging.status, 405)
+        // Other spellings of a kind's path are the same webhook (they reach the pattern, not the exact path).
+        for (n, path) in ["/webhooks/calls/ringing/", "/webhooks/calls/%72inging"].enumerated() {
+            let answer = try t.send("POST", path, headers: [("Authorization", "Bearer \(secret)"), ("Content-Type", "application/json")],
+                                    body: #"{"callId": "spelled-\#(n)", "clientNumber": "+40722123456"}"#)
+            XCTAssertEqual(answer.status, 200, path)
+        }
+        XCTAssertEqual(try t.count("calls", "provider_call_id LIKE 'spelled-%'"), 2)
+        let unauthenticated = try t.send("POST", "/webhooks/calls/transferred", body: #"{"callId": "x"}"#)
+        XCTAssertEqual(unauthenticated.status, 401, "an unknown kind is refused only after authentication")
     }
 }
 

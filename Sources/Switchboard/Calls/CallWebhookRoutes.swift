@@ -13,10 +13,14 @@ enum CallWebhookRoutes {
                 handleNative(request, kind: kind, responder, context, ingest: ingest)
             }
         }
+        // The pattern: other spellings of the same paths (a trailing slash, percent-encoding)
+        // and unknown kinds, refused after authentication as before.
         router.post("/webhooks/calls/:kind") { request, responder in
+            let text = request.parameters["kind"] ?? ""
+            if let kind = CallEventKind(rawValue: text) { return handleNative(request, kind: kind, responder, context, ingest: ingest) }
             handle(responder) {
                 _ = try authenticate(context, secret: bearerToken(request), expected: .native)
-                throw WebhookError.unknownEventKind(request.parameters["kind"] ?? "")
+                throw WebhookError.unknownEventKind(text)
             }
         }
         registerProvider(TwilioCallFormat.self, .twilio, path: "/webhooks/twilio/:secret", on: &router, context, ingest: ingest)

@@ -40,6 +40,9 @@ public final class EventHub: @unchecked Sendable {
         stream.send(event: "hello", data: #"{"agentId":\#(agent.id)}"#)
     }
 
+    /// Up to this many open streams the WAL syncer drains webhook updates itself.
+    static let streamsDrainedOnSyncer = 8
+
     /// Number of open streams.
     public var count: Int { subscribers.withLock { $0.count } }
 
@@ -55,9 +58,11 @@ public final class EventHub: @unchecked Sendable {
             return wasEmpty
         }
         guard wasEmpty else { return }
-        // From a webhook's answer on the WAL syncer: drained once that flush's answers are
-        // out, on that thread (`sync` keeps drains in order with the queue's own).
-        if AfterAnswers.schedule({ [self] in publishing.sync { drainOutbox() } }) { return }
+        // From a webhook's answer on the WAL syncer, with few streams open: drained once that
+        // flush's answers are out, on that thread (`sync` keeps drains in order with the queue's
+        // own). With many streams the copying to each would hold up the syncer's next flush.
+        if count <= Self.streamsDrainedOnSyncer,
+           AfterAnswers.schedule({ [self] in publishing.sync { drainOutbox() } }) { return }
         publishing.async { [self] in drainOutbox() }
     }
 
