@@ -44,7 +44,8 @@ enum Timestamp {
         if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }), let seconds = Double(trimmed) {
             return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
         }
-        if let date = parseISO(Array(trimmed.utf8)) { return date }
+        var bytes = trimmed
+        if let date = bytes.withUTF8({ parseISO($0) }) { return date }
         return rfc2822.withLock { formatter in formatter.date(from: trimmed) }
     }
 
@@ -63,14 +64,7 @@ enum Timestamp {
         var text = text
         return text.withUTF8 { b -> String? in
             guard b.count == 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 90 else { return nil }
-            func number(_ from: Int, _ count: Int) -> Int? {
-                var value = 0
-                for i in from..<(from + count) {
-                    guard b[i] >= 48, b[i] <= 57 else { return nil }
-                    value = value * 10 + Int(b[i] - 48)
-                }
-                return value
-            }
+            func number(_ from: Int, _ count: Int) -> Int? { digits(b, from, count) }
             guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
                   let minute = number(14, 2), let second = number(17, 2),
                   (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 60
@@ -81,6 +75,17 @@ enum Timestamp {
                 return 24
             }
         }
+    }
+
+    /// The decimal number in `count` bytes of `b` from `from`; nil past the end or on a non-digit.
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ count: Int) -> Int? {
+        guard from + count <= b.count else { return nil }
+        var value = 0
+        for i in from..<(from + count) {
+            guard b[i] >= 48, b[i] <= 57 else { return nil }
+            value = value * 10 + Int(b[i] - 48)
+        }
+        return value
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
@@ -98,16 +103,8 @@ enum Timestamp {
     }
 
     /// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM]`; no offset means UTC.
-    private static func parseISO(_ b: [UInt8]) -> Date? {
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= b.count else { return nil }
-            var value = 0
-            for i in from..<(from + count) {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                value = value * 10 + Int(b[i] - 48)
-            }
-            return value
-        }
+    private static func parseISO(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
+        func number(_ from: Int, _ count: Int) -> Int? { digits(b, from, count) }
         guard b.count >= 16, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
               b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
