@@ -51,12 +51,11 @@ public struct Router: Sendable {
 
     /// Every registered method and pattern (`:name` segments as written), sorted by pattern then method.
     public var registeredRoutes: [(method: String, pattern: String)] {
-        let exactRoutes = exact.values.flatMap { byMethod in byMethod.map { "\($0.key) \($0.value.pattern)" } }
-        let parameterRoutes = parameterized.flatMap { method, routes in routes.map { "\(method) \($0.pattern)" } }
-        return Set(exactRoutes + parameterRoutes).map { route in
-            let space = route.firstIndex(of: " ") ?? route.endIndex
-            return (method: String(route[..<space]), pattern: String(route[route.index(after: space)...]))
-        }.sorted { ($0.pattern, $0.method) < ($1.pattern, $1.method) }
+        let exactRoutes = exact.values.flatMap { byMethod in byMethod.map { (method: $0.key, pattern: $0.value.pattern) } }
+        let parameterRoutes = parameterized.flatMap { method, routes in routes.map { (method: method, pattern: $0.pattern) } }
+        var seen = Set<String>()   // exact paths reported as a pattern appear once, as the pattern
+        return (exactRoutes + parameterRoutes).filter { seen.insert($0.method + " " + $0.pattern).inserted }
+            .sorted { ($0.pattern, $0.method) < ($1.pattern, $1.method) }
     }
 
     /// Handles requests no route matches (default: a JSON 404).

@@ -39,11 +39,9 @@ final class AnswerScope {
     func answering(_ answer: () -> Void) {
         isAnswering = true
         answer()
-        isAnswering = false
-        while !pending.isEmpty {
-            let work = pending
-            pending.removeAll(keepingCapacity: true)
-            for item in work { item() }
-        }
+        isAnswering = false   // so the work below cannot queue more
+        let work = pending
+        pending.removeAll(keepingCapacity: true)
+        for item in work { item() }
     }
 }

@@ -140,12 +140,7 @@ final class Writer: @unchecked Sendable {
     /// fail, and a SAVEPOINT per job made SQLite copy every page each job touched into its
     /// statement journal, so savepoints are used only when needed (`rerunGuarded`).
     private func runUnguarded(_ jobs: [WriteJob]) -> Bool {
-        var clean = true
-        for job in jobs where !job.runUnguarded(database) {
-            clean = false
-            break
-        }
-        return clean
+        jobs.allSatisfy { $0.runUnguarded(database) }   // stops at the first failure
     }
 
     /// After a job threw: rolls the whole transaction back and runs the batch again with a
