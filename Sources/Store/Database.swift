@@ -126,6 +126,10 @@ public final class Database {
     /// Rowid of the last inserted row on this connection.
     public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
 
+    /// False once SQLite has rolled the open transaction back by itself (disk full, I/O
+    /// error, out of memory) or when none was begun.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Sets `lastInsertRowID` to 0, so a following UPSERT shows whether it inserted
     /// (a new rowid) or updated (still 0).
     public func clearLastInsertRowID() { sqlite3_set_last_insert_rowid(handle, 0) }

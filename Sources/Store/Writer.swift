@@ -80,16 +80,17 @@ final class Writer: @unchecked Sendable {
         do {
             try database.execute("BEGIN IMMEDIATE")
             var guarded = false   // after a failure, each job runs in its own SAVEPOINT
+            var leftOut: Set<ObjectIdentifier> = []
             if !runUnguarded(first) {
-                try rerunGuarded(batch)
+                try rerunGuarded(batch, leavingOut: &leftOut)
                 guarded = true
             }
             while batch.count < maxBatch, syncer.isBusy, let more = pending.takeOrWake(limit: maxBatch - batch.count) {
                 batch += more
                 if guarded {
-                    for job in more { job.run(database) }
+                    if !runGuarded(more, leavingOut: &leftOut) { try rerunGuarded(batch, leavingOut: &leftOut) }
                 } else if !runUnguarded(more) {
-                    try rerunGuarded(batch)
+                    try rerunGuarded(batch, leavingOut: &leftOut)
                     guarded = true
                 }
             }
@@ -146,12 +147,44 @@ final class Writer: @unchecked Sendable {
     /// After a job threw: rolls the whole transaction back and runs the batch again with a
     /// SAVEPOINT per job, so the failing job's writes are undone and every other job's kept.
     /// A job alone in its batch is simply rolled back. (Job bodies only touch the database,
-    /// so running one twice is safe.) Leaves a transaction open for the caller to commit.
-    private func rerunGuarded(_ batch: [WriteJob]) throws {
-        _ = try? database.execute("ROLLBACK")
-        try database.execute("BEGIN IMMEDIATE")   // a lone failed job: an empty transaction; the job reports its failure
-        guard batch.count > 1 else { return }
-        for job in batch { job.run(database) }
+    /// so running one several times is safe.) Leaves a transaction open for the caller to commit.
+    ///
+    /// Some errors (disk full, I/O errors) make SQLite roll back the whole transaction, not
+    /// only the job's savepoint: that job is left out (it keeps its error) and the rest run
+    /// again from the start. After `maxLeftOut` such jobs the disk is taken to be unusable
+    /// and the batch fails as a whole (nothing of it stored, every job answered the error).
+    private func rerunGuarded(_ batch: [WriteJob], leavingOut leftOut: inout Set<ObjectIdentifier>) throws {
+        while true {
+            _ = try? database.execute("ROLLBACK")
+            try database.execute("BEGIN IMMEDIATE")   // a lone failed job: an empty transaction; the job reports its failure
+            guard batch.count > 1 else { return }
+            let jobs = leftOut.isEmpty ? batch : batch.filter { !leftOut.contains(ObjectIdentifier($0)) }
+            if runGuarded(jobs, leavingOut: &leftOut) { return }
+            if leftOut.count >= Self.maxLeftOut {
+                throw leftOutError(batch, leftOut) ?? StoreError.closed
+            }
+        }
+    }
+
+    /// Jobs whose error rolled back a whole transaction, at most, before a batch fails as a whole.
+    static let maxLeftOut = 4
+
+    /// Runs `jobs` each in its own SAVEPOINT; false when one of them made SQLite roll back
+    /// the whole transaction (that job is added to `leftOut`, the jobs after it did not run).
+    private func runGuarded(_ jobs: [WriteJob], leavingOut leftOut: inout Set<ObjectIdentifier>) -> Bool {
+        for job in jobs {
+            job.run(database)
+            if !database.inTransaction {
+                leftOut.insert(ObjectIdentifier(job))
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The error of the last job left out, which the whole batch then reports.
+    private func leftOutError(_ batch: [WriteJob], _ leftOut: Set<ObjectIdentifier>) -> Error? {
+        batch.last { leftOut.contains(ObjectIdentifier($0)) }?.failure
     }
 
     /// The scheduled checkpoints keep the WAL small while readers let them; when readers

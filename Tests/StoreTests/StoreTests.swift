@@ -106,6 +106,97 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(names, ["a", "b", "c"], "the failing jobs' partial writes are rolled back, the others kept")
     }
 
+    /// Disk full (and I/O errors) make SQLite roll back the whole transaction, not only the
+    /// failing statement. The job that hit it fails; the rest of its batch must still be
+    /// stored and answered as stored, and nothing may be stored that is answered as failed.
+    func testAJobWhoseErrorRollsBackTheWholeTransactionFailsAloneAndTheBatchIsKept() throws {
+        let store = try Store(path: dir.path("full.db"), migrations: migrations)
+        defer { store.close() }
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let first = expectation(description: "first")
+        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
+        entered.wait()
+        struct Refused: Error {}
+        let results = Mutex<[String: String]>([:])
+        let all = expectation(description: "batch")
+        let names = ["a", "bad", "full", "c"]
+        all.expectedFulfillmentCount = names.count
+        for name in names {
+            store.write({ db in
+                switch name {
+                case "bad":
+                    try db.execute("INSERT INTO items(name) VALUES ('bad')")
+                    throw Refused()
+                case "full":
+                    // The file may not grow: a 64 KiB value needs new pages, so SQLite answers
+                    // SQLITE_FULL and rolls back the whole transaction (no statement journal).
+                    let pages = try db.scalar("PRAGMA page_count").int ?? 0
+                    _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+                    defer { _ = try? db.scalar("PRAGMA max_page_count = 1073741823") }
+                    try db.execute("INSERT INTO items(name, payload) VALUES ('full', ?)", SQLValue.blob([UInt8](repeating: 7, count: 65536)))
+                default:
+                    try db.execute("INSERT INTO items(name) VALUES (?)", name)
+                }
+            }) { result in
+                let outcome: String
+                switch result {
+                case .success: outcome = "ok"
+                case .failure(let error as SQLiteError): outcome = error.code & 0xff == 13 ? "full" : "sqlite \(error)"   // SQLITE_FULL
+                case .failure(is Refused): outcome = "refused"
+                case .failure(let error): outcome = "other \(error)"
+                }
+                results.withLock { $0[name] = outcome }
+                all.fulfill()
+            }
+        }
+        gate.signal()
+        wait(for: [first, all], timeout: 10)
+        XCTAssertEqual(results.withLock { $0 }, ["a": "ok", "bad": "refused", "full": "full", "c": "ok"])
+        let stored = try store.read { db in try db.query("SELECT name FROM items ORDER BY name").compactMap { $0.string("name") } }
+        XCTAssertEqual(stored, ["a", "c"], "exactly the jobs answered as stored")
+        // The writer goes on normally afterwards.
+        try store.writeAndWait { db in try db.execute("INSERT INTO items(name) VALUES ('after')") }
+        XCTAssertEqual(try store.read { db in try db.scalar("SELECT count(*) FROM items").int }, 3)
+    }
+
+    /// When job after job rolls the whole transaction back the disk is unusable: after four,
+    /// the batch fails as a whole, every job answered with the error and none stored.
+    func testABatchWhereManyJobsRollBackTheWholeTransactionFailsAsAWhole() throws {
+        let store = try Store(path: dir.path("full2.db"), migrations: migrations)
+        defer { store.close() }
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let first = expectation(description: "first")
+        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
+        entered.wait()
+        let names = ["a", "full1", "full2", "full3", "full4", "full5", "c"]
+        let failed = Mutex<[String]>([])
+        let all = expectation(description: "batch")
+        all.expectedFulfillmentCount = names.count
+        for name in names {
+            store.write({ db in
+                if name.hasPrefix("full") {
+                    let pages = try db.scalar("PRAGMA page_count").int ?? 0
+                    _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+                    defer { _ = try? db.scalar("PRAGMA max_page_count = 1073741823") }
+                    try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", name, SQLValue.blob([UInt8](repeating: 7, count: 65536)))
+                } else {
+                    try db.execute("INSERT INTO items(name) VALUES (?)", name)
+                }
+            }) { result in
+                if case .failure(let error as SQLiteError) = result, error.code & 0xff == 13 { failed.withLock { $0.append(name) } }
+                all.fulfill()
+            }
+        }
+        gate.signal()
+        wait(for: [first, all], timeout: 10)
+        XCTAssertEqual(Set(failed.withLock { $0 }), Set(names), "every job answered with the disk-full error")
+        XCTAssertEqual(try store.read { db in try db.scalar("SELECT count(*) FROM items").int }, 0, "nothing stored")
+        try store.writeAndWait { db in try db.execute("INSERT INTO items(name) VALUES ('after')") }
+        XCTAssertEqual(try store.read { db in try db.scalar("SELECT count(*) FROM items").int }, 1)
+    }
+
     /// Jobs arriving while a batch is being synced join the next transaction, which stays
     /// open until that sync returns; a job failing in it must still undo only itself,
     /// whichever part of the held transaction the other jobs ran in.
