@@ -5,6 +5,9 @@
 /// SQLITE_TRANSIENT is a macro over a cast Swift cannot import.
 static inline sqlite3_destructor_type sb_sqlite_transient(void) { return SQLITE_TRANSIENT; }
 
+/// SQLITE_STATIC: SQLite keeps the pointer; the caller keeps the bytes until the next bind.
+static inline sqlite3_destructor_type sb_sqlite_static(void) { return SQLITE_STATIC; }
+
 /// Process-wide settings, before the first connection opens (sqlite3_config is variadic).
 /// Each connection is used by one thread at a time, so SQLite's own mutexes around
 /// every call and the global memory-statistics lock around every allocation are waste.

@@ -116,7 +116,7 @@ public final class Database {
         var index: Int32 = 0
         for argument in repeat each arguments {
             index += 1
-            let code = argument.bind(to: SQLParameter(statement: statement.handle, index: index))
+            let code = argument.bind(to: SQLParameter(statement: statement, index: index))
             if code != 0 { throw statement.bindFailure(code) }   // 0 is SQLITE_OK
         }
         try statement.checkBound(index)

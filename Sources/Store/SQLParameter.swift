@@ -5,11 +5,14 @@ internal import CSQLite
 public struct SQLParameter {
     let statement: OpaquePointer
     let index: Int32
+    /// The statement's copy space for text and blobs (see `BindArena`).
+    let arena: UnsafeMutablePointer<BindArena>
 
     @usableFromInline
-    init(statement: OpaquePointer, index: Int32) {
-        self.statement = statement
+    init(statement: Statement, index: Int32) {
+        self.statement = statement.handle
         self.index = index
+        self.arena = statement.arena
     }
 
     @usableFromInline
@@ -17,16 +20,20 @@ public struct SQLParameter {
 
     func bind(_ value: Int64) -> Int32 { sqlite3_bind_int64(statement, index, value) }
 
-    /// SQLite copies the bytes (SQLITE_TRANSIENT); the length is passed, so no strlen.
+    /// Copied into the statement's arena and bound SQLITE_STATIC (SQLite copies it
+    /// itself when it does not fit); the length is passed, so no strlen.
     func bind(_ value: String) -> Int32 {
         var text = value
         return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            guard !bytes.isEmpty else {
                 return sqlite3_bind_text(statement, index, "", 0, sb_sqlite_transient())   // '' is not NULL
             }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                sqlite3_bind_text(statement, index, chars, Int32(bytes.count), sb_sqlite_transient())
+            let raw = UnsafeRawBufferPointer(bytes)
+            if let copy = arena.pointee.copy(raw) {
+                return sqlite3_bind_text(statement, index, copy.assumingMemoryBound(to: CChar.self), Int32(raw.count), sb_sqlite_static())
             }
+            return sqlite3_bind_text(statement, index, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count),
+                                     sb_sqlite_transient())
         }
     }
 
@@ -38,7 +45,10 @@ public struct SQLParameter {
         case .text(let s): return bind(s)
         case .blob(let b):
             return b.withUnsafeBytes { raw in
-                sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), sb_sqlite_transient())
+                if !raw.isEmpty, let copy = arena.pointee.copy(raw) {
+                    return sqlite3_bind_blob(statement, index, copy, Int32(raw.count), sb_sqlite_static())
+                }
+                return sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), sb_sqlite_transient())
             }
         }
     }

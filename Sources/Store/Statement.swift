@@ -5,6 +5,8 @@ public final class Statement {
     @usableFromInline let handle: OpaquePointer
     let sql: String
     private unowned let database: Database
+    /// Copies of the text and blob arguments bound for the current run.
+    @usableFromInline let arena: UnsafeMutablePointer<BindArena>
 
     init(database: Database, sql: String) throws(SQLiteError) {
         var pointer: OpaquePointer?
@@ -15,26 +17,36 @@ public final class Statement {
         self.handle = pointer
         self.sql = sql
         self.database = database
+        arena = .allocate(capacity: 1)
+        arena.initialize(to: BindArena())
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)   // SQLite lets go of the bound copies first
+        arena.pointee.release()
+        arena.deinitialize(count: 1)
+        arena.deallocate()
+    }
 
     /// Binds `arguments` to `?1…?n` (every parameter, so nothing of the previous run is left).
     func bind(_ arguments: [any SQLBindable]) throws(SQLiteError) {
-        sqlite3_reset(handle)
+        restart()
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == arguments.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "expected \(expected) arguments, got \(arguments.count)", sql: sql)
         }
         for (offset, argument) in arguments.enumerated() {
-            let code = argument.bind(to: SQLParameter(statement: handle, index: Int32(offset + 1)))
+            let code = argument.bind(to: SQLParameter(statement: self, index: Int32(offset + 1)))
             guard code == SQLITE_OK else { throw database.error(code, sql: sql) }
         }
     }
 
     /// Readies the statement for a new run whose arguments are bound one by one.
     @usableFromInline
-    func restart() { sqlite3_reset(handle) }
+    func restart() {
+        sqlite3_reset(handle)
+        arena.pointee.reset()
+    }
 
     /// The error for a failed `sqlite3_bind_*` (its result code is not SQLITE_OK).
     @usableFromInline

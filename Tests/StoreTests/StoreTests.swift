@@ -290,6 +290,54 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(rows.map { $0.string("p") }, ["blob", "null", "integer", "null", "integer"])
     }
 
+    /// Text and blobs are copied into space the statement reuses on each run (and handed to
+    /// SQLite to copy when they do not fit): every run stores exactly its own values, of
+    /// any size and in any mix, through the array form and the parameter pack alike.
+    func testTextAndBlobsOfEverySizeBindExactlyTheirOwnValuesRunAfterRun() throws {
+        let store = try Store(path: dir.path("arena.db"), migrations: [
+            Migration("001_wide", "CREATE TABLE wide (id INTEGER PRIMARY KEY, a TEXT, b BLOB, c TEXT, d TEXT)"),
+        ])
+        defer { store.close() }
+        var generator = SystemRandomNumberGenerator()
+        func text(_ length: Int, _ seed: Int) -> String {
+            String((0..<length).map { i in Character(Unicode.Scalar(UInt8(97 + (seed + i * 7) % 26))) })
+        }
+        let lengths = [0, 1, 15, 16, 100, 3000, 5000, 8192, 9000, 70000]
+        var expected: [(String, [UInt8], String, String)] = []
+        for run in 0..<60 {
+            let a = text(lengths.randomElement(using: &generator) ?? 0, run)
+            let b = (0..<(lengths.randomElement(using: &generator) ?? 0)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ run) }
+            let c = "é" + text(lengths.randomElement(using: &generator) ?? 0, run + 1)
+            let d = text(run % 3 == 0 ? 0 : 40, run + 2)
+            expected.append((a, b, c, d))
+        }
+        let values = expected
+        try store.writeAndWait { db in
+            for (run, (a, b, c, d)) in values.enumerated() {
+                if run % 2 == 0 {
+                    try db.execute("INSERT INTO wide(a, b, c, d) VALUES (?, ?, ?, ?)", a, SQLValue.blob(b), c, SQLValue(Optional(d)))
+                } else {
+                    try db.execute("INSERT INTO wide(a, b, c, d) VALUES (?, ?, ?, ?)", arguments: [a, b, SQLValue.text(c), d])
+                }
+                // A read of the same values through a statement bound in between.
+                let found = try db.scalar("SELECT count(*) FROM wide WHERE a = ? AND c = ? AND d = ?", a, c, d).int
+                XCTAssertGreaterThanOrEqual(found ?? 0, 1, "run \(run)")
+            }
+        }
+        let rows = try store.read { db in try db.query("SELECT a, b, c, d FROM wide ORDER BY id") }
+        XCTAssertEqual(rows.count, expected.count)
+        for (row, (a, b, c, d)) in zip(rows, expected) {
+            XCTAssertEqual(row.string("a"), a)
+            if b.isEmpty {
+                XCTAssertTrue(row["b"] == .null || row["b"] == .blob([]))
+            } else {
+                XCTAssertEqual(row["b"], SQLValue.blob(b))
+            }
+            XCTAssertEqual(row.string("c"), c)
+            XCTAssertEqual(row.string("d"), d)
+        }
+    }
+
     /// Every parameter must be bound on every run: too few or too many arguments are refused
     /// before anything runs, and the next run binds afresh (nothing left from a refused one).
     func testWrongArgumentCountsAreRefusedAndLeaveNothingBehind() throws {
