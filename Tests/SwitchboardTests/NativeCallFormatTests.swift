@@ -32,8 +32,8 @@ final class NativeCallFormatTests: XCTestCase {
     private func referenceDecode(_ body: [UInt8], kind: CallEventKind) throws -> CallEvent {
         let fields = WebhookFields(try WebhookJSON.object(body))
         guard let callId = fields.string("callId") ?? fields.string("call_id") else { throw WebhookError.missingField("callId") }
-        let direction = fields.string("direction")?.lowercased() ?? "inbound"
-        guard direction == "inbound" || direction == "outbound" else {
+        let direction = fields.string("direction")?.lowercased()
+        guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
         var occurredAt: String?

@@ -23,6 +23,7 @@ enum Schema {
         mediaViews,
         dropContactNameIndex,
         timelineIdFromReference,
+        callMergeOrderFree,
     ]
 }
 
@@ -303,5 +304,16 @@ extension Schema {
         DROP TABLE timeline;
         ALTER TABLE timeline_by_reference RENAME TO timeline;
         CREATE INDEX timeline_contact ON timeline(contact_id, at, id);
+        """)
+}
+
+extension Schema {
+    /// Order-free merges of a call: whether its direction was stated by an event (a stated
+    /// direction replaces the `inbound` assumed while none was), and the time of the event
+    /// that gave the end reason (the latest one's reason wins, whatever the arrival order).
+    /// Existing calls keep their direction as stated; `switchboard rebuild` recomputes both.
+    static let callMergeOrderFree = Migration("009_call_merge_order_free", """
+        ALTER TABLE calls ADD COLUMN direction_known INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE calls ADD COLUMN end_reason_at TEXT;
         """)
 }

@@ -57,11 +57,17 @@ extension Projector {
         let call = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
                                  agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
-        result.contactId = contactId
+        // What the call knows after this event: an `answered` that carries only the call id
+        // belongs to the contact an earlier moment found, and is not flagged for lacking a number.
+        result.contactId = call.contactId
+        result.flag = call.flag
 
         if let contactId = call.contactId {
             try addToTimeline(contactId: contactId, at: call.startedAt, kind: .call, ref: call.id)
-            if !isNewContact { try touchContact(contactId, at: at) }
+            if !isNewContact {
+                try touchContact(contactId, at: at)
+                if let owner = call.agentId { try followCallAgent(contactId: contactId, owner: owner, callId: call.id) }
+            }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
@@ -90,6 +96,15 @@ extension Projector {
         event.callId = canonical
     }
 
+    /// A contact a call created belongs to that call's agent, as the call finally merges it
+    /// (the answering agent, else the first one heard of), whichever of its events came first.
+    private func followCallAgent(contactId: Int, owner: Int, callId: Int) throws {
+        try db.execute("""
+            UPDATE contacts SET owner_agent_id = ?1
+            WHERE id = ?2 AND owner_agent_id IS NOT ?1 AND (SELECT min(id) FROM calls WHERE contact_id = ?2) = ?3
+            """, owner, contactId, callId)
+    }
+
     /// Finds the agent by id, else by SIP login.
     private func resolveAgent(_ event: CallEvent) throws -> Int? {
         if let id = event.agentId, try agentExists(id) { return id }
@@ -114,12 +129,14 @@ extension Projector {
         let answeringAgent = e.kind == .answered ? agentId : nil
         db.clearLastInsertRowID()
         try db.execute("""
-            INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, our_number,
-                              agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
-                              talk_time, end_reason, recording_url, utm, client_id, flag, created_at, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21)
+            INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
+                              our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
+                              talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at)
+            VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
-                direction = coalesce(calls.direction, excluded.direction),
+                direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
+                direction_known = max(calls.direction_known, excluded.direction_known),
                 client_number = coalesce(calls.client_number, excluded.client_number),
                 client_number_raw = coalesce(calls.client_number_raw, excluded.client_number_raw),
                 our_number = coalesce(calls.our_number, excluded.our_number),
@@ -129,14 +146,22 @@ extension Projector {
                 ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
                 answered_at = coalesce(min(calls.answered_at, excluded.answered_at), calls.answered_at, excluded.answered_at),
                 ended_at = coalesce(max(calls.ended_at, excluded.ended_at), calls.ended_at, excluded.ended_at),
-                missed_at = coalesce(calls.missed_at, excluded.missed_at),
+                missed_at = coalesce(min(calls.missed_at, excluded.missed_at), calls.missed_at, excluded.missed_at),
                 duration = coalesce(max(calls.duration, excluded.duration), calls.duration, excluded.duration),
                 talk_time = coalesce(max(calls.talk_time, excluded.talk_time), calls.talk_time, excluded.talk_time),
-                end_reason = coalesce(excluded.end_reason, calls.end_reason),
-                recording_url = coalesce(excluded.recording_url, calls.recording_url),
+                end_reason = CASE WHEN excluded.end_reason IS NOT NULL AND (calls.end_reason IS NULL OR calls.end_reason_at IS NULL
+                    OR excluded.end_reason_at > calls.end_reason_at
+                    OR (excluded.end_reason_at = calls.end_reason_at AND excluded.end_reason > calls.end_reason))
+                    THEN excluded.end_reason ELSE calls.end_reason END,
+                end_reason_at = CASE WHEN excluded.end_reason IS NOT NULL AND (calls.end_reason IS NULL OR calls.end_reason_at IS NULL
+                    OR excluded.end_reason_at > calls.end_reason_at
+                    OR (excluded.end_reason_at = calls.end_reason_at AND excluded.end_reason > calls.end_reason))
+                    THEN excluded.end_reason_at ELSE calls.end_reason_at END,
+                recording_url = coalesce(max(calls.recording_url, excluded.recording_url), calls.recording_url, excluded.recording_url),
                 utm = json_patch(calls.utm, excluded.utm),
                 client_id = coalesce(calls.client_id, excluded.client_id),
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
+                created_at = min(calls.created_at, excluded.created_at),
                 updated_at = max(calls.updated_at, excluded.updated_at)
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
@@ -182,21 +207,30 @@ extension Projector {
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.
     private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
                                       result: inout ApplyResult) throws {
-        if let answeredAt = call.answeredAt {
+        if call.answeredAt != nil || (call.talkTime ?? 0) > 0 {
             // Reached: every earlier missed call of this client is dealt with, this call's own included.
+            // A call known only by its talk time (an `ended` without `answered`) was reached by its end.
+            let reachedAt = call.answeredAt ?? call.endedAt ?? at
             let closed = try db.execute("""
                 UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ?
                 WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
                   AND (call_id = ? OR (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?)
-                """, call.id, answeredAt, contactId, call.id, answeredAt)
+                """, call.id, reachedAt, contactId, call.id, reachedAt)
             if closed > 0 {
+                let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
                 result.updates.append(LiveUpdate(event: "tasks.closed", payload: ["contactId": contactId, "closedByCallId": call.id],
-                                                 audience: .contactViewers(ownerAgentId: nil)))
+                                                 audience: .contactViewers(ownerAgentId: owner)))
             }
             return
         }
+        if call.direction != "inbound" {
+            // A task filed while the direction was still assumed (the outbound moment came later)
+            // goes: in arrival order it would never have been filed.
+            try withdrawMissedCallTask(of: call.id)
+            return
+        }
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
-        guard let outcome = call.outcome, outcome != "answered", call.direction == "inbound", settings.enabled else { return }
+        guard call.outcome != nil, settings.enabled else { return }
         let missedAt = call.missedAt ?? call.endedAt ?? at
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         let assignee = settings.assigneeAgentId ?? contact?.int("owner_agent_id")
@@ -204,19 +238,31 @@ extension Projector {
             .replacingOccurrences(of: "{{contact.name}}", with: contact?.string("name") ?? "")
             .replacingOccurrences(of: "{{contact.phone}}", with: call.clientNumber ?? "")
             .replacingOccurrences(of: "{{call.ourNumber}}", with: call.ourNumber ?? "")
+        let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Reached already (a later answered call arrived first)? Then the task is born done.
         let laterAnswer = try db.queryOne("""
-            SELECT id, answered_at FROM calls WHERE contact_id = ? AND answered_at IS NOT NULL AND answered_at >= ?
-            ORDER BY answered_at LIMIT 1
+            SELECT id, coalesce(answered_at, ended_at) AS reached_at FROM calls
+            WHERE contact_id = ? AND (answered_at >= ?2 OR (answered_at IS NULL AND talk_time > 0 AND ended_at >= ?2))
+            ORDER BY reached_at LIMIT 1
             """, contactId, missedAt)
         let inserted = try db.execute("""
             INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, call_id,
                               closed_by_call_id, created_at, closed_at)
             VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, call_id) DO NOTHING
-            """, settings.board, assignee, title, Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt),
+            """, settings.board, assignee, title, deadline,
             laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
-            laterAnswer?.string("answered_at"))
-        guard inserted > 0 else { return }
+            laterAnswer?.string("reached_at"))
+        guard inserted > 0 else {
+            // Filed by another moment of this call: it is due from the earliest one, in any order.
+            try db.execute("""
+                UPDATE tasks SET deadline = min(deadline, ?), created_at = min(created_at, ?)
+                WHERE kind = 'missed_call' AND call_id = ? AND (deadline > ?1 OR created_at > ?2)
+                """, deadline, missedAt, call.id)
+            if let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int {
+                try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
+            }
+            return
+        }
         let taskId = db.lastInsertRowID
         result.taskId = taskId
         try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
@@ -224,6 +270,13 @@ extension Projector {
             let audience: LiveUpdate.Audience = assignee.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.int("owner_agent_id"))
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
+    }
+
+    /// Removes the missed-call task of `callId`, if one was filed, with its timeline entry.
+    private func withdrawMissedCallTask(of callId: Int) throws {
+        guard let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", callId).int else { return }
+        try db.execute("DELETE FROM tasks WHERE id = ?", taskId)
+        try removeFromTimeline(kind: .task, ref: taskId)
     }
 
     /// The screen-pop (on ringing) or call update for the live stream.

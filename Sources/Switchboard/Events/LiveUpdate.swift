@@ -5,7 +5,7 @@ struct LiveUpdate: Sendable {
     enum Audience: Sendable {
         /// These agents only.
         case agents([Int])
-        /// Everyone allowed to see the contact (supervisors, quality control, the owner).
+        /// Everyone allowed to see the contact (supervisors, quality control, the owning manager).
         case contactViewers(ownerAgentId: Int?)
     }
 
@@ -34,7 +34,8 @@ struct LiveUpdate: Sendable {
         switch audience {
         case .agents(let ids): return ids.contains(agent.id)
         case .contactViewers(let owner):
-            return agent.role != .manager || owner == nil || owner == agent.id
+            // The API's rule: a manager sees only the clients they own, so not unowned ones either.
+            return agent.canSee(contactOwner: owner)
         }
     }
 }

@@ -8,8 +8,9 @@ enum NativeCallFormat {
         guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake) else {
             throw WebhookError.missingField("callId")
         }
-        let direction = WebhookFields.string(fields.direction)?.lowercased() ?? "inbound"
-        guard direction == "inbound" || direction == "outbound" else {
+        // Absent: not stated (the call is taken as inbound until a moment states otherwise).
+        let direction = WebhookFields.string(fields.direction)?.lowercased()
+        guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
         var occurredAt: String?

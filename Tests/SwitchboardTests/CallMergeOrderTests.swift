@@ -1,0 +1,140 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+/// A call is the merge of its moments, whatever order they arrive in: the same call,
+/// contact, owner and task come out of every order, and what the answer says matches it.
+final class CallMergeOrderTests: XCTestCase {
+    var t: TestDaemon!
+    var secret = ""
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        var settings = IntegrationSettings()
+        settings.missedCallTask.deadlineMinutes = 30
+        secret = try t.addIntegration(settings: settings).secret
+    }
+
+    override func tearDown() { t.stop() }
+
+    /// Posts `moments` for `callId` in the given order; each is (kind, fields).
+    private func deliver(_ callId: String, _ moments: [(String, [String: Any])], order: [Int]) throws {
+        for index in order {
+            var fields = moments[index].1
+            fields["callId"] = callId
+            let response = try t.call(moments[index].0, secret: secret, fields)
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+    }
+
+    /// The call's stored shape, its task (deadline, state) and its contact's owner.
+    private func shape(_ callId: String) throws -> String {
+        try t.daemon.store.read { db in
+            let call = try db.queryOne("""
+                SELECT direction, client_number, our_number, agent_id, ringing_at, answered_at, ended_at, missed_at,
+                       end_reason, created_at, contact_id FROM calls WHERE provider_call_id = ?
+                """, callId)
+            let callKey = try db.scalar("SELECT id FROM calls WHERE provider_call_id = ?", callId).int ?? 0
+            let tasks = try db.query("SELECT deadline, state, created_at FROM tasks WHERE call_id = ?", callKey).map { "\($0.values)" }
+            let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = (SELECT contact_id FROM calls WHERE id = ?)", callKey)
+            let timeline = try db.query("SELECT at, kind FROM timeline WHERE contact_id = (SELECT contact_id FROM calls WHERE id = ?) ORDER BY id",
+                                        callKey).map { "\($0.values)" }
+            return "call \(call?.values.dropLast() ?? []) tasks \(tasks) owner \(owner) timeline \(timeline)"
+        }
+    }
+
+    func testAMomentCarryingOnlyTheCallIdIsStoredOnTheCallersContactNotFlagged() throws {
+        let ringing = try t.call("ringing", secret: secret, ["callId": "c1", "clientNumber": "+40722123456"])
+        let contactId = try XCTUnwrap((ringing.json["events"] as? [[String: Any]])?.first?["contactId"] as? Int)
+        let answered = try t.call("answered", secret: secret, ["callId": "c1"])
+        let event = try XCTUnwrap((answered.json["events"] as? [[String: Any]])?.first)
+        XCTAssertEqual(event["status"] as? String, "stored", answered.text)
+        XCTAssertEqual(event["contactId"] as? Int, contactId)
+        XCTAssertNil(event["flag"])
+        XCTAssertEqual(try t.count("raw_events", "outcome = 'flagged'"), 0)
+        // A moment without a number for a call that has none is still flagged.
+        let lone = try t.call("answered", secret: secret, ["callId": "c2"])
+        XCTAssertEqual((lone.json["events"] as? [[String: Any]])?.first?["status"] as? String, "flagged")
+    }
+
+    func testAStatedOutboundDirectionWinsOverTheAssumedOneAndWithdrawsItsTask() throws {
+        let moments: [(String, [String: Any])] = [
+            ("ringing", ["direction": "outbound", "clientNumber": "0744000111", "occurredAt": "2026-11-24T12:00:00Z"]),
+            ("missed", ["clientNumber": "0744000111", "occurredAt": "2026-11-24T12:00:30Z"]),
+        ]
+        try deliver("ob-natural", moments, order: [0, 1])
+        try deliver("ob-reversed", moments, order: [1, 0])
+        XCTAssertEqual(try shape("ob-natural"), try shape("ob-reversed"))
+        XCTAssertEqual(try t.count("calls", "direction = 'outbound'"), 2)
+        XCTAssertEqual(try t.count("tasks"), 0, "an outbound call nobody answered files no task, in either order")
+        XCTAssertEqual(try t.count("timeline", "kind = 'task'"), 0)
+    }
+
+    func testTheLatestEndReasonEarliestMissedTimeAndEarliestDeadlineWinInAnyOrder() throws {
+        let moments: [(String, [String: Any])] = [
+            ("missed", ["clientNumber": "+40722000111", "endReason": "no-answer", "occurredAt": "2026-11-24T14:00:30Z"]),
+            ("missed", ["clientNumber": "+40722000111", "endReason": "busy", "occurredAt": "2026-11-24T14:00:31Z"]),
+        ]
+        try deliver("er-natural", moments, order: [0, 1])
+        try deliver("er-reversed", moments, order: [1, 0])
+        XCTAssertEqual(try shape("er-natural"), try shape("er-reversed"))
+        let call = try t.daemon.store.read { db in
+            try db.queryOne("SELECT missed_at, end_reason FROM calls WHERE provider_call_id = 'er-reversed'")
+        }
+        XCTAssertEqual(call?.string("missed_at"), "2026-11-24T14:00:30.000Z")
+        XCTAssertEqual(call?.string("end_reason"), "busy", "the reason of the latest moment")
+        XCTAssertEqual(try t.count("tasks", "deadline = '2026-11-24T14:30:30.000Z'"), 2, "due from the earliest missed moment")
+    }
+
+    func testTheContactACallCreatedBelongsToTheAgentWhoAnsweredInAnyOrder() throws {
+        let bob = try t.addAgent("Bob", role: .manager)
+        let ana = try t.addAgent("Ana", role: .manager)
+        for (callId, number, order) in [("own-natural", "+40722000201", [0, 1]), ("own-reversed", "+40722000202", [1, 0])] {
+            let moments: [(String, [String: Any])] = [
+                ("ringing", ["clientNumber": number, "agentId": bob.id, "occurredAt": "2026-11-24T15:00:00Z"]),
+                ("answered", ["clientNumber": number, "agentId": ana.id, "occurredAt": "2026-11-24T15:00:05Z"]),
+            ]
+            try deliver(callId, moments, order: order)
+            let owner = try t.daemon.store.read { db in
+                try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = (SELECT contact_id FROM calls WHERE provider_call_id = ?)",
+                              callId).int
+            }
+            XCTAssertEqual(owner, ana.id, callId)
+        }
+    }
+
+    func testAnEndedCallWithTalkTimeClosesTheClientsMissedCallTask() throws {
+        try t.call("missed", secret: secret, ["callId": "tt-1", "clientNumber": "+40722000301", "occurredAt": "2026-11-24T16:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "tt-cb", "direction": "outbound", "clientNumber": "+40722000301",
+                                               "occurredAt": "2026-11-24T16:10:00Z"])
+        try t.call("ended", secret: secret, ["callId": "tt-cb", "talkTime": 110, "duration": 120, "occurredAt": "2026-11-24T16:12:00Z"])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(task["state"] as? String, "done")
+        let closer = try t.daemon.store.read { db in try db.scalar("SELECT id FROM calls WHERE provider_call_id = 'tt-cb'").int }
+        XCTAssertEqual(task["closedByCallId"] as? Int, closer)
+    }
+
+    func testManagersGetNoLiveUpdatesAboutClientsTheyCannotSee() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        let bobStream = try t.openEvents(key: bob.key)
+        let supervisorStream = try t.openEvents(key: t.supervisorKey)
+        // Ana's client misses a call, then Ana calls back: the task closes.
+        try t.call("ringing", secret: secret, ["callId": "a-1", "clientNumber": "+40722000401", "agentId": ana.id,
+                                               "occurredAt": "2026-11-24T17:00:00Z"])
+        try t.call("missed", secret: secret, ["callId": "a-2", "clientNumber": "+40722000401", "occurredAt": "2026-11-24T17:05:00Z"])
+        try t.call("answered", secret: secret, ["callId": "a-3", "direction": "outbound", "clientNumber": "+40722000401",
+                                                "agentId": ana.id, "occurredAt": "2026-11-24T17:10:00Z"])
+        // An unowned client rings nobody in particular.
+        try t.call("ringing", secret: secret, ["callId": "u-1", "clientNumber": "+40722000402", "occurredAt": "2026-11-24T17:11:00Z"])
+        XCTAssertEqual(try supervisorStream.nextEvent(named: "tasks.closed")["closedByCallId"] as? Int, 3)
+        _ = try supervisorStream.nextEvent(named: "call.ringing")   // u-1, after everything else
+        // Bob's stream: a marker event meant for him, after everything above; nothing before it.
+        try t.call("ringing", secret: secret, ["callId": "b-1", "clientNumber": "+40722000403", "agentId": bob.id])
+        let text = try bobStream.read(until: "b-1")
+        XCTAssertFalse(text.contains("tasks.closed"), text)
+        XCTAssertFalse(text.contains("+40722000401"), text)
+        XCTAssertFalse(text.contains("+40722000402"), text)
+    }
+}
