@@ -13,6 +13,8 @@ extension ProviderWebhookTests {
         XCTAssertNotNil((responses["05-call2-after.txt"]?.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
         try assertSampleStory(answered: "rs-4711-0001", missed: "1795428300.2002", callback: "rs-4711-0003", missedReason: "NO ANSWER")
         let first = try call("rs-4711-0001")
+        // Answered after the 10 s wait (the pickup's waittime, the after-call's duration − billsec), not at calldate.
+        XCTAssertEqual(first["answeredAt"] as? String, "2026-11-23T10:00:10.000Z")
         XCTAssertEqual(first["agentId"] as? Int, agent.id)
         XCTAssertEqual(first["talkTime"] as? Int, 190)
         XCTAssertEqual(first["duration"] as? Int, 200)
@@ -28,7 +30,7 @@ extension ProviderWebhookTests {
 
     func testRingostatSecretMayComeInAHeaderInsteadOfThePath() throws {
         let secret = try t.addIntegration(.ringostat).secret
-        let body = #"{"call_id": "rs-h1", "caller": "0722123456", "callee": "0312345678", "calldate": "2026-11-23T12:00:00+02:00"}"#
+        let body = #"{"call_id": "rs-h1", "call_type": "in", "caller": "0722123456", "callee": "0312345678", "calldate": "2026-11-23T12:00:00+02:00"}"#
         let bearer = try t.send("POST", "/webhooks/ringostat/ringing", headers: [("Authorization", "Bearer \(secret)"),
                                                                                  ("Content-Type", "application/json")], body: body)
         XCTAssertEqual(bearer.status, 200, bearer.text)
@@ -54,22 +56,139 @@ extension ProviderWebhookTests {
         assertRefused(try post("ringing", #"{"caller": "0722123456"}"#), 422, "missing_field")
         assertRefused(try post("ended", "caller=0722123456&disposition=ANSWERED", type: "application/x-www-form-urlencoded"), 422)
         assertRefused(try post("transferred", #"{"call_id": "rs-1"}"#), 422, "unknown_event_kind")
-        assertRefused(try post("ended", #"{"call_id": "rs-1", "billsec": "long"}"#), 422, "invalid_field")
-        assertRefused(try post("ringing", #"{"call_id": "rs-1", "calldate": "23/11/2026"}"#), 422)
+        assertRefused(try post("ended", #"{"call_id": "rs-1", "call_type": "in", "billsec": "long"}"#), 422, "invalid_field")
+        assertRefused(try post("ringing", #"{"call_id": "rs-1", "call_type": "in", "calldate": "23/11/2026"}"#), 422, "invalid_field")
+        assertRefused(try post("ringing", #"{"call_id": "rs-1", "call_type": "sideways"}"#), 422, "invalid_field")
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 
     func testRingostatBusyAndSilentEndsBothFileTasks() throws {
         let secret = try t.addIntegration(.ringostat).secret
         let busy = try t.send("POST", "/webhooks/ringostat/\(secret)/ended", headers: [("Content-Type", "application/json")],
-                              body: #"{"cdr_id": "rs-b1", "caller": "0722123456", "callee": "0312345678", "status": "BUSY", "duration": 3}"#)
+                              body: #"{"cdr_id": "rs-b1", "call_type": "in", "caller": "0722123456", "callee": "0312345678", "status": "BUSY", "duration": 3}"#)
         XCTAssertEqual(busy.status, 200, busy.text)
         XCTAssertEqual(try call("rs-b1")["outcome"] as? String, "busy")
         // No status, but zero talk time: nobody answered.
         let silent = try t.send("POST", "/webhooks/ringostat/\(secret)/ended", headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                body: "call_id=rs-b2&caller=0722123456&callee=0312345678&billsec=0&duration=25")
+                                body: "call_id=rs-b2&call_type=in&caller=0722123456&callee=0312345678&billsec=0&duration=25")
         XCTAssertEqual(silent.status, 200, silent.text)
         XCTAssertEqual(try call("rs-b2")["outcome"] as? String, "missed")
         XCTAssertEqual(try missedCallTasks().count, 2, "a busy inbound call is owed a call back too, like the silent one")
+    }
+
+    /// Posts one Ringostat webhook (`path` is the moment, with any query) as JSON or a form.
+    @discardableResult
+    func postRingostat(_ secret: String, _ path: String, _ body: String, form: Bool = false,
+                       file: StaticString = #filePath, line: UInt = #line) throws -> RawResponse {
+        let type = form ? "application/x-www-form-urlencoded" : "application/json"
+        let response = try t.send("POST", "/webhooks/ringostat/\(secret)/\(path)", headers: [("Content-Type", type)], body: body)
+        XCTAssertEqual(response.status, 200, response.text, file: file, line: line)
+        return response
+    }
+
+    func testRingostatProperAndRepeatedCallsAreAnsweredAndTalkTimeMeansAnswered() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        // A target call, as a form without billsec: answered, no missed-call task.
+        try postRingostat(secret, "ended", "call_id=rs-p1&call_type=in&calldate=2026-11-23+11%3A00%3A00&caller=0722000001"
+                            + "&callee=0312345678&disposition=PROPER&duration=60&waittime=5", form: true)
+        // A repeat of a target call, in lower case, and an unknown status with talk time.
+        try postRingostat(secret, "ended", #"{"call_id": "rs-p2", "call_type": "in", "calldate": "2026-11-23 11:05:00", "caller": "0722000002", "callee": "0312345678", "status": "repeated", "duration": 40, "billsec": 30}"#)
+        try postRingostat(secret, "ended", #"{"call_id": "rs-p3", "call_type": "in", "calldate": "2026-11-23 11:10:00", "caller": "0722000003", "callee": "0312345678", "status": "TRANSFERRED", "duration": 50, "billsec": 45}"#)
+        for (id, answered, ended) in [("rs-p1", "2026-11-23T11:00:05.000Z", "2026-11-23T11:01:00.000Z"),
+                                      ("rs-p2", "2026-11-23T11:05:10.000Z", "2026-11-23T11:05:40.000Z"),
+                                      ("rs-p3", "2026-11-23T11:10:05.000Z", "2026-11-23T11:10:50.000Z")] {
+            let stored = try call(id)
+            XCTAssertEqual(stored["outcome"] as? String, "answered", "\(stored)")
+            XCTAssertEqual(stored["answeredAt"] as? String, answered, id)
+            XCTAssertEqual(stored["endedAt"] as? String, ended, id)
+            XCTAssertNil(stored["missedAt"] as? String, id)
+            XCTAssertNil(stored["endReason"] as? String, id)
+        }
+        XCTAssertEqual(try missedCallTasks().count, 0)
+        // Not talked through: the status is the reason.
+        try postRingostat(secret, "ended", #"{"call_id": "rs-p4", "call_type": "in", "caller": "0722000004", "callee": "0312345678", "disposition": "VOICEMAIL", "billsec": 0}"#)
+        XCTAssertEqual(try call("rs-p4")["outcome"] as? String, "missed")
+        XCTAssertEqual(try call("rs-p4")["endReason"] as? String, "VOICEMAIL")
+        XCTAssertEqual(try missedCallTasks().count, 1)
+    }
+
+    func testRingostatDirectionDoesNotDependOnArrivalOrder() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        // The reviewer's case: a before-call webhook without a direction is kept (Ringostat never
+        // redelivers) and taken as incoming; the after-call webhook's stated direction then wins,
+        // with the client's number, and no missed-call task is left behind.
+        let ringing = #"{"call_id": "%@", "calldate": "2026-11-23 12:00:00", "caller": "ana", "callee": "0744555666"}"#
+        try postRingostat(secret, "ringing", ringing.replacingOccurrences(of: "%@", with: "o0"))
+        XCTAssertEqual(try call("o0")["direction"] as? String, "inbound")
+        let endedOut = #"{"call_id": "o0", "call_type": "out", "calldate": "2026-11-23 12:00:00", "caller": "ana", "callee": "0744555666", "disposition": "NO ANSWER", "duration": 20, "billsec": 0}"#
+        try postRingostat(secret, "ended", endedOut)
+        XCTAssertEqual(try call("o0")["direction"] as? String, "outbound")
+        XCTAssertEqual(try call("o0")["clientNumber"] as? String, "+40744555666")
+        XCTAssertEqual(try missedCallTasks().count, 0)
+
+        // With the direction as a static URL parameter (before call) and in the body (after call),
+        // both orders give the same outgoing call and no missed-call task.
+        let ended = #"{"call_id": "%@", "call_type": "out", "calldate": "2026-11-23 12:00:00", "caller": "ana", "callee": "0744555666", "disposition": "NO ANSWER", "duration": 20, "billsec": 0}"#
+        try postRingostat(secret, "ringing?call_type=out", ringing.replacingOccurrences(of: "%@", with: "o1"))
+        try postRingostat(secret, "ended", ended.replacingOccurrences(of: "%@", with: "o1"))
+        try postRingostat(secret, "ended", ended.replacingOccurrences(of: "%@", with: "o2"))
+        try postRingostat(secret, "ringing?call_type=out", ringing.replacingOccurrences(of: "%@", with: "o2"))
+        let first = try call("o1"), second = try call("o2")
+        for key in ["direction", "clientNumber", "ourNumber", "outcome", "ringingAt", "endedAt", "missedAt", "endReason"] {
+            XCTAssertEqual(first[key] as? String, second[key] as? String, key)
+        }
+        XCTAssertEqual(first["direction"] as? String, "outbound")
+        XCTAssertEqual(first["clientNumber"] as? String, "+40744555666")
+        XCTAssertEqual(first["ourNumber"] as? String, "ana")
+        XCTAssertEqual(first["outcome"] as? String, "missed")
+        XCTAssertEqual(try missedCallTasks().count, 0, "an unanswered outgoing call owes nobody a call back")
+
+        // "When taking the call" exists for incoming calls only: inbound without call_type.
+        try postRingostat(secret, "answered", #"{"call_id": "i1", "caller": "0722123456", "callee": "0312345678"}"#)
+        XCTAssertEqual(try call("i1")["direction"] as? String, "inbound")
+        XCTAssertEqual(try call("i1")["clientNumber"] as? String, "+40722123456")
+    }
+
+    func testRingostatAnswerTimeIsNeverTheBareCallDate() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        let base = #""call_type": "in", "calldate": "2020-03-02 09:00:00", "caller": "0722123456", "callee": "0312345678""#
+        try postRingostat(secret, "ringing", "{\"call_id\": \"a1\", \(base)}")
+        // Pickup without waittime: answered when received, not at calldate (the ringing's start).
+        try postRingostat(secret, "answered", "{\"call_id\": \"a1\", \(base)}")
+        var stored = try call("a1")
+        XCTAssertEqual(stored["ringingAt"] as? String, "2020-03-02T09:00:00.000Z")
+        let received = try XCTUnwrap(stored["answeredAt"] as? String)
+        XCTAssertGreaterThan(received, "2020-03-02T09:00:00.000Z")
+        // The after-call webhook knows better (end − talk time) and, being earlier, wins the merge.
+        try postRingostat(secret, "ended", "{\"call_id\": \"a1\", \(base), \"disposition\": \"ANSWERED\", \"duration\": 100, \"billsec\": 88}")
+        stored = try call("a1")
+        XCTAssertEqual(stored["answeredAt"] as? String, "2020-03-02T09:00:12.000Z")
+        XCTAssertEqual(stored["endedAt"] as? String, "2020-03-02T09:01:40.000Z")
+
+        // Pickup with waittime: calldate + waittime.
+        try postRingostat(secret, "answered", "{\"call_id\": \"a2\", \(base), \"waittime\": 7}")
+        XCTAssertEqual(try call("a2")["answeredAt"] as? String, "2020-03-02T09:00:07.000Z")
+        // An answered after-call webhook with neither waittime nor talk time: answered no later than the end.
+        try postRingostat(secret, "ended", "{\"call_id\": \"a3\", \(base), \"disposition\": \"ANSWERED\", \"duration\": 30}")
+        XCTAssertEqual(try call("a3")["answeredAt"] as? String, "2020-03-02T09:00:30.000Z")
+    }
+
+    func testRingostatAfterCallWithoutStatusOrTalkTimeIsOnlyAnEnd() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        let body = #"{"call_id": "e1", "call_type": "in", "calldate": "2026-11-23 13:00:00", "caller": "0722123456", "callee": "0312345678", "duration": 45}"#
+        let ended = try postRingostat(secret, "ended", body)
+        XCTAssertEqual((ended.json["events"] as? [[String: Any]])?.count, 1, "no answer is made up: \(ended.text)")
+        var stored = try call("e1")
+        XCTAssertNil(stored["answeredAt"] as? String)
+        XCTAssertNil(stored["missedAt"] as? String)
+        XCTAssertEqual(stored["endedAt"] as? String, "2026-11-23T13:00:45.000Z")
+        // Nobody said it was answered: it counts as missed until the pickup webhook says otherwise.
+        XCTAssertEqual(stored["outcome"] as? String, "missed")
+        XCTAssertEqual(try missedCallTasks().first?["state"] as? String, "open")
+        try postRingostat(secret, "answered", #"{"call_id": "e1", "calldate": "2026-11-23 13:00:00", "caller": "0722123456", "callee": "0312345678", "waittime": 5}"#)
+        stored = try call("e1")
+        XCTAssertEqual(stored["outcome"] as? String, "answered")
+        XCTAssertEqual(stored["answeredAt"] as? String, "2026-11-23T13:00:05.000Z")
+        XCTAssertEqual(try missedCallTasks().first?["state"] as? String, "done")
     }
 }

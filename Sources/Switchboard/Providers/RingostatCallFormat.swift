@@ -14,48 +14,104 @@ enum RingostatCallFormat: CallProviderFormat {
         guard let callId = fields.string("call_id", "uniqueid", "cdr_id") else { throw WebhookError.missingField("call_id") }
 
         // Outgoing-call webhooks name our employee as the caller and the client as the callee.
-        let isOutbound = fields.string("call_type", "direction").map { $0.lowercased().hasPrefix("out") } ?? false
+        let direction = try statedDirection(fields, query: request.queryParameters)
+        let isOutbound = direction == "outbound"
         let caller = fields.string("caller", "caller_number", "src")
         let callee = fields.string("callee", "dst", "called_number")
 
         let talkTime = try fields.int("billsec", "dialog")
         let duration = try fields.int("duration")
+        let waitTime = try fields.int("waittime", "wait_time")
 
-        // After a call Ringostat reports how it went (ANSWERED, NO ANSWER, BUSY, FAILED…); a call
-        // that ended without a conversation is missed. Without a status, zero talk time says so.
+        // After a call Ringostat reports how it went: ANSWERED, PROPER (a target call) and
+        // REPEATED (a repeat of a target call) were all talked through; NO ANSWER, BUSY, FAILED,
+        // VOICEMAIL… were not. Talk time says so too, whatever the status. With neither, the
+        // webhook says only that the call ended: no answer is made up for it.
         let status = fields.string("status", "disposition", "call_status")
+        let talked = (talkTime ?? 0) > 0 || status.map(isAnsweredStatus) == true
         var event = kind
         var endReason: String?
-        if kind == .ended || kind == .missed {
-            if let status, status.lowercased() != "answered" {
+        var answeredToo = false
+        switch kind {
+        case .ended:
+            if talked {
+                answeredToo = true
+            } else if let status {
                 event = .missed
                 endReason = status
-            } else if status == nil, talkTime == 0 {
+            } else if talkTime == 0 {
                 event = .missed
                 endReason = "NO ANSWER"
             }
+        case .missed:
+            endReason = status.flatMap { isAnsweredStatus($0) ? nil : $0 } ?? (talkTime == 0 ? "NO ANSWER" : nil)
+        case .ringing, .answered:
+            break
         }
-        // `calldate` is when the call began: the answer came after the ringing part of the
-        // duration (duration − talk time), the end after all of it.
+
+        // `calldate` is when the call began. The answer came after the wait (`waittime`), which
+        // is also the duration less the talk time; the end came after the whole duration. When
+        // a moment's time cannot be worked out it is nil, the time we received the webhook
+        // (Ringostat sends each one as its moment happens): never the bare start, which as the
+        // earliest answer would win every merge.
         let start = try ProviderBody.timestamp(fields.string("calldate", "call_date"), field: "calldate")
-        let answeredAt = talkTime.flatMap { talk in duration.map { $0 - talk } }.map { ProviderBody.adding(seconds: $0, to: start) } ?? start
+        let end = start.flatMap { start in duration.flatMap { ProviderBody.adding(seconds: $0, to: start) } }
+        let answeredAt = start.flatMap { start -> String? in
+            if let waitTime, waitTime >= 0 { return ProviderBody.adding(seconds: waitTime, to: start) }
+            if let talkTime, let duration, duration >= talkTime { return ProviderBody.adding(seconds: duration - talkTime, to: start) }
+            return nil
+        }
         let occurredAt: String?
         switch event {
         case .ringing: occurredAt = start
         case .answered: occurredAt = answeredAt
-        case .ended, .missed: occurredAt = ProviderBody.adding(seconds: duration, to: start)
+        case .ended: occurredAt = end
+        // A missed call without a duration is dated when the client called.
+        case .missed: occurredAt = end ?? start
         }
         let decoded = CallEvent(
-            kind: event, callId: callId, direction: isOutbound ? "outbound" : "inbound",
+            kind: event, callId: callId, direction: direction,
             clientNumber: isOutbound ? callee : caller, ourNumber: isOutbound ? caller : callee,
             sipLogin: fields.string("employee_sip", "manager_sip", "sip"), occurredAt: occurredAt,
             duration: duration, talkTime: talkTime, endReason: endReason,
             recordingUrl: fields.string("recording", "record_url", "recording_url"), utm: fields.utm(),
             // One webhook per moment and call: a repeat (or an operator's re-post) is a duplicate.
             eventId: "\(event.rawValue):\(callId)")
-        guard event == .ended else { return .events([decoded]) }
-        // The after-call webhook is often the only one configured: it also says when the call was answered.
-        return .events(ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt))
+        guard answeredToo else { return .events([decoded]) }
+        // The after-call webhook is often the only one configured: it also says the call was
+        // answered, at the answer time worked out above, else no later than the end.
+        var events = ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt)
+        events[0].occurredAt = answeredAt ?? end
+        return .events(events)
+    }
+
+    /// Ringostat's statuses of a call that was talked through (its call log: "Answered", "Proper"
+    /// — a target call — and "Repeat call"), in any case.
+    static func isAnsweredStatus(_ status: String) -> Bool {
+        switch status.lowercased() {
+        case "answered", "proper", "repeated", "repeat call", "repeat": return true
+        default: return false
+        }
+    }
+
+    /// The call's direction as the webhook states it, or nil. Ringostat's incoming and outgoing
+    /// calls are separate events with their own webhooks, so the operator knows the direction
+    /// when configuring each: the call type parameter named `call_type` (or `direction`) in the
+    /// body, or a static `?call_type=in` / `?call_type=out` in the webhook's URL. Without it the
+    /// call is taken as incoming (the caller is the client) until a webhook of the same call
+    /// states otherwise. It is not refused: Ringostat never redelivers, so a refusal loses the
+    /// call. (A call whose first webhook lacks it keeps the numbers read as incoming, hence the
+    /// docs ask for `call_type=out` on every outgoing-call webhook.)
+    static func statedDirection(_ fields: RingostatFields, query: [String: String]) throws -> String? {
+        guard let given = fields.string("call_type", "direction") ?? WebhookFields.string(query["call_type"] ?? query["direction"]) else {
+            return nil
+        }
+        switch given.lowercased() {
+        case "out", "outbound", "outgoing": return "outbound"
+        // A callback is an incoming call in Ringostat's own terms.
+        case "in", "inbound", "incoming", "callback": return "inbound"
+        default: throw WebhookError.invalidField("call_type", "expected in, out or callback, got \(given)")
+        }
     }
 }
 
