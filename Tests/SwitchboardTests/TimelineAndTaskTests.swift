@@ -74,9 +74,9 @@ final class TimelineAndTaskTests: XCTestCase {
         let manager = try t.addAgent("Mia", role: .manager)
         var settings = IntegrationSettings()
         settings.missedCallTask.assigneeAgentId = manager.id
-        settings.missedCallTask.deadlineMinutes = -10  // already overdue
         let s = try t.addIntegration(region: "RO", settings: settings).secret
-        try t.call("missed", secret: s, ["callId": "t1", "clientNumber": "+40722123456"])
+        try t.call("missed", secret: s, ["callId": "t1", "clientNumber": "+40722123456",
+                                         "occurredAt": "2026-01-01T09:00:00Z"])  // its deadline long past: overdue
         try t.call("missed", secret: secret, ["callId": "t2", "clientNumber": "+79161234567"])
         let mine = try t.api("GET", "/api/v1/tasks?assignee=\(manager.id)&state=open&overdue=true").json["tasks"] as? [[String: Any]] ?? []
         XCTAssertEqual(mine.count, 1)

@@ -49,3 +49,73 @@ final class TimestampTests: XCTestCase {
         }
     }
 }
+
+extension TimestampTests {
+    /// Every millisecond survives the trip from a webhook's text to the stored form: the
+    /// fraction is parsed into a binary floating-point Date, so `.359` may come back as
+    /// `.35899999…` and must round to `.359`, not truncate to `.358`. Checked for every value
+    /// 000…999 with several offsets, before 1970 (negative intervals) and as Unix milliseconds.
+    func testEveryMillisecondIsKeptThroughNormalize() {
+        // (local date and time, offset, the same moment in UTC without the fraction)
+        let moments = [
+            ("2026-11-23T12:00:00", "+02:00", "2026-11-23T10:00:00"),
+            ("2026-11-23T12:00:00", "Z", "2026-11-23T12:00:00"),
+            ("2026-11-23T12:00:59", "-0530", "2026-11-23T17:30:59"),
+            ("2026-12-31T23:59:59", "-01:00", "2027-01-01T00:59:59"),
+            ("1969-12-31T23:59:59", "Z", "1969-12-31T23:59:59"),
+            ("1900-03-01T00:00:00", "+00:00", "1900-03-01T00:00:00"),
+            ("9999-12-31T23:59:59", "Z", "9999-12-31T23:59:59"),
+        ]
+        var wrong: [String] = []
+        for (local, offset, utc) in moments {
+            for millis in 0...999 {
+                let fraction = String(format: "%03d", millis)
+                let input = "\(local).\(fraction)\(offset)"
+                let expected = "\(utc).\(fraction)Z"
+                if Timestamp.normalize(input) != expected { wrong.append("\(input) → \(Timestamp.normalize(input) ?? "nil")") }
+            }
+        }
+        for millis in 0...999 {
+            let fraction = String(format: "%03d", millis)
+            let input = "1795428000\(fraction)"   // Unix milliseconds
+            if Timestamp.normalize(input) != "2026-11-23T10:00:00.\(fraction)Z" {
+                wrong.append("\(input) → \(Timestamp.normalize(input) ?? "nil")")
+            }
+        }
+        XCTAssertEqual(wrong, [], "\(wrong.count) times changed")
+    }
+
+    /// A fraction finer than a millisecond rounds to the nearest one, carrying into the second.
+    func testSubMillisecondFractionsRoundToTheNearestMillisecond() {
+        XCTAssertEqual(Timestamp.normalize("2026-11-23T12:00:00.3594+02:00"), "2026-11-23T10:00:00.359Z")
+        XCTAssertEqual(Timestamp.normalize("2026-11-23T12:00:00.3596+02:00"), "2026-11-23T10:00:00.360Z")
+        XCTAssertEqual(Timestamp.normalize("2026-11-23T23:59:59.9996Z"), "2026-11-24T00:00:00.000Z")
+        XCTAssertEqual(Timestamp.normalize("1969-12-31T23:59:59.9996Z"), "1970-01-01T00:00:00.000Z")
+    }
+}
+
+extension TimestampTests {
+    /// Numbers past year 9999 are not times we can store (four year digits); a webhook carrying
+    /// one is answered 422 like any other non-time, and the daemon keeps serving.
+    func testATimePastYear9999IsRefusedAndTheDaemonKeepsServing() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let secret = try t.addIntegration(region: "RO").secret
+        let refused = try t.call("ringing", secret: secret, ["callId": "far-1", "clientNumber": "+40722123456",
+                                                           "occurredAt": "99999999999999999999999"])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(try t.call("ringing", secret: secret, ["callId": "far-2", "clientNumber": "+40722123456",
+                                                             "occurredAt": "253402300799"]).status, 200, "9999-12-31T23:59:59Z is the last")
+        XCTAssertEqual(try t.call("ringing", secret: secret, ["callId": "far-3", "clientNumber": "+40722123456",
+                                                             "occurredAt": "253402300800000"]).status, 422)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts").status, 200)
+    }
+
+    /// A moment moved out of range by arithmetic (a provider's absurd duration added to a start
+    /// time) is written as the nearest time the text form holds, never a crash.
+    func testFormatClampsToTheYearsItCanWrite() {
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: 1e22)), "9999-12-31T23:59:59.999Z")
+        XCTAssertEqual(Timestamp.format(Date(timeIntervalSince1970: -1e22)), "0000-01-01T00:00:00.000Z")
+        XCTAssertEqual(Timestamp.adding(minutes: Int.max, to: "2026-11-23T10:00:00.000Z"), "9999-12-31T23:59:59.999Z")
+    }
+}

@@ -6,11 +6,23 @@ import Synchronization
 /// Parsing and formatting are done by hand for the common forms: webhooks parse
 /// times on the hot path, and Foundation's formatters cost tens of microseconds each.
 enum Timestamp {
+    /// Milliseconds since 1970 of the first and last moments the text form holds
+    /// (`0000-01-01T00:00:00.000Z`, `9999-12-31T23:59:59.999Z`): it has four year digits.
+    private static let writableMillis: ClosedRange<Double> = -62_167_219_200_000 ... 253_402_300_799_999
+
     /// Formats `date` as `2026-11-23T10:00:00.000Z`.
+    ///
+    /// The milliseconds are rounded, not truncated: a parsed `.359` is the binary double
+    /// `.35899…`, which truncation stored as `.358`. The whole count is rounded and then split,
+    /// so a carry reaches the second and, before 1970, the remainder stays non-negative.
+    /// A moment outside the writable years (a provider's absurd duration added to a start time)
+    /// is clamped to them: the conversion to an integer would otherwise stop the daemon.
     static func format(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        let millis = min(999, max(0, Int(((interval - Double(seconds)) * 1000).rounded(.down))))
+        let scaled = (date.timeIntervalSince1970 * 1000).rounded()
+        let total = scaled.isNaN ? 0 : Int(min(max(scaled, writableMillis.lowerBound), writableMillis.upperBound))
+        var (whole, millis) = total.quotientAndRemainder(dividingBy: 1000)
+        if millis < 0 { (whole, millis) = (whole - 1, millis + 1000) }
+        var seconds = time_t(whole)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         // Written straight into the string's storage: every webhook formats two of these.
@@ -39,14 +51,18 @@ enum Timestamp {
     /// Parses ISO 8601 with an offset (`2026-11-23T12:00:00+02:00`, fractional seconds allowed),
     /// a space instead of `T` and no offset (`2026-11-23 12:00:00`, taken as UTC), RFC 2822 (Twilio),
     /// or Unix seconds (milliseconds when the number is too large for seconds).
+    /// A moment outside years 0000–9999 is not a time we can store, and gives nil.
     static func parse(_ text: String) -> Date? {
         let trimmed = text.trimmedSpaces
+        let date: Date?
         if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }), let seconds = Double(trimmed) {
-            return Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
+            date = Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
+        } else {
+            var bytes = trimmed
+            date = bytes.withUTF8({ parseISO($0) }) ?? rfc2822.withLock { formatter in formatter.date(from: trimmed) }
         }
-        var bytes = trimmed
-        if let date = bytes.withUTF8({ parseISO($0) }) { return date }
-        return rfc2822.withLock { formatter in formatter.date(from: trimmed) }
+        guard let date, writableMillis.contains((date.timeIntervalSince1970 * 1000).rounded()) else { return nil }
+        return date
     }
 
     /// `parse` then `format`; nil when the text is not a time.

@@ -112,7 +112,13 @@ enum ContactRoutes {
         router.get("/api/v1/calls/:id", context.api { request, agent in
             let id = try APIBody.id(request)
             guard let call = try context.store.read({ db in try CallRecord.load(db, id: id) }) else { throw DomainError.notFound("no call \(id)") }
-            if let contactId = call.contactId { _ = try context.visibleContact(contactId, for: agent) } else { try agent.requireSupervisor() }
+            if let contactId = call.contactId {
+                _ = try context.visibleContact(contactId, for: agent)
+            } else if !agent.canSee(contactOwner: nil) {
+                // No contact (an unparseable number): like a client nobody owns, which quality control and
+                // supervisors see and a manager does not. 403 rather than 404: there is no client to hide.
+                throw DomainError.forbidden("managers see only calls with clients they own")
+            }
             return .json(call)
         })
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// A connected call platform: which provider format it speaks, how its numbers
@@ -88,6 +89,13 @@ public struct MissedCallTaskSettings: Sendable, Codable, Equatable {
     /// Minutes from the missed call to the deadline.
     public var deadlineMinutes = 60
 
+    /// The names inside `{{…}}` that a title may use: exactly those `applyMissedCallRules`
+    /// (Projector+Calls.swift) replaces, spelled exactly so (it replaces the literal text).
+    static let titlePlaceholders = ["contact.name", "contact.phone", "call.ourNumber"]
+    /// The latest deadline, a year after the missed call: later is no call-back deadline, and
+    /// a huge value would move the deadline past the times we can store.
+    static let maximumDeadlineMinutes = 366 * 24 * 60
+
     public init() {}
 
     public init(from decoder: Decoder) throws {
@@ -124,4 +132,61 @@ public struct UTMSettings: Sendable, Codable, Equatable {
     }
 }
 
-import Foundation
+extension IntegrationSettings {
+    /// Refuses settings that decode but cannot work, naming the setting: tasks for an agent
+    /// who does not exist, deadlines before the missed call, titles that would keep a literal
+    /// `{{placeholder}}`, UTM keys written that are mapped to no field.
+    ///
+    /// Checked where settings are saved (`IntegrationDirectory.add` and `update`, which the API
+    /// and the CLI both use), not in `init(from:)`: settings stored before a rule existed must
+    /// still load, and `decode` would turn a failure into the defaults without a word.
+    /// - Parameter agentRole: the role of the agent with this id, nil when there is none.
+    /// - Throws: `DomainError.unprocessable` (422; exit 65 from the CLI) naming the first setting refused.
+    func validate(agentRole: (Int) throws -> Agent.Role?) throws {
+        func refuse(_ setting: String, _ why: String) -> DomainError { .unprocessable("settings.\(setting): \(why)") }
+        func isBlank(_ text: String) -> Bool { text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        let task = missedCallTask
+        if let id = task.assigneeAgentId {
+            switch try agentRole(id) {
+            case nil: throw refuse("missedCallTask.assigneeAgentId", "no agent \(id)")
+            case .qualityControl?:
+                throw refuse("missedCallTask.assigneeAgentId", "agent \(id) is quality control, who completes no tasks")
+            case .manager?, .supervisor?: break
+            }
+        }
+        guard task.deadlineMinutes >= 0 else {
+            throw refuse("missedCallTask.deadlineMinutes", "must not be negative (the deadline would come before the missed call)")
+        }
+        guard task.deadlineMinutes <= MissedCallTaskSettings.maximumDeadlineMinutes else {
+            throw refuse("missedCallTask.deadlineMinutes", "at most \(MissedCallTaskSettings.maximumDeadlineMinutes) (366 days)")
+        }
+        guard !isBlank(task.title) else { throw refuse("missedCallTask.title", "must not be empty") }
+        if let unknown = Self.unknownPlaceholder(in: task.title) {
+            throw refuse("missedCallTask.title", "unknown placeholder \(unknown); known: "
+                + MissedCallTaskSettings.titlePlaceholders.map { "{{\($0)}}" }.joined(separator: ", "))
+        }
+        guard !isBlank(task.board) else { throw refuse("missedCallTask.board", "must not be empty") }
+        for (key, field) in utm.fields.sorted(by: { $0.key < $1.key }) where isBlank(field) {
+            throw refuse("utm.fields", "\(key) is mapped to an empty field name")
+        }
+        for key in utm.write ?? [] where utm.fields[key] == nil {
+            throw refuse("utm.write", "\(key) is not mapped to a field in utm.fields")
+        }
+    }
+
+    /// The first `{{…}}` in `title` that is not exactly a known placeholder (an unclosed `{{`
+    /// included), as written; nil when there is none. The projector replaces literal text,
+    /// so `{{ contact.name }}` would stay as typed and is refused too.
+    private static func unknownPlaceholder(in title: String) -> String? {
+        var rest = title[...]
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { return String(rest[open.lowerBound...]) }
+            let name = rest[open.upperBound..<close.lowerBound]
+            guard MissedCallTaskSettings.titlePlaceholders.contains(String(name)) else {
+                return String(rest[open.lowerBound..<close.upperBound])
+            }
+            rest = rest[close.upperBound...]
+        }
+        return nil
+    }
+}

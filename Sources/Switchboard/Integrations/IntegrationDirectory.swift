@@ -52,12 +52,7 @@ public final class IntegrationDirectory: Sendable {
     public func add(_ new: NewIntegration, baseURL: String) throws -> Created {
         let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
-        let region = new.region?.uppercased()
-        if let region {
-            guard region.count == 2, region.allSatisfy({ $0.isLetter }) else {
-                throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL")
-            }
-        }
+        let region = try Self.checkedRegion(new.region)
         let secret = "whs_" + (try Crypto.randomBytes(24)).hexString
         let settings = JSONText.string(new.settings)
         let createdAt = Timestamp.now()
@@ -65,6 +60,7 @@ public final class IntegrationDirectory: Sendable {
             if try db.queryOne("SELECT id FROM integrations WHERE name = ?", name) != nil {
                 throw DomainError.conflict("an integration named \(name) exists")
             }
+            try new.settings.validate(agentRole: { try Self.agentRole(db, id: $0) })
             try db.execute("""
                 INSERT INTO integrations(name, provider, region, secret_hash, provider_secret, settings, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -97,13 +93,16 @@ public final class IntegrationDirectory: Sendable {
         return removed
     }
 
-    /// Replaces region, settings and the provider secret where given.
+    /// Replaces region, settings and the provider secret where given; all of them or, when one is refused, none.
     public func update(id: Int, region: String??, settings: IntegrationSettings?, providerSecret: String?) throws -> Integration {
+        let checkedRegion = try region.map(Self.checkedRegion)
         let updated = try store.writeAndWait { db -> Integration in
             guard try db.queryOne("SELECT id FROM integrations WHERE id = ?", id) != nil else {
                 throw DomainError.notFound("no integration \(id)")
             }
-            if let region { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", region?.uppercased(), id) }
+            // Checked before the first UPDATE, so a refusal leaves the integration as it was.
+            try settings?.validate(agentRole: { try Self.agentRole(db, id: $0) })
+            if let checkedRegion { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", checkedRegion, id) }
             if var settings {
                 // The API never shows the dialer key; a settings document sent back without it keeps the stored one.
                 let stored = try Self.load(db, id: id).settings.dialer?.apiKey
@@ -138,6 +137,21 @@ public final class IntegrationDirectory: Sendable {
     }
 
     static func hash(_ secret: String) -> String { Crypto.sha256(Array(secret.utf8)).hexString }
+
+    /// `region` upper-cased; nil stays nil (no default region).
+    /// - Throws: `DomainError.invalid` when it is not two letters.
+    private static func checkedRegion(_ region: String?) throws -> String? {
+        guard let region = region?.uppercased() else { return nil }
+        guard region.count == 2, region.allSatisfy({ $0.isLetter }) else {
+            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL")
+        }
+        return region
+    }
+
+    /// The role of agent `id`, nil when there is no such agent (settings name agents by id).
+    private static func agentRole(_ db: Database, id: Int) throws -> Agent.Role? {
+        try db.scalar("SELECT role FROM agents WHERE id = ?", id).string.flatMap(Agent.Role.init(rawValue:))
+    }
 
     private static func load(_ db: Database, id: Int) throws -> Integration {
         guard let row = try db.queryOne("SELECT * FROM integrations WHERE id = ?", id) else {

@@ -1,0 +1,123 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+/// Integration settings that cannot work are refused when saved, over the API and the CLI,
+/// with a 422 naming the setting, and nothing is changed.
+final class IntegrationSettingsValidationTests: XCTestCase {
+    var t: TestDaemon!
+
+    override func setUpWithError() throws { t = try TestDaemon() }
+
+    override func tearDown() { t.stop() }
+
+    /// The refused settings documents, each with the setting its error must name.
+    private func refusedSettings(qualityControlId: Int) -> [(settings: [String: Any], names: String)] {
+        [
+            (["missedCallTask": ["assigneeAgentId": 999]], "missedCallTask.assigneeAgentId"),
+            (["missedCallTask": ["assigneeAgentId": qualityControlId]], "missedCallTask.assigneeAgentId"),
+            (["missedCallTask": ["deadlineMinutes": -60]], "missedCallTask.deadlineMinutes"),
+            (["missedCallTask": ["deadlineMinutes": Int.max]], "missedCallTask.deadlineMinutes"),
+            (["missedCallTask": ["title": "Sună {{contact.firstName}}"]], "missedCallTask.title"),
+            (["missedCallTask": ["title": "Call back {{ contact.name }}"]], "missedCallTask.title"),
+            (["missedCallTask": ["title": "Call back {{contact.name"]], "missedCallTask.title"),
+            (["missedCallTask": ["title": "  "]], "missedCallTask.title"),
+            (["missedCallTask": ["board": ""]], "missedCallTask.board"),
+            (["missedCallTask": ["assigneeAgentId": 999, "title": "Sună {{contact.firstName}}", "deadlineMinutes": -60]],
+             "missedCallTask."),
+            (["utm": ["fields": ["utm_source": "Source"], "write": ["utm_source", "utm_medium"]]], "utm.write"),
+            (["utm": ["write": ["utm_source"]]], "utm.write"),
+            (["utm": ["fields": ["utm_source": " "]]], "utm.fields"),
+            (["utm": ["fields": ["utm_bogus": "X"]]], "utm.fields"),
+            (["utm": ["mode": "sometimes"]], "utm.mode"),
+        ]
+    }
+
+    private func errorBody(_ response: RawResponse) -> (code: String, message: String) {
+        let error = response.json["error"] as? [String: Any]
+        return (error?["code"] as? String ?? "", error?["message"] as? String ?? "")
+    }
+
+    func testUnworkableSettingsAreRefusedOnUpdateAndNothingChanges() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        let qc = try t.addAgent("Quinn", role: .qualityControl)
+        let created = try t.api("POST", "/api/v1/integrations", body: [
+            "name": "office", "provider": "native", "region": "RO",
+            "settings": ["missedCallTask": ["assigneeAgentId": manager.id, "title": "Call {{contact.phone}}", "deadlineMinutes": 30],
+                         "utm": ["fields": ["utm_source": "Source"], "write": ["utm_source"], "mode": "last-touch"]],
+        ])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        let before = try t.api("GET", "/api/v1/integrations/\(id)").text
+
+        for (settings, name) in refusedSettings(qualityControlId: qc.id) {
+            let refused = try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "PL", "settings": settings])
+            XCTAssertEqual(refused.status, 422, "\(settings): \(refused.text)")
+            let (code, message) = errorBody(refused)
+            XCTAssertFalse(code.isEmpty, refused.text)
+            XCTAssertTrue(message.contains(name), "\(settings): the error names \(name): \(message)")
+        }
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "Poland"]).status, 400,
+                       "a region is checked on update as on create")
+        XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").text, before, "neither the settings nor the region changed")
+    }
+
+    func testUnworkableSettingsAreRefusedOnCreateAndNothingIsCreated() throws {
+        let qc = try t.addAgent("Quinn", role: .qualityControl)
+        for (settings, name) in refusedSettings(qualityControlId: qc.id) {
+            let refused = try t.api("POST", "/api/v1/integrations", body: ["name": "office", "provider": "native", "settings": settings])
+            XCTAssertEqual(refused.status, 422, "\(settings): \(refused.text)")
+            XCTAssertTrue(errorBody(refused).message.contains(name), "\(settings): the error names \(name): \(refused.text)")
+        }
+        XCTAssertEqual((try t.api("GET", "/api/v1/integrations").json["integrations"] as? [[String: Any]])?.count, 0)
+    }
+
+    /// What the checks accept works: every placeholder is filled in, the task goes to the
+    /// chosen agent, and its deadline is the given minutes after the missed call.
+    func testAcceptedMissedCallTaskSettingsShapeTheTask() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        let created = try t.api("POST", "/api/v1/integrations", body: [
+            "name": "office", "provider": "native", "region": "RO",
+            "settings": ["missedCallTask": ["assigneeAgentId": manager.id, "deadlineMinutes": 0,
+                                            "title": "Sună {{contact.name}} ({{contact.phone}}) la {{call.ourNumber}}"],
+                         "utm": ["fields": ["utm_source": "Source", "utm_medium": "Medium"], "write": []]],
+        ])
+        XCTAssertEqual(created.status, 201, created.text)
+        let secret = try XCTUnwrap(created.json["secret"] as? String)
+        let missed = try t.call("missed", secret: secret, ["callId": "m1", "clientNumber": "+40722123456", "ourNumber": "+40215550000",
+                                                          "occurredAt": "2026-11-23T12:00:00.359+02:00"])
+        XCTAssertEqual(missed.status, 200, missed.text)
+        let tasks = try XCTUnwrap(try t.api("GET", "/api/v1/tasks?assignee=\(manager.id)").json["tasks"] as? [[String: Any]])
+        XCTAssertEqual(tasks.count, 1)
+        XCTAssertEqual(tasks.first?["title"] as? String, "Sună +40722123456 (+40722123456) la +40215550000")
+        XCTAssertEqual(tasks.first?["deadline"] as? String, "2026-11-23T10:00:00.359Z")
+    }
+
+    func testTheCLIRefusesTheSameSettings() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = ["SWITCHBOARD_DATABASE": dir.path("sb.db"), "SWITCHBOARD_PUBLIC_URL": "https://sb.example.com"]
+        func switchboard(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.switchboardBinary, arguments, environment: env)
+        }
+        let agent = try switchboard(["agents", "add", "--name", "Mia", "--role", "manager", "--json"])
+        XCTAssertEqual(agent.status, 0, agent.stderr)
+        let agentId = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(agent.stdout.utf8)) as? [String: Any])?["id"] as? Int,
+                                    agent.stdout)
+
+        for (settings, name) in [(#"{"missedCallTask":{"assigneeAgentId":999}}"#, "missedCallTask.assigneeAgentId"),
+                                 (#"{"missedCallTask":{"deadlineMinutes":-60}}"#, "missedCallTask.deadlineMinutes"),
+                                 (#"{"missedCallTask":{"title":"Sună {{contact.firstName}}"}}"#, "missedCallTask.title"),
+                                 (#"{"utm":{"fields":{"utm_source":"Source"},"write":["utm_medium"]}}"#, "utm.write")] {
+            let refused = try switchboard(["integrations", "add", "--name", "office", "--provider", "native", "--settings", settings])
+            XCTAssertEqual(refused.status, 65, "\(settings): invalid data: \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains(name), "\(settings): the error names \(name): \(refused.stderr)")
+        }
+        XCTAssertEqual(try switchboard(["integrations", "list", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[]")
+
+        let accepted = try switchboard(["integrations", "add", "--name", "office", "--provider", "native", "--json", "--settings",
+                                        #"{"missedCallTask":{"assigneeAgentId":\#(agentId),"title":"Call {{contact.name}}"}}"#])
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+    }
+}
