@@ -26,6 +26,19 @@ extension ProviderWebhookTests {
         try assertReplayChangesNothing("aircall", secret: secret)
     }
 
+    func testAircallRingGroupRingingEachAgentInOneSecondIsOneDeliveryPerAgent() throws {
+        let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        func ringing(_ user: Int, _ email: String) -> String {
+            #"{"resource": "call", "event": "call.ringing_on_agent", "timestamp": 1795428001, "token": "\#(Self.aircallToken)", "data": {"id": 777, "direction": "inbound", "raw_digits": "+40 722 123 456", "started_at": 1795428000, "user": {"id": \#(user), "email": "\#(email)"}}}"#
+        }
+        let statuses = try [ringing(1, "ana@example.com"), ringing(2, "bob@example.com"), ringing(2, "bob@example.com")].map {
+            try postAircall(secret, $0).json["status"] as? String
+        }
+        XCTAssertEqual(statuses, ["stored", "stored", "duplicate"], "Bob's ringing is his own delivery; its redelivery is a duplicate")
+        XCTAssertEqual(try t.count("raw_events"), 2)
+        XCTAssertEqual(try t.count("calls"), 1)
+    }
+
     func testAircallTokenMustMatch() throws {
         let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
         let body = try sample("aircall", "01-call1-created.json")

@@ -72,8 +72,12 @@ enum AircallCallFormat: CallProviderFormat {
             sipLogin: user?.string("email") ?? user?.string("id"),
             occurredAt: occurredAt, duration: try call.int("duration"), talkTime: talkTime, endReason: endReason,
             recordingUrl: call.string("recording"),
-            // Aircall redelivers an event with the same timestamp, so the three name it.
-            eventId: "\(event):\(callId):\(envelope.string("timestamp") ?? "")")
+            // Aircall redelivers an event with the same timestamp, so the three name it; a ring
+            // group rings several agents in the same second, one `call.ringing_on_agent` each,
+            // so that event is told apart by its agent too.
+            eventId: event == "call.ringing_on_agent"
+                ? "\(event):\(callId):\(envelope.string("timestamp") ?? ""):\(user?.string("id") ?? user?.string("email") ?? "")"
+                : "\(event):\(callId):\(envelope.string("timestamp") ?? "")")
         return .events(moment == .ended ? ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt) : [decoded])
     }
 }
