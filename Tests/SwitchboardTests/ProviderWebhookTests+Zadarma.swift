@@ -36,14 +36,19 @@ extension ProviderWebhookTests {
         let secret = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
         let sign: (String, String) -> [(String, String)] = { _, body in body.isEmpty ? [] : [("Signature", Self.zadarmaSignature(body))] }
         let responses = try replaySamples("zadarma", secret: secret, sign: sign)
-        XCTAssertNotNil((responses["06-call2-end.txt"]?.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
+        XCTAssertNotNil((responses["07-call2-end.txt"]?.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
         try assertSampleStory(answered: "in_1795428000.1001", missed: "in_1795428300.1002", callback: "out_1795429200.1003",
                               missedReason: "no answer")
         let first = try call("in_1795428000.1001")
         XCTAssertEqual(first["agentId"] as? Int, agent.id, "extension 100 is Ana's SIP login")
         XCTAssertEqual(first["duration"] as? Int, 200)
         XCTAssertEqual(first["recordingUrl"] as? String, "https://api.zadarma.com/v1/pbx/record/request/?call_id=1795428000.1001-rec")
-        XCTAssertEqual(try call("out_1795429200.1003")["endedAt"] as? String, "2026-11-23T10:22:00.000Z")
+        // Replayed long after the call, the late NOTIFY_ANSWER's receipt is later than the end: the
+        // answer the END implies (at the end, Zadarma gives no talk time) is the earliest heard of.
+        XCTAssertEqual(first["answeredAt"] as? String, "2026-11-23T10:03:20.000Z", "not the call's start")
+        let callback = try call("out_1795429200.1003")
+        XCTAssertEqual(callback["endedAt"] as? String, "2026-11-23T10:22:00.000Z")
+        XCTAssertEqual(callback["answeredAt"] as? String, "2026-11-23T10:22:00.000Z")
         try assertReplayChangesNothing("zadarma", secret: secret, sign: sign)
     }
 
@@ -101,5 +106,134 @@ extension ProviderWebhookTests {
         XCTAssertEqual(busy["outcome"] as? String, "busy")
         XCTAssertEqual(busy["endReason"] as? String, "busy")
         XCTAssertNil(busy["answeredAt"])
+    }
+
+    /// `date` as Zadarma writes `call_start` (`YYYY-MM-DD HH:MM:SS`, no zone), form-encoded.
+    static func zadarmaTime(_ date: Date) -> String { utc(date, "yyyy-MM-dd+HH'%3A'mm'%3A'ss") }
+
+    /// `date` as the API shows call times.
+    static func apiTime(_ date: Date) -> String { utc(date, "yyyy-MM-dd'T'HH:mm:ss'.000Z'") }
+
+    /// `date` written in UTC with a DateFormatter `format`.
+    static func utc(_ date: Date, _ format: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = format
+        return formatter.string(from: date)
+    }
+
+    /// A NOTIFY_START for `caller`, as Zadarma sends it: international format without the '+'.
+    func postZadarmaStart(_ secret: String, callId: String, caller: String) throws {
+        let body = "event=NOTIFY_START&call_start=2026-11-23+10%3A00%3A00&pbx_call_id=\(callId)&caller_id=\(caller)&called_did=40312345678"
+        let response = try postZadarma(secret, body)
+        XCTAssertEqual(response.status, 200, response.text)
+    }
+
+    func testZadarmaCallersFromAbroadGetTheirContact() throws {
+        let secret = try t.addIntegration(.zadarma, region: "RO", providerSecret: Self.zadarmaSecret).secret
+        // Zadarma writes every number internationally without the '+': a Ukrainian, an American
+        // and a British caller on a Romanian line are not Romanian numbers.
+        for (index, caller) in ["380501234567", "14155550123", "447911123456"].enumerated() {
+            try postZadarmaStart(secret, callId: "in_abroad_\(index)", caller: caller)
+            let abroad = try call("in_abroad_\(index)")
+            XCTAssertEqual(abroad["clientNumber"] as? String, "+\(caller)", "\(abroad)")
+            XCTAssertNil(abroad["flag"], "\(abroad)")
+            XCTAssertNotNil(abroad["contactId"] as? Int, "\(abroad)")
+        }
+        XCTAssertEqual(try t.count("contacts"), 3)
+
+        // The callback to the Ukrainian client lands on the same contact; Zadarma's dst_e164 is
+        // preferred when `destination` is written the way the agent dialled it.
+        let outbound = "event=NOTIFY_OUT_START&call_start=2026-11-23+10%3A20%3A00&pbx_call_id=out_abroad"
+            + "&internal=100&destination=0501234567&dst_e164=380501234567&caller_id=40312345678"
+        XCTAssertEqual(try postZadarma(secret, outbound).status, 200)
+        let back = try call("out_abroad")
+        XCTAssertEqual(back["clientNumber"] as? String, "+380501234567", "\(back)")
+        XCTAssertEqual(back["contactId"] as? Int, try call("in_abroad_0")["contactId"] as? Int)
+
+        // Romanian numbers read as before, in either form; a short extension is no phone number.
+        try postZadarmaStart(secret, callId: "in_home_1", caller: "40722123456")
+        try postZadarmaStart(secret, callId: "in_home_2", caller: "0722123456")
+        XCTAssertEqual(try call("in_home_1")["clientNumber"] as? String, "+40722123456")
+        XCTAssertEqual(try call("in_home_2")["clientNumber"] as? String, "+40722123456")
+        try postZadarmaStart(secret, callId: "in_extension", caller: "101")
+        let internalCall = try call("in_extension")
+        XCTAssertEqual(internalCall["clientNumberRaw"] as? String, "101")
+        XCTAssertNil(internalCall["clientNumber"])
+        XCTAssertEqual(try t.count("contacts"), 4)
+
+        // Ten digits that are no valid international number are read in the integration's region.
+        let american = try t.addIntegration(.zadarma, region: "US", providerSecret: Self.zadarmaSecret).secret
+        try postZadarmaStart(american, callId: "in_us_national", caller: "4155550123")
+        XCTAssertEqual(try call("in_us_national")["clientNumber"] as? String, "+14155550123")
+    }
+
+    func testZadarmaAnswerTimeIsWhenTheCallWasAnsweredNotWhenItStarted() throws {
+        let secret = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
+        let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 60).rounded(.down))
+        let head = "call_start=\(Self.zadarmaTime(start))&pbx_call_id=in_answered&caller_id=40722123456"
+        XCTAssertEqual(try postZadarma(secret, "event=NOTIFY_START&\(head)&called_did=40312345678").status, 200)
+        // NOTIFY_END overtakes NOTIFY_ANSWER: its implied answer must not hide the real one.
+        let end = "event=NOTIFY_END&\(head)&called_did=40312345678&internal=100&duration=200&disposition=answered"
+            + "&status_code=16&is_recorded=0"
+        XCTAssertEqual(try postZadarma(secret, end).status, 200)
+        XCTAssertEqual(try postZadarma(secret, "event=NOTIFY_ANSWER&\(head)&destination=100&internal=100").status, 200)
+        let answered = try call("in_answered")
+        let ringingAt = try XCTUnwrap(answered["ringingAt"] as? String), endedAt = try XCTUnwrap(answered["endedAt"] as? String)
+        let answeredAt = try XCTUnwrap(answered["answeredAt"] as? String)
+        XCTAssertEqual(ringingAt, Self.apiTime(start))
+        XCTAssertEqual(endedAt, Self.apiTime(start.addingTimeInterval(200)))
+        XCTAssertGreaterThan(answeredAt, ringingAt, "NOTIFY_ANSWER came a minute after the call started")
+        XCTAssertLessThan(answeredAt, endedAt)
+
+        // Without a NOTIFY_ANSWER the answer is at the end: Zadarma gives no talk time to place it earlier.
+        let alone = "event=NOTIFY_END&call_start=\(Self.zadarmaTime(start))&pbx_call_id=in_end_only&caller_id=40722123456"
+            + "&called_did=40312345678&internal=100&duration=90&disposition=answered&status_code=16&is_recorded=0"
+        XCTAssertEqual(try postZadarma(secret, alone).status, 200)
+        let endOnly = try call("in_end_only")
+        XCTAssertEqual(endOnly["answeredAt"] as? String, Self.apiTime(start.addingTimeInterval(90)))
+        XCTAssertEqual(endOnly["outcome"] as? String, "answered")
+
+        // An account whose clock is ahead of ours (its time zone): the answer is never before the call started.
+        let ahead = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 7200).rounded(.down))
+        let aheadHead = "call_start=\(Self.zadarmaTime(ahead))&pbx_call_id=in_ahead&caller_id=40722123456"
+        XCTAssertEqual(try postZadarma(secret, "event=NOTIFY_START&\(aheadHead)&called_did=40312345678").status, 200)
+        XCTAssertEqual(try postZadarma(secret, "event=NOTIFY_ANSWER&\(aheadHead)&destination=100&internal=100").status, 200)
+        let early = try call("in_ahead")
+        XCTAssertEqual(early["answeredAt"] as? String, Self.apiTime(ahead))
+    }
+
+    func testZadarmaOwnNonCallNotificationsAreAcknowledgedAndNotStored() throws {
+        let secret = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
+        // Zadarma disables a notification URL that keeps failing: its own notifications get 200.
+        let notifications = [
+            // Sent when an extension stops ringing, though Zadarma's documentation does not list it.
+            "event=NOTIFY_INTERNAL_END&call_start=2026-11-23+10%3A00%3A00&pbx_call_id=in_1795428000.1001"
+                + "&caller_id=40722123456&called_did=40312345678&internal=101",
+            "event=NUMBER_LOOKUP&success=true&description=&result=%7B%22number%22%3A%22380501234567%22%2C%22mcc%22%3A%22255%22%7D",
+            "event=CALL_TRACKING&result=%7B%22caller_id%22%3A%2240722123456%22%2C%22called_did%22%3A%2240312345678%22%7D",
+        ]
+        for body in notifications {
+            let response = try postZadarma(secret, body)
+            XCTAssertEqual(response.status, 200, "\(body): \(response.text)")
+            XCTAssertEqual(response.json["status"] as? String, "ignored", response.text)
+        }
+        XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
+    }
+
+    func testZadarmaMultipartBodyIsRefusedNamingTheFormType() throws {
+        let secret = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
+        let fields = [("event", "NOTIFY_START"), ("call_start", "2026-11-23 10:00:00"), ("pbx_call_id", "in_multipart"),
+                      ("caller_id", "40722123456"), ("called_did", "40312345678")]
+        let body = fields.map { "--b0undary\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined()
+            + "--b0undary--\r\n"
+        let signature = Self.zadarmaSignature(try sample("zadarma", "01-call1-start.txt"))
+        let response = try t.send("POST", "/webhooks/zadarma/\(secret)",
+                                  headers: [("Content-Type", "multipart/form-data; boundary=b0undary"), ("Signature", signature)],
+                                  body: body)
+        assertRefused(response, 415, "unsupported_media_type")
+        XCTAssertTrue(response.text.contains("application/x-www-form-urlencoded"), response.text)
+        XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 }

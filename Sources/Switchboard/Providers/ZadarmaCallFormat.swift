@@ -10,6 +10,7 @@ enum ZadarmaCallFormat: CallProviderFormat {
         // The URL check: Zadarma sends `zd_echo=X` (as a GET query) and expects X back as the body.
         // Nothing is stored; the integration secret in the path was already checked.
         if let echo = request.queryParameters["zd_echo"] { return .reply(.text(echo)) }
+        try refuseMultipart(request)
         let form = try ProviderBody.form(request)
         if let echo = form["zd_echo"] { return .reply(.text(echo)) }
 
@@ -38,6 +39,9 @@ enum ZadarmaCallFormat: CallProviderFormat {
             kind = .ringing
         case .answer:
             kind = .answered
+            // NOTIFY_ANSWER carries the call's start (its ringing time) and no answer time: the
+            // answer is when the notification arrives.
+            occurredAt = receipt(notBefore: start)
         case .end, .outEnd:
             guard let disposition = fields.string("disposition") else { throw WebhookError.missingField("disposition") }
             // "answered" is a finished conversation; busy, cancel, no answer, failed, no money… are not.
@@ -54,10 +58,14 @@ enum ZadarmaCallFormat: CallProviderFormat {
         let client: String?
         let ours: String?
         if notification.isOutbound {
-            client = fields.string("destination")
+            // `dst_e164`, when Zadarma adds it, is the dialled number in E.164 (with or without its
+            // '+'); `destination` is the number as the extension dialled it. Zadarma's documentation
+            // does not list it; client libraries read it (github.com/gravitymir/zadarma).
+            let e164 = fields.string("dst_e164").flatMap { $0.hasPrefix("+") ? $0 : international($0, region: integration.region) }
+            client = e164 ?? clientNumber(fields.string("destination"), region: integration.region)
             ours = fields.string("caller_id")
         } else {
-            client = fields.string("caller_id")
+            client = clientNumber(fields.string("caller_id"), region: integration.region)
             // NOTIFY_ANSWER's `destination` is whoever picked up (often an extension), not our line.
             ours = fields.string("called_did")
         }
@@ -74,7 +82,58 @@ enum ZadarmaCallFormat: CallProviderFormat {
             // One notification of each type per call and extension: a redelivery has the same key.
             eventId: "\(name):\(callId):\(extensionNumber ?? "")")
         // Outgoing calls have no NOTIFY_ANSWER: an answered NOTIFY_OUT_END (or NOTIFY_END) is also the answer.
-        return .events(kind == .ended ? ProviderBody.answeredThenEnded(event, answeredAt: start) : [event])
+        // Zadarma gives no talk time to place it by: `duration` is only "length in seconds"
+        // (zadarma/user-api-v1, lib/Webhook/NotifyEnd.php), read as the whole call from `call_start`.
+        // So the implied answer is at the end itself; the call keeps the earliest answer it hears
+        // of, and this one is never earlier than a real NOTIFY_ANSWER.
+        return .events(kind == .ended ? ProviderBody.answeredThenEnded(event, answeredAt: occurredAt) : [event])
+    }
+
+    /// Digits from which a number is read as international first. Zadarma writes numbers in
+    /// international format without the '+' (`380501234567`): ten digits or more covers nearly
+    /// every country (Iceland and Estonia have ten; the few with fewer are read in the region),
+    /// while PBX extensions (`100`) and Zadarma's SIP ids (`123456`) are much shorter, and
+    /// national numbers without a trunk '0' (Spain, Poland) have nine.
+    static let internationalDigits = 10
+
+    /// `number` as the rest of Switchboard should read it (`CallEvent.clientNumber` is parsed later
+    /// with the integration's region). Zadarma writes numbers in international format without
+    /// the '+' (webhooks/zadarma.md), which the region alone misreads as a national number
+    /// (`380501234567` is no Romanian number): a number long enough to be international gets
+    /// its '+' back when that makes a valid number. Anything else (a national `0722123456`, a
+    /// `+40…`, an extension) is handed on as Zadarma sent it, to be read in the region.
+    static func clientNumber(_ number: String?, region: String?) -> String? {
+        guard let number else { return nil }
+        guard number.utf8.count >= internationalDigits else { return number }
+        return international(number, region: region) ?? number
+    }
+
+    /// "+" and `digits`, when they are all digits without a trunk '0' and that is a valid number.
+    /// The parse is cached: the ingest reads the same text in the same region again for free.
+    static func international(_ digits: String, region: String?) -> String? {
+        guard let first = digits.utf8.first, first != UInt8(ascii: "0"),
+              digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        let withPlus = "+" + digits
+        return (try? PhoneNumber.e164(withPlus, region: region)) == nil ? nil : withPlus
+    }
+
+    /// nil (the time the notification arrives) unless `start` is still ahead of our clock: then
+    /// `start`, so a moment we time ourselves is never before the call began. Zadarma writes its
+    /// times in the account's time zone (webhooks/zadarma.md, "Time zone"); an account ahead of
+    /// UTC would otherwise show its calls answered hours before they rang.
+    static func receipt(notBefore start: String?) -> String? {
+        guard let start, let began = Timestamp.parse(start), began > Date() else { return nil }
+        return start
+    }
+
+    /// 415 for a multipart body, naming the type we read. Zadarma's documentation shows its
+    /// notifications as form posts; the shared form decoding reads only
+    /// `application/x-www-form-urlencoded`, and a multipart body would otherwise be answered as
+    /// if its fields were missing (422 `missing_field event`), which says nothing useful.
+    static func refuseMultipart(_ request: HTTPRequest) throws {
+        guard let type = request.header("content-type")?.lowercased(), type.hasPrefix("multipart/") else { return }
+        let mediaType = type.split(separator: ";").first.map(String.init) ?? type
+        throw WebhookError.unsupportedMediaType("expected application/x-www-form-urlencoded, got \(mediaType)")
     }
 
     /// The call notifications we map, with the fields each one signs.
@@ -100,8 +159,14 @@ enum ZadarmaCallFormat: CallProviderFormat {
     }
 
     /// Zadarma notifications that are not call moments (recordings ready, IVR digits, SMS,
-    /// speech recognition): acknowledged, not stored.
-    static let unmappedEvents: Set<String> = ["NOTIFY_RECORD", "NOTIFY_IVR", "SMS", "NOTIFY_SMS", "SPEECH_RECOGNITION"]
+    /// speech recognition, number lookup results, call tracking sessions, and the end of an
+    /// extension's ringing, NOTIFY_INTERNAL_END, which Zadarma sends though its documentation
+    /// does not list it): acknowledged, not stored. Zadarma turns off a notification URL that
+    /// keeps failing, so none of its own notifications may get an error.
+    static let unmappedEvents: Set<String> = [
+        "NOTIFY_RECORD", "NOTIFY_IVR", "NOTIFY_INTERNAL_END", "SMS", "NOTIFY_SMS", "SPEECH_RECOGNITION", "NUMBER_LOOKUP",
+        "CALL_TRACKING",
+    ]
 
     /// Checks the `Signature` header. Zadarma computes `base64_encode(hash_hmac('sha1', data, secret))`
     /// in PHP, and `hash_hmac` returns lower-case hex unless asked for raw bytes: the header is
