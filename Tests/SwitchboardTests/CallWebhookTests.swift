@@ -190,12 +190,41 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("tasks", "state = 'done' AND closed_by_call_id IS NOT NULL"), 1)
     }
 
-    func testAnsweredAfterMissedForTheSameCallClosesItsTask() throws {
+    /// A call reported missed and then answered was answered: the task its missed report
+    /// filed is withdrawn, so both arrival orders leave the same tasks (none) and timeline.
+    func testAnsweredAfterMissedForTheSameCallWithdrawsItsTaskAsIfInOrder() throws {
+        let stream = try t.openEvents(key: t.supervisorKey)
         try t.call("missed", secret: secret, ["callId": "flip", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:30Z"])
+        XCTAssertEqual(try t.count("tasks", "state = 'open'"), 1)
         try t.call("answered", secret: secret, ["callId": "flip", "clientNumber": "+40722123456", "occurredAt": "2026-11-23T10:00:10Z"])
-        XCTAssertEqual(try t.count("tasks", "state = 'done'"), 1)
-        let outcome = try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String
-        XCTAssertEqual(outcome, "answered")
+        XCTAssertEqual(try t.count("tasks"), 0)
+        XCTAssertEqual(try t.count("timeline", "kind = 'task'"), 0)
+        XCTAssertEqual(try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String, "answered")
+        XCTAssertEqual(try stream.nextEvent(named: "task.withdrawn")["callId"] as? Int, 1)
+        // The natural order files none.
+        try t.call("answered", secret: secret, ["callId": "flop", "clientNumber": "+40722123457", "occurredAt": "2026-11-23T10:00:10Z"])
+        try t.call("missed", secret: secret, ["callId": "flop", "clientNumber": "+40722123457", "occurredAt": "2026-11-23T10:00:30Z"])
+        XCTAssertEqual(try t.count("tasks"), 0)
+    }
+
+    func testAMissedCallTaskForARemovedAssigneeGoesToTheClientsOwner() throws {
+        let gone = try t.addAgent("Gone", role: .manager)
+        let owner = try t.addAgent("Olga", role: .manager)
+        var settings = IntegrationSettings()
+        settings.missedCallTask.assigneeAgentId = gone.id
+        let s = try t.addIntegration(settings: settings).secret
+        XCTAssertTrue(try t.daemon.agents.remove(id: gone.id))
+        try t.call("missed", secret: s, ["callId": "rm-1", "clientNumber": "+40722123459", "agentId": owner.id])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(task["assigneeAgentId"] as? Int, owner.id, "not an agent who no longer exists")
+    }
+
+    func testATaskAnAgentCompletedStaysWhenItsCallTurnsOutAnswered() throws {
+        try t.call("missed", secret: secret, ["callId": "flap", "clientNumber": "+40722123458", "occurredAt": "2026-11-23T10:00:30Z"])
+        let taskId = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete").status, 200)
+        try t.call("answered", secret: secret, ["callId": "flap", "clientNumber": "+40722123458", "occurredAt": "2026-11-23T10:00:10Z"])
+        XCTAssertEqual(try t.count("tasks", "state = 'done'"), 1, "what an agent did is not undone")
     }
 
     func testUTMTagsFillOnlyTheMappedEmptyFields() throws {

@@ -208,14 +208,17 @@ extension Projector {
     private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
                                       result: inout ApplyResult) throws {
         if call.answeredAt != nil || (call.talkTime ?? 0) > 0 {
-            // Reached: every earlier missed call of this client is dealt with, this call's own included.
+            // Answered after all: a task this call filed while it looked missed (its end or a
+            // missed report came before its answer) goes, as in arrival order none was filed.
+            try withdrawMissedCallTask(of: call.id, contactId: contactId, result: &result)
+            // Reached: every earlier missed call of this client is dealt with.
             // A call known only by its talk time (an `ended` without `answered`) was reached by its end.
             let reachedAt = call.answeredAt ?? call.endedAt ?? at
             let closed = try db.execute("""
                 UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ?
                 WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
-                  AND (call_id = ? OR (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?)
-                """, call.id, reachedAt, contactId, call.id, reachedAt)
+                  AND (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?
+                """, call.id, reachedAt, contactId, reachedAt)
             if closed > 0 {
                 let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
                 result.updates.append(LiveUpdate(event: "tasks.closed", payload: ["contactId": contactId, "closedByCallId": call.id],
@@ -226,18 +229,22 @@ extension Projector {
         if call.direction != "inbound" {
             // A task filed while the direction was still assumed (the outbound moment came later)
             // goes: in arrival order it would never have been filed.
-            try withdrawMissedCallTask(of: call.id)
+            try withdrawMissedCallTask(of: call.id, contactId: contactId, result: &result)
             return
         }
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
         guard call.outcome != nil, settings.enabled else { return }
         let missedAt = call.missedAt ?? call.endedAt ?? at
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
-        let assignee = settings.assigneeAgentId ?? contact?.int("owner_agent_id")
-        let title = settings.title
-            .replacingOccurrences(of: "{{contact.name}}", with: contact?.string("name") ?? "")
-            .replacingOccurrences(of: "{{contact.phone}}", with: call.clientNumber ?? "")
-            .replacingOccurrences(of: "{{call.ourNumber}}", with: call.ourNumber ?? "")
+        // The configured agent, unless they have been removed since: then, as with none, the owner.
+        let configured = try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil }
+        let assignee = configured ?? contact?.int("owner_agent_id")
+        // The placeholders settings validation accepts, each filled in.
+        let values = ["contact.name": contact?.string("name"), "contact.phone": call.clientNumber, "call.ourNumber": call.ourNumber]
+        var title = settings.title
+        for name in MissedCallTaskSettings.titlePlaceholders {
+            title = title.replacingOccurrences(of: "{{\(name)}}", with: (values[name] ?? nil) ?? "")
+        }
         let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Reached already (a later answered call arrived first)? Then the task is born done.
         let laterAnswer = try db.queryOne("""
@@ -272,11 +279,16 @@ extension Projector {
         }
     }
 
-    /// Removes the missed-call task of `callId`, if one was filed, with its timeline entry.
-    private func withdrawMissedCallTask(of callId: Int) throws {
-        guard let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", callId).int else { return }
+    /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and
+    /// nobody has dealt with it yet (a task an agent completed, or another call closed, stays).
+    private func withdrawMissedCallTask(of callId: Int, contactId: Int, result: inout ApplyResult) throws {
+        guard let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ? AND state = 'open'", callId).int
+        else { return }
         try db.execute("DELETE FROM tasks WHERE id = ?", taskId)
         try removeFromTimeline(kind: .task, ref: taskId)
+        let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+        result.updates.append(LiveUpdate(event: "task.withdrawn", payload: ["taskId": taskId, "callId": callId, "contactId": contactId],
+                                         audience: .contactViewers(ownerAgentId: owner)))
     }
 
     /// The screen-pop (on ringing) or call update for the live stream.
