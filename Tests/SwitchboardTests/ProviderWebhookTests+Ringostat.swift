@@ -192,3 +192,26 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try missedCallTasks().count, 0, "the task filed while it looked missed is withdrawn")
     }
 }
+
+extension ProviderWebhookTests {
+    /// The URLs `integrations add` prints are the ones to paste: each says its call direction.
+    func testRingostatPrintedURLsStateTheDirectionOfTheirWebhooks() throws {
+        let created = try t.api("POST", "/api/v1/integrations", body: ["name": "Ringostat", "provider": "ringostat", "region": "RO"])
+        let urls = try XCTUnwrap(created.json["webhooks"] as? [String: String])
+        XCTAssertEqual(Set(urls.keys), ["ringing", "answered", "ended", "missed", "ringingOutgoing", "endedOutgoing"])
+        func path(_ key: String) throws -> String {
+            let url = try XCTUnwrap(urls[key])
+            let start = try XCTUnwrap(url.range(of: "/webhooks/")).lowerBound
+            return String(url[start...])
+        }
+        let body = #"{"call_id": "%@", "calldate": "2026-11-23 12:00:00", "caller": "%@", "callee": "%@"}"#
+        for (key, callId, caller, callee) in [("ringing", "in-1", "0722000501", "0312345678"), ("ringingOutgoing", "out-1", "ana", "0722000502")] {
+            let text = String(format: body, callId, caller, callee)
+            XCTAssertEqual(try t.send("POST", try path(key), headers: [("Content-Type", "application/json")], body: text).status, 200)
+        }
+        XCTAssertEqual(try call("in-1")["direction"] as? String, "inbound")
+        XCTAssertEqual(try call("in-1")["clientNumber"] as? String, "+40722000501")
+        XCTAssertEqual(try call("out-1")["direction"] as? String, "outbound")
+        XCTAssertEqual(try call("out-1")["clientNumber"] as? String, "+40722000502")
+    }
+}

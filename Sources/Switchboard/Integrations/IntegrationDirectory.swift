@@ -168,8 +168,15 @@ public final class IntegrationDirectory: Sendable {
             for kind in CallEventKind.allCases { urls[kind.rawValue] = "\(baseURL)/webhooks/calls/\(kind.rawValue)" }
             return urls
         case .ringostat:
+            // Ringostat's incoming and outgoing calls have separate webhooks; each URL says which
+            // (webhooks/ringostat.md), so every moment has an incoming URL and the two moments
+            // outgoing calls have (before and after the call) an outgoing one too.
             var urls: [String: String] = [:]
-            for kind in CallEventKind.allCases { urls[kind.rawValue] = "\(baseURL)/webhooks/ringostat/\(secret)/\(kind.rawValue)" }
+            for kind in CallEventKind.allCases {
+                urls[kind.rawValue] = "\(baseURL)/webhooks/ringostat/\(secret)/\(kind.rawValue)?call_type=in"
+            }
+            urls["ringingOutgoing"] = "\(baseURL)/webhooks/ringostat/\(secret)/ringing?call_type=out"
+            urls["endedOutgoing"] = "\(baseURL)/webhooks/ringostat/\(secret)/ended?call_type=out"
             return urls
         case .twilio: return ["statusCallback": "\(baseURL)/webhooks/twilio/\(secret)"]
         case .zadarma: return ["notifications": "\(baseURL)/webhooks/zadarma/\(secret)"]
