@@ -107,6 +107,42 @@ final class ClickToCallProviderTests: XCTestCase {
         XCTAssertEqual(form["Twiml"], "<Response><Dial><Sip>sip:office@example.sip.twilio.com</Sip></Dial></Response>")
     }
 
+    /// With the integration's status callback URL in the dialer settings, Twilio is asked to
+    /// report the call it places, and its reports land on the click-to-call's own call.
+    func testTwilioReportsTheCallItPlacesToTheIntegrationsStatusCallback() throws {
+        let integration = try t.addIntegration(.twilio, providerSecret: "tw-token")
+        let callbackURL = "http://127.0.0.1:0/webhooks/twilio/\(integration.secret)"   // the daemon's base URL in tests
+        var dialer = DialerSettings()
+        dialer.apiBase = base
+        dialer.apiKey = "AC123"
+        dialer.callerId = "+40312345678"
+        dialer.sipAccount = "office@example.sip.twilio.com"
+        dialer.statusCallback = callbackURL
+        var settings = IntegrationSettings()
+        settings.dialer = dialer
+        _ = try t.daemon.integrations.update(id: integration.integration.id, region: nil, settings: settings, providerSecret: nil)
+        let agent = try t.addAgent("Ana", role: .supervisor)
+        let placed = try place(agent.key, #"{"number":"0722123456","integrationId":\#(integration.integration.id)}"#)
+        XCTAssertEqual(placed.status, 201, placed.text)
+        let create = try XCTUnwrap(recorder.all.first { $0.target.hasSuffix("/Calls.json") })
+        XCTAssertEqual(FormDecoding.decode(create.body)["StatusCallback"], callbackURL)
+        XCTAssertEqual(FormDecoding.pairs(create.body).filter { $0.0 == "StatusCallbackEvent" }.map(\.1),
+                       ["initiated", "ringing", "answered", "completed"])
+        // Twilio's report that the client answered, signed as Twilio signs it.
+        let body = ProviderWebhookTests.twilioForm(["CallSid": "CA0123456789abcdef", "AccountSid": "AC123", "CallStatus": "in-progress",
+                                                    "StatusCallbackEvent": "answered", "Direction": "outbound-api",
+                                                    "From": "+40312345678", "To": "+40722123456",
+                                                    "Timestamp": "Mon, 23 Nov 2026 10:00:05 +0000", "SequenceNumber": "2"])
+        let signature = ProviderWebhookTests.twilioSignature(url: callbackURL, body: body, token: "tw-token")
+        let report = try t.send("POST", "/webhooks/twilio/\(integration.secret)",
+                                headers: [("X-Twilio-Signature", signature), ("Content-Type", "application/x-www-form-urlencoded")], body: body)
+        XCTAssertEqual(report.status, 200, report.text)
+        let callId = try XCTUnwrap((placed.json["call"] as? [String: Any])?["id"] as? Int)
+        let call = try t.api("GET", "/api/v1/calls/\(callId)").json
+        XCTAssertEqual(call["answeredAt"] as? String, "2026-11-23T10:00:05.000Z", "\(call)")
+        XCTAssertEqual(try t.count("calls"), 1, "the report landed on the click-to-call's call")
+    }
+
     func testTemplateProviderGetsItsRequestFilledInAndPresenceFromItsURL() throws {
         var settings = IntegrationSettings()
         var dialer = DialerSettings()

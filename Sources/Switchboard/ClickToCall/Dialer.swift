@@ -72,8 +72,16 @@ struct Dialer: Sendable {
         }
         let base = d.apiBase ?? "https://api.twilio.com"
         let twiml = "<Response><Dial><Sip>sip:\(sip)</Sip></Dial></Response>"
-        let form = [("To", number), ("From", from), ("Twiml", twiml)]
-            .map { "\($0.0)=\(ZadarmaSigner.encode($0.1))" }.joined(separator: "&")
+        var fields = [("To", number), ("From", from), ("Twiml", twiml)]
+        if let callback = d.statusCallback, !callback.isEmpty {
+            // The call to the client (Direction outbound-api) reports its moments here and lands
+            // on the request's call by its CallSid. The <Sip> leg gets no callback: its From is
+            // our caller id, which would read as a client calling in.
+            // https://www.twilio.com/docs/voice/api/call-resource#statuscallbackevent
+            fields.append(("StatusCallback", callback))
+            for event in ["initiated", "ringing", "answered", "completed"] { fields.append(("StatusCallbackEvent", event)) }
+        }
+        let form = fields.map { "\($0.0)=\(ZadarmaSigner.encode($0.1))" }.joined(separator: "&")
         let auth = Data("\(sid):\(token)".utf8).base64EncodedString()
         let response = try api.send(.init(method: "POST", url: "\(base)/2010-04-01/Accounts/\(sid)/Calls.json",
                                           headers: [("Authorization", "Basic \(auth)"), ("Content-Type", "application/x-www-form-urlencoded")],

@@ -11,6 +11,10 @@ public struct DialerSettings: Sendable, Codable, Equatable {
     public var projectId: String?
     /// Twilio: the number calls come from.
     public var callerId: String?
+    /// Twilio: where Twilio reports the placed call's progress — the integration's
+    /// `statusCallback` URL as `integrations add` printed it (only its hash is stored, so it
+    /// cannot be rebuilt here). Without it Twilio sends nothing about click-to-call calls.
+    public var statusCallback: String?
     /// The one SIP account used for every outbound call; nil means each agent's own.
     public var sipAccount: String?
     /// Total time allowed for one provider request (default 10 s).
