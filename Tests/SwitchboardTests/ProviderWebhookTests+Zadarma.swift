@@ -222,18 +222,100 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 
-    func testZadarmaMultipartBodyIsRefusedNamingTheFormType() throws {
+    /// The boundary PHP's curl writes when it posts an array, as Zadarma's sender may
+    /// (github.com/gravitymir/zadarma reads Zadarma's notifications as multipart).
+    static let curlBoundary = "------------------------d74496d66958873e"
+
+    /// The Content-Type of a `multipartForm` body.
+    static let multipartType = ("Content-Type", "multipart/form-data; boundary=\(curlBoundary)")
+
+    /// The fields of the urlencoded `body`, in its order, as a `multipart/form-data` body (RFC 7578).
+    static func multipartForm(_ body: String) -> String {
+        FormDecoding.pairs(body).map { name, value in
+            "--\(curlBoundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }.joined() + "--\(curlBoundary)--\r\n"
+    }
+
+    /// What `integration`'s deliveries stored, in order: each raw event's kind and payload.
+    func storedEvents(_ integration: Integration) throws -> [String] {
+        try t.daemon.store.read { db in
+            try db.query("SELECT kind, payload FROM raw_events WHERE integration_id = ? ORDER BY id", integration.id)
+                .map { "\($0.string("kind") ?? ""): \($0.string("payload") ?? "")" }
+        }
+    }
+
+    func testZadarmaMultipartNotificationsAreStoredAsTheirUrlencodedTwins() throws {
+        let form = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret)
+        let multipart = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret)
+        try replaySamples("zadarma", secret: form.secret, sign: { _, body in body.isEmpty ? [] : [("Signature", Self.zadarmaSignature(body))] })
+        // The same sequence as multipart, with the same signatures: Zadarma signs field values, not the body.
+        for delivery in try deliveries("zadarma") where delivery.file != "-" {
+            let body = try sample("zadarma", delivery.file)
+            let response = try t.send("POST", "/webhooks/zadarma/\(multipart.secret)",
+                                      headers: [Self.multipartType, ("Signature", Self.zadarmaSignature(body))], body: Self.multipartForm(body))
+            XCTAssertEqual(response.status, 200, "\(delivery.file): \(response.text)")
+            XCTAssertEqual(response.json["status"] as? String, delivery.expect, "\(delivery.file): \(response.text)")
+        }
+        let stored = try storedEvents(form.integration)
+        XCTAssertEqual(stored.count, 10, "eight stored deliveries, two of them an answer and an end: \(stored)")
+        XCTAssertEqual(try storedEvents(multipart.integration), stored)
+
+        // The URL check may come as multipart too.
+        let echo = try t.send("POST", "/webhooks/zadarma/\(multipart.secret)", headers: [Self.multipartType],
+                              body: Self.multipartForm("zd_echo=b77e"))
+        XCTAssertEqual(echo.text, "b77e")
+    }
+
+    func testZadarmaMultipartSignatureIsCheckedAndBrokenMultipartIsRefused() throws {
         let secret = try t.addIntegration(.zadarma, providerSecret: Self.zadarmaSecret).secret
-        let fields = [("event", "NOTIFY_START"), ("call_start", "2026-11-23 10:00:00"), ("pbx_call_id", "in_multipart"),
-                      ("caller_id", "40722123456"), ("called_did", "40312345678")]
-        let body = fields.map { "--b0undary\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined()
-            + "--b0undary--\r\n"
-        let signature = Self.zadarmaSignature(try sample("zadarma", "01-call1-start.txt"))
-        let response = try t.send("POST", "/webhooks/zadarma/\(secret)",
-                                  headers: [("Content-Type", "multipart/form-data; boundary=b0undary"), ("Signature", signature)],
-                                  body: body)
-        assertRefused(response, 415, "unsupported_media_type")
-        XCTAssertTrue(response.text.contains("application/x-www-form-urlencoded"), response.text)
+        let body = try sample("zadarma", "01-call1-start.txt")
+        func post(_ multipart: String, signature: String = Self.zadarmaSignature(body),
+                  type: (String, String) = Self.multipartType) throws -> RawResponse {
+            try t.send("POST", "/webhooks/zadarma/\(secret)", headers: [type, ("Signature", signature)], body: multipart)
+        }
+        let tampered = body.replacingOccurrences(of: "caller_id=40722123456", with: "caller_id=40799999999")
+        assertRefused(try post(Self.multipartForm(tampered)), 401, "bad_signature")
+        assertRefused(try post(Self.multipartForm(body), signature: Self.zadarmaSignature(body, secret: "another-secret")), 401)
+
+        // A truncated upload, a body that is not multipart, a multipart that is not a form.
+        let truncated = try post(String(Self.multipartForm(body).dropLast(4)))
+        assertRefused(truncated, 400, "invalid_form")
+        XCTAssertEqual(truncated.errorMessage, "body is not a valid form: the body ends without its closing --\(Self.curlBoundary)-- line")
+        assertRefused(try post(body), 400, "invalid_form")
+        assertRefused(try post(Self.multipartForm(body), type: ("Content-Type", "multipart/form-data")), 400, "invalid_form")
+        let mixed = try post(Self.multipartForm(body), type: ("Content-Type", "multipart/mixed; boundary=\(Self.curlBoundary)"))
+        assertRefused(mixed, 415, "unsupported_media_type")
+        XCTAssertEqual(mixed.errorMessage, "expected application/x-www-form-urlencoded or multipart/form-data, got multipart/mixed")
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
+        XCTAssertEqual(try post(Self.multipartForm(body)).json["status"] as? String, "stored")
+    }
+
+    func testTwilioMultipartCallbackIsSignedOverItsFieldsAndStoredAsItsUrlencodedTwin() throws {
+        let form = try t.addIntegration(.twilio, providerSecret: Self.twilioToken)
+        let multipart = try t.addIntegration(.twilio, providerSecret: Self.twilioToken)
+        let body = try sample("twilio", "15-callback-completed.txt")
+        XCTAssertEqual(try postTwilio(form.secret, body).json["status"] as? String, "stored")
+        // Twilio signs the URL and the sorted parameters, whichever way they were encoded.
+        let path = "/webhooks/twilio/\(multipart.secret)"
+        let signature = ("X-Twilio-Signature", Self.twilioSignature(url: Self.publicURL + path, body: body))
+        let response = try t.send("POST", path, headers: [Self.multipartType, signature], body: Self.multipartForm(body))
+        XCTAssertEqual(response.json["status"] as? String, "stored", response.text)
+        XCTAssertEqual(try storedEvents(multipart.integration), try storedEvents(form.integration))
+        XCTAssertFalse(try storedEvents(form.integration).isEmpty)
+        let tampered = body.replacingOccurrences(of: "CallDuration=", with: "CallDuration=1")
+        assertRefused(try t.send("POST", path, headers: [Self.multipartType, signature], body: Self.multipartForm(tampered)), 401)
+    }
+
+    func testRingostatMultipartWebhookIsStoredAsItsUrlencodedTwin() throws {
+        let form = try t.addIntegration(.ringostat)
+        let multipart = try t.addIntegration(.ringostat)
+        let body = try sample("ringostat", "05-call2-after.txt")
+        for (integration, type, sent) in [(form, ("Content-Type", "application/x-www-form-urlencoded"), body),
+                                          (multipart, Self.multipartType, Self.multipartForm(body))] {
+            let response = try t.send("POST", "/webhooks/ringostat/\(integration.secret)/ended?call_type=in", headers: [type], body: sent)
+            XCTAssertEqual(response.json["status"] as? String, "stored", response.text)
+        }
+        XCTAssertEqual(try storedEvents(multipart.integration), try storedEvents(form.integration))
+        XCTAssertFalse(try storedEvents(form.integration).isEmpty)
     }
 }

@@ -119,3 +119,78 @@ extension TimestampTests {
         XCTAssertEqual(Timestamp.adding(minutes: Int.max, to: "2026-11-23T10:00:00.000Z"), "9999-12-31T23:59:59.999Z")
     }
 }
+
+extension TimestampTests {
+    /// A time without an offset, read in a zone, is the moment Foundation's `Calendar` gives for
+    /// those date components in that zone: checked every ten minutes across two days around each
+    /// change of offset in 2026, in zones that move by an hour (Kyiv, New York), by half an hour
+    /// (Lord Howe), or never (Kolkata, +05:30). The skipped hour (clocks forward) and the
+    /// repeated one (clocks back) are where a reading can go wrong.
+    func testWallClockTimesAreReadInTheZoneAcrossDaylightSavingChanges() throws {
+        var wrong: [String] = []
+        var checked = 0
+        for (name, days) in [("Europe/Kyiv", ["2026-03-28", "2026-10-24"]), ("America/New_York", ["2026-03-07", "2026-10-31"]),
+                             ("Australia/Lord_Howe", ["2026-04-04", "2026-10-03"]), ("Asia/Kolkata", ["2026-03-28"])] {
+            let zone = try XCTUnwrap(TimeZone(identifier: name), name)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = try XCTUnwrap(TimeZone(identifier: "UTC"))
+            for day in days {
+                let parts = day.split(separator: "-").compactMap { Int($0) }
+                for step in 0..<(2 * 24 * 6) {
+                    let components = DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 0, minute: step * 10)
+                    let local = try XCTUnwrap(calendar.date(from: components))
+                    // The wall-clock text of the same components, written as UTC would write them.
+                    let wallClock = utcText(try XCTUnwrap(utc.date(from: components)))
+                    let read = Timestamp.normalize(wallClock, localTimeIn: zone)
+                    if read != Timestamp.format(local) { wrong.append("\(name) \(wallClock) → \(read ?? "nil"), Calendar: \(local)") }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(wrong, [], "\(wrong.count) of \(checked) times differ")
+    }
+
+    /// The hours around Kyiv's changes, spelled out: the repeated hour is read as the earlier
+    /// (summer time) moment, a skipped time as if the clock had not yet gone forward.
+    func testKyivWallClockAroundItsChanges() throws {
+        let kyiv = try XCTUnwrap(TimeZone(identifier: "Europe/Kyiv"))
+        for (local, utc) in [("2026-11-23 12:00:00", "2026-11-23T10:00:00.000Z"),   // winter, +02:00
+                             ("2026-07-15 13:00:00", "2026-07-15T10:00:00.000Z"),   // summer, +03:00
+                             ("2026-03-29 02:59:59", "2026-03-29T00:59:59.000Z"),   // the last second of winter time
+                             ("2026-03-29 03:30:00", "2026-03-29T01:30:00.000Z"),   // skipped: 04:30 summer time
+                             ("2026-03-29 04:00:00", "2026-03-29T01:00:00.000Z"),   // the first of summer time
+                             ("2026-10-25 02:59:59", "2026-10-24T23:59:59.000Z"),
+                             ("2026-10-25 03:30:00", "2026-10-25T00:30:00.000Z"),   // repeated: the earlier one
+                             ("2026-10-25 04:00:00", "2026-10-25T02:00:00.000Z"),
+                             ("2026-11-23T12:00:00", "2026-11-23T10:00:00.000Z"),   // with a T, still no offset
+                             ("2026-11-23 12:00:00.250", "2026-11-23T10:00:00.250Z"),
+                             ("2026-11-23 12:00", "2026-11-23T10:00:00.000Z"),
+                             ("2027-01-01 01:00:00", "2026-12-31T23:00:00.000Z")] {
+            XCTAssertEqual(Timestamp.normalize(local, localTimeIn: kyiv), utc, local)
+        }
+        XCTAssertNil(Timestamp.normalize("0000-01-01 01:00:00", localTimeIn: kyiv), "before the first storable moment")
+    }
+
+    /// A zone only says where a time without an offset is local: a stated offset, Z, RFC 2822
+    /// and Unix time name the same moment with or without it.
+    func testTheZoneLeavesTimesWithAnOffsetAlone() throws {
+        let kyiv = try XCTUnwrap(TimeZone(identifier: "Europe/Kyiv"))
+        for text in ["2026-11-23T12:00:00+02:00", "2026-11-23T09:00:00-01:00", "2026-11-23T10:00:00Z", "2026-11-23 10:00:00Z",
+                     "2026-11-23T10:00:00.000Z", "1795428000", "1795428000000", "Mon, 23 Nov 2026 10:00:00 +0000"] {
+            XCTAssertEqual(Timestamp.normalize(text, localTimeIn: kyiv), "2026-11-23T10:00:00.000Z", text)
+            XCTAssertEqual(Timestamp.normalize(text, localTimeIn: kyiv), Timestamp.normalize(text), text)
+        }
+        XCTAssertEqual(Timestamp.normalize("2026-11-23 10:00:00"), "2026-11-23T10:00:00.000Z", "without a zone, UTC as before")
+    }
+
+    /// `date` as `YYYY-MM-DD HH:MM:SS` in UTC.
+    private func utcText(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}

@@ -147,7 +147,7 @@ enum OpenAPIDocument {
         "tags": ["Agents"],
         "responses": {
           "200": {
-            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, tasks.closed, task.assigned, whatsapp.message, whatsapp.outbound, whatsapp.claimed; each event's data is JSON",
+            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, tasks.closed, task.withdrawn, task.assigned, whatsapp.message, whatsapp.outbound, whatsapp.claimed; each event's data is JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -205,7 +205,8 @@ enum OpenAPIDocument {
         ],
         "requestBody": {
           "required": true,
-          "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}}}
+          "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
+                      "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}}}
         },
         "responses": {
           "200": {
@@ -237,7 +238,8 @@ enum OpenAPIDocument {
         ],
         "requestBody": {
           "required": true,
-          "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}}}
+          "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
+                      "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}}}
         },
         "responses": {
           "200": {
@@ -315,6 +317,7 @@ enum OpenAPIDocument {
           "required": true,
           "content": {
             "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
+            "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}},
             "application/json": {"schema": {"$ref": "#/components/schemas/ProviderPayload"}}
           }
         },
@@ -357,6 +360,7 @@ enum OpenAPIDocument {
           "required": true,
           "content": {
             "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
+            "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}},
             "application/json": {"schema": {"$ref": "#/components/schemas/ProviderPayload"}}
           }
         },
@@ -1595,6 +1599,7 @@ enum OpenAPIDocument {
           },
           "projectId": {"type": "string"},
           "callerId": {"type": "string", "description": "Twilio: the number calls come from"},
+          "statusCallback": {"type": "string", "description": "Twilio: the integration's statusCallback URL as integrations add printed it; Twilio reports the calls it places there"},
           "sipAccount": {
             "type": "string",
             "description": "One SIP account for every outbound call; absent means each agent's own"
@@ -1612,7 +1617,11 @@ enum OpenAPIDocument {
         "properties": {
           "missedCallTask": {"$ref": "#/components/schemas/MissedCallTaskSettings"},
           "utm": {"$ref": "#/components/schemas/UTMSettings"},
-          "dialer": {"$ref": "#/components/schemas/DialerSettings"}
+          "dialer": {"$ref": "#/components/schemas/DialerSettings"},
+          "timeZone": {
+            "type": "string",
+            "description": "IANA time zone (Europe/Kyiv) in which Ringostat's calldate and Zadarma's call_start (which carry no offset) are read; absent means UTC. Times with an offset and Unix times are unaffected. An unknown zone, or a fixed offset such as GMT+2, is refused with 422."
+          }
         },
         "description": "Every field has a default, so {} is valid"
       },

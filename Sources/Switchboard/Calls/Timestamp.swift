@@ -52,25 +52,58 @@ enum Timestamp {
     /// a space instead of `T` and no offset (`2026-11-23 12:00:00`, taken as UTC), RFC 2822 (Twilio),
     /// or Unix seconds (milliseconds when the number is too large for seconds).
     /// A moment outside years 0000–9999 is not a time we can store, and gives nil.
-    static func parse(_ text: String) -> Date? {
+    /// (Not a default argument of the zoned form: callers pass `Timestamp.parse` as a function.)
+    static func parse(_ text: String) -> Date? { parse(text, localTimeIn: nil) }
+
+    /// `parse`, with a time without an offset read as the local time in `zone`.
+    /// - Parameter zone: where a time without an offset is local (an integration's `timeZone`:
+    ///   Ringostat's `calldate` and Zadarma's `call_start` are the account's wall clock); nil reads
+    ///   it as UTC. Only such a time looks the zone up: one with an offset, RFC 2822 or Unix
+    ///   seconds never does.
+    static func parse(_ text: String, localTimeIn zone: TimeZone?) -> Date? {
         let trimmed = text.trimmedSpaces
         let date: Date?
         if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 }), let seconds = Double(trimmed) {
             date = Date(timeIntervalSince1970: seconds > 1e11 ? seconds / 1000 : seconds)
         } else {
             var bytes = trimmed
-            date = bytes.withUTF8({ parseISO($0) }) ?? rfc2822.withLock { formatter in formatter.date(from: trimmed) }
+            date = bytes.withUTF8({ parseISO($0, localTimeIn: zone) }) ?? rfc2822.withLock { formatter in formatter.date(from: trimmed) }
         }
         guard let date, writableMillis.contains((date.timeIntervalSince1970 * 1000).rounded()) else { return nil }
         return date
     }
 
     /// `parse` then `format`; nil when the text is not a time.
-    static func normalize(_ text: String?) -> String? {
+    static func normalize(_ text: String?) -> String? { normalize(text, localTimeIn: nil) }
+
+    /// `parse(_:localTimeIn:)` then `format`; nil when the text is not a time.
+    /// - Parameter zone: where a time without an offset is local; nil reads it as UTC.
+    static func normalize(_ text: String?, localTimeIn zone: TimeZone?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         if let canonical = canonicalUTC(text) { return canonical }
-        guard let date = parse(text) else { return nil }
+        guard let date = parse(text, localTimeIn: zone) else { return nil }
         return format(date)
+    }
+
+    /// Seconds to subtract from `wallClock` (a local date and time counted as if it were UTC)
+    /// to get the moment it names in `zone`, daylight-saving time included (Foundation's
+    /// `TimeZone`, from the tz database compiled into the toolchain's ICU).
+    ///
+    /// A wall-clock time maps to one moment except around a change of offset. In the hour
+    /// repeated when clocks go back (Kyiv: 03:00–04:00 on the last Sunday of October) the
+    /// earlier moment, still summer time, is taken; in the hour skipped when they go forward
+    /// (03:00–04:00 on the last Sunday of March) the time is read with the offset before the
+    /// change, so 03:30 is 04:30 summer time. Both are what Foundation's `Calendar` gives for
+    /// those components (TimestampTests checks it), and as a provider's clock cannot show a
+    /// skipped time, that case is only for completeness.
+    private static func offset(in zone: TimeZone, atWallClock wallClock: Int) -> Int {
+        func offset(at moment: Int) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(moment))) }
+        // No zone changes its offset twice within two days: a day either side brackets any change.
+        let before = offset(at: wallClock - 86_400)
+        let after = offset(at: wallClock + 86_400)
+        if before == after || offset(at: wallClock - before) == before { return before }
+        if offset(at: wallClock - after) == after { return after }
+        return before
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the form most senders use, checked and given its `.000`
@@ -118,8 +151,9 @@ enum Timestamp {
         return format(date.addingTimeInterval(Double(minutes) * 60))
     }
 
-    /// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM]`; no offset means UTC.
-    private static func parseISO(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
+    /// `YYYY-MM-DD[T ]HH:MM[:SS[.fff…]][Z|±HH[:]MM]`; no offset means the local time in `zone`,
+    /// or UTC when it is nil.
+    private static func parseISO(_ b: UnsafeBufferPointer<UInt8>, localTimeIn zone: TimeZone?) -> Date? {
         func number(_ from: Int, _ count: Int) -> Int? { digits(b, from, count) }
         guard b.count >= 16, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
               b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
@@ -144,7 +178,8 @@ enum Timestamp {
             }
         }
         var offset = 0
-        if i < b.count {
+        let statesOffset = i < b.count
+        if statesOffset {
             switch b[i] {
             case 90, 122:  // Z
                 guard i + 1 == b.count else { return nil }
@@ -167,8 +202,10 @@ enum Timestamp {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         let days = era * 146_097 + doe - 719_468
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        let wallClock = days * 86_400 + hour * 3600 + minute * 60 + second
+        // Only a time without an offset (or Z) asks the zone: the stated offset wins.
+        if !statesOffset, let zone { offset = Self.offset(in: zone, atWallClock: wallClock) }
+        return Date(timeIntervalSince1970: Double(wallClock - offset) + fraction)
     }
 
     /// RFC 2822 dates (`Mon, 16 Aug 2010 03:45:01 +0000`); DateFormatter is not thread-safe, hence the lock.

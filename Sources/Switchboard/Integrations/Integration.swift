@@ -60,6 +60,13 @@ public struct IntegrationSettings: Sendable, Codable, Equatable {
     public var utm = UTMSettings()
     /// Click-to-call and presence; nil when this integration does not place calls.
     public var dialer: DialerSettings?
+    /// The IANA time zone (`Europe/Kyiv`) in which the provider writes times without an offset:
+    /// Ringostat's `calldate` is the project's wall clock, Zadarma's `call_start` the account's
+    /// (its time zone setting, which https://zadarma.com/en/support/api/#api_info_timezone
+    /// returns); see webhooks/ringostat.md, "Times", and webhooks/zadarma.md, "Time zone".
+    /// Nil reads them as UTC, as before the setting existed. Times that carry an offset, and
+    /// Unix times, are the same moment whatever it says; other providers send only those.
+    public var timeZone: String?
 
     public init() {}
 
@@ -68,6 +75,29 @@ public struct IntegrationSettings: Sendable, Codable, Equatable {
         missedCallTask = try c.decodeIfPresent(MissedCallTaskSettings.self, forKey: .missedCallTask) ?? .init()
         utm = try c.decodeIfPresent(UTMSettings.self, forKey: .utm) ?? .init()
         dialer = try c.decodeIfPresent(DialerSettings.self, forKey: .dialer)
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone)
+    }
+
+    /// `timeZone` as Foundation's zone; nil when it is not set.
+    ///
+    /// A name `validate` refused cannot be saved; one it accepted that a later toolchain's tz
+    /// data no longer knows reads as UTC (nil), as before the setting existed, rather than refuse
+    /// the webhooks: Ringostat never redelivers one, and Zadarma turns off a failing URL.
+    var providerTimeZone: TimeZone? {
+        timeZone.flatMap(Self.zone(named:))
+    }
+
+    /// The zone named `name`, nil when it is not a zone of the tz database (names are
+    /// case-sensitive: `Europe/Kyiv`). Foundation reads the tz data compiled into the
+    /// toolchain's ICU, not /usr/share/zoneinfo, so no system package is needed. It also takes
+    /// custom offsets (`GMT+2`, `UTC+02:00`, which it names `GMT+0200`): those are refused, as
+    /// a fixed offset misses the daylight-saving change twice a year. (The tz database's own
+    /// `Etc/GMT-2` stays accepted, and `GMT+0` is UTC.)
+    static func zone(named name: String) -> TimeZone? {
+        guard let zone = TimeZone(identifier: name), !zone.identifier.hasPrefix("GMT+"), !zone.identifier.hasPrefix("GMT-") else {
+            return nil
+        }
+        return zone
     }
 
     static func decode(_ text: String?) -> IntegrationSettings {
@@ -135,7 +165,7 @@ public struct UTMSettings: Sendable, Codable, Equatable {
 extension IntegrationSettings {
     /// Refuses settings that decode but cannot work, naming the setting: tasks for an agent
     /// who does not exist, deadlines before the missed call, titles that would keep a literal
-    /// `{{placeholder}}`, UTM keys written that are mapped to no field.
+    /// `{{placeholder}}`, UTM keys written that are mapped to no field, a time zone that is none.
     ///
     /// Checked where settings are saved (`IntegrationDirectory.add` and `update`, which the API
     /// and the CLI both use), not in `init(from:)`: settings stored before a rule existed must
@@ -171,6 +201,10 @@ extension IntegrationSettings {
         }
         for key in utm.write ?? [] where utm.fields[key] == nil {
             throw refuse("utm.write", "\(key) is not mapped to a field in utm.fields")
+        }
+        if let name = timeZone, Self.zone(named: name) == nil {
+            throw refuse("timeZone", "unknown time zone \(name); expected an IANA name such as Europe/Kyiv "
+                + "(a zone, not an offset: it follows daylight-saving time)")
         }
     }
 

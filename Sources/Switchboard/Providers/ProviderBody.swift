@@ -4,15 +4,52 @@ import HTTPServer
 /// Reading provider webhook bodies and checking their signatures: the pieces the
 /// Twilio, Zadarma, Ringostat and Aircall formats share.
 enum ProviderBody {
-    /// The body as form pairs in arrival order (repeats kept, as Twilio's signature needs them).
+    /// The body as form pairs in arrival order (repeats kept, as Twilio's signature needs them),
+    /// urlencoded or `multipart/form-data`: both give the same pairs, so signatures computed over
+    /// field values (Zadarma) or over the URL and the sorted pairs (Twilio) check either way.
     /// A body declared as JSON is 415: these providers only post forms.
     static func formPairs(_ request: HTTPRequest) throws -> [(String, String)] {
         if let type = request.header("content-type")?.lowercased(), type.contains("json") {
-            throw WebhookError.unsupportedMediaType("expected application/x-www-form-urlencoded, got \(type)")
+            throw WebhookError.unsupportedMediaType("expected \(formMediaTypes), got \(type)")
         }
+        if let pairs = try multipartPairs(request) { return pairs }
         // WebhookJSON.form validates the text (UTF-8, looks like key=value pairs) before we keep the pairs.
         _ = try WebhookJSON.form(request.body)
         return FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
+    }
+
+    /// The form encodings we read, as 415 messages name them.
+    static let formMediaTypes = "application/x-www-form-urlencoded or multipart/form-data"
+
+    /// The text fields of a `multipart/form-data` body (RFC 7578, read by
+    /// `FormDecoding.multipartPairs`, which says which parts are fields) in arrival order, or nil
+    /// when the body is not declared as multipart. A provider that posts forms may post either
+    /// encoding: Zadarma's notifications may come as multipart (github.com/gravitymir/zadarma
+    /// parses them so), and its own PHP examples read `$_POST`, which accepts both. A refused
+    /// delivery costs more than a second decoder, since Zadarma disables a notification URL that
+    /// keeps failing.
+    /// - Throws: 400 `invalid_form` for a broken multipart body or boundary; 415 for another
+    ///   multipart type (`multipart/mixed`…), whose parts are not form fields.
+    static func multipartPairs(_ request: HTTPRequest) throws -> [(String, String)]? {
+        guard let type = request.header("content-type") else { return nil }
+        let boundary: String?
+        do throws(FormDecoding.MultipartError) {
+            boundary = try FormDecoding.multipartBoundary(contentType: type)
+        } catch {
+            throw WebhookError.invalidForm(error.reason)
+        }
+        guard let boundary else {
+            let mediaType = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            if mediaType.hasPrefix("multipart/") {
+                throw WebhookError.unsupportedMediaType("expected \(formMediaTypes), got \(mediaType)")
+            }
+            return nil
+        }
+        do throws(FormDecoding.MultipartError) {
+            return try FormDecoding.multipartPairs(request.body, boundary: boundary)
+        } catch {
+            throw WebhookError.invalidForm(error.reason)
+        }
     }
 
     /// The body as a form dictionary (the last value of a repeated key wins).
@@ -21,10 +58,12 @@ enum ProviderBody {
     }
 
     /// A JSON or form body, whichever it is: by Content-Type, else by its first byte.
-    /// Ringostat lets the operator choose either per webhook.
+    /// Ringostat lets the operator choose either per webhook. A form may be urlencoded or
+    /// `multipart/form-data`; a repeated field keeps its last value either way.
     static func jsonOrForm(_ request: HTTPRequest) throws -> [String: Any] {
         let type = request.header("content-type")?.lowercased() ?? ""
         if type.contains("json") { return try WebhookJSON.object(request.body) }
+        if let pairs = try multipartPairs(request) { return Dictionary(pairs, uniquingKeysWith: { _, last in last }) }
         if type.contains("x-www-form-urlencoded") { return try WebhookJSON.form(request.body) }
         let first = request.body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D })
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return try WebhookJSON.object(request.body) }
@@ -58,9 +97,11 @@ enum ProviderBody {
     }
 
     /// `text` as a stored timestamp; nil when absent, 422 naming `field` when present but not a time.
-    static func timestamp(_ text: String?, field: String) throws -> String? {
+    /// - Parameter zone: where a time without an offset is local (`IntegrationSettings.timeZone`,
+    ///   for providers that write their account's wall clock); nil reads it as UTC.
+    static func timestamp(_ text: String?, field: String, localTimeIn zone: TimeZone? = nil) throws -> String? {
         guard let text, !text.isEmpty else { return nil }
-        guard let normalized = Timestamp.normalize(text) else {
+        guard let normalized = Timestamp.normalize(text, localTimeIn: zone) else {
             throw WebhookError.invalidField(field, "expected a date and time, got \(text)")
         }
         return normalized

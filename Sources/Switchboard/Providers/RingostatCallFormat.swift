@@ -53,8 +53,11 @@ enum RingostatCallFormat: CallProviderFormat {
         // is also the duration less the talk time; the end came after the whole duration. When
         // a moment's time cannot be worked out it is nil, the time we received the webhook
         // (Ringostat sends each one as its moment happens): never the bare start, which as the
-        // earliest answer would win every merge.
-        let start = try ProviderBody.timestamp(fields.string("calldate", "call_date"), field: "calldate")
+        // earliest answer would win every merge. Ringostat writes `calldate` without an offset,
+        // in the project's time zone (usually Europe/Kyiv): the integration's `timeZone` says
+        // which, else it is read as UTC.
+        let start = try ProviderBody.timestamp(fields.string("calldate", "call_date"), field: "calldate",
+                                               localTimeIn: integration.settings.providerTimeZone)
         let end = start.flatMap { start in duration.flatMap { ProviderBody.adding(seconds: $0, to: start) } }
         let answeredAt = start.flatMap { start -> String? in
             if let waitTime, waitTime >= 0 { return ProviderBody.adding(seconds: waitTime, to: start) }
