@@ -13,6 +13,26 @@ final class StoreTests: XCTestCase {
 
     override func setUpWithError() throws { dir = try TemporaryDirectory() }
 
+    /// Inserts a 64 KiB value while the file may not grow: the value needs new pages, so SQLite
+    /// answers SQLITE_FULL and rolls back the whole transaction (the INSERT has no statement journal).
+    private static func insertPastAFullDisk(_ db: Database, name: String) throws {
+        let pages = try db.scalar("PRAGMA page_count").int ?? 0
+        _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+        defer { _ = try? db.scalar("PRAGMA max_page_count = 1073741823") }
+        try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", name, SQLValue.blob([UInt8](repeating: 7, count: 65536)))
+    }
+
+    /// Holds the writer inside a job (alone in its batch) until `gate` is signalled, so the
+    /// jobs written meanwhile queue up and commit as one batch; `first` is that job's answer.
+    private func holdWriter(_ store: Store) -> (gate: DispatchSemaphore, first: XCTestExpectation) {
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let first = expectation(description: "first")
+        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
+        entered.wait()
+        return (gate, first)
+    }
+
     func testMigrationsAreRecordedByNameAndAppliedOnce() throws {
         let path = dir.path("m.db")
         var store: Store? = try Store(path: path, migrations: migrations)
@@ -66,11 +86,7 @@ final class StoreTests: XCTestCase {
         defer { store.close() }
         // Hold the writer inside a first job so the next ones queue up and commit as one batch.
         // (The gate job must be alone in its batch: a batch with a failing job runs again.)
-        let gate = DispatchSemaphore(value: 0)
-        let entered = DispatchSemaphore(value: 0)
-        let first = expectation(description: "first")
-        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
-        entered.wait()
+        let (gate, first) = holdWriter(store)
         struct Refused: Error {}
         let results = Mutex<[String: String]>([:])
         let all = expectation(description: "batch")
@@ -112,11 +128,7 @@ final class StoreTests: XCTestCase {
     func testAJobWhoseErrorRollsBackTheWholeTransactionFailsAloneAndTheBatchIsKept() throws {
         let store = try Store(path: dir.path("full.db"), migrations: migrations)
         defer { store.close() }
-        let gate = DispatchSemaphore(value: 0)
-        let entered = DispatchSemaphore(value: 0)
-        let first = expectation(description: "first")
-        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
-        entered.wait()
+        let (gate, first) = holdWriter(store)
         struct Refused: Error {}
         let results = Mutex<[String: String]>([:])
         let all = expectation(description: "batch")
@@ -129,12 +141,7 @@ final class StoreTests: XCTestCase {
                     try db.execute("INSERT INTO items(name) VALUES ('bad')")
                     throw Refused()
                 case "full":
-                    // The file may not grow: a 64 KiB value needs new pages, so SQLite answers
-                    // SQLITE_FULL and rolls back the whole transaction (no statement journal).
-                    let pages = try db.scalar("PRAGMA page_count").int ?? 0
-                    _ = try db.scalar("PRAGMA max_page_count = \(pages)")
-                    defer { _ = try? db.scalar("PRAGMA max_page_count = 1073741823") }
-                    try db.execute("INSERT INTO items(name, payload) VALUES ('full', ?)", SQLValue.blob([UInt8](repeating: 7, count: 65536)))
+                    try Self.insertPastAFullDisk(db, name: name)
                 default:
                     try db.execute("INSERT INTO items(name) VALUES (?)", name)
                 }
@@ -165,11 +172,7 @@ final class StoreTests: XCTestCase {
     func testABatchWhereManyJobsRollBackTheWholeTransactionFailsAsAWhole() throws {
         let store = try Store(path: dir.path("full2.db"), migrations: migrations)
         defer { store.close() }
-        let gate = DispatchSemaphore(value: 0)
-        let entered = DispatchSemaphore(value: 0)
-        let first = expectation(description: "first")
-        store.write({ _ in entered.signal(); gate.wait() }) { _ in first.fulfill() }
-        entered.wait()
+        let (gate, first) = holdWriter(store)
         let names = ["a", "full1", "full2", "full3", "full4", "full5", "c"]
         let failed = Mutex<[String]>([])
         let all = expectation(description: "batch")
@@ -177,10 +180,7 @@ final class StoreTests: XCTestCase {
         for name in names {
             store.write({ db in
                 if name.hasPrefix("full") {
-                    let pages = try db.scalar("PRAGMA page_count").int ?? 0
-                    _ = try db.scalar("PRAGMA max_page_count = \(pages)")
-                    defer { _ = try? db.scalar("PRAGMA max_page_count = 1073741823") }
-                    try db.execute("INSERT INTO items(name, payload) VALUES (?, ?)", name, SQLValue.blob([UInt8](repeating: 7, count: 65536)))
+                    try Self.insertPastAFullDisk(db, name: name)
                 } else {
                     try db.execute("INSERT INTO items(name) VALUES (?)", name)
                 }

@@ -84,14 +84,19 @@ final class ClickToCallProviderTests: XCTestCase {
         XCTAssertEqual(callback.headers["authorization"], "zd-key:\(sign)")
     }
 
-    func testTwilioCreatesACallToTheClientThatDialsTheAgentsSIP() throws {
-        var settings = IntegrationSettings()
+    /// Twilio dialing through the local provider, from our number to one office SIP account.
+    private var twilioDialer: DialerSettings {
         var dialer = DialerSettings()
         dialer.apiBase = base
         dialer.apiKey = "AC123"
         dialer.callerId = "+40312345678"
         dialer.sipAccount = "office@example.sip.twilio.com"
-        settings.dialer = dialer
+        return dialer
+    }
+
+    func testTwilioCreatesACallToTheClientThatDialsTheAgentsSIP() throws {
+        var settings = IntegrationSettings()
+        settings.dialer = twilioDialer
         let integration = try t.addIntegration(.twilio, providerSecret: "tw-token", settings: settings)
         try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"office@example.sip.twilio.com","online":true}"#)
         let agent = try t.addAgent("Ana", role: .supervisor)
@@ -112,11 +117,7 @@ final class ClickToCallProviderTests: XCTestCase {
     func testTwilioReportsTheCallItPlacesToTheIntegrationsStatusCallback() throws {
         let integration = try t.addIntegration(.twilio, providerSecret: "tw-token")
         let callbackURL = "http://127.0.0.1:0/webhooks/twilio/\(integration.secret)"   // the daemon's base URL in tests
-        var dialer = DialerSettings()
-        dialer.apiBase = base
-        dialer.apiKey = "AC123"
-        dialer.callerId = "+40312345678"
-        dialer.sipAccount = "office@example.sip.twilio.com"
+        var dialer = twilioDialer
         dialer.statusCallback = callbackURL
         var settings = IntegrationSettings()
         settings.dialer = dialer
