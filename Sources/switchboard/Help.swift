@@ -46,7 +46,6 @@ enum Help {
 
     ROLE is manager, supervisor or quality-control. `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
-    ""
     """
 
     static let integrations = """

@@ -104,6 +104,63 @@ final class CallMergeOrderTests: XCTestCase {
         }
     }
 
+    /// A missed call nobody took, then an agent's callback: the client belongs to that agent
+    /// and was created at the missed call, whichever arrives first; an owner set by hand stays.
+    func testAContactFollowsItsEarliestCallsInAnyOrderUntilItsOwnerIsSetByHand() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        var owners: [Int?] = []
+        for (index, order) in [[0, 1, 2], [2, 1, 0], [1, 2, 0]].enumerated() {
+            let number = "+4072200060\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("missed", "m-\(index)", ["clientNumber": number, "occurredAt": "2026-11-24T09:00:00Z"]),
+                ("answered", "cb-\(index)", ["direction": "outbound", "clientNumber": number, "agentId": ana.id,
+                                              "occurredAt": "2026-11-24T09:10:00Z"]),
+                ("answered", "later-\(index)", ["clientNumber": number, "agentId": bob.id, "occurredAt": "2026-11-24T11:00:00Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = moments[i].1
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+            let contact = try t.daemon.store.read { db in
+                try db.queryOne("SELECT owner_agent_id, created_at, updated_at FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)", number)
+            }
+            owners.append(contact?.int("owner_agent_id"))
+            XCTAssertEqual(contact?.string("created_at"), "2026-11-24T09:00:00.000Z", "order \(order)")
+            XCTAssertEqual(contact?.string("updated_at"), "2026-11-24T11:00:00.000Z", "order \(order)")
+        }
+        XCTAssertEqual(owners, [ana.id, ana.id, ana.id], "the agent of the earliest call that had one")
+        // Set by hand: later calls, however early, leave it.
+        let contactId = try XCTUnwrap(try t.daemon.store.read { db in
+            try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = '+40722000600'").int
+        })
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["ownerAgentId": bob.id]).status, 200)
+        try t.call("answered", secret: secret, ["callId": "early", "clientNumber": "+40722000600", "agentId": ana.id,
+                                                "occurredAt": "2026-11-20T08:00:00Z"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contactId)").json["ownerAgentId"] as? Int, bob.id)
+    }
+
+    /// A call's own task that another call closed goes too when the call turns out answered:
+    /// in arrival order it was never filed.
+    func testATaskAnotherCallClosedIsWithdrawnWhenItsOwnCallTurnsOutAnswered() throws {
+        let moments: [(String, String, [String: Any])] = [
+            ("ended", "A", ["clientNumber": "+40722000701", "occurredAt": "2026-11-24T10:05:00Z"]),
+            ("answered", "B", ["clientNumber": "+40722000701", "occurredAt": "2026-11-24T10:06:00Z"]),
+            ("answered", "A", ["clientNumber": "+40722000701", "occurredAt": "2026-11-24T10:04:00Z"]),
+        ]
+        for (index, order) in [[0, 1, 2], [0, 2, 1], [2, 0, 1]].enumerated() {
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = "\(moments[i].1)-\(index)"
+                fields["clientNumber"] = "+4072200070\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+        }
+        XCTAssertEqual(try t.count("tasks"), 0, "call A was answered: no order leaves a task for it")
+        XCTAssertEqual(try t.count("timeline", "kind = 'task'"), 0)
+    }
+
     func testAnEndedCallWithTalkTimeClosesTheClientsMissedCallTask() throws {
         try t.call("missed", secret: secret, ["callId": "tt-1", "clientNumber": "+40722000301", "occurredAt": "2026-11-24T16:00:00Z"])
         try t.call("ringing", secret: secret, ["callId": "tt-cb", "direction": "outbound", "clientNumber": "+40722000301",

@@ -207,6 +207,20 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("tasks"), 0)
     }
 
+    /// Numbers that do not fit a count (nan, infinities, beyond 2^53) are refused with 422
+    /// instead of trapping in an integer conversion, and the daemon keeps serving.
+    func testAbsurdNumbersAreRefusedAndTheDaemonKeepsServing() throws {
+        for body in [#"{"callId":"n1","duration":"nan"}"#, #"{"callId":"n2","duration":1e300}"#, #"{"callId":"n3","talkTime":"-1e999"}"#,
+                     #"{"callId":"n4","duration":-9223372036854775808}"#] {
+            let response = try t.send("POST", "/webhooks/calls/ended", headers: [("Authorization", "Bearer \(secret)"),
+                                                                                 ("Content-Type", "application/json")], body: body)
+            XCTAssertEqual(response.status, 422, body)
+            XCTAssertEqual(response.errorCode, "invalid_field", body)
+        }
+        XCTAssertEqual(try t.call("ended", secret: secret, ["callId": "n5", "duration": 60]).status, 200)
+        XCTAssertEqual(try t.count("raw_events"), 1)
+    }
+
     func testAMissedCallTaskForARemovedAssigneeGoesToTheClientsOwner() throws {
         let gone = try t.addAgent("Gone", role: .manager)
         let owner = try t.addAgent("Olga", role: .manager)

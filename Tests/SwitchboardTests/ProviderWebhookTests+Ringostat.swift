@@ -194,6 +194,17 @@ extension ProviderWebhookTests {
 }
 
 extension ProviderWebhookTests {
+    /// Ringostat's webhooks are not signed: a body crafted to overflow the answer-time arithmetic
+    /// is a 422, not a crash.
+    func testRingostatDurationsThatWouldOverflowAreRefused() throws {
+        let secret = try t.addIntegration(.ringostat).secret
+        let crafted = "call_id=1&call_type=in&calldate=2026-11-23+10%3A00%3A00&duration=0&billsec=-9223372036854775808"
+        let refused = try t.send("POST", "/webhooks/ringostat/\(secret)/ringing", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                 body: crafted)
+        assertRefused(refused, 422, "invalid_field")
+        try postRingostat(secret, "ended", #"{"call_id": "ok-1", "call_type": "in", "caller": "0722123456", "duration": 30, "billsec": 20}"#)
+    }
+
     /// The URLs `integrations add` prints are the ones to paste: each says its call direction.
     func testRingostatPrintedURLsStateTheDirectionOfTheirWebhooks() throws {
         let created = try t.api("POST", "/api/v1/integrations", body: ["name": "Ringostat", "provider": "ringostat", "region": "RO"])

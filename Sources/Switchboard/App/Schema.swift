@@ -24,6 +24,7 @@ enum Schema {
         dropContactNameIndex,
         timelineIdFromReference,
         callMergeOrderFree,
+        contactOwnerFromCalls,
     ]
 }
 
@@ -315,5 +316,14 @@ extension Schema {
     static let callMergeOrderFree = Migration("009_call_merge_order_free", """
         ALTER TABLE calls ADD COLUMN direction_known INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE calls ADD COLUMN end_reason_at TEXT;
+        """)
+
+    /// Whether a contact's owner follows its calls (a contact calls created, until someone sets
+    /// the owner by hand) or stays as set, and whether a task's assignee is the contact's owner
+    /// (none configured, not reassigned) and so follows it. Existing rows keep what they have;
+    /// `rebuild` recomputes.
+    static let contactOwnerFromCalls = Migration("010_contact_owner_from_calls", """
+        ALTER TABLE contacts ADD COLUMN owner_from_calls INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN assignee_from_owner INTEGER NOT NULL DEFAULT 0;
         """)
 }

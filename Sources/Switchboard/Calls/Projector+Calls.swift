@@ -43,8 +43,9 @@ extension Projector {
             if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", clientNumber).int {
                 contactId = existing
             } else {
-                try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
-                               clientNumber, SQLValue(agentId), at, at)
+                try db.execute("""
+                    INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at) VALUES (?, ?, 1, '{}', ?, ?)
+                    """, clientNumber, SQLValue(agentId), at, at)
                 let newId = db.lastInsertRowID
                 contactId = newId
                 try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
@@ -54,7 +55,7 @@ extension Projector {
             }
         }
 
-        let call = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+        let (call, isNewCall) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
                                  agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         // What the call knows after this event: an `answered` that carries only the call id
@@ -64,10 +65,9 @@ extension Projector {
 
         if let contactId = call.contactId {
             try addToTimeline(contactId: contactId, at: call.startedAt, kind: .call, ref: call.id)
-            if !isNewContact {
-                try touchContact(contactId, at: at)
-                if let owner = call.agentId { try followCallAgent(contactId: contactId, owner: owner, callId: call.id) }
-            }
+            // A contact made by this very event for a new call already says what it knows;
+            // otherwise it learns from every moment of its calls, in whatever order they come.
+            if !isNewContact || !isNewCall { try settleContact(contactId, call: call, at: at) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
@@ -96,13 +96,28 @@ extension Projector {
         event.callId = canonical
     }
 
-    /// A contact a call created belongs to that call's agent, as the call finally merges it
-    /// (the answering agent, else the first one heard of), whichever of its events came first.
-    private func followCallAgent(contactId: Int, owner: Int, callId: Int) throws {
+    /// A contact calls created follows its calls, whatever order their moments arrive in: it
+    /// was created at the earliest moment and updated at the latest, and (until someone sets
+    /// its owner by hand) belongs to the agent of its earliest call that had one — the agent who
+    /// answered that call, else the first one named. Ties between calls at the same instant go
+    /// by the provider's call id, not by arrival. Missed-call tasks that went to the owner
+    /// (no assignee configured) follow the owner too.
+    private func settleContact(_ contactId: Int, call: CallRecord, at: String) throws {
+        let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, at].compactMap { $0 }
+        let earliest = moments.min() ?? at, latest = moments.max() ?? at
         try db.execute("""
-            UPDATE contacts SET owner_agent_id = ?1
-            WHERE id = ?2 AND owner_agent_id IS NOT ?1 AND (SELECT min(id) FROM calls WHERE contact_id = ?2) = ?3
-            """, owner, contactId, callId)
+            UPDATE contacts SET created_at = CASE WHEN owner_from_calls THEN min(created_at, ?2) ELSE created_at END,
+                updated_at = max(updated_at, ?3),
+                owner_agent_id = CASE WHEN owner_from_calls THEN (
+                    SELECT agent_id FROM calls WHERE contact_id = ?1 AND agent_id IS NOT NULL
+                    ORDER BY coalesce(ringing_at, answered_at, missed_at, ended_at, created_at), provider_call_id LIMIT 1
+                ) ELSE owner_agent_id END
+            WHERE id = ?1
+            """, contactId, earliest, latest)
+        try db.execute("""
+            UPDATE tasks SET assignee_agent_id = (SELECT owner_agent_id FROM contacts WHERE id = ?1)
+            WHERE contact_id = ?1 AND assignee_from_owner AND assignee_agent_id IS NOT (SELECT owner_agent_id FROM contacts WHERE id = ?1)
+            """, contactId)
     }
 
     /// Finds the agent by id, else by SIP login.
@@ -119,7 +134,7 @@ extension Projector {
     /// Order-free merge: each moment keeps its earliest time, the end its latest,
     /// so any arrival order of the same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> CallRecord {
+                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool) {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -160,7 +175,8 @@ extension Projector {
                 recording_url = coalesce(max(calls.recording_url, excluded.recording_url), calls.recording_url, excluded.recording_url),
                 utm = json_patch(calls.utm, excluded.utm),
                 client_id = coalesce(calls.client_id, excluded.client_id),
-                flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL THEN coalesce(calls.flag, excluded.flag) ELSE NULL END,
+                flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL
+                    THEN coalesce(max(calls.flag, excluded.flag), calls.flag, excluded.flag) ELSE NULL END,
                 created_at = min(calls.created_at, excluded.created_at),
                 updated_at = max(calls.updated_at, excluded.updated_at)
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
@@ -173,15 +189,15 @@ extension Projector {
         // RETURNING (SQLite builds a temporary table for it).
         let inserted = db.lastInsertRowID
         if inserted != 0 {
-            return CallRecord(id: inserted, integrationId: integrationId, providerCallId: e.callId, direction: e.direction ?? "inbound",
+            return (CallRecord(id: inserted, integrationId: integrationId, providerCallId: e.callId, direction: e.direction ?? "inbound",
                               clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
-                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at)
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        return CallRecord(row: row)
+        return (CallRecord(row: row), false)
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to.
@@ -238,7 +254,7 @@ extension Projector {
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         // The configured agent, unless they have been removed since: then, as with none, the owner.
         let configured = try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil }
-        let assignee = configured ?? contact?.int("owner_agent_id")
+        let assignee = configured ?? contact?.int("owner_agent_id")   // the owner's: follows the owner (settleContact)
         // The placeholders settings validation accepts, each filled in.
         let values = ["contact.name": contact?.string("name"), "contact.phone": call.clientNumber, "call.ourNumber": call.ourNumber]
         var title = settings.title
@@ -253,10 +269,10 @@ extension Projector {
             ORDER BY reached_at LIMIT 1
             """, contactId, missedAt)
         let inserted = try db.execute("""
-            INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, call_id,
+            INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
                               closed_by_call_id, created_at, closed_at)
-            VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, call_id) DO NOTHING
-            """, settings.board, assignee, title, deadline,
+            VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, call_id) DO NOTHING
+            """, settings.board, assignee, configured == nil, title, deadline,
             laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
             laterAnswer?.string("reached_at"))
         guard inserted > 0 else {
@@ -279,10 +295,13 @@ extension Projector {
         }
     }
 
-    /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and
-    /// nobody has dealt with it yet (a task an agent completed, or another call closed, stays).
+    /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and no
+    /// agent has dealt with it (a task an agent completed stays; one a call closed goes, as in
+    /// arrival order it would not have been filed).
     private func withdrawMissedCallTask(of callId: Int, contactId: Int, result: inout ApplyResult) throws {
-        guard let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ? AND state = 'open'", callId).int
+        guard let taskId = try db.scalar("""
+            SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ? AND closed_by_agent_id IS NULL
+            """, callId).int
         else { return }
         try db.execute("DELETE FROM tasks WHERE id = ?", taskId)
         try removeFromTimeline(kind: .task, ref: taskId)

@@ -113,7 +113,9 @@ enum ContactRoutes {
             let id = try APIBody.id(request)
             guard let call = try context.store.read({ db in try CallRecord.load(db, id: id) }) else { throw DomainError.notFound("no call \(id)") }
             if let contactId = call.contactId {
-                _ = try context.visibleContact(contactId, for: agent)
+                // A call of a client the agent may not see is, to them, no call at all.
+                let owner = try context.store.read { db in try ContactRecord.load(db, id: contactId) }?.ownerAgentId
+                guard agent.canSee(contactOwner: owner) else { throw DomainError.notFound("no call \(id)") }
             } else if !agent.canSee(contactOwner: nil) {
                 // No contact (an unparseable number): like a client nobody owns, which quality control and
                 // supervisors see and a manager does not. 403 rather than 404: there is no client to hide.

@@ -17,7 +17,7 @@ extension Projector {
         if let name = patch.name { try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, id) }
         if let owner = patch.ownerAgentId {
             guard try agentExists(owner) else { throw DomainError.unprocessable("no agent \(owner)") }
-            try db.execute("UPDATE contacts SET owner_agent_id = ? WHERE id = ?", owner, id)
+            try db.execute("UPDATE contacts SET owner_agent_id = ?, owner_from_calls = 0 WHERE id = ?", owner, id)
         }
         if let changes = patch.fields {
             var fields = contact.fields

@@ -9,7 +9,7 @@ enum ProviderBody {
     /// field values (Zadarma) or over the URL and the sorted pairs (Twilio) check either way.
     /// A body declared as JSON is 415: these providers only post forms.
     static func formPairs(_ request: HTTPRequest) throws -> [(String, String)] {
-        if let type = request.header("content-type")?.lowercased(), type.contains("json") {
+        if let type = request.header("content-type")?.lowercased(), mediaType(type).contains("json") {
             throw WebhookError.unsupportedMediaType("expected \(formMediaTypes), got \(type)")
         }
         if let pairs = try multipartPairs(request) { return pairs }
@@ -52,6 +52,12 @@ enum ProviderBody {
         }
     }
 
+    /// The media type of a (lowercased) Content-Type, without its parameters: a multipart
+    /// boundary may contain any word, "json" included.
+    static func mediaType(_ contentType: String) -> Substring {
+        contentType.prefix { $0 != ";" }
+    }
+
     /// The body as a form dictionary (the last value of a repeated key wins).
     static func form(_ request: HTTPRequest) throws -> [String: String] {
         Dictionary(try formPairs(request), uniquingKeysWith: { _, last in last })
@@ -62,7 +68,7 @@ enum ProviderBody {
     /// `multipart/form-data`; a repeated field keeps its last value either way.
     static func jsonOrForm(_ request: HTTPRequest) throws -> [String: Any] {
         let type = request.header("content-type")?.lowercased() ?? ""
-        if type.contains("json") { return try WebhookJSON.object(request.body) }
+        if mediaType(type).contains("json") { return try WebhookJSON.object(request.body) }
         if let pairs = try multipartPairs(request) { return Dictionary(pairs, uniquingKeysWith: { _, last in last }) }
         if type.contains("x-www-form-urlencoded") { return try WebhookJSON.form(request.body) }
         let first = request.body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D })

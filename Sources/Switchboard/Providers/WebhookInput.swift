@@ -114,18 +114,34 @@ struct WebhookFields {
     }
 
     /// `int(_:)` of one value; `key` names the field in the error.
+    ///
+    /// No count, duration or id a provider sends comes near 2^53, and keeping them below it
+    /// means sums and differences of two of them cannot overflow (which would stop the
+    /// daemon): a number outside ±2^53, or not finite (`nan`, `1e999`), is refused. A
+    /// fractional one is truncated, as before.
     static func int(_ value: Any?, key: String) throws -> Int? {
         guard let value else { return nil }
+        let number: Double
         switch value {
         case is NSNull: return nil
         case let s as String:
             if s.isEmpty { return nil }
-            guard let n = Int(s) ?? Double(s).map({ Int($0) }) else { throw WebhookError.invalidField(key, "expected a number, got \(s)") }
-            return n
-        case let n as NSNumber: return n.intValue
+            if let n = Int(s), n.magnitude <= UInt(largestInt) { return n }
+            guard let d = Double(s) else { throw WebhookError.invalidField(key, "expected a number, got \(s)") }
+            number = d
+        case let n as NSNumber:
+            if let exact = Int(exactly: n), exact.magnitude <= UInt(largestInt) { return exact }
+            number = n.doubleValue
         default: throw WebhookError.invalidField(key, "expected a number")
         }
+        guard number.isFinite, abs(number) <= Double(largestInt) else {
+            throw WebhookError.invalidField(key, "expected a number between -2^53 and 2^53")
+        }
+        return Int(number)
     }
+
+    /// 2^53: the largest magnitude `int` accepts.
+    static let largestInt = 1 << 53
 
     /// `utm()` over a top-level lookup and the value of the `utm` key.
     static func utm(topLevel: (String) -> Any?, nested: Any?) -> [String: String] {

@@ -11,7 +11,7 @@ extension Projector {
     func reassignTask(_ id: Int, to agentId: Int) throws -> ApplyResult {
         guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
         guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
-        try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", agentId, id)
+        try db.execute("UPDATE tasks SET assignee_agent_id = ?, assignee_from_owner = 0 WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)
         if let updated = try TaskRecord.load(db, id: id) {
             result.updates.append(LiveUpdate(event: "task.assigned", payload: updated, audience: .agents([agentId])))
