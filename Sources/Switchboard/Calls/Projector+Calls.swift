@@ -65,9 +65,10 @@ extension Projector {
 
         if let contactId = call.contactId {
             try addToTimeline(contactId: contactId, at: call.startedAt, kind: .call, ref: call.id)
-            // A contact made by this very event for a new call already says what it knows;
-            // otherwise it learns from every moment of its calls, in whatever order they come.
-            if !isNewContact || !isNewCall { try settleContact(contactId, call: call, at: at) }
+            // A contact this very event made for a new call without an agent (a stranger's first
+            // ringing) already says all it knows; otherwise it learns from every moment of its
+            // calls, in whatever order they come.
+            if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
@@ -99,25 +100,34 @@ extension Projector {
     /// A contact calls created follows its calls, whatever order their moments arrive in: it
     /// was created at the earliest moment and updated at the latest, and (until someone sets
     /// its owner by hand) belongs to the agent of its earliest call that had one — the agent who
-    /// answered that call, else the first one named. Ties between calls at the same instant go
-    /// by the provider's call id, not by arrival. Missed-call tasks that went to the owner
-    /// (no assignee configured) follow the owner too.
+    /// answered that call, else the first one named. Ties between calls that start at the same
+    /// instant go by the provider's call id, not by arrival. Each moment compares its call with
+    /// the one the owner came from (`owner_call_*`): constant work however many calls the
+    /// contact has. Missed-call tasks that went to the owner (no assignee configured) follow it.
     private func settleContact(_ contactId: Int, call: CallRecord, at: String) throws {
         let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, at].compactMap { $0 }
         let earliest = moments.min() ?? at, latest = moments.max() ?? at
+        guard let row = try db.queryOne("""
+            SELECT owner_agent_id, owner_from_calls, owner_call_id, owner_call_at, owner_call_ref FROM contacts WHERE id = ?
+            """, contactId) else { return }
+        var owner = row.int("owner_agent_id")
+        var source = (id: row.int("owner_call_id"), at: row.string("owner_call_at"), ref: row.string("owner_call_ref"))
+        if row.bool("owner_from_calls"), let agent = call.agentId {
+            let start = call.startedAt
+            let isEarlier = source.at.map { start < $0 || (start == $0 && call.providerCallId < (source.ref ?? "")) } ?? true
+            if source.id == call.id || isEarlier {
+                owner = agent
+                source = (call.id, start, call.providerCallId)
+            }
+        }
         try db.execute("""
             UPDATE contacts SET created_at = CASE WHEN owner_from_calls THEN min(created_at, ?2) ELSE created_at END,
-                updated_at = max(updated_at, ?3),
-                owner_agent_id = CASE WHEN owner_from_calls THEN (
-                    SELECT agent_id FROM calls WHERE contact_id = ?1 AND agent_id IS NOT NULL
-                    ORDER BY coalesce(ringing_at, answered_at, missed_at, ended_at, created_at), provider_call_id LIMIT 1
-                ) ELSE owner_agent_id END
+                updated_at = max(updated_at, ?3), owner_agent_id = ?4, owner_call_id = ?5, owner_call_at = ?6, owner_call_ref = ?7
             WHERE id = ?1
-            """, contactId, earliest, latest)
-        try db.execute("""
-            UPDATE tasks SET assignee_agent_id = (SELECT owner_agent_id FROM contacts WHERE id = ?1)
-            WHERE contact_id = ?1 AND assignee_from_owner AND assignee_agent_id IS NOT (SELECT owner_agent_id FROM contacts WHERE id = ?1)
-            """, contactId)
+            """, contactId, earliest, latest, SQLValue(owner), SQLValue(source.id), SQLValue(source.at), SQLValue(source.ref))
+        if owner != row.int("owner_agent_id") {
+            try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE contact_id = ? AND assignee_from_owner", SQLValue(owner), contactId)
+        }
     }
 
     /// Finds the agent by id, else by SIP login.
