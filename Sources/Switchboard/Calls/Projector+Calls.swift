@@ -273,10 +273,14 @@ extension Projector {
         }
         let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Reached already (a later answered call arrived first)? Then the task is born done.
+        // The first answer at or after the missed moment: a range of the calls_contact index.
+        // A call known only by its talk time counts as reached at its end; that second look
+        // covers only the contact's unanswered calls, and only when no answer was found.
         let laterAnswer = try db.queryOne("""
-            SELECT id, coalesce(answered_at, ended_at) AS reached_at FROM calls
-            WHERE contact_id = ? AND (answered_at >= ?2 OR (answered_at IS NULL AND talk_time > 0 AND ended_at >= ?2))
-            ORDER BY reached_at LIMIT 1
+            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ? ORDER BY answered_at LIMIT 1
+            """, contactId, missedAt) ?? db.queryOne("""
+            SELECT id, ended_at AS reached_at FROM calls
+            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
             """, contactId, missedAt)
         let inserted = try db.execute("""
             INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
