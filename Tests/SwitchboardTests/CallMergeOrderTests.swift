@@ -161,6 +161,43 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(try t.count("timeline", "kind = 'task'"), 0)
     }
 
+    /// First touch keeps the earliest call's tags and last touch the latest's, whichever call is
+    /// delivered first; a field set by hand is left by first touch.
+    func testUTMFirstAndLastTouchGoByCallTimeNotByArrival() throws {
+        for mode in [UTMSettings.Mode.firstTouch, .lastTouch] {
+            var settings = IntegrationSettings()
+            settings.utm.fields = ["utm_source": "Source"]
+            settings.utm.mode = mode
+            let s = try t.addIntegration(settings: settings).secret
+            for (index, order) in [[0, 1], [1, 0]].enumerated() {
+                let number = "+40722000\(mode == .firstTouch ? 8 : 9)0\(index)"
+                let calls: [[String: Any]] = [
+                    ["callId": "early-\(mode)-\(index)", "occurredAt": "2026-11-20T10:00:00Z", "utm_source": "newsletter"],
+                    ["callId": "late-\(mode)-\(index)", "occurredAt": "2026-11-26T10:00:00Z", "utm_source": "bing"],
+                ]
+                for i in order {
+                    var fields = calls[i]
+                    fields["clientNumber"] = number
+                    XCTAssertEqual(try t.call("ringing", secret: s, fields).status, 200)
+                }
+                let source = try t.daemon.store.read { db in
+                    try db.scalar("SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)",
+                                  number).string
+                }
+                XCTAssertEqual(source, mode == .firstTouch ? "newsletter" : "bing", "\(mode) order \(order)")
+            }
+        }
+        // By hand, then an older call: first touch leaves the hand-set value.
+        let id = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = '+40722000800'").int })
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["fields": ["Source": "referral"]]).status, 200)
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        let s = try t.addIntegration(settings: settings).secret
+        try t.call("ringing", secret: s, ["callId": "oldest", "clientNumber": "+40722000800", "occurredAt": "2026-11-01T10:00:00Z",
+                                          "utm_source": "print"])
+        XCTAssertEqual((try t.api("GET", "/api/v1/contacts/\(id)").json["fields"] as? [String: String])?["Source"], "referral")
+    }
+
     func testAnEndedCallWithTalkTimeClosesTheClientsMissedCallTask() throws {
         try t.call("missed", secret: secret, ["callId": "tt-1", "clientNumber": "+40722000301", "occurredAt": "2026-11-24T16:00:00Z"])
         try t.call("ringing", secret: secret, ["callId": "tt-cb", "direction": "outbound", "clientNumber": "+40722000301",

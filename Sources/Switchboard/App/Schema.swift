@@ -322,13 +322,15 @@ extension Schema {
     /// the owner by hand) or stays as set, and whether a task's assignee is the contact's owner
     /// (none configured, not reassigned) and so follows it; `owner_call_*` name the call the
     /// owner came from (its id, start and provider call id), so that each moment compares itself
-    /// with that one call instead of sorting all the contact's calls. Existing rows keep what
+    /// with that one call instead of sorting all the contact's calls; `utm_times` holds, per
+    /// contact field, the time of the call whose UTM tag it holds (first/last touch by call time). Existing rows keep what
     /// they have; `rebuild` recomputes.
     static let contactOwnerFromCalls = Migration("010_contact_owner_from_calls", """
         ALTER TABLE contacts ADD COLUMN owner_from_calls INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE contacts ADD COLUMN owner_call_id INTEGER;
         ALTER TABLE contacts ADD COLUMN owner_call_at TEXT;
         ALTER TABLE contacts ADD COLUMN owner_call_ref TEXT;
+        ALTER TABLE contacts ADD COLUMN utm_times TEXT;
         ALTER TABLE tasks ADD COLUMN assignee_from_owner INTEGER NOT NULL DEFAULT 0;
         """)
 }

@@ -69,7 +69,7 @@ extension Projector {
             // ringing) already says all it knows; otherwise it learns from every moment of its
             // calls, in whatever order they come.
             if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at) }
-            try writeUTM(event.utm, to: contactId, settings: integration.settings.utm)
+            try writeUTM(event.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
         if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact,
@@ -210,23 +210,33 @@ extension Projector {
         return (CallRecord(row: row), false)
     }
 
-    /// Copies UTM tags into the contact fields the integration maps them to.
-    private func writeUTM(_ utm: [String: String], to contactId: Int, settings: UTMSettings) throws {
+    /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
+    /// the time of the call its value came from (`utm_times`), so first touch keeps the earliest
+    /// call's tags and last touch the latest's whatever order calls are delivered in (at the
+    /// same instant, arrival order decides). A field set by hand has no time: first touch leaves
+    /// it, last touch overwrites it.
+    private func writeUTM(_ utm: [String: String], to contactId: Int, settings: UTMSettings, touchedAt: String) throws {
         guard !utm.isEmpty, !settings.fields.isEmpty else { return }
         let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
-        let current = try db.scalar("SELECT fields FROM contacts WHERE id = ?", contactId).string ?? "{}"
-        var fields = (try? JSONText.decoder.decode([String: String].self, from: Data(current.utf8))) ?? [:]
+        guard let row = try db.queryOne("SELECT fields, utm_times FROM contacts WHERE id = ?", contactId) else { return }
+        var fields = JSONText.decodeDictionary(row.string("fields"))
+        var times = JSONText.decodeDictionary(row.string("utm_times"))
         var changed = false
         for (key, value) in utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
             guard let field = settings.fields[key] else { continue }
-            if settings.mode == .firstTouch, let existing = fields[field], !existing.isEmpty { continue }
-            if fields[field] != value {
-                fields[field] = value
-                changed = true
+            let existing = fields[field] ?? ""
+            let takes: Bool
+            switch settings.mode {
+            case .firstTouch: takes = existing.isEmpty || times[field].map { touchedAt < $0 } == true
+            case .lastTouch: takes = times[field].map { touchedAt >= $0 } ?? true
             }
+            guard takes, existing != value || times[field] != touchedAt else { continue }
+            fields[field] = value
+            times[field] = touchedAt
+            changed = true
         }
         if changed {
-            try db.execute("UPDATE contacts SET fields = ? WHERE id = ?", JSONText.string(fields), contactId)
+            try db.execute("UPDATE contacts SET fields = ?, utm_times = ? WHERE id = ?", JSONText.string(fields), JSONText.string(times), contactId)
         }
     }
 

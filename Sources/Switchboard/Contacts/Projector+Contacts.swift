@@ -22,7 +22,10 @@ extension Projector {
         if let changes = patch.fields {
             var fields = contact.fields
             for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
-            try db.execute("UPDATE contacts SET fields = ? WHERE id = ?", JSONText.string(fields), id)
+            // A field set by hand is no longer a UTM touch of any call (see writeUTM).
+            var times = JSONText.decodeDictionary(try db.scalar("SELECT utm_times FROM contacts WHERE id = ?", id).string)
+            for key in changes.keys { times[key] = nil }
+            try db.execute("UPDATE contacts SET fields = ?, utm_times = ? WHERE id = ?", JSONText.string(fields), JSONText.string(times), id)
         }
         if let phones = patch.phones {
             for phone in phones {
