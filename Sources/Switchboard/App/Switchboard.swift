@@ -28,6 +28,7 @@ public final class SwitchboardDaemon: Sendable {
         store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics)
         hub = EventHub()
         agents = AgentDirectory(store: store)
+        hub.checkAgents { [agents] id in try agents.find(id: id) }
         integrations = IntegrationDirectory(store: store)
         channels = ChannelDirectory(store: store)
         mediaFetcher = MediaFetcher(store: store, client: HTTPClient(), dataDirectory: configuration.dataDirectory)

@@ -250,16 +250,21 @@ extension Projector {
             // Reached: every earlier missed call of this client is dealt with.
             // A call known only by its talk time (an `ended` without `answered`) was reached by its end.
             let reachedAt = call.answeredAt ?? call.endedAt ?? at
-            let closed = try db.execute("""
-                UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ?
+            let closing = try db.query("""
+                SELECT id, assignee_agent_id FROM tasks
                 WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
                   AND (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?
-                """, call.id, reachedAt, contactId, reachedAt)
-            if closed > 0 {
-                let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
-                result.updates.append(LiveUpdate(event: "tasks.closed", payload: ["contactId": contactId, "closedByCallId": call.id],
-                                                 audience: .contactViewers(ownerAgentId: owner)))
+                """, contactId, reachedAt)
+            guard !closing.isEmpty else { return }
+            let taskIds = closing.compactMap { $0.int("id") }
+            for taskId in taskIds {
+                try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?", call.id, reachedAt, taskId)
             }
+            // Their assignees hear of it as well as everyone who sees the client.
+            let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+            result.updates.append(LiveUpdate(event: "tasks.closed",
+                                             payload: TasksClosed(contactId: contactId, closedByCallId: call.id, taskIds: taskIds),
+                                             audience: .agentsAndViewers(closing.compactMap { $0.int("assignee_agent_id") }, ownerAgentId: owner)))
             return
         }
         if call.direction != "inbound" {
@@ -314,7 +319,8 @@ extension Projector {
         result.taskId = taskId
         try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
         if let task = try TaskRecord.load(db, id: taskId) {
-            let audience: LiveUpdate.Audience = assignee.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.int("owner_agent_id"))
+            let owner = contact?.int("owner_agent_id")
+            let audience: LiveUpdate.Audience = assignee.map { .agentsAndViewers([$0], ownerAgentId: owner) } ?? .contactViewers(ownerAgentId: owner)
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
     }
@@ -345,7 +351,9 @@ extension Projector {
         let agent = try call.agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
         let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
-        let audience: LiveUpdate.Audience = call.agentId.map { .agents([$0]) } ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
+        // The agent the call rings (even one who does not own the client) and everyone who sees the client.
+        let audience: LiveUpdate.Audience = call.agentId.map { .agentsAndViewers([$0], ownerAgentId: contact?.ownerAgentId) }
+            ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
     }
 }
@@ -393,4 +401,11 @@ struct ScreenPop: Encodable, Sendable {
     let call: CallRecord
     let agent: AgentRef?
     let contact: ContactCard?
+}
+
+/// `tasks.closed`: a call reached the client, and these missed-call tasks of theirs are done.
+struct TasksClosed: Encodable, Sendable {
+    let contactId: Int
+    let closedByCallId: Int
+    let taskIds: [Int]
 }

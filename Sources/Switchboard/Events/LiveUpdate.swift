@@ -7,6 +7,8 @@ struct LiveUpdate: Sendable {
         case agents([Int])
         /// Everyone allowed to see the contact (supervisors, quality control, the owning manager).
         case contactViewers(ownerAgentId: Int?)
+        /// These agents, and everyone allowed to see the contact.
+        case agentsAndViewers([Int], ownerAgentId: Int?)
     }
 
     let event: String
@@ -36,6 +38,8 @@ struct LiveUpdate: Sendable {
         case .contactViewers(let owner):
             // The API's rule: a manager sees only the clients they own, so not unowned ones either.
             return agent.canSee(contactOwner: owner)
+        case .agentsAndViewers(let ids, let owner):
+            return ids.contains(agent.id) || agent.canSee(contactOwner: owner)
         }
     }
 }

@@ -19,6 +19,8 @@ public final class EventHub: @unchecked Sendable {
     private let outbox = Mutex<[LiveUpdate]>([])
     /// One serial queue: encoding costs the writer nothing and the order is kept.
     private let publishing = DispatchQueue(label: "live-publisher")
+    /// The agent as stored now (nil once removed), looked up at each heartbeat.
+    private let currentAgent = Mutex<(@Sendable (Int) throws -> Agent?)?>(nil)
 
     /// - Parameter heartbeatSeconds: how often a comment line keeps idle streams alive through proxies.
     public init(heartbeatSeconds: Double = 15) {
@@ -29,6 +31,12 @@ public final class EventHub: @unchecked Sendable {
     }
 
     deinit { heartbeat.cancel() }
+
+    /// At each heartbeat every stream's agent is looked up again: a removed agent's streams
+    /// end (its key no longer opens one either), and a changed role changes what it receives.
+    func checkAgents(with lookup: @escaping @Sendable (Int) throws -> Agent?) {
+        currentAgent.withLock { $0 = lookup }
+    }
 
     /// Adds `stream` for `agent`; it is dropped when the stream ends.
     public func subscribe(_ agent: Agent, stream: EventStream) {
@@ -95,7 +103,25 @@ public final class EventHub: @unchecked Sendable {
     }
 
     private func beat() {
+        recheckAgents()
         let all = subscribers.withLock { $0.values.map(\.stream) }
         for stream in all { stream.sendComment("keep-alive") }
+    }
+
+    /// Ends the streams of agents that are gone and refreshes the others' roles (run at each
+    /// heartbeat). A failed lookup leaves the stream as it is, to be checked at the next one.
+    func recheckAgents() {
+        guard let lookup = currentAgent.withLock({ $0 }) else { return }
+        for (id, subscriber) in subscribers.withLock({ $0 }) {
+            let found: Agent?
+            do { found = try lookup(subscriber.agent.id) } catch { continue }
+            guard let found else {
+                subscriber.stream.close()   // removed: the stream's onTermination drops the subscriber
+                continue
+            }
+            if found != subscriber.agent {
+                subscribers.withLock { $0[id] = Subscriber(agent: found, stream: subscriber.stream) }
+            }
+        }
     }
 }
