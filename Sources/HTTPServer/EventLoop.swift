@@ -29,6 +29,7 @@ final class EventLoop: @unchecked Sendable {
     /// Streams with output appended during the current mailbox pass (see `writeToStream`).
     @exclusivity(unchecked) private var streamsToFlush: [Connection] = []
     private let logRequests: Bool
+    private let secretPathMarkers: [String]
     /// This loop's own request counters and log line pieces, by label set.
     @exclusivity(unchecked) private var requestStats: [RequestKey: RequestStats] = [:]
     @exclusivity(unchecked) private var lastRequestKey: RequestKey?
@@ -41,6 +42,7 @@ final class EventLoop: @unchecked Sendable {
         self.server = server
         self.listenFD = listenFD
         logRequests = server.configuration.logRequests
+        secretPathMarkers = server.configuration.secretPathMarkers
         durationRecorder = server.metrics.requestDuration.makeRecorder()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw SocketError(operation: "epoll_create1", errno: errno) }
@@ -496,8 +498,17 @@ final class EventLoop: @unchecked Sendable {
         durationRecorder.observe(Double(elapsed) / 1e9)
         guard logRequests else { return }
         // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
-        let logged = stats.routeCarriesSecret ? route : path
+        let logged = stats.routeCarriesSecret ? route : redactingSecrets(path)
         appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
+    }
+
+    /// `path` with every segment that starts with a secret marker replaced by `:secret`.
+    private func redactingSecrets(_ path: String) -> String {
+        guard !secretPathMarkers.isEmpty,
+              secretPathMarkers.contains(where: { path.contains("/" + $0) }) else { return path }
+        return path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            secretPathMarkers.contains(where: { segment.hasPrefix($0) }) ? ":secret" : segment
+        }.joined(separator: "/")
     }
 
     /// The request log line, written straight into the loop's buffer: the JSON object

@@ -17,6 +17,50 @@ public enum FormDecoding {
         }
     }
 
+    /// `pairs`, for bodies that must be right: an escape that is not `%` and two hex digits,
+    /// or escapes that decode to bytes that are not UTF-8 (`%FF`), throw instead of being kept
+    /// or replaced by U+FFFD (which made different ids decode to the same text).
+    public static func strictPairs<S: StringProtocol>(_ text: S) throws(FormError) -> [(String, String)] {
+        var out: [(String, String)] = []
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            if let eq = part.firstIndex(of: "=") {
+                out.append((try strictDecode(part[..<eq]), try strictDecode(part[part.index(after: eq)...])))
+            } else {
+                out.append((try strictDecode(part), ""))
+            }
+        }
+        return out
+    }
+
+    /// Why a form body is not one.
+    public struct FormError: Error, Sendable, Equatable {
+        public let reason: String
+    }
+
+    private static func strictDecode<S: StringProtocol>(_ text: S) throws(FormError) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%") {
+                guard iterator.count >= 2, let hi = hexValue(iterator[iterator.startIndex]),
+                      let lo = hexValue(iterator[iterator.startIndex + 1]) else {
+                    throw FormError(reason: "a % not followed by two hex digits in \"\(text.prefix(40))\"")
+                }
+                bytes.append(hi << 4 | lo)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw FormError(reason: "percent escapes that are not UTF-8 in \"\(text.prefix(40))\"")
+        }
+        return decoded
+    }
+
     /// Percent-decodes and turns `+` into a space; invalid escapes are kept as they are.
     public static func percentDecode<S: StringProtocol>(_ text: S) -> String {
         var bytes: [UInt8] = []

@@ -19,6 +19,10 @@ public final class HTTPServer: Sendable {
         public var shutdownGrace: Double
         public var logRequests: Bool
         public var maxStreamBacklogBytes: Int
+        /// Prefixes that start a secret when they start a path segment (`whs_`): the request log
+        /// shows such a segment as `:secret` even on routes that do not expect one there (a
+        /// wrong method, a path missing a segment), so secrets never reach the log.
+        public var secretPathMarkers: [String] = []
 
         public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int = 0,
                     limits: HTTPRequestParser.Limits = .init(), maxConnections: Int = 10_000,

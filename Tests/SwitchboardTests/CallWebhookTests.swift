@@ -221,6 +221,20 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events"), 1)
     }
 
+    /// libphonenumber's parse is quadratic in the length: a huge "number" must not hold the
+    /// daemon (200,000 digits took minutes); it is stored flagged at once and the daemon serves.
+    func testAHugeClientNumberIsFlaggedAtOnceAndHoldsNothingUp() throws {
+        let huge = String(repeating: "4", count: 200_000)
+        let response = try t.call("ringing", secret: secret, ["callId": "huge", "clientNumber": huge])
+        XCTAssertEqual(response.status, 200)
+        let event = try XCTUnwrap((response.json["events"] as? [[String: Any]])?.first)
+        XCTAssertEqual(event["status"] as? String, "flagged")
+        XCTAssertTrue((event["flag"] as? String ?? "").contains("longer than any phone number"), "\(event)")
+        XCTAssertLessThan((event["flag"] as? String ?? "").count, 200, "the flag does not repeat the input")
+        XCTAssertEqual(try t.count("contacts"), 0)
+        XCTAssertEqual(try t.send("GET", "/healthz").status, 200)
+    }
+
     func testAMissedCallTaskForARemovedAssigneeGoesToTheClientsOwner() throws {
         let gone = try t.addAgent("Gone", role: .manager)
         let owner = try t.addAgent("Olga", role: .manager)

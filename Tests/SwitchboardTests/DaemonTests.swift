@@ -49,6 +49,12 @@ final class DaemonTests: XCTestCase {
         let daemon = try RunningDaemon(environment: environment)
         let echo = try daemon.request("GET /webhooks/zadarma/\(secret)?zd_echo=abc123 HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(echo.text, "abc123")
+        // Wrong method, a missing or extra segment: routes that do not expect a secret there.
+        for line in ["DELETE /webhooks/zadarma/\(secret)", "POST /webhooks/ringostat/\(secret)", "PUT /webhooks/aircall/\(secret)/x",
+                     "GET /webhooks/twilio/\(secret)"] {
+            let refused = try daemon.request("\(line) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            XCTAssertGreaterThanOrEqual(refused.status, 400, line)
+        }
         XCTAssertEqual(daemon.stop(), 0)
         XCTAssertTrue(daemon.log.contains(#""path":"/webhooks/zadarma/:secret""#), daemon.log)
         XCTAssertFalse(daemon.log.contains(secret))

@@ -34,13 +34,15 @@ public final class SwitchboardDaemon: Sendable {
         mediaFetcher = MediaFetcher(store: store, client: HTTPClient(), dataDirectory: configuration.dataDirectory)
         whatsAppSender = WhatsAppSender(store: store, hub: hub, client: HTTPClient())
         let (host, port) = try configuration.listenAddress()
-        let serverConfiguration = HTTPServer.Configuration(
+        var serverConfiguration = HTTPServer.Configuration(
             host: host, port: port, eventLoops: configuration.eventLoops,
             limits: .init(maxHeaderBytes: 16 * 1024, maxBodyBytes: configuration.maxBodyBytes),
             maxConnections: configuration.maxConnections,
             headerTimeout: configuration.headerTimeoutSeconds, bodyTimeout: configuration.bodyTimeoutSeconds,
             idleTimeout: configuration.idleTimeoutSeconds, shutdownGrace: configuration.shutdownGraceSeconds,
             logRequests: configuration.logRequests)
+        // Integration (whs_) and channel (whc_) secrets travel in webhook paths.
+        serverConfiguration.secretPathMarkers = ["whs_", "whc_"]
         var router = Router()
         let clickToCall = ClickToCall(store: store, integrations: integrations, client: HTTPClient())
         let context = RouteContext(store: store, agents: agents, integrations: integrations, hub: hub, metrics: metrics,

@@ -38,6 +38,7 @@ enum CallWebhookRoutes {
             let integration = try authenticate(context, secret: bearerToken(request), expected: .native)
             try requireJSON(request)
             let event = try NativeCallFormat.decode(request.body, kind: kind)
+            try requireSensibleFigures([event])
             ingest.ingest([event], integration: integration, rawBody: request.body, responder: responder)
         }
     }
@@ -58,6 +59,7 @@ enum CallWebhookRoutes {
                     }
                     switch try F.decode(request, integration: integration, url: context.baseURL + request.target, kind: kind) {
                     case .events(let events):
+                        try requireSensibleFigures(events)
                         ingest.ingest(events, integration: integration, rawBody: request.body, responder: responder)
                     case .reply(let response):
                         responder.send(response)
@@ -66,6 +68,15 @@ enum CallWebhookRoutes {
                     }
                 }
             }
+        }
+    }
+
+    /// Durations and talk times are seconds since something: a negative one (which would put a
+    /// call's end before its start) is refused with 422, whatever the provider called the field.
+    static func requireSensibleFigures(_ events: [CallEvent]) throws {
+        for event in events {
+            if let duration = event.duration, duration < 0 { throw WebhookError.invalidField("duration", "must not be negative, got \(duration)") }
+            if let talk = event.talkTime, talk < 0 { throw WebhookError.invalidField("talkTime", "must not be negative, got \(talk)") }
         }
     }
 
@@ -110,12 +121,14 @@ enum CallWebhookRoutes {
 private let jsonLetters = Array("json".utf8)
 
 private extension String.UTF8View {
-    /// Whether the media type mentions "json" in any case, searched by bytes without copying.
+    /// Whether the media type (before any `;` parameter) mentions "json" in any case, searched
+    /// by bytes without copying: a parameter (`text/plain; note=json`) does not make it JSON.
     var containsJSONIgnoringCase: Bool {
         // No letter of "json" repeats, so after a mismatch the search restarts at this byte.
         let needle = jsonLetters
         var matched = 0
         for byte in self {
+            if byte == UInt8(ascii: ";") { return false }
             let lower = byte | 0x20
             if lower == needle[matched] {
                 matched += 1

@@ -157,7 +157,7 @@ enum Timestamp {
         func number(_ from: Int, _ count: Int) -> Int? { digits(b, from, count) }
         guard b.count >= 16, let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
               b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
+              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60 else { return nil }
         var i = 16
         var second = 0
         var fraction = 0.0
@@ -188,7 +188,8 @@ enum Timestamp {
                 guard let oh = number(i + 1, 2) else { return nil }
                 var j = i + 3
                 if j < b.count, b[j] == 58 { j += 1 }
-                guard let om = number(j, 2), j + 2 == b.count else { return nil }
+                // Offsets in use run from -12:00 to +14:00; +99:99 is no offset at all.
+                guard let om = number(j, 2), j + 2 == b.count, oh <= 14, om < 60 else { return nil }
                 offset = sign * (oh * 3600 + om * 60)
             default:
                 return nil

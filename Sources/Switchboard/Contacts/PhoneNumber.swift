@@ -13,6 +13,12 @@ public enum PhoneNumber {
     /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
     /// is used when the text has no international prefix.
     public static func e164(_ text: String, region: String?) throws(ParseError) -> String {
+        // libphonenumber's parse takes time quadratic in the input's length (a 30,000-digit
+        // "number" held an event loop for seconds): anything longer than a number written out
+        // with spaces, dashes and an extension could be is refused before it gets there.
+        guard text.utf8.count <= maximumLength else {
+            throw ParseError(input: String(text.prefix(24)) + "…", reason: "longer than any phone number (\(maximumLength) characters at most)")
+        }
         let key = String.concatenating(region ?? "", "|", text)
         if let cached = cache.withLock({ $0[key] }) { return try cached.get() }
         let result = Result<String, ParseError> { () throws(ParseError) -> String in try parse(text, region: region) }
@@ -22,6 +28,9 @@ public enum PhoneNumber {
         }
         return try result.get()
     }
+
+    /// The longest text taken for a phone number.
+    public static let maximumLength = 64
 
     /// One number parsed for `region`, carried from where it was parsed to where it is used.
     struct Parsed: Sendable {

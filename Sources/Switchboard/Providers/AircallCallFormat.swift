@@ -7,7 +7,7 @@ import HTTPServer
 enum AircallCallFormat: CallProviderFormat {
     /// Checks the body's token, then maps one Aircall event onto call moments (or ignores it).
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
-        if let type = request.header("content-type")?.lowercased(), !type.contains("json") {
+        if let type = request.header("content-type")?.lowercased(), !ProviderBody.mediaType(type).contains("json") {
             throw WebhookError.unsupportedMediaType("expected application/json, got \(type)")
         }
         let object = try WebhookJSON.object(request.body)

@@ -5,7 +5,8 @@ import HTTPServer
 enum NativeCallFormat {
     static func decode(_ body: [UInt8], kind: CallEventKind) throws -> CallEvent {
         let fields = try Fields(WebhookJSON.members(body))
-        guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake) else {
+        guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake),
+              !callId.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
             throw WebhookError.missingField("callId")
         }
         // Absent: not stated (the call is taken as inbound until a moment states otherwise).

@@ -13,9 +13,9 @@ enum ProviderBody {
             throw WebhookError.unsupportedMediaType("expected \(formMediaTypes), got \(type)")
         }
         if let pairs = try multipartPairs(request) { return pairs }
-        // WebhookJSON.form validates the text (UTF-8, looks like key=value pairs) before we keep the pairs.
+        // WebhookJSON.form validates the text (UTF-8, looks like key=value pairs, escapes) before we keep the pairs.
         _ = try WebhookJSON.form(request.body)
-        return FormDecoding.pairs(String(decoding: request.body, as: UTF8.self))
+        return try WebhookJSON.formPairs(String(decoding: request.body, as: UTF8.self))
     }
 
     /// The form encodings we read, as 415 messages name them.

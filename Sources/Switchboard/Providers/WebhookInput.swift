@@ -83,7 +83,16 @@ enum WebhookJSON {
         guard !text.contains(where: { $0 == "{" || $0 == "\n" }) || text.contains("=") else {
             throw WebhookError.invalidForm("expected key=value pairs")
         }
-        return FormDecoding.decode(text)
+        return Dictionary(try formPairs(text), uniquingKeysWith: { _, last in last })
+    }
+
+    /// The pairs of a form body, every escape checked (400 `invalid_form` otherwise).
+    static func formPairs(_ text: String) throws -> [(String, String)] {
+        do {
+            return try FormDecoding.strictPairs(text)
+        } catch {
+            throw WebhookError.invalidForm(error.reason)
+        }
     }
 }
 
@@ -108,7 +117,8 @@ struct WebhookFields {
         guard let value else { return nil }   // most fields are absent; the casts below are not free
         switch value {
         case let s as String: return s.isEmpty ? nil : s
-        case let n as NSNumber: return n.stringValue
+        // A JSON true/false is no id, number or name ("1" would name call 1 or agent 1).
+        case let n as NSNumber: return isBoolean(n) ? nil : n.stringValue
         default: return nil
         }
     }
@@ -130,6 +140,7 @@ struct WebhookFields {
             guard let d = Double(s) else { throw WebhookError.invalidField(key, "expected a number, got \(s)") }
             number = d
         case let n as NSNumber:
+            if isBoolean(n) { throw WebhookError.invalidField(key, "expected a number, got a boolean") }
             if let exact = Int(exactly: n), exact.magnitude <= UInt(largestInt) { return exact }
             number = n.doubleValue
         default: throw WebhookError.invalidField(key, "expected a number")
@@ -139,6 +150,10 @@ struct WebhookFields {
         }
         return Int(number)
     }
+
+    /// Whether the JSON parser made `n` from `true` or `false` (NSNumber(value: Bool), type "c";
+    /// it makes integers and doubles of other types).
+    static func isBoolean(_ n: NSNumber) -> Bool { n.objCType.pointee == CChar(UInt8(ascii: "c")) }
 
     /// 2^53: the largest magnitude `int` accepts.
     static let largestInt = 1 << 53

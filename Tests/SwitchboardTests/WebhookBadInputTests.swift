@@ -1,0 +1,72 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+/// Input that is not what it claims is refused with a JSON 4xx and stores nothing, instead of
+/// being read as something else (a different id, a boolean as 1, a rolled-over date).
+final class WebhookBadInputTests: XCTestCase {
+    var t: TestDaemon!
+    var native = ""
+    var ringostat = ""
+
+    override func setUpWithError() throws {
+        t = try TestDaemon()
+        native = try t.addIntegration().secret
+        ringostat = try t.addIntegration(.ringostat).secret
+    }
+
+    override func tearDown() { t.stop() }
+
+    private func postNative(_ kind: String, _ body: String, type: String = "application/json") throws -> RawResponse {
+        try t.send("POST", "/webhooks/calls/\(kind)", headers: [("Authorization", "Bearer \(native)"), ("Content-Type", type)], body: body)
+    }
+
+    private func postRingostatForm(_ body: String) throws -> RawResponse {
+        try t.send("POST", "/webhooks/ringostat/\(ringostat)/ringing?call_type=in",
+                   headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body)
+    }
+
+    private func assertRefused(_ response: RawResponse, _ status: Int, _ code: String, _ what: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(response.status, status, "\(what): \(response.text)", file: file, line: line)
+        XCTAssertEqual(response.errorCode, code, what, file: file, line: line)
+    }
+
+    func testFormEscapesThatAreNotTextAreRefusedSoDifferentIdsNeverCollide() throws {
+        assertRefused(try postRingostatForm("call_id=A%FF&caller=0722123456"), 400, "invalid_form", "%FF")
+        assertRefused(try postRingostatForm("call_id=A%FE&caller=0744555666"), 400, "invalid_form", "%FE")
+        assertRefused(try postRingostatForm("call_id=%ZZ1&caller=0722123456"), 400, "invalid_form", "%ZZ")
+        XCTAssertEqual(try t.count("raw_events"), 0)
+        XCTAssertEqual(try postRingostatForm("call_id=A%C3%A9&caller=0722123456").status, 200, "a real UTF-8 escape")
+    }
+
+    func testBooleansAreNoIdsNumbersOrTimes() throws {
+        assertRefused(try postNative("answered", #"{"callId":"t1","clientNumber":"0733111333","agentId":true}"#), 422, "invalid_field", "agentId")
+        assertRefused(try postNative("ringing", #"{"callId":true,"clientNumber":"0733111333"}"#), 422, "missing_field", "callId")
+        assertRefused(try postNative("ended", #"{"callId":"t2","duration":true}"#), 422, "invalid_field", "duration")
+        XCTAssertEqual(try t.count("raw_events"), 0)
+    }
+
+    func testImpossibleDatesAndOffsetsAreRefused() throws {
+        assertRefused(try postNative("ringing", #"{"callId":"d1","occurredAt":"2026-02-30T10:00:00Z"}"#), 422, "invalid_field", "Feb 30")
+        assertRefused(try postNative("ringing", #"{"callId":"d2","occurredAt":"2026-02-29T10:00:00.5+02:00"}"#), 422, "invalid_field", "Feb 29 2026")
+        assertRefused(try postNative("ringing", #"{"callId":"d3","occurredAt":"2026-11-23T10:00:00+99:99"}"#), 422, "invalid_field", "+99:99")
+        XCTAssertEqual(try postNative("ringing", #"{"callId":"d4","occurredAt":"2028-02-29T10:00:00+14:00"}"#).status, 200, "a leap day")
+    }
+
+    func testNegativeDurationsAndBlankIdsAreRefused() throws {
+        assertRefused(try postNative("ended", #"{"callId":"n1","duration":-50}"#), 422, "invalid_field", "duration")
+        assertRefused(try postNative("ended", #"{"callId":"n2","talkTime":-5}"#), 422, "invalid_field", "talkTime")
+        assertRefused(try t.send("POST", "/webhooks/ringostat/\(ringostat)/ended?call_type=in", headers: [("Content-Type", "application/json")],
+                                 body: #"{"call_id":"n3","caller":"0722123456","calldate":"2026-11-23 10:00:00","disposition":"ANSWERED","duration":-200,"billsec":190}"#),
+                      422, "invalid_field", "Ringostat duration")
+        assertRefused(try postNative("ringing", #"{"callId":"   ","clientNumber":"0722123456"}"#), 422, "missing_field", "blank callId")
+        XCTAssertEqual(try t.count("raw_events"), 0)
+    }
+
+    func testAMediaTypeIsNotJSONBecauseAParameterSaysJSON() throws {
+        assertRefused(try postNative("ringing", #"{"callId":"m1"}"#, type: "text/plain; note=json"), 415, "unsupported_media_type", "native")
+        XCTAssertEqual(try t.count("raw_events"), 0)
+    }
+}
