@@ -30,6 +30,8 @@ final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var streamsToFlush: [Connection] = []
     private let logRequests: Bool
     private let secretPathMarkers: [String]
+    /// `/` + each marker, made once: what a path is searched for before it is split.
+    private let secretPathNeedles: [String]
     /// This loop's own request counters and log line pieces, by label set.
     @exclusivity(unchecked) private var requestStats: [RequestKey: RequestStats] = [:]
     @exclusivity(unchecked) private var lastRequestKey: RequestKey?
@@ -43,6 +45,7 @@ final class EventLoop: @unchecked Sendable {
         self.listenFD = listenFD
         logRequests = server.configuration.logRequests
         secretPathMarkers = server.configuration.secretPathMarkers
+        secretPathNeedles = secretPathMarkers.map { "/" + $0 }
         durationRecorder = server.metrics.requestDuration.makeRecorder()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw SocketError(operation: "epoll_create1", errno: errno) }
@@ -504,8 +507,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// `path` with every segment that starts with a secret marker replaced by `:secret`.
     private func redactingSecrets(_ path: String) -> String {
-        guard !secretPathMarkers.isEmpty,
-              secretPathMarkers.contains(where: { path.contains("/" + $0) }) else { return path }
+        guard secretPathNeedles.contains(where: { path.contains($0) }) else { return path }
         return path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             secretPathMarkers.contains(where: { segment.hasPrefix($0) }) ? ":secret" : segment
         }.joined(separator: "/")
