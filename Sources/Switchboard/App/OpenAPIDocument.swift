@@ -546,12 +546,13 @@ enum OpenAPIDocument {
         "operationId": "searchContacts",
         "summary": "Search contacts by phone or name (visible ones only)",
         "tags": ["Contacts"],
+        "description": "A manager's search covers only the contacts they own. 400 when limit is not an integer from 1 to 200.",
         "parameters": [
           {
             "name": "phone",
             "in": "query",
             "required": false,
-            "description": "Exact number (any format)",
+            "description": "Exact number (any format). Encode the plus as %2B; an unencoded + (which decodes to a space) before the country code is read as the plus too",
             "schema": {"type": "string"}
           },
           {
@@ -569,6 +570,7 @@ enum OpenAPIDocument {
             "description": "Contacts, most recently updated first",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactList"}}}
           },
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
@@ -693,6 +695,7 @@ enum OpenAPIDocument {
         "operationId": "contactTimeline",
         "summary": "Calls, messages, tasks and deals, newest first",
         "tags": ["Contacts"],
+        "description": "400 when limit is not an integer from 1 to 200, or before is not a nextBefore.",
         "parameters": [
           {"$ref": "#/components/parameters/Id"},
           {"$ref": "#/components/parameters/Limit"},
@@ -748,7 +751,7 @@ enum OpenAPIDocument {
             "name": "assignee",
             "in": "query",
             "required": false,
-            "description": "Agent id",
+            "description": "Agent id (400 when not an integer)",
             "schema": {"type": "integer"}
           },
           {"name": "board", "in": "query", "required": false, "description": "Board name", "schema": {"type": "string"}},
@@ -757,20 +760,21 @@ enum OpenAPIDocument {
             "name": "contact",
             "in": "query",
             "required": false,
-            "description": "Contact id",
+            "description": "Contact id (400 when not an integer)",
             "schema": {"type": "integer"}
           },
           {
             "name": "overdue",
             "in": "query",
             "required": false,
-            "description": "true: open tasks past their deadline",
+            "description": "true: only open tasks past their deadline; false, like leaving it out: no such filter; anything else: 400",
             "schema": {"type": "string", "enum": ["true", "false"]}
           },
           {
             "name": "limit",
             "in": "query",
             "required": false,
+            "description": "400 when not an integer from 1 to 500",
             "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}
           }
         ],
@@ -1709,26 +1713,38 @@ enum OpenAPIDocument {
       },
       "ContactCreate": {
         "type": "object",
+        "description": "A member of the wrong type, a blank name, an unreadable number or an owner who is no agent or is quality control is a 422",
         "properties": {
-          "name": {"type": "string"},
+          "name": {"type": "string", "minLength": 1, "description": "Not blank"},
           "phones": {
             "type": "array",
             "items": {"type": "string"},
             "description": "Read with region when not international"
           },
           "region": {"type": "string"},
-          "ownerAgentId": {"type": "integer", "description": "Ignored for managers (they own what they create)"},
-          "fields": {"type": "object", "additionalProperties": {"type": "string"}}
+          "ownerAgentId": {
+            "type": ["integer", "null"],
+            "description": "An agent who is not quality control; absent or null: nobody owns the contact. Ignored for managers (they own what they create)"
+          },
+          "fields": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "null"]},
+            "description": "String values; a null or empty one is not set"
+          }
         },
         "required": ["name"]
       },
       "ContactPatch": {
         "type": "object",
+        "description": "Absent members are left alone; a member of the wrong type, a blank name, an unreadable number or an owner who is no agent or is quality control is a 422",
         "properties": {
-          "name": {"type": "string"},
+          "name": {"type": "string", "minLength": 1, "description": "Not blank"},
           "phones": {"type": "array", "items": {"type": "string"}, "description": "Replaces the contact's numbers"},
           "region": {"type": "string"},
-          "ownerAgentId": {"type": "integer", "description": "Supervisors only"},
+          "ownerAgentId": {
+            "type": ["integer", "null"],
+            "description": "Supervisors only. An agent who is not quality control, or null: nobody owns the contact (managers no longer see it). The contact's open tasks that went to its owner follow the new one (unassigned for null); its calls no longer change the owner"
+          },
           "fields": {
             "type": "object",
             "additionalProperties": {"type": ["string", "null"]},
@@ -1828,7 +1844,11 @@ enum OpenAPIDocument {
         "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}},
         "required": ["tasks"]
       },
-      "TaskReassign": {"type": "object", "properties": {"agentId": {"type": "integer"}}, "required": ["agentId"]},
+      "TaskReassign": {
+        "type": "object",
+        "properties": {"agentId": {"type": "integer", "description": "An agent who is not quality control (422 otherwise)"}},
+        "required": ["agentId"]
+      },
       "Message": {
         "type": "object",
         "properties": {

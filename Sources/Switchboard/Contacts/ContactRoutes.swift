@@ -6,40 +6,36 @@ import Store
 enum ContactRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         router.get("/api/v1/contacts", context.api { request, agent in
-            let query = request.queryParameters
-            let limit = min(max(Int(query["limit"] ?? "") ?? 50, 1), 200)
-            let contacts: [ContactRecord] = try context.store.read { db in
-                var ids: [Int]
-                if let phone = query["phone"] {
-                    let e164: String
-                    do { e164 = try PhoneNumber.e164(phone, region: query["region"]) } catch {
-                        throw DomainError.unprocessable("\(error)")
-                    }
-                    ids = try db.query("SELECT contact_id FROM contact_phones WHERE phone = ?", e164).compactMap { $0.int("contact_id") }
-                } else if let name = query["q"], !name.isEmpty {
-                    let pattern = "%" + name.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-                    ids = try db.query("SELECT id FROM contacts WHERE name LIKE ? ESCAPE '\\' ORDER BY updated_at DESC LIMIT ?", pattern, limit * 4)
-                        .compactMap { $0.int("id") }
-                } else {
-                    ids = try db.query("SELECT id FROM contacts ORDER BY updated_at DESC LIMIT ?", limit * 4).compactMap { $0.int("id") }
+            let query = APIQuery(request)
+            let limit = try query.limit(default: 50, maximum: 200)
+            let phone = try query["phone"].map { text in
+                do { return try PhoneNumber.e164(searchedPhone(text), region: query["region"]) } catch {
+                    throw DomainError.unprocessable("\(error)")
                 }
-                return try ids.compactMap { try ContactRecord.load(db, id: $0) }
             }
-            let visible = contacts.filter { agent.canSee(contactOwner: $0.ownerAgentId) }.prefix(limit)
-            return .json(["contacts": Array(visible)])
+            let contacts: [ContactRecord] = try context.store.read { db in
+                try search(db, phone: phone, name: query["q"], visibleTo: agent, limit: limit).compactMap { try ContactRecord.load(db, id: $0) }
+            }
+            return .json(["contacts": contacts])
         })
 
         router.post("/api/v1/contacts", context.api { request, agent in
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
             let body = try APIBody.object(request)
-            guard let name = body.string("name") else { throw WebhookError.missingField("name") }
-            let region = body.string("region")
-            let phones = try (body.values["phones"] as? [Any] ?? []).map { value -> String in
-                guard let text = value as? String else { throw WebhookError.invalidField("phones", "expected strings") }
-                do { return try PhoneNumber.e164(text, region: region) } catch { throw DomainError.unprocessable("\(error)") }
+            guard let name = try ContactBody.name(body) else { throw WebhookError.missingField("name") }
+            let phones = try ContactBody.phones(body) ?? []
+            // A null field is a field not set, as a null in a patch clears it.
+            let fields = try ContactBody.fields(body)?.filter { !$0.value.isEmpty } ?? [:]
+            let owner: Int?
+            switch try ContactBody.owner(body) {
+            case _ where agent.role == .manager:
+                owner = agent.id   // managers own what they create, whatever the body says
+            case .set(let id):
+                try context.requireWorkingAgent(id, field: "ownerAgentId", qualityControl: "owns no contacts")
+                owner = id
+            case .unchanged, .cleared:
+                owner = nil
             }
-            let owner = agent.role == .manager ? agent.id : try body.int("ownerAgentId")
-            let fields = body.values["fields"] as? [String: String] ?? [:]
             let result = try context.record(.contactCreated(.init(name: name, phones: phones, ownerAgentId: owner, fields: fields)),
                                             by: agent, request: request)
             return .json(try context.visibleContact(result.contactId ?? 0, for: agent), status: 201)
@@ -54,25 +50,19 @@ enum ContactRoutes {
             let contact = try context.visibleContact(id, for: agent)
             guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this contact") }
             let body = try APIBody.object(request)
-            var fields: [String: String]?
-            if let raw = body.values["fields"] {
-                guard let dictionary = raw as? [String: Any] else { throw WebhookError.invalidField("fields", "expected an object") }
-                fields = try dictionary.mapValues { value in
-                    if value is NSNull { return "" }
-                    guard let text = value as? String else { throw WebhookError.invalidField("fields", "values must be strings") }
-                    return text
-                }
+            var patch = ContactPatch(name: try ContactBody.name(body), ownerAgentId: nil, fields: try ContactBody.fields(body),
+                                     phones: try ContactBody.phones(body))
+            switch try ContactBody.owner(body) {
+            case .unchanged:
+                break
+            case .set(let owner):
+                guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign contacts") }
+                try context.requireWorkingAgent(owner, field: "ownerAgentId", qualityControl: "owns no contacts")
+                patch.ownerAgentId = owner
+            case .cleared:
+                guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign contacts") }
+                patch.clearsOwner = true
             }
-            var phones: [String]?
-            if let raw = body.values["phones"] as? [Any] {
-                phones = try raw.map { value in
-                    guard let text = value as? String else { throw WebhookError.invalidField("phones", "expected strings") }
-                    do { return try PhoneNumber.e164(text, region: body.string("region")) } catch { throw DomainError.unprocessable("\(error)") }
-                }
-            }
-            let owner = try body.int("ownerAgentId")
-            if owner != nil, agent.role != .supervisor { throw DomainError.forbidden("only supervisors reassign contacts") }
-            let patch = ContactPatch(name: body.string("name"), ownerAgentId: owner, fields: fields, phones: phones)
             _ = try context.record(.contactUpdated(contactId: id, patch: patch), by: agent, request: request)
             return .json(try context.visibleContact(id, for: agent))
         })
@@ -104,8 +94,8 @@ enum ContactRoutes {
         router.get("/api/v1/contacts/:id/timeline", context.api { request, agent in
             let id = try APIBody.id(request)
             _ = try context.visibleContact(id, for: agent)
-            let query = request.queryParameters
-            let limit = min(max(Int(query["limit"] ?? "") ?? 50, 1), 200)
+            let query = APIQuery(request)
+            let limit = try query.limit(default: 50, maximum: 200)
             return .json(try context.store.read { db in try Timeline.page(db, contactId: id, limit: limit, before: query["before"]) })
         })
 
@@ -123,5 +113,158 @@ enum ContactRoutes {
             }
             return .json(call)
         })
+    }
+
+    /// Ids of the contacts `agent` may see with `phone` (E.164) or a name containing `name`
+    /// (every contact when neither is given), most recently updated first, at most `limit`.
+    ///
+    /// Visibility is part of the query, not a filter over its result: a manager's own contacts
+    /// can sit behind any number of others' more recent ones, and a page cut before filtering
+    /// came back short or empty. The rule is `Agent.canSee(contactOwner:)`: a manager sees the
+    /// contacts they own, everyone else sees all. The id breaks ties of `updated_at`, so pages
+    /// are stable.
+    static func search(_ db: Database, phone: String?, name: String?, visibleTo agent: Agent, limit: Int) throws -> [Int] {
+        var sql = "SELECT c.id FROM contacts c"
+        var conditions: [String] = []
+        var arguments: [any SQLBindable] = []
+        if let phone {
+            sql += " JOIN contact_phones p ON p.contact_id = c.id"
+            conditions.append("p.phone = ?"); arguments.append(phone)
+        } else if let name, !name.isEmpty {
+            let pattern = "%" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("c.name LIKE ? ESCAPE '\\'"); arguments.append(pattern)
+        }
+        if agent.role == .manager { conditions.append("c.owner_agent_id = ?"); arguments.append(agent.id) }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"
+        arguments.append(limit)
+        return try db.query(sql, arguments: arguments).compactMap { $0.int("id") }
+    }
+
+    /// The searched number as the client meant it.
+    ///
+    /// A `+` in a query string is a space once decoded (`application/x-www-form-urlencoded`,
+    /// which is how every query here is read), so `?phone=+40722123456` arrives as
+    /// `" 40722123456"`; the proper spelling is `%2B40722123456`. A country calling code never
+    /// starts with 0 (ITU-T E.164), so one leading space before a digit from 1 to 9 can only
+    /// have been that plus; a space before a 0 (a national number) is just a space.
+    static func searchedPhone(_ text: String) -> String {
+        guard text.first == " ", let digit = text.dropFirst().first, ("1"..."9").contains(digit) else { return text }
+        return "+" + text.dropFirst()
+    }
+}
+
+/// The members of a contact in a request body, each refused with a 422 naming it when it is
+/// of the wrong type, instead of being dropped: a client whose write was silently ignored
+/// believes it happened. Shared by create and update, so both accept and refuse the same.
+enum ContactBody {
+    /// What a body says about the owner.
+    enum OwnerChange: Equatable {
+        /// No `ownerAgentId` member.
+        case unchanged
+        /// `"ownerAgentId": null`: the contact becomes nobody's.
+        case cleared
+        case set(Int)
+    }
+
+    /// `name`: nil when absent; a string with more than blanks otherwise.
+    static func name(_ body: WebhookFields) throws -> String? {
+        guard let raw = body.values["name"] else { return nil }
+        guard let name = raw as? String else { throw WebhookError.invalidField("name", "expected a string") }
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw WebhookError.invalidField("name", "must not be empty")
+        }
+        return name
+    }
+
+    /// `phones` in E.164, read with `region` when not international; nil when absent.
+    static func phones(_ body: WebhookFields) throws -> [String]? {
+        guard let raw = body.values["phones"] else { return nil }
+        guard let list = raw as? [Any] else { throw WebhookError.invalidField("phones", "expected an array of strings") }
+        let region = body.string("region")
+        return try list.map { value in
+            guard let text = value as? String else { throw WebhookError.invalidField("phones", "expected an array of strings") }
+            do { return try PhoneNumber.e164(text, region: region) } catch { throw DomainError.unprocessable("\(error)") }
+        }
+    }
+
+    /// `fields`, a null value read as "" (no value); nil when absent.
+    static func fields(_ body: WebhookFields) throws -> [String: String]? {
+        guard let raw = body.values["fields"] else { return nil }
+        guard let dictionary = raw as? [String: Any] else { throw WebhookError.invalidField("fields", "expected an object") }
+        return try dictionary.mapValues { value in
+            if value is NSNull { return "" }
+            guard let text = value as? String else { throw WebhookError.invalidField("fields", "values must be strings or null") }
+            return text
+        }
+    }
+
+    /// `ownerAgentId`, telling absent from null.
+    static func owner(_ body: WebhookFields) throws -> OwnerChange {
+        guard let raw = body.values["ownerAgentId"] else { return .unchanged }
+        if raw is NSNull { return .cleared }
+        guard let id = try body.int("ownerAgentId") else { throw WebhookError.invalidField("ownerAgentId", "expected an agent id") }
+        return .set(id)
+    }
+}
+
+// MARK: - Shared by the API's routes
+
+/// An API request's query parameters, read by type: a parameter that is present must be what
+/// the OpenAPI document says, or the request is refused with a 400 naming it. Clamping an
+/// out-of-range value or ignoring an unreadable one answers a question the client did not
+/// ask (`?contact=abc` listed every task), and the client cannot tell.
+struct APIQuery {
+    let values: [String: String]
+
+    init(_ request: HTTPRequest) { values = request.queryParameters }
+
+    /// The raw (decoded) value of `name`, nil when absent.
+    subscript(name: String) -> String? { values[name] }
+
+    /// `limit`: `fallback` when absent, else an integer from 1 to `maximum`.
+    func limit(default fallback: Int, maximum: Int) throws -> Int {
+        guard let text = values["limit"] else { return fallback }
+        guard let value = Int(text), (1...maximum).contains(value) else {
+            throw DomainError.invalid("limit must be an integer from 1 to \(maximum), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// An integer id named `name`, nil when absent.
+    func id(_ name: String) throws -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let value = Int(text) else { throw DomainError.invalid("\(name) must be an integer id, got \"\(text)\"") }
+        return value
+    }
+
+    /// `true` or `false` named `name`, nil when absent.
+    func bool(_ name: String) throws -> Bool? {
+        switch values[name] {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        case let text?: throw DomainError.invalid("\(name) must be true or false, got \"\(text)\"")
+        }
+    }
+}
+
+extension RouteContext {
+    /// Refuses (422, naming `field`) an agent id that work cannot go to: one that names no
+    /// agent, or quality control, who sees everything and writes nothing, and so neither owns
+    /// clients nor completes tasks (the rule settings validation applies to
+    /// `missedCallTask.assigneeAgentId`).
+    ///
+    /// Checked here, before the event is recorded, rather than in the projector: a role never
+    /// changes, and events recorded before the rule must still replay in `rebuild` as they
+    /// were applied.
+    /// - Parameter why: what quality control does not do, for the message ("owns no contacts").
+    func requireWorkingAgent(_ id: Int, field: String, qualityControl why: String) throws {
+        switch try agents.find(id: id)?.role {
+        case nil: throw WebhookError.invalidField(field, "no agent \(id)")
+        case .qualityControl?: throw WebhookError.invalidField(field, "agent \(id) is quality control, who \(why)")
+        case .manager?, .supervisor?: break
+        }
     }
 }

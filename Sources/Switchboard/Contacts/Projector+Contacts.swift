@@ -15,9 +15,13 @@ extension Projector {
     func updateContact(_ id: Int, _ patch: ContactPatch, at: String) throws -> ApplyResult {
         guard let contact = try ContactRecord.load(db, id: id) else { throw DomainError.notFound("no contact \(id)") }
         if let name = patch.name { try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, id) }
-        if let owner = patch.ownerAgentId {
-            guard try agentExists(owner) else { throw DomainError.unprocessable("no agent \(owner)") }
+        var result = ApplyResult(contactId: id)
+        if patch.ownerAgentId != nil || patch.clearsOwner == true {
+            let owner = patch.clearsOwner == true ? nil : patch.ownerAgentId
+            if let owner, try !agentExists(owner) { throw DomainError.unprocessable("no agent \(owner)") }
+            // Set by hand: the contact's calls no longer move it (settleContact).
             try db.execute("UPDATE contacts SET owner_agent_id = ?, owner_from_calls = 0 WHERE id = ?", owner, id)
+            result.updates += try moveTasksFollowingOwner(ofContact: id, to: owner)
         }
         if let changes = patch.fields {
             var fields = contact.fields
@@ -37,6 +41,23 @@ extension Projector {
             for phone in phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
         }
         try db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", at, id)
-        return ApplyResult(contactId: id)
+        return result
+    }
+
+    /// Gives the contact's open tasks that went to its owner (no assignee was configured, and
+    /// nobody has reassigned them since: `assignee_from_owner`) to `owner`, nil leaving them
+    /// unassigned, as `settleContact` does when calls move the owner. Done tasks stay with
+    /// whoever had them: they record who did the work. Each moved task is announced to its new
+    /// assignee as a reassignment is.
+    private func moveTasksFollowingOwner(ofContact id: Int, to owner: Int?) throws -> [LiveUpdate] {
+        let moving = try db.query("""
+            SELECT id FROM tasks WHERE contact_id = ? AND state = 'open' AND assignee_from_owner AND assignee_agent_id IS NOT ?
+            """, id, owner).compactMap { $0.int("id") }
+        var updates: [LiveUpdate] = []
+        for taskId in moving {
+            try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", owner, taskId)
+            if let owner, let update = try assignedUpdate(taskId, to: owner) { updates.append(update) }
+        }
+        return updates
     }
 }

@@ -163,6 +163,9 @@ public struct ContactInput: Codable, Sendable, Equatable {
 public struct ContactPatch: Codable, Sendable, Equatable {
     public var name: String?
     public var ownerAgentId: Int?
+    /// The owner is taken away (`"ownerAgentId": null` in the API, where an absent one means
+    /// "unchanged"). Optional so that events recorded before it existed decode as they were.
+    public var clearsOwner: Bool?
     /// Fields to set; an empty string removes the field.
     public var fields: [String: String]?
     /// Already E.164; replaces the list.

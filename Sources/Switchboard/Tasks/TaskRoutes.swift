@@ -6,28 +6,26 @@ import Store
 enum TaskRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         router.get("/api/v1/tasks", context.api { request, agent in
-            let query = request.queryParameters
+            let query = APIQuery(request)
             var conditions: [String] = []
             var arguments: [any SQLBindable] = []
             if let state = query["state"] {
-                guard state == "open" || state == "done" else { throw DomainError.invalid("state is open or done") }
+                guard state == "open" || state == "done" else { throw DomainError.invalid("state must be open or done, got \"\(state)\"") }
                 conditions.append("t.state = ?"); arguments.append(state)
             }
-            if let assignee = query["assignee"] {
-                guard let id = Int(assignee) else { throw DomainError.invalid("assignee must be an agent id") }
-                conditions.append("t.assignee_agent_id = ?"); arguments.append(id)
-            }
+            if let id = try query.id("assignee") { conditions.append("t.assignee_agent_id = ?"); arguments.append(id) }
             if let board = query["board"] { conditions.append("t.board = ?"); arguments.append(board) }
             if let kind = query["kind"] { conditions.append("t.kind = ?"); arguments.append(kind) }
-            if let contact = query["contact"], let id = Int(contact) { conditions.append("t.contact_id = ?"); arguments.append(id) }
-            if query["overdue"] == "true" {
+            if let id = try query.id("contact") { conditions.append("t.contact_id = ?"); arguments.append(id) }
+            // false, like no overdue at all, does not filter: it is what a client whose
+            // "overdue only" switch is off sends.
+            if try query.bool("overdue") == true {
                 conditions.append("t.state = 'open' AND t.deadline < ?"); arguments.append(Timestamp.now())
             }
             if agent.role == .manager {
                 conditions.append("(t.assignee_agent_id = ? OR c.owner_agent_id = ?)"); arguments.append(agent.id); arguments.append(agent.id)
             }
-            let limit = min(max(Int(query["limit"] ?? "") ?? 100, 1), 500)
-            arguments.append(limit)
+            arguments.append(try query.limit(default: 100, maximum: 500))
             let sql = "SELECT t.* FROM tasks t LEFT JOIN contacts c ON c.id = t.contact_id"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 + " ORDER BY t.deadline, t.id LIMIT ?"
@@ -50,6 +48,7 @@ enum TaskRoutes {
             let task = try visibleTask(context, try APIBody.id(request), agent)
             guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign tasks") }
             guard let target = try APIBody.object(request).int("agentId") else { throw WebhookError.missingField("agentId") }
+            try context.requireWorkingAgent(target, field: "agentId", qualityControl: "completes no tasks")
             _ = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request)
             return .json(try visibleTask(context, task.id, agent))
         })

@@ -20,19 +20,26 @@ enum Timeline {
         let nextBefore: String?
     }
 
+    /// At most `limit` entries older than the cursor `before` (the newest when nil).
+    ///
+    /// One row more than the page is read, so that `nextBefore` is given exactly when another
+    /// page has entries: a last page that happens to be full has none, and a client following
+    /// cursors never fetches an empty page.
     static func page(_ db: Database, contactId: Int, limit: Int, before: String?) throws -> Page {
-        let rows: [Row]
+        var rows: [Row]
         if let before {
             let parts = before.split(separator: "~", maxSplits: 1)
             guard parts.count == 2, let id = Int(parts[1]) else { throw DomainError.invalid("before must be a cursor from nextBefore") }
             rows = try db.query("""
                 SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? AND (at, id) < (?, ?)
                 ORDER BY at DESC, id DESC LIMIT ?
-                """, contactId, String(parts[0]), id, limit)
+                """, contactId, String(parts[0]), id, limit + 1)
         } else {
             rows = try db.query("SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
-                                contactId, limit)
+                                contactId, limit + 1)
         }
+        let hasMore = rows.count > limit
+        if hasMore { rows.removeLast(rows.count - limit) }
         let items = try rows.map { row -> Entry in
             let ref = row.int("ref_id") ?? 0
             let kind = row.string("kind") ?? ""
@@ -42,7 +49,7 @@ enum Timeline {
                          deal: kind == "deal" ? try DealRecord.load(db, id: ref) : nil,
                          message: kind == "message" ? try MessageRecord.load(db, id: ref) : nil)
         }
-        let next = rows.count == limit ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
+        let next = hasMore ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
         return Page(items: items, nextBefore: next)
     }
 }

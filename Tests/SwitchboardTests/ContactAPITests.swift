@@ -1,0 +1,232 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+/// The contacts API and a contact's timeline, driven over HTTP: who sees which contacts, what
+/// input is refused, and how an owner change carries the contact's tasks along.
+final class ContactAPITests: XCTestCase {
+    var t: TestDaemon!
+
+    override func setUpWithError() throws { t = try TestDaemon() }
+    override func tearDown() { t.stop() }
+
+    /// Creates a contact as the supervisor and returns its id.
+    func createContact(_ name: String, owner: Int?, phones: [String] = []) throws -> Int {
+        var body: [String: Any] = ["name": name, "phones": phones]
+        if let owner { body["ownerAgentId"] = owner }
+        let created = try t.api("POST", "/api/v1/contacts", body: body)
+        XCTAssertEqual(created.status, 201, created.text)
+        return try XCTUnwrap(created.json["id"] as? Int, created.text)
+    }
+
+    func names(_ response: RawResponse) -> [String] {
+        (response.json["contacts"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    // MARK: - Search
+
+    func testManagerSearchFindsOwnContactsBehindOthersMoreRecentOnes() throws {
+        let m1 = try t.addAgent("Mia", role: .manager)
+        let m2 = try t.addAgent("Max", role: .manager)
+        _ = try createContact("Ivan Own", owner: m1.id)
+        for n in 1...6 { _ = try createContact("Ivan Other \(n)", owner: m2.id) }
+
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?q=Ivan&limit=1", key: m1.key)), ["Ivan Own"])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?limit=1", key: m1.key)), ["Ivan Own"])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?q=Ivan", key: m1.key)), ["Ivan Own"])
+        // The limit is exact and the order is the newest update first, for everyone.
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?q=Ivan&limit=2", key: m2.key)), ["Ivan Other 6", "Ivan Other 5"])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?q=Ivan&limit=3")), ["Ivan Other 6", "Ivan Other 5", "Ivan Other 4"])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?limit=200")).count, 7)
+    }
+
+    func testManagerPhoneSearchFindsOnlyOwnContacts() throws {
+        let m1 = try t.addAgent("Mia", role: .manager)
+        let m2 = try t.addAgent("Max", role: .manager)
+        _ = try createContact("Theirs", owner: m2.id, phones: ["+40722123456"])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?phone=%2B40722123456", key: m1.key)), [])
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?phone=%2B40722123456", key: m2.key)), ["Theirs"])
+    }
+
+    func testPhoneSearchReadsAnUnencodedPlusAsThePlus() throws {
+        _ = try createContact("Ion", owner: nil, phones: ["+40722123456"])
+        // `+` in a query string decodes to a space; `%2B` is the proper encoding, and both work.
+        for query in ["phone=+40722123456", "phone=%2B40722123456", "phone=+40+722+123+456", "phone=0722123456&region=RO"] {
+            let found = try t.api("GET", "/api/v1/contacts?\(query)")
+            XCTAssertEqual(found.status, 200, "\(query): \(found.text)")
+            XCTAssertEqual(names(found), ["Ion"], query)
+        }
+        // A leading space before a national number (a country code never starts with 0) is no plus.
+        XCTAssertEqual(names(try t.api("GET", "/api/v1/contacts?phone=%200722123456&region=RO")), ["Ion"])
+    }
+
+    // MARK: - Limits
+
+    func testLimitOutsideOneTo200OrNotAnIntegerIsRefused() throws {
+        let id = try createContact("Ion", owner: nil)
+        try t.assertLimitIsChecked("/api/v1/contacts", maximum: 200)
+        try t.assertLimitIsChecked("/api/v1/contacts/\(id)/timeline", maximum: 200)
+    }
+
+    // MARK: - Timeline
+
+    func testTimelineLastPageThatIsExactlyFullHasNoCursor() throws {
+        let secret = try t.addIntegration(region: "RO").secret
+        for n in 0..<11 {
+            try t.call("ringing", secret: secret, ["callId": "tl-\(n)", "clientNumber": "+40722123456",
+                                                   "occurredAt": String(format: "2026-03-01T09:%02d:00Z", n)])
+        }
+        let id = try XCTUnwrap((try t.api("GET", "/api/v1/contacts?phone=%2B40722123456").json["contacts"] as? [[String: Any]])?.first?["id"] as? Int)
+        let full = try t.api("GET", "/api/v1/contacts/\(id)/timeline?limit=11").json
+        XCTAssertEqual((full["items"] as? [Any])?.count, 11)
+        XCTAssertNil(full["nextBefore"], "absent on the last page")
+
+        let first = try t.api("GET", "/api/v1/contacts/\(id)/timeline?limit=10").json
+        XCTAssertEqual((first["items"] as? [Any])?.count, 10)
+        let cursor = try XCTUnwrap(first["nextBefore"] as? String)
+        let encoded = try XCTUnwrap(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let last = try t.api("GET", "/api/v1/contacts/\(id)/timeline?limit=10&before=\(encoded)").json
+        XCTAssertEqual(((last["items"] as? [[String: Any]])?.first?["call"] as? [String: Any])?["providerCallId"] as? String, "tl-0")
+        XCTAssertEqual((last["items"] as? [Any])?.count, 1)
+        XCTAssertNil(last["nextBefore"])
+    }
+
+    // MARK: - Owners
+
+    func testOwnerMustBeAnAgentWhoIsNotQualityControl() throws {
+        let qc = try t.addAgent("Quinn", role: .qualityControl)
+        let manager = try t.addAgent("Mia", role: .manager)
+        for owner in [999, qc.id, 0] {
+            let created = try t.api("POST", "/api/v1/contacts", body: ["name": "x", "ownerAgentId": owner])
+            XCTAssertEqual(created.status, 422, "owner \(owner): \(created.text)")
+        }
+        XCTAssertEqual(try t.count("contacts"), 0)
+        let id = try createContact("Ion", owner: manager.id)
+        for owner in [999, qc.id, 0] {
+            let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": owner])
+            XCTAssertEqual(patched.status, 422, "owner \(owner): \(patched.text)")
+        }
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)").json["ownerAgentId"] as? Int, manager.id)
+    }
+
+    func testOwnerChangeMovesTheContactsOpenTasksThatFollowTheOwner() throws {
+        let m1 = try t.addAgent("Mia", role: .manager)
+        let m2 = try t.addAgent("Max", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret   // no assignee configured: tasks go to the owner
+        let number = "+40722123456"
+        // A missed call (its task closed by the answered call after it), then two more missed calls.
+        try t.call("missed", secret: secret, ["callId": "c1", "clientNumber": number, "agentId": m1.id, "occurredAt": "2026-03-01T09:00:00Z"])
+        try t.call("answered", secret: secret, ["callId": "c2", "clientNumber": number, "agentId": m1.id, "occurredAt": "2026-03-01T10:00:00Z"])
+        try t.call("missed", secret: secret, ["callId": "c3", "clientNumber": number, "agentId": m1.id, "occurredAt": "2026-03-01T11:00:00Z"])
+        try t.call("missed", secret: secret, ["callId": "c4", "clientNumber": number, "agentId": m1.id, "occurredAt": "2026-03-01T12:00:00Z"])
+        let contact = try XCTUnwrap((try t.api("GET", "/api/v1/contacts?phone=%2B40722123456").json["contacts"] as? [[String: Any]])?.first)
+        let id = try XCTUnwrap(contact["id"] as? Int)
+        XCTAssertEqual(contact["ownerAgentId"] as? Int, m1.id)
+        let tasks = try XCTUnwrap(try t.api("GET", "/api/v1/tasks?contact=\(id)").json["tasks"] as? [[String: Any]])
+        XCTAssertEqual(tasks.count, 3)
+        XCTAssertTrue(tasks.allSatisfy { $0["assigneeAgentId"] as? Int == m1.id })
+        let taskId = { (callId: Int) in tasks.first { $0["callId"] as? Int == callId }?["id"] as? Int ?? 0 }
+        let (done, followsOwner, reassigned) = (taskId(1), taskId(3), taskId(4))
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(reassigned)/reassign", body: ["agentId": t.supervisorId]).status, 200)
+
+        let events = try t.openEvents(key: m2.key)
+        let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": m2.id])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        XCTAssertEqual(patched.json["ownerAgentId"] as? Int, m2.id)
+        let assigned = try events.nextEvent(named: "task.assigned")
+        XCTAssertEqual(assigned["id"] as? Int, followsOwner)
+        XCTAssertEqual(assigned["assigneeAgentId"] as? Int, m2.id)
+
+        func assignee(_ task: Int) throws -> Int? { try t.api("GET", "/api/v1/tasks/\(task)").json["assigneeAgentId"] as? Int }
+        XCTAssertEqual(try assignee(followsOwner), m2.id, "an open task that went to the owner follows the owner")
+        XCTAssertEqual(try assignee(done), m1.id, "a done task stays with whoever had it")
+        XCTAssertEqual(try assignee(reassigned), t.supervisorId, "a task given by hand stays where it was given")
+        XCTAssertEqual((try t.api("GET", "/api/v1/tasks", key: m1.key).json["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? Int },
+                       [done], "the old owner keeps only what they did")
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(followsOwner)", key: m1.key).status, 404)
+
+        // The owner was set by hand: the contact's calls no longer move it.
+        try t.call("answered", secret: secret, ["callId": "c0", "clientNumber": number, "agentId": m1.id, "occurredAt": "2026-02-01T09:00:00Z"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)").json["ownerAgentId"] as? Int, m2.id)
+        XCTAssertEqual(try assignee(followsOwner), m2.id)
+    }
+
+    func testNullOwnerLeavesTheContactUnownedForSupervisorsOnly() throws {
+        let manager = try t.addAgent("Mia", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret
+        try t.call("missed", secret: secret, ["callId": "n1", "clientNumber": "+40722123456", "agentId": manager.id])
+        let id = try XCTUnwrap((try t.api("GET", "/api/v1/contacts?phone=%2B40722123456").json["contacts"] as? [[String: Any]])?.first?["id"] as? Int)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(id)", key: manager.key, body: ["ownerAgentId": NSNull()]).status, 403)
+
+        let cleared = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": NSNull()])
+        XCTAssertEqual(cleared.status, 200, cleared.text)
+        XCTAssertNil(cleared.json["ownerAgentId"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)", key: manager.key).status, 404, "managers see no unowned contact")
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks?contact=\(id)").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertNil(task["assigneeAgentId"], "the task that followed the owner is nobody's now")
+        // Other changes leave the owner alone.
+        let renamed = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["name": "Ion"])
+        XCTAssertNil(renamed.json["ownerAgentId"])
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": manager.id]).json["ownerAgentId"] as? Int, manager.id)
+    }
+
+    // MARK: - Bad input
+
+    func testWrongTypesAndEmptyNamesAreRefused() throws {
+        let refusedCreates: [[String: Any]] = [
+            ["name": "F", "fields": ["a": 1]],
+            ["name": "F", "fields": "a"],
+            ["name": "F", "phones": "0733"],
+            ["name": "F", "phones": [733]],
+            ["name": ""],
+            ["name": "   "],
+            ["name": 5],
+        ]
+        for body in refusedCreates {
+            let response = try t.api("POST", "/api/v1/contacts", body: body)
+            XCTAssertEqual(response.status, 422, "\(body): \(response.text)")
+        }
+        XCTAssertEqual(try t.count("contacts"), 0)
+
+        let id = try createContact("Ion", owner: nil, phones: ["+40722123456"])
+        let refusedPatches: [[String: Any]] = [
+            ["phones": "0733"],
+            ["phones": [1]],
+            ["name": ""],
+            ["name": NSNull()],
+            ["name": 5],
+            ["fields": ["a": 1]],
+            ["fields": [1]],
+            ["ownerAgentId": "someone"],
+        ]
+        for body in refusedPatches {
+            let response = try t.api("PATCH", "/api/v1/contacts/\(id)", body: body)
+            XCTAssertEqual(response.status, 422, "\(body): \(response.text)")
+        }
+        let contact = try t.api("GET", "/api/v1/contacts/\(id)").json
+        XCTAssertEqual(contact["name"] as? String, "Ion")
+        XCTAssertEqual(contact["phones"] as? [String], ["+40722123456"])
+
+        // Null field values on create are simply not set, as on update they clear.
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "G", "fields": ["City": "Iasi", "Source": NSNull()]])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(created.json["fields"] as? [String: String], ["City": "Iasi"])
+    }
+}
+
+extension TestDaemon {
+    /// Asserts that `path` answers 400 naming `limit` for every limit that is not an integer
+    /// from 1 to `maximum`, and 200 for both ends of that range.
+    func assertLimitIsChecked(_ path: String, maximum: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        for bad in ["0", "-5", "abc", "1.5", "\(maximum + 1)", "99999999999999999999999", ""] {
+            let response = try api("GET", "\(path)?limit=\(bad)")
+            XCTAssertEqual(response.status, 400, "\(path)?limit=\(bad): \(response.text)", file: file, line: line)
+            XCTAssertEqual(response.errorCode, "invalid_request", response.text, file: file, line: line)
+            XCTAssertTrue(response.errorMessage?.contains("limit") ?? false, response.text, file: file, line: line)
+        }
+        for good in ["1", "\(maximum)"] {
+            XCTAssertEqual(try api("GET", "\(path)?limit=\(good)").status, 200, "\(path)?limit=\(good)", file: file, line: line)
+        }
+    }
+}
