@@ -30,8 +30,8 @@ final class EventLoop: @unchecked Sendable {
     @exclusivity(unchecked) private var streamsToFlush: [Connection] = []
     private let logRequests: Bool
     private let secretPathMarkers: [String]
-    /// `/` + each marker, made once: what a path is searched for before it is split.
-    private let secretPathNeedles: [String]
+    /// `/` + each marker as bytes, made once: what a path is searched for before it is split.
+    private let secretPathNeedles: [[UInt8]]
     /// This loop's own request counters and log line pieces, by label set.
     @exclusivity(unchecked) private var requestStats: [RequestKey: RequestStats] = [:]
     @exclusivity(unchecked) private var lastRequestKey: RequestKey?
@@ -45,7 +45,7 @@ final class EventLoop: @unchecked Sendable {
         self.listenFD = listenFD
         logRequests = server.configuration.logRequests
         secretPathMarkers = server.configuration.secretPathMarkers
-        secretPathNeedles = secretPathMarkers.map { "/" + $0 }
+        secretPathNeedles = secretPathMarkers.map { Array(("/" + $0).utf8) }
         durationRecorder = server.metrics.requestDuration.makeRecorder()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw SocketError(operation: "epoll_create1", errno: errno) }
@@ -507,7 +507,8 @@ final class EventLoop: @unchecked Sendable {
 
     /// `path` with every segment that starts with a secret marker replaced by `:secret`.
     private func redactingSecrets(_ path: String) -> String {
-        guard secretPathNeedles.contains(where: { path.contains($0) }) else { return path }
+        // A byte search: Foundation's String.contains cost ~8k instructions per request here.
+        guard secretPathNeedles.contains(where: { needle in path.utf8.containsBytes(needle) }) else { return path }
         return path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             secretPathMarkers.contains(where: { segment.hasPrefix($0) }) ? ":secret" : segment
         }.joined(separator: "/")
@@ -609,4 +610,24 @@ private func describe(_ address: sockaddr_storage) -> String {
         String(decoding: chars.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
     return text(host) + ":" + text(port)
+}
+
+private extension String.UTF8View {
+    /// Whether `needle` occurs in these bytes (paths are short: a plain scan).
+    func containsBytes(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        var index = startIndex
+        while index != endIndex {
+            if self[index] == first {
+                var a = index, b = needle.startIndex
+                while a != endIndex, b != needle.endIndex, self[a] == needle[b] {
+                    a = self.index(after: a)
+                    b += 1
+                }
+                if b == needle.endIndex { return true }
+            }
+            index = self.index(after: index)
+        }
+        return false
+    }
 }
