@@ -106,12 +106,9 @@ extension Commands {
             guard let provider = Integration.Provider(rawValue: arguments.value("--provider") ?? "") else {
                 throw UsageError("--provider must be one of: \(Integration.Provider.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            var settings = IntegrationSettings()
-            if let text = arguments.value("--settings") {
-                do { settings = try JSONDecoder().decode(IntegrationSettings.self, from: Data(text.utf8)) } catch {
-                    throw UsageError("--settings is not valid settings JSON: \(error)")
-                }
-            }
+            // Settings that are not JSON, or that the API would refuse, are invalid data (exit 65)
+            // like settings that decode but cannot work: the message names the setting either way.
+            let settings = try arguments.value("--settings").map(IntegrationSettings.init(json:)) ?? IntegrationSettings()
             let created = try SwitchboardDaemon.withIntegrations(configuration) { directory in
                 try directory.add(.init(name: name, provider: provider, region: arguments.value("--region"),
                                         providerSecret: arguments.value("--provider-secret") ?? "", settings: settings),

@@ -58,7 +58,13 @@ enum Help {
     `add` prints the integration's webhook secret once, with the URLs to give
     the provider. --provider-secret is the provider's signing key (Twilio auth
     token, Zadarma API secret, Aircall webhook token). --settings takes the
-    settings JSON (missedCallTask, utm), see README.md.
+    settings JSON (missedCallTask, utm, dialer, timeZone), see README.md;
+    settings that are not JSON, have an unknown key or cannot work exit 65
+    naming the setting.
+
+    `remove` stops the integration's webhooks (a running daemon refuses them
+    within 5 seconds) and frees its name; its calls stay, and its id is never
+    given to another integration.
     """
 
     static let rebuild = """

@@ -27,7 +27,8 @@ final class IntegrationSettingsValidationTests: XCTestCase {
             (["missedCallTask": ["assigneeAgentId": 999, "title": "Sună {{contact.firstName}}", "deadlineMinutes": -60]],
              "missedCallTask."),
             (["utm": ["fields": ["utm_source": "Source"], "write": ["utm_source", "utm_medium"]]], "utm.write"),
-            (["utm": ["write": ["utm_source"]]], "utm.write"),
+            // On update the stored fields map utm_source, so only an unmapped key is refused both ways.
+            (["utm": ["write": ["utm_medium"]]], "utm.write"),
             (["utm": ["fields": ["utm_source": " "]]], "utm.fields"),
             (["utm": ["fields": ["utm_bogus": "X"]]], "utm.fields"),
             (["utm": ["mode": "sometimes"]], "utm.mode"),

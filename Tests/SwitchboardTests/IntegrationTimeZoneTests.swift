@@ -141,12 +141,13 @@ final class IntegrationTimeZoneTests: XCTestCase {
                                                            "caller": "0722123456", "callee": "0312345678"])
         XCTAssertEqual(try call("rs-kept")["ringingAt"] as? String, "2026-11-23T10:00:00.000Z", "still read in Kyiv time")
 
-        // Other zones, the older spelling of Kyiv included, are accepted; settings without one are UTC again.
+        // Other zones, the older spelling of Kyiv included, are accepted; a null timeZone (the
+        // settings are a merge patch) deletes it, and the integration reads UTC again.
         for name in ["Europe/Kiev", "Europe/Moscow", "UTC", "Etc/GMT-3"] {
             let accepted = try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["settings": ["timeZone": name]])
             XCTAssertEqual(accepted.status, 200, "\(name): \(accepted.text)")
         }
-        let cleared = try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["settings": [String: Any]()])
+        let cleared = try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["settings": ["timeZone": NSNull()]])
         XCTAssertNil((cleared.json["settings"] as? [String: Any])?["timeZone"], cleared.text)
         try postRingostat(secret, "ringing?call_type=in", ["call_id": "rs-cleared", "calldate": "2026-11-23 12:00:00",
                                                            "caller": "0722123456", "callee": "0312345678"])

@@ -447,11 +447,20 @@ enum OpenAPIDocument {
         "operationId": "listIntegrations",
         "summary": "All integrations (supervisors)",
         "tags": ["Integrations"],
+        "parameters": [
+          {
+            "name": "removed",
+            "in": "query",
+            "schema": {"type": "boolean", "default": false},
+            "description": "true lists removed integrations too, with removedAt"
+          }
+        ],
         "responses": {
           "200": {
             "description": "Integrations",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IntegrationList"}}}
           },
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "500": {"$ref": "#/components/responses/InternalError"}
@@ -503,7 +512,8 @@ enum OpenAPIDocument {
       },
       "patch": {
         "operationId": "updateIntegration",
-        "summary": "Change region, settings or provider secret (supervisors)",
+        "summary": "Change name, region, settings or provider secret (supervisors)",
+        "description": "A JSON merge patch (RFC 7396): members left out stay as they are, and settings are merged into the stored settings (objects key by key, null deletes a key so the setting is back to its default, other values replace), then checked whole. Any other member, provider included, is refused with 422 naming it. A removed integration answers 404.",
         "tags": ["Integrations"],
         "parameters": [{"$ref": "#/components/parameters/Id"}],
         "requestBody": {
@@ -519,6 +529,7 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
@@ -528,6 +539,7 @@ enum OpenAPIDocument {
       "delete": {
         "operationId": "deleteIntegration",
         "summary": "Remove an integration (supervisors)",
+        "description": "Its webhooks are refused from then on and its name is free again. Its row stays, without its provider secret and dialer key, so its id is never given to another integration and rebuild replays its calls.",
         "tags": ["Integrations"],
         "parameters": [{"$ref": "#/components/parameters/Id"}],
         "responses": {
@@ -1560,7 +1572,8 @@ enum OpenAPIDocument {
             "description": "Placeholders: {{contact.name}}, {{contact.phone}}, {{call.ourNumber}}"
           },
           "deadlineMinutes": {"type": "integer", "default": 60}
-        }
+        },
+        "additionalProperties": false
       },
       "UTMSettings": {
         "type": "object",
@@ -1577,7 +1590,8 @@ enum OpenAPIDocument {
             "description": "Only these keys are written; absent means every key in fields"
           },
           "mode": {"type": "string", "enum": ["first-touch", "last-touch"], "default": "first-touch"}
-        }
+        },
+        "additionalProperties": false
       },
       "DialTemplate": {
         "type": "object",
@@ -1591,7 +1605,8 @@ enum OpenAPIDocument {
             "description": "Top-level JSON field of the response holding the provider's call id"
           }
         },
-        "required": ["method", "url"]
+        "required": ["method", "url"],
+        "additionalProperties": false
       },
       "DialerSettings": {
         "type": "object",
@@ -1599,7 +1614,7 @@ enum OpenAPIDocument {
           "apiBase": {"type": "string"},
           "apiKey": {
             "type": "string",
-            "description": "Write-only; shown as \"(set)\" when configured. Sending \"(set)\" or omitting it on PATCH keeps the stored key."
+            "description": "Write-only; shown as \"(set)\" when configured. Sending \"(set)\" or omitting it on PATCH keeps the stored key; null deletes it."
           },
           "projectId": {"type": "string"},
           "callerId": {"type": "string", "description": "Twilio: the number calls come from"},
@@ -1614,7 +1629,8 @@ enum OpenAPIDocument {
           "presenceURL": {"type": "string", "description": "Answers {\"online\": [...], \"speaking\": [...]}"},
           "extended": {"type": "boolean", "description": "Ringostat: use the extended JSON-RPC callback"}
         },
-        "description": "Click-to-call and presence settings of an integration"
+        "description": "Click-to-call and presence settings of an integration",
+        "additionalProperties": false
       },
       "IntegrationSettings": {
         "type": "object",
@@ -1627,7 +1643,8 @@ enum OpenAPIDocument {
             "description": "IANA time zone (Europe/Kyiv) in which Ringostat's calldate and Zadarma's call_start (which carry no offset) are read; absent means UTC. Times with an offset and Unix times are unaffected. An unknown zone, or a fixed offset such as GMT+2, is refused with 422."
           }
         },
-        "description": "Every field has a default, so {} is valid"
+        "description": "Every field has a default, so {} is valid. An unknown key, here or in missedCallTask, utm or dialer, is refused with 422 naming it.",
+        "additionalProperties": false
       },
       "Integration": {
         "type": "object",
@@ -1637,7 +1654,12 @@ enum OpenAPIDocument {
           "provider": {"type": "string", "enum": ["native", "twilio", "zadarma", "ringostat", "aircall"]},
           "region": {"type": "string", "description": "ISO 3166 alpha-2 default region for local numbers"},
           "settings": {"$ref": "#/components/schemas/IntegrationSettings"},
-          "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"}
+          "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
+          "removedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it was removed; only removed integrations (listed with ?removed=true) have it"
+          }
         },
         "required": ["id", "name", "provider", "settings", "createdAt"]
       },
@@ -1679,15 +1701,21 @@ enum OpenAPIDocument {
           },
           "settings": {"$ref": "#/components/schemas/IntegrationSettings"}
         },
-        "required": ["name"]
+        "required": ["name"],
+        "additionalProperties": false
       },
       "IntegrationPatch": {
         "type": "object",
         "properties": {
+          "name": {"type": "string", "description": "Unique among integrations (a removed one's name is free); 409 when taken"},
           "region": {"type": ["string", "null"], "description": "null clears it"},
-          "settings": {"$ref": "#/components/schemas/IntegrationSettings"},
-          "providerSecret": {"type": "string"}
-        }
+          "settings": {
+            "type": ["object", "null"],
+            "description": "A JSON merge patch (RFC 7396) of the settings (see IntegrationSettings): objects merge key by key, null deletes a key (its default applies), other values replace; null resets every setting"
+          },
+          "providerSecret": {"type": ["string", "null"], "description": "null removes it"}
+        },
+        "additionalProperties": false
       },
       "Contact": {
         "type": "object",

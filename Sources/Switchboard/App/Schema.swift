@@ -25,6 +25,7 @@ enum Schema {
         timelineIdFromReference,
         callMergeOrderFree,
         contactOwnerFromCalls,
+        integrationsKeptWhenRemoved,
     ]
 }
 
@@ -332,5 +333,46 @@ extension Schema {
         ALTER TABLE contacts ADD COLUMN owner_call_ref TEXT;
         ALTER TABLE contacts ADD COLUMN utm_times TEXT;
         ALTER TABLE tasks ADD COLUMN assignee_from_owner INTEGER NOT NULL DEFAULT 0;
+        """)
+}
+
+extension Schema {
+    /// Removing an integration keeps its row (`removed_at` set), for two reasons: an id handed
+    /// out again merged the new integration's webhooks into the removed one's calls (calls are
+    /// unique on integration and provider call id), and `rebuild` skipped the removed one's raw
+    /// events, shifting every later id. The table is made again because its column-level
+    /// `UNIQUE (name)` cannot be dropped: names are now unique among live integrations only
+    /// (a removed one keeps its name, which is free again), and AUTOINCREMENT makes SQLite never
+    /// hand an id out twice even if a row is deleted by hand. An integration that an earlier
+    /// version deleted gets a removed row back, with the default settings (its own are lost),
+    /// for every id its raw events, calls or click-to-call rows still name, so that id is not
+    /// reused and `rebuild` replays those events; its provider is read from its raw events.
+    static let integrationsKeptWhenRemoved = Migration("011_integrations_kept_when_removed", """
+        CREATE TABLE integrations_kept (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            region TEXT,
+            secret_hash TEXT NOT NULL UNIQUE,
+            provider_secret TEXT NOT NULL DEFAULT '',
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            removed_at TEXT
+        );
+        INSERT INTO integrations_kept(id, name, provider, region, secret_hash, provider_secret, settings, created_at)
+            SELECT id, name, provider, region, secret_hash, provider_secret, settings, created_at FROM integrations;
+        INSERT INTO integrations_kept(id, name, provider, secret_hash, created_at, removed_at)
+            SELECT gone.id, 'integration ' || gone.id,
+                   coalesce((SELECT source FROM raw_events
+                             WHERE integration_id = gone.id AND source IN ('native', 'twilio', 'zadarma', 'ringostat', 'aircall')
+                             LIMIT 1), 'native'),
+                   'deleted before 011: ' || gone.id,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            FROM (SELECT integration_id AS id FROM raw_events UNION SELECT integration_id FROM calls
+                  UNION SELECT integration_id FROM click_to_call UNION SELECT integration_id FROM call_aliases) AS gone
+            WHERE gone.id IS NOT NULL AND gone.id NOT IN (SELECT id FROM integrations);
+        DROP TABLE integrations;
+        ALTER TABLE integrations_kept RENAME TO integrations;
+        CREATE UNIQUE INDEX integrations_live_name ON integrations(name) WHERE removed_at IS NULL;
         """)
 }

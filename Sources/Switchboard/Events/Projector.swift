@@ -16,6 +16,8 @@ struct Projector {
     func apply(_ event: DomainEvent, eventId: Int, integrationId: Int?, receivedAt: String) throws -> ApplyResult {
         switch event {
         case .call(let call):
+            // A removed integration keeps its row and settings (migration 011), so a stored call
+            // event finds them, in `rebuild` too; no row means it was deleted by hand.
             guard let integrationId, let integration = try settings.integration(db, integrationId) else {
                 throw DomainError.notFound("integration \(integrationId.map(String.init) ?? "none") is gone")
             }

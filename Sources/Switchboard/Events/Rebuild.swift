@@ -3,7 +3,9 @@ import Store
 
 /// `switchboard rebuild`: throws away contacts, calls, deals, tasks and the
 /// timeline and replays every raw event in arrival order, in one transaction
-/// (all or nothing). Ids come out the same because they are handed out in the same order.
+/// (all or nothing). Ids come out the same because they are handed out in the same order,
+/// which holds only if every event applied live applies again: a removed integration keeps its
+/// row and settings for that reason (IntegrationDirectory.remove, migration 011).
 enum Rebuild {
     static func run(store: Store, progress: @escaping (Int, Int) -> Void) throws -> Int {
         let total = try store.read { db in try db.scalar("SELECT count(*) FROM raw_events").int ?? 0 }
@@ -28,7 +30,8 @@ enum Rebuild {
                             .apply(event, eventId: lastId, integrationId: row.int("integration_id"), receivedAt: row.string("received_at") ?? "")
                     } catch let error as DomainError {
                         // An API event that was refused live is never stored, so this means the
-                        // world changed (an integration removed): record why and carry on.
+                        // world changed since (a row it needs was deleted by hand; removed
+                        // integrations are kept for this): record why and carry on.
                         try db.execute("UPDATE raw_events SET outcome = 'skipped', note = ? WHERE id = ?", error.message, lastId)
                         continue
                     }

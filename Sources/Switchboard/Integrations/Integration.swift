@@ -15,10 +15,14 @@ public struct Integration: Sendable, Codable, Equatable {
     public var region: String?
     public var settings: IntegrationSettings
     public var createdAt: String
+    /// When the integration was removed; nil while it is live. A removed integration keeps its
+    /// row (its id is never handed out again and `rebuild` replays its calls with its settings)
+    /// but authenticates no webhook, is not listed and cannot be changed.
+    public var removedAt: String?
     /// The provider's signing secret (Twilio auth token, Zadarma API secret, Aircall token); never returned by the API.
     var providerSecret: String
 
-    enum CodingKeys: String, CodingKey { case id, name, provider, region, settings, createdAt }
+    enum CodingKeys: String, CodingKey { case id, name, provider, region, settings, createdAt, removedAt }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -30,6 +34,7 @@ public struct Integration: Sendable, Codable, Equatable {
         shown.dialer = settings.dialer?.redacted
         try c.encode(shown, forKey: .settings)
         try c.encode(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(removedAt, forKey: .removedAt)
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +45,7 @@ public struct Integration: Sendable, Codable, Equatable {
         region = try c.decodeIfPresent(String.self, forKey: .region)
         settings = try c.decode(IntegrationSettings.self, forKey: .settings)
         createdAt = try c.decode(String.self, forKey: .createdAt)
+        removedAt = try c.decodeIfPresent(String.self, forKey: .removedAt)
         providerSecret = ""
     }
 
@@ -50,6 +56,7 @@ public struct Integration: Sendable, Codable, Equatable {
         region = row.string("region")
         settings = IntegrationSettings.decode(row.string("settings"))
         createdAt = row.string("created_at") ?? ""
+        removedAt = row.string("removed_at")
         providerSecret = row.string("provider_secret") ?? ""
     }
 }
@@ -222,5 +229,148 @@ extension IntegrationSettings {
             rest = rest[close.upperBound...]
         }
         return nil
+    }
+}
+
+extension IntegrationSettings {
+    /// Settings from the JSON text `integrations add --settings` takes, refused as the API
+    /// refuses them: not JSON, not an object, a wrong type or an unknown key.
+    /// - Throws: `DomainError.unprocessable` naming the setting (the CLI exits 65, invalid data,
+    ///   as it does for settings that decode but cannot work).
+    public init(json text: String) throws {
+        let document: Any
+        do {
+            document = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        } catch {
+            throw DomainError.unprocessable("settings: not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error))")
+        }
+        try self.init(document: document)
+    }
+
+    /// Settings from a parsed JSON document (`settings` of `POST /api/v1/integrations`):
+    /// null is every default, as `{}` is; a null member is that setting's default, as absent is.
+    /// - Throws: `DomainError.unprocessable` naming the setting that is not an object, has the
+    ///   wrong type, or is unknown.
+    init(document: Any) throws {
+        if document is NSNull { self.init(); return }
+        guard let object = document as? [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
+        // Merging onto nothing drops the null members (RFC 7396), so creating and patching read alike.
+        self = try Self.decodeStrictly(JSONMergePatch.apply(object, to: nil))
+    }
+
+    /// Decodes `object`, then refuses any key that decoding did not use.
+    ///
+    /// Synthesised and hand-written `init(from:)` alike skip keys they do not know, so a typo
+    /// (`missedCalTask`) would be saved and do nothing. Rather than keep a list of known keys
+    /// per struct beside each struct (DialerSettings is another feature's), the decoded value
+    /// is encoded again: a key of the input that is not in that output was read by nothing.
+    /// Members that are objects in both are compared key by key; free-form maps (`utm.fields`,
+    /// `dialer.template.headers`) come back with every key, so they pass.
+    private static func decodeStrictly(_ object: [String: Any]) throws -> IntegrationSettings {
+        guard JSONSerialization.isValidJSONObject(object) else { throw DomainError.unprocessable("settings: must be a JSON object") }
+        let decoded: IntegrationSettings
+        do {
+            decoded = try JSONText.decoder.decode(IntegrationSettings.self, from: try JSONSerialization.data(withJSONObject: object))
+        } catch let error as DecodingError {
+            throw DomainError.unprocessable(reason(error))
+        }
+        let used = try JSONSerialization.jsonObject(with: Data(JSONText.bytes(decoded))) as? [String: Any] ?? [:]
+        if let unknown = firstUnknownKey(in: object, used: used, at: "settings") {
+            throw DomainError.unprocessable("\(unknown): unknown setting (README.md, Call platforms, lists them)")
+        }
+        return decoded
+    }
+
+    /// The path (`settings.missedCallTask.deadline`) of the first key of `document`, in key
+    /// order and depth first, that `used` does not have; nil when there is none.
+    private static func firstUnknownKey(in document: [String: Any], used: [String: Any], at path: String) -> String? {
+        for key in document.keys.sorted() where !(document[key] is NSNull) {
+            guard let usedValue = used[key] else { return "\(path).\(key)" }
+            if let inner = document[key] as? [String: Any], let usedInner = usedValue as? [String: Any],
+               let unknown = firstUnknownKey(in: inner, used: usedInner, at: "\(path).\(key)") {
+                return unknown
+            }
+        }
+        return nil
+    }
+
+    /// A decoding failure as `settings.<path>: <why>`, the form `validate` uses.
+    private static func reason(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.reduce("settings") { text, key in key.intValue.map { "\(text)[\($0)]" } ?? "\(text).\(key.stringValue)" }
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "settings: \(error)"
+        }
+    }
+}
+
+/// How `PATCH /api/v1/integrations/{id}` changes settings: a JSON merge patch onto the stored
+/// ones, or (in-process callers holding a whole value) a replacement.
+///
+/// The patch is applied inside the writer job, onto the settings as stored at that moment, so
+/// two PATCHes naming different settings both take effect.
+public struct IntegrationSettingsChange: Sendable {
+    private enum Kind: Sendable {
+        /// The patch object as JSON text: parsed JSON values are not Sendable.
+        case merge(Data)
+        case replace(IntegrationSettings)
+    }
+
+    private let kind: Kind
+
+    /// A JSON merge patch (RFC 7396, https://www.rfc-editor.org/rfc/rfc7396): objects merge
+    /// recursively, null deletes a key (the setting goes back to its default), anything else
+    /// replaces. `null` itself, which deletes `settings` from the integration, is every default.
+    /// - Throws: `DomainError.unprocessable` when `patch` is neither an object nor null.
+    public static func merging(_ patch: Any) throws -> IntegrationSettingsChange {
+        if patch is NSNull { return .replacing(with: IntegrationSettings()) }
+        guard let object = patch as? [String: Any], JSONSerialization.isValidJSONObject(object) else {
+            throw DomainError.unprocessable("settings: must be a JSON object")
+        }
+        return IntegrationSettingsChange(kind: .merge(try JSONSerialization.data(withJSONObject: object)))
+    }
+
+    /// The settings become exactly `settings`.
+    public static func replacing(with settings: IntegrationSettings) -> IntegrationSettingsChange {
+        IntegrationSettingsChange(kind: .replace(settings))
+    }
+
+    /// `stored` after this change, decoded as strictly as new settings (not yet validated).
+    /// - Throws: `DomainError.unprocessable` naming a setting the merged document has wrong or unknown.
+    func applied(to stored: IntegrationSettings) throws -> IntegrationSettings {
+        switch kind {
+        case .replace(let settings):
+            return settings
+        case .merge(let data):
+            // `merging` made the text from an object, so it parses as one.
+            let patch = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            // The stored settings as encoded, every default spelled out: a patch replaces or
+            // deletes a setting whether or not it was ever written.
+            let base = try JSONSerialization.jsonObject(with: Data(JSONText.bytes(stored)))
+            return try IntegrationSettings(document: JSONMergePatch.apply(patch, to: base))
+        }
+    }
+}
+
+/// JSON merge patch, RFC 7396 section 2 (https://www.rfc-editor.org/rfc/rfc7396#section-2),
+/// over parsed JSON (`[String: Any]`, NSNull, …).
+enum JSONMergePatch {
+    /// `target` with the object `patch` applied member by member: null removes the member, an
+    /// object is merged into the member recursively, anything else replaces it. A target that
+    /// is not an object counts as `{}`.
+    static func apply(_ patch: [String: Any], to target: Any?) -> [String: Any] {
+        var result = target as? [String: Any] ?? [:]
+        for (key, value) in patch {
+            switch value {
+            case is NSNull: result[key] = nil
+            case let object as [String: Any]: result[key] = apply(object, to: result[key])
+            default: result[key] = value
+            }
+        }
+        return result
     }
 }

@@ -2,11 +2,16 @@ import Foundation
 import Store
 import Synchronization
 
-/// Creating, listing, changing and authenticating integrations.
+/// Creating, listing, changing, removing and authenticating integrations.
 ///
 /// Our webhook secret is shown once at creation and stored as a SHA-256 hash;
 /// webhooks find their integration by that hash. Found integrations are cached
 /// for a few seconds so the webhook hot path does not query the database.
+///
+/// Removal keeps the row (migration 011): calls are unique on (integration id, provider call
+/// id), so an id handed out again would merge a new integration's webhooks into the removed
+/// one's calls, and `rebuild` needs the removed integration's settings to replay its events.
+/// Every lookup here except `list(includingRemoved:)` sees live integrations only.
 public final class IntegrationDirectory: Sendable {
     let store: Store
     /// Keyed by the secret's SHA-256 (the digest itself: no hex text is made on a hit).
@@ -49,17 +54,34 @@ public final class IntegrationDirectory: Sendable {
         enum CodingKeys: String, CodingKey { case secret, webhooks }
     }
 
+    /// What `update` changes; nil leaves that part as it is. All of it is applied or, when one
+    /// part is refused, none.
+    public struct Change: Sendable {
+        /// A new name, unique among live integrations (a removed one's name is free).
+        public var name: String?
+        /// `.some(nil)` clears the region.
+        public var region: String??
+        public var settings: IntegrationSettingsChange?
+        /// The provider's signing secret; "" removes it.
+        public var providerSecret: String?
+
+        public init(name: String? = nil, region: String?? = nil, settings: IntegrationSettingsChange? = nil,
+                    providerSecret: String? = nil) {
+            self.name = name
+            self.region = region
+            self.settings = settings
+            self.providerSecret = providerSecret
+        }
+    }
+
     public func add(_ new: NewIntegration, baseURL: String) throws -> Created {
-        let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        let name = try Self.checkedName(new.name)
         let region = try Self.checkedRegion(new.region)
         let secret = "whs_" + (try Crypto.randomBytes(24)).hexString
         let settings = JSONText.string(new.settings)
         let createdAt = Timestamp.now()
         let integration = try store.writeAndWait { db -> Integration in
-            if try db.queryOne("SELECT id FROM integrations WHERE name = ?", name) != nil {
-                throw DomainError.conflict("an integration named \(name) exists")
-            }
+            try Self.refuseTakenName(db, name, except: nil)
             try new.settings.validate(agentRole: { try Self.agentRole(db, id: $0) })
             try db.execute("""
                 INSERT INTO integrations(name, provider, region, secret_hash, provider_secret, settings, created_at)
@@ -71,51 +93,83 @@ public final class IntegrationDirectory: Sendable {
                        webhooks: Self.webhookURLs(for: integration.provider, secret: secret, baseURL: baseURL))
     }
 
-    public func list() throws -> [Integration] {
-        try store.read { db in try db.query("SELECT * FROM integrations ORDER BY id").map(Integration.init(row:)) }
-    }
-
-    public func find(id: Int) throws -> Integration? {
-        try store.read { db in try db.queryOne("SELECT * FROM integrations WHERE id = ?", id).map(Integration.init(row:)) }
-    }
-
-    /// Finds by id or by name.
-    public func find(reference: String) throws -> Integration? {
+    /// The live integrations by id; with `includingRemoved`, the removed ones too (`removedAt` set).
+    public func list(includingRemoved: Bool = false) throws -> [Integration] {
         try store.read { db in
-            try db.queryOne("SELECT * FROM integrations WHERE name = ? OR CAST(id AS TEXT) = ?", reference, reference)
+            try db.query(includingRemoved ? "SELECT * FROM integrations ORDER BY id"
+                                          : "SELECT * FROM integrations WHERE removed_at IS NULL ORDER BY id")
                 .map(Integration.init(row:))
         }
     }
 
+    /// The live integration `id`; nil when there is none or it was removed.
+    public func find(id: Int) throws -> Integration? {
+        try store.read { db in try Self.live(db, id: id) }
+    }
+
+    /// Finds a live integration by id or by name.
+    public func find(reference: String) throws -> Integration? {
+        try store.read { db in
+            try db.queryOne("SELECT * FROM integrations WHERE (name = ? OR CAST(id AS TEXT) = ?) AND removed_at IS NULL",
+                            reference, reference)
+                .map(Integration.init(row:))
+        }
+    }
+
+    /// Removes integration `id`; false when there is no live one.
+    ///
+    /// The row stays, marked removed (see the type's comment), with its name and settings, which
+    /// `rebuild` reads; the credentials it held, which nothing needs any more, are forgotten: the
+    /// provider's signing secret and the dialer's API key. Its webhooks are refused at once in
+    /// this process (the cache is emptied); a daemon beside the CLI that removed it refuses them
+    /// when its cache entry expires, within 5 seconds.
     public func remove(id: Int) throws -> Bool {
-        let removed = try store.writeAndWait { db in try db.execute("DELETE FROM integrations WHERE id = ?", id) > 0 }
+        let removed = try store.writeAndWait { db in
+            try db.execute("""
+                UPDATE integrations SET removed_at = ?, provider_secret = '', settings = json_remove(settings, '$.dialer.apiKey')
+                WHERE id = ? AND removed_at IS NULL
+                """, Timestamp.now(), id) > 0
+        }
         cache.withLock { $0.removeAll() }
         return removed
     }
 
-    /// Replaces region, settings and the provider secret where given; all of them or, when one is refused, none.
-    public func update(id: Int, region: String??, settings: IntegrationSettings?, providerSecret: String?) throws -> Integration {
-        let checkedRegion = try region.map(Self.checkedRegion)
+    /// Changes what `change` names of the live integration `id`; all of it or, when one part is refused, none.
+    ///
+    /// Settings are changed inside the writer job, from the settings stored at that moment, then
+    /// checked whole (`IntegrationSettings.validate`): a patch naming one setting can still be
+    /// refused for what it does to another (deleting a UTM field that `utm.write` names).
+    /// - Throws: `DomainError.notFound` (404) when there is no live integration `id`,
+    ///   `.conflict` (409) for a name another live integration has, `.invalid` (400) for an
+    ///   empty name or a bad region, `.unprocessable` (422) naming a refused setting.
+    public func update(id: Int, _ change: Change) throws -> Integration {
+        let checkedRegion = try change.region.map(Self.checkedRegion)
+        let name = try change.name.map(Self.checkedName)
         let updated = try store.writeAndWait { db -> Integration in
-            guard try db.queryOne("SELECT id FROM integrations WHERE id = ?", id) != nil else {
-                throw DomainError.notFound("no integration \(id)")
-            }
-            // Checked before the first UPDATE, so a refusal leaves the integration as it was.
+            let stored = try Self.load(db, id: id)
+            // Everything is checked before the first UPDATE, so a refusal leaves the integration as it was.
+            if let name { try Self.refuseTakenName(db, name, except: id) }
+            var settings = try change.settings?.applied(to: stored.settings)
+            // The API shows a stored dialer key as "(set)" (DialerSettings.redacted); settings sent back with it keep the key.
+            if settings?.dialer?.apiKey == "(set)" { settings?.dialer?.apiKey = stored.settings.dialer?.apiKey }
             try settings?.validate(agentRole: { try Self.agentRole(db, id: $0) })
+            if let name { try db.execute("UPDATE integrations SET name = ? WHERE id = ?", name, id) }
             if let checkedRegion { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", checkedRegion, id) }
-            if var settings {
-                // The API never shows the dialer key; a settings document sent back without it keeps the stored one.
-                let stored = try Self.load(db, id: id).settings.dialer?.apiKey
-                if settings.dialer != nil, settings.dialer?.apiKey == nil || settings.dialer?.apiKey == "(set)" {
-                    settings.dialer?.apiKey = stored
-                }
-                try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id)
+            if let settings { try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
+            if let secret = change.providerSecret {
+                try db.execute("UPDATE integrations SET provider_secret = ? WHERE id = ?", secret, id)
             }
-            if let providerSecret { try db.execute("UPDATE integrations SET provider_secret = ? WHERE id = ?", providerSecret, id) }
             return try Self.load(db, id: id)
         }
         cache.withLock { $0.removeAll() }
         return updated
+    }
+
+    /// Replaces region, settings and the provider secret where given: `update(id:_:)` for
+    /// in-process callers that hold a whole settings value.
+    public func update(id: Int, region: String??, settings: IntegrationSettings?, providerSecret: String?) throws -> Integration {
+        try update(id: id, Change(region: region, settings: settings.map(IntegrationSettingsChange.replacing(with:)),
+                                  providerSecret: providerSecret))
     }
 
     /// The integration whose webhook secret is `secret`, or nil.
@@ -127,7 +181,7 @@ public final class IntegrationDirectory: Sendable {
         if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.integration }
         let hash = digest.hexString
         let found = try store.read { db in
-            try db.queryOne("SELECT * FROM integrations WHERE secret_hash = ?", hash)
+            try db.queryOne("SELECT * FROM integrations WHERE secret_hash = ? AND removed_at IS NULL", hash)
         }
         guard let found, let stored = found.string("secret_hash"),
               Crypto.constantTimeEquals(Array(stored.utf8), Array(hash.utf8)) else { return nil }
@@ -137,6 +191,22 @@ public final class IntegrationDirectory: Sendable {
     }
 
     static func hash(_ secret: String) -> String { Crypto.sha256(Array(secret.utf8)).hexString }
+
+    /// `name` without surrounding white space.
+    /// - Throws: `DomainError.invalid` when nothing is left.
+    private static func checkedName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        return trimmed
+    }
+
+    /// Throws `DomainError.conflict` when a live integration other than `except` is named `name`
+    /// (the partial unique index `integrations_live_name` would refuse it too, less kindly).
+    private static func refuseTakenName(_ db: Database, _ name: String, except id: Int?) throws {
+        if try db.queryOne("SELECT id FROM integrations WHERE name = ? AND removed_at IS NULL AND id IS NOT ?", name, SQLValue(id)) != nil {
+            throw DomainError.conflict("an integration named \(name) exists")
+        }
+    }
 
     /// `region` upper-cased; nil stays nil (no default region).
     /// - Throws: `DomainError.invalid` when it is not two letters.
@@ -153,11 +223,16 @@ public final class IntegrationDirectory: Sendable {
         try db.scalar("SELECT role FROM agents WHERE id = ?", id).string.flatMap(Agent.Role.init(rawValue:))
     }
 
+    /// The live integration `id`, nil when there is none or it was removed.
+    private static func live(_ db: Database, id: Int) throws -> Integration? {
+        try db.queryOne("SELECT * FROM integrations WHERE id = ? AND removed_at IS NULL", id).map(Integration.init(row:))
+    }
+
+    /// The live integration `id`.
+    /// - Throws: `DomainError.notFound` when there is none or it was removed.
     private static func load(_ db: Database, id: Int) throws -> Integration {
-        guard let row = try db.queryOne("SELECT * FROM integrations WHERE id = ?", id) else {
-            throw DomainError.notFound("no integration \(id)")
-        }
-        return Integration(row: row)
+        guard let integration = try live(db, id: id) else { throw DomainError.notFound("no integration \(id)") }
+        return integration
     }
 
     /// Where the provider should send its webhooks.

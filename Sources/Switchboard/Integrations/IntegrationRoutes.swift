@@ -4,22 +4,29 @@ import HTTPServer
 /// `/api/v1/integrations`, for supervisors.
 enum IntegrationRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
-        router.get("/api/v1/integrations", context.api { _, agent in
+        router.get("/api/v1/integrations", context.api { request, agent in
             try agent.requireSupervisor()
-            return .json(["integrations": try context.integrations.list()])
+            let includingRemoved: Bool
+            switch request.queryParameters["removed"] {
+            case nil, "false": includingRemoved = false
+            case "true": includingRemoved = true
+            case let other?: throw DomainError.invalid("removed must be true or false, not \(other)")
+            }
+            return .json(["integrations": try context.integrations.list(includingRemoved: includingRemoved)])
         })
         router.post("/api/v1/integrations", context.api { request, agent in
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
+            try refuseUnknownFields(of: object, known: ["name", "provider", "region", "providerSecret", "settings"])
             let fields = WebhookFields(object)
             guard let name = fields.string("name") else { throw WebhookError.missingField("name") }
             guard let provider = Integration.Provider(rawValue: fields.string("provider") ?? "native") else {
                 throw WebhookError.invalidField("provider", "one of \(Integration.Provider.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let settings = try decodeSettings(object["settings"])
+            let settings = try object["settings"].map(IntegrationSettings.init(document:)) ?? IntegrationSettings()
             let created = try context.integrations.add(.init(name: name, provider: provider, region: fields.string("region"),
                                                              providerSecret: fields.string("providerSecret") ?? "",
-                                                             settings: settings ?? .init()), baseURL: context.baseURL)
+                                                             settings: settings), baseURL: context.baseURL)
             return .json(created, status: 201)
         })
         router.get("/api/v1/integrations/:id", context.api { request, agent in
@@ -29,14 +36,19 @@ enum IntegrationRoutes {
             }
             return .json(found)
         })
+        // The body is a merge patch of the integration (RFC 7396): members it leaves out stay as
+        // they are, null clears the region (and the provider secret) or puts settings back to
+        // their defaults, and `settings` is itself merged into the stored settings.
         router.patch("/api/v1/integrations/:id", context.api { request, agent in
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
-            let region: String?? = object.keys.contains("region") ? .some(object["region"] as? String) : .none
-            let updated = try context.integrations.update(id: try APIBody.id(request), region: region,
-                                                          settings: try decodeSettings(object["settings"]),
-                                                          providerSecret: object["providerSecret"] as? String)
-            return .json(updated)
+            try refuseUnknownFields(of: object, known: ["name", "region", "settings", "providerSecret"])
+            let change = IntegrationDirectory.Change(
+                name: try string(object, "name", nullable: false) ?? nil,
+                region: try string(object, "region", nullable: true),
+                settings: try object["settings"].map(IntegrationSettingsChange.merging),
+                providerSecret: try string(object, "providerSecret", nullable: true).map { $0 ?? "" })
+            return .json(try context.integrations.update(id: try APIBody.id(request), change))
         })
         router.delete("/api/v1/integrations/:id", context.api { request, agent in
             try agent.requireSupervisor()
@@ -47,7 +59,24 @@ enum IntegrationRoutes {
         })
     }
 
-    static func decodeSettings(_ value: Any?) throws -> IntegrationSettings? {
-        try APIBody.decode(value, as: IntegrationSettings.self, field: "settings")
+    /// Refuses a body member the route does not read (a typo, or `provider`, which cannot
+    /// change once the provider has the webhook URLs), naming it: ignoring it would answer 200
+    /// for a change that was never made.
+    private static func refuseUnknownFields(of object: [String: Any], known: Set<String>) throws {
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw DomainError.unprocessable("unknown field \(unknown); known: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Member `key` of a PATCH body: nil when absent, `.some(nil)` when null (refused unless
+    /// `nullable`), the text when a string.
+    /// - Throws: `WebhookError.invalidField` (422) for any other JSON type.
+    private static func string(_ object: [String: Any], _ key: String, nullable: Bool) throws -> String?? {
+        switch object[key] {
+        case nil: return .none
+        case is NSNull where nullable: return .some(nil)
+        case let text as String: return .some(text)
+        default: throw WebhookError.invalidField(key, nullable ? "must be a string or null" : "must be a string")
+        }
     }
 }
