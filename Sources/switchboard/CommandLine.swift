@@ -3,6 +3,9 @@ struct Arguments {
     var positional: [String] = []
     var options: [String: [String]] = [:]
     var switches: Set<String> = []
+    /// The last word was an option without its value: reported by `allow` (or when the value is
+    /// read), after unknown options, so `--bogus` says "unknown option" and not "needs a value".
+    var missingValue: String?
 
     /// Flags that take no value.
     static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients"]
@@ -17,7 +20,10 @@ struct Arguments {
                 if let eq = word.firstIndex(of: "=") {
                     options[String(word[..<eq]), default: []].append(String(word[word.index(after: eq)...]))
                 } else {
-                    guard index + 1 < words.count else { throw UsageError("\(word) needs a value") }
+                    guard index + 1 < words.count else {
+                        missingValue = word
+                        break
+                    }
                     options[word, default: []].append(words[index + 1])
                     index += 1
                 }
@@ -36,6 +42,9 @@ struct Arguments {
     func allow(_ names: Set<String>) throws(UsageError) {
         for name in options.keys where !names.contains(name) { throw UsageError("unknown option \(name)") }
         for name in switches where !names.contains(name) && name != "--help" { throw UsageError("unknown option \(name)") }
+        if let missingValue {
+            throw UsageError(names.contains(missingValue) ? "\(missingValue) needs a value" : "unknown option \(missingValue)")
+        }
     }
 }
 

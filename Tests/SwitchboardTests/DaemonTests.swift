@@ -60,6 +60,18 @@ final class DaemonTests: XCTestCase {
         XCTAssertFalse(daemon.log.contains(secret))
     }
 
+    /// An unknown option last on the line is an unknown option, not one missing its value.
+    func testAnUnknownLastOptionIsNamedAsUnknown() throws {
+        for arguments in [["integrations", "list", "--bogus"], ["agents", "list", "--bogus"], ["channels", "list", "--bogus"]] {
+            let result = try cli(arguments)
+            XCTAssertEqual(result.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains("unknown option --bogus"), result.stderr)
+        }
+        let missing = try cli(["agents", "add", "--role", "manager", "--name"])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("--name needs a value"), missing.stderr)
+    }
+
     func testAgentsRemoveAndBadInputExitCodes() throws {
         XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "boss"]).status, 64)
         XCTAssertEqual(try cli(["agents", "add", "--role", "manager"]).status, 64)
