@@ -247,6 +247,20 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(task["assigneeAgentId"] as? Int, owner.id, "not an agent who no longer exists")
     }
 
+    /// A withdrawn task's id is never given to another task: an agent completing the stale card
+    /// gets 404, not another client's task completed.
+    func testAWithdrawnTasksIdIsNeverReused() throws {
+        try t.call("missed", secret: secret, ["callId": "w1", "clientNumber": "+40722000951", "occurredAt": "2026-11-23T10:00:30Z"])
+        let withdrawn = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        try t.call("answered", secret: secret, ["callId": "w1", "clientNumber": "+40722000951", "occurredAt": "2026-11-23T10:00:10Z"])
+        XCTAssertEqual(try t.count("tasks"), 0)
+        try t.call("missed", secret: secret, ["callId": "w2", "clientNumber": "+40722000952", "occurredAt": "2026-11-23T11:00:00Z"])
+        let next = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        XCTAssertNotEqual(next, withdrawn)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(withdrawn)/complete").status, 404)
+        XCTAssertEqual(try t.count("tasks", "state = 'open'"), 1, "the other client's task is still open")
+    }
+
     func testATaskAnAgentCompletedStaysWhenItsCallTurnsOutAnswered() throws {
         try t.call("missed", secret: secret, ["callId": "flap", "clientNumber": "+40722123458", "occurredAt": "2026-11-23T10:00:30Z"])
         let taskId = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)

@@ -26,6 +26,7 @@ enum Schema {
         callMergeOrderFree,
         contactOwnerFromCalls,
         integrationsKeptWhenRemoved,
+        taskIdsNeverReused,
     ]
 }
 
@@ -374,5 +375,41 @@ extension Schema {
         DROP TABLE integrations;
         ALTER TABLE integrations_kept RENAME TO integrations;
         CREATE UNIQUE INDEX integrations_live_name ON integrations(name) WHERE removed_at IS NULL;
+        """)
+}
+
+extension Schema {
+    /// A task withdrawn when its call turned out answered is deleted; without AUTOINCREMENT the
+    /// next task could get its id, and an agent completing the withdrawn card would complete
+    /// another client's task. The table is made again with AUTOINCREMENT (same columns, same
+    /// indexes); `rebuild` resets the counter before replaying, so ids come out the same.
+    static let taskIdsNeverReused = Migration("012_task_ids_never_reused", """
+        CREATE TABLE tasks_numbered (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            board TEXT NOT NULL,
+            assignee_agent_id INTEGER,
+            title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done')),
+            contact_id INTEGER,
+            deal_id INTEGER,
+            call_id INTEGER,
+            closed_by_call_id INTEGER,
+            closed_by_agent_id INTEGER,
+            created_at TEXT NOT NULL,
+            closed_at TEXT,
+            channel_id INTEGER,
+            assignee_from_owner INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (kind, call_id)
+        );
+        INSERT INTO tasks_numbered(id, kind, board, assignee_agent_id, title, deadline, state, contact_id, deal_id, call_id,
+                                   closed_by_call_id, closed_by_agent_id, created_at, closed_at, channel_id, assignee_from_owner)
+            SELECT id, kind, board, assignee_agent_id, title, deadline, state, contact_id, deal_id, call_id,
+                   closed_by_call_id, closed_by_agent_id, created_at, closed_at, channel_id, assignee_from_owner FROM tasks;
+        DROP TABLE tasks;
+        ALTER TABLE tasks_numbered RENAME TO tasks;
+        CREATE INDEX tasks_open ON tasks(state, assignee_agent_id, deadline);
+        CREATE INDEX tasks_contact ON tasks(contact_id, state);
         """)
 }

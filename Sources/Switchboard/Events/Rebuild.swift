@@ -15,6 +15,9 @@ enum Rebuild {
                           "wa_threads", "wa_identities", "contact_phones", "contacts"] {
                 try db.execute("DELETE FROM \(table)")
             }
+            // AUTOINCREMENT tables count on from the live run's highest id: start again, so the
+            // replay hands out the same ids (a withdrawn task's id still goes unused, as it did live).
+            try db.execute("DELETE FROM sqlite_sequence WHERE name IN ('tasks')")
             try db.execute("UPDATE raw_events SET outcome = 'applied', note = NULL")
             var lastId = 0
             var applied = 0
