@@ -26,6 +26,30 @@ final class ContactAPITests: XCTestCase {
 
     // MARK: - Search
 
+    /// A client whose answer was lost retries with the same Idempotency-Key and learns what the
+    /// first request made; the same key on a different request is refused.
+    func testARetryWithTheSameIdempotencyKeyAnswersWithTheFirstResult() throws {
+        func post(_ path: String, key: String, _ body: [String: Any]) throws -> RawResponse {
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+            return try t.send("POST", path, headers: [("Authorization", "Bearer \(t.supervisorKey)"), ("Content-Type", "application/json"),
+                                                      ("Idempotency-Key", key)], body: text)
+        }
+        let first = try post("/api/v1/contacts", key: "k-1", ["name": "Idem"])
+        XCTAssertEqual(first.status, 201, first.text)
+        let again = try post("/api/v1/contacts", key: "k-1", ["name": "Idem"])
+        XCTAssertEqual(again.status, 201, again.text)
+        XCTAssertEqual(again.json["id"] as? Int, first.json["id"] as? Int)
+        XCTAssertEqual(try t.count("contacts"), 1, "created once")
+        let other = try post("/api/v1/contacts", key: "k-1", ["name": "Someone else"])
+        XCTAssertEqual(other.status, 422, other.text)
+        let contactId = try XCTUnwrap(first.json["id"] as? Int)
+        let deal = try post("/api/v1/contacts/\(contactId)/deals", key: "d-1", ["title": "Big deal"])
+        XCTAssertEqual(deal.status, 201, deal.text)
+        let dealAgain = try post("/api/v1/contacts/\(contactId)/deals", key: "d-1", ["title": "Big deal"])
+        XCTAssertEqual(dealAgain.json["id"] as? Int, deal.json["id"] as? Int, dealAgain.text)
+        XCTAssertEqual(try t.count("deals"), 1)
+    }
+
     func testManagerSearchFindsOwnContactsBehindOthersMoreRecentOnes() throws {
         let m1 = try t.addAgent("Mia", role: .manager)
         let m2 = try t.addAgent("Max", role: .manager)

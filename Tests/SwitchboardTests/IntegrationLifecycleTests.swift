@@ -148,7 +148,10 @@ final class IntegrationLifecycleTests: XCTestCase {
             let legacy = try Database(path: legacyPath)
             try Migrator.migrate(legacy, Schema.migrations.filter { $0.name < "011" })
             try legacy.execute("ATTACH DATABASE ? AS live", t.dir.path("switchboard.db"))
-            try legacy.execute("INSERT INTO raw_events SELECT * FROM live.raw_events")
+            try legacy.execute("""
+                INSERT INTO raw_events(id, integration_id, source, idempotency_key, kind, received_at, payload, raw_body, outcome, note)
+                SELECT id, integration_id, source, idempotency_key, kind, received_at, payload, raw_body, outcome, note FROM live.raw_events
+                """)
             try legacy.execute("""
                 INSERT INTO integrations(id, name, provider, region, secret_hash, provider_secret, settings, created_at)
                 SELECT id, name, provider, region, secret_hash, provider_secret, settings, created_at FROM live.integrations WHERE id = ?

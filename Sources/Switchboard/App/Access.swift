@@ -25,19 +25,37 @@ extension Agent {
 extension RouteContext {
     /// Records an API-originated event (so `rebuild` replays it too) and applies it; returns after commit.
     /// An `Idempotency-Key` header makes a retried request apply once.
+    ///
+    /// A retry with the same key and the same request gets the first one's result (the ids it
+    /// made), so a client whose answer was lost learns them; the same key with a different
+    /// request is 422. The result is kept on the raw event (`result`), written in the same
+    /// transaction as the event.
     func record(_ event: DomainEvent, by agent: Agent, request: HTTPRequest) throws -> ApplyResult {
         let key = request.header("idempotency-key").map { "api:\(agent.id):\($0)" } ?? "api:\(UUID().uuidString)"
         let receivedAt = Timestamp.now()
-        let outcome = try store.writeAndWait { db in
-            try EventLog.record(event, source: "api", integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
-                                in: db, settings: .fromDatabase)
+        let payload = JSONText.string(event)
+        let outcome = try store.writeAndWait { db -> EventLog.Outcome in
+            let outcome = try EventLog.record(event, source: "api", integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
+                                              in: db, settings: .fromDatabase, payload: payload)
+            if case .applied(let id, let result) = outcome {
+                try db.execute("UPDATE raw_events SET result = ? WHERE id = ?", JSONText.string(RecordedResult(result)), id)
+            }
+            return outcome
         }
         switch outcome {
         case .applied(_, let result):
             hub.publishAfterCommit(result.updates)
             return result
-        case .duplicate:
-            throw DomainError.conflict("a request with this Idempotency-Key was already applied")
+        case .duplicate(let id):
+            let first = try store.read { db in try db.queryOne("SELECT payload, result FROM raw_events WHERE id = ?", id) }
+            guard first?.string("payload") == payload else {
+                throw DomainError.unprocessable("this Idempotency-Key was used for a different request")
+            }
+            guard let text = first?.string("result"),
+                  let recorded = try? JSONText.decoder.decode(RecordedResult.self, from: Data(text.utf8)) else {
+                throw DomainError.conflict("a request with this Idempotency-Key was already applied")
+            }
+            return recorded.applyResult
         }
     }
 
@@ -77,4 +95,21 @@ extension HTTPResponse {
     static func json<T: Encodable>(_ value: T, status: Int = 200) -> HTTPResponse {
         .json(bytes: JSONText.bytes(value), status: status)
     }
+}
+
+/// The ids an API request's event made, kept with the raw event for retries of that request.
+private struct RecordedResult: Codable {
+    var contactId: Int?
+    var dealId: Int?
+    var taskId: Int?
+    var callId: Int?
+
+    init(_ result: ApplyResult) {
+        contactId = result.contactId
+        dealId = result.dealId
+        taskId = result.taskId
+        callId = result.callId
+    }
+
+    var applyResult: ApplyResult { ApplyResult(callId: callId, contactId: contactId, dealId: dealId, taskId: taskId) }
 }

@@ -27,6 +27,7 @@ enum Schema {
         contactOwnerFromCalls,
         integrationsKeptWhenRemoved,
         taskIdsNeverReused,
+        apiResults,
     ]
 }
 
@@ -412,4 +413,10 @@ extension Schema {
         CREATE INDEX tasks_open ON tasks(state, assignee_agent_id, deadline);
         CREATE INDEX tasks_contact ON tasks(contact_id, state);
         """)
+}
+
+extension Schema {
+    /// What an API request's event made (its ids, as JSON), so a retry with the same
+    /// Idempotency-Key answers like the first request did.
+    static let apiResults = Migration("013_api_results", "ALTER TABLE raw_events ADD COLUMN result TEXT")
 }
