@@ -29,6 +29,54 @@ final class LiveStreamTests: XCTestCase {
         XCTAssertEqual(try staysStream.nextEvent(named: "call.ringing")["type"] as? String, "call.ringing")
     }
 
+    /// Opens the supervisor's stream, sending `Last-Event-ID` when given, and reads past `hello`.
+    private func openStream(lastEventId: String? = nil) throws -> RawConnection {
+        let connection = try RawConnection(port: t.port)
+        var head = "GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(t.supervisorKey)\r\n"
+        if let lastEventId { head += "Last-Event-ID: \(lastEventId)\r\n" }
+        try connection.send(head + "\r\n")
+        _ = try connection.read(until: "event: hello")
+        _ = try connection.read(until: "\n\n")
+        return connection
+    }
+
+    /// The next event's id, name and data text.
+    private func nextEvent(_ stream: RawConnection) throws -> (id: String?, event: String, data: String) {
+        let block = try stream.read(until: "\n\n")
+        var id: String?, event = "", data = ""
+        for line in block.split(separator: "\n") {
+            if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
+            if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+        }
+        return (id, event, data)
+    }
+
+    /// A stream that reconnects with Last-Event-ID gets what it missed, in order, then the live
+    /// events; one whose id is no longer kept (or from before a restart) is told to reload.
+    func testAReconnectingStreamGetsWhatItMissedOrIsToldToReload() throws {
+        let first = try openStream()
+        try t.call("ringing", secret: secret, ["callId": "seen", "clientNumber": "+40722000911"])
+        let seen = try nextEvent(first)
+        XCTAssertEqual(seen.event, "call.ringing")
+        let lastId = try XCTUnwrap(seen.id)
+        shutdown(first.fd, Int32(SHUT_RDWR))   // the client goes away
+        for callId in ["missed-1", "missed-2"] {
+            try t.call("ringing", secret: secret, ["callId": callId, "clientNumber": "+40722000912"])
+        }
+        let resumed = try openStream(lastEventId: lastId)
+        try t.call("ringing", secret: secret, ["callId": "live", "clientNumber": "+40722000913"])
+        var got: [String] = []
+        for _ in 0..<3 {
+            let event = try nextEvent(resumed)
+            XCTAssertEqual(event.event, "call.ringing")
+            for callId in ["missed-1", "missed-2", "live"] where event.data.contains("\"providerCallId\":\"\(callId)\"") { got.append(callId) }
+        }
+        XCTAssertEqual(got, ["missed-1", "missed-2", "live"], "what it missed, once each and in order, then live")
+        let stale = try openStream(lastEventId: "1")
+        XCTAssertEqual(try nextEvent(stale).event, "reset")
+    }
+
     /// A missed-call task that goes to a fixed assignee is announced to them and to everyone who
     /// sees the client; when a callback closes it, its assignee hears which tasks closed.
     func testTaskEventsReachTheAssigneeAndTheClientsViewers() throws {

@@ -145,9 +145,13 @@ enum OpenAPIDocument {
         "operationId": "events",
         "summary": "Live stream (Server-Sent Events) for the agent",
         "tags": ["Agents"],
+        "parameters": [
+          {"name": "Last-Event-ID", "in": "header", "required": false, "schema": {"type": "string"},
+           "description": "The id of the last event received before a reconnect: the events published since are sent first, or an event reset when they are no longer kept"}
+        ],
         "responses": {
           "200": {
-            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, tasks.closed, task.withdrawn, task.assigned, whatsapp.message, whatsapp.outbound, whatsapp.claimed; each event's data is JSON",
+            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, tasks.closed, task.withdrawn, task.assigned, whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},

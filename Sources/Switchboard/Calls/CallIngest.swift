@@ -24,7 +24,7 @@ struct CallIngest: Sendable {
         // Client numbers are parsed here, on the event loop, and handed to the writer.
         let numbers = events.map { event in event.clientNumber.map { PhoneNumber.Parsed($0.trimmedSpaces, region: integration.region) } }
         let settings = SettingsLookup.preferring(integration)
-        let listening = hub.count > 0
+        let listening = hub.isListenedTo
         store.write({ db -> [EventLog.Outcome] in
             try zip(prepared, numbers).map { item, number in
                 try EventLog.record(item.event, source: integration.provider.rawValue, integrationId: integrationId,

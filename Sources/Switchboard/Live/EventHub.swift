@@ -5,7 +5,8 @@ import Synchronization
 
 /// The live bus: agents' open Server-Sent Events streams, and publishing to them.
 public final class EventHub: @unchecked Sendable {
-    // @unchecked: `heartbeat` is set in init and cancelled in deinit only; the rest is Mutex/Atomic.
+    // @unchecked: `heartbeat` is set in init and cancelled in deinit only; `recent` is touched
+    // on the `publishing` queue only; the rest is Mutex/Atomic.
     private struct Subscriber: Sendable {
         let agent: Agent
         let stream: EventStream
@@ -13,7 +14,15 @@ public final class EventHub: @unchecked Sendable {
 
     private let subscribers = Mutex<[UInt64: Subscriber]>([:])
     private let nextID = Atomic<UInt64>(1)
-    private let sequence = Atomic<UInt64>(0)
+    /// The id of the last update published. It starts from the boot time in milliseconds × 1000,
+    /// so ids keep growing across restarts (under a million updates a second): a Last-Event-ID
+    /// from before a restart is older than anything kept, and the client is told to reload.
+    private let sequence = Atomic<UInt64>(UInt64(max(0, Date().timeIntervalSince1970 * 1000)) * 1000)
+    /// What a reconnecting stream may have missed (see RecentUpdates).
+    private var recent = RecentUpdates(capacity: EventHub.kept)
+    /// How many updates are kept for reconnecting streams: hours at a sales team's pace,
+    /// a fraction of a second under a benchmark's.
+    static let kept = 10_000
     private let heartbeat: DispatchSourceTimer
     /// Updates committed but not yet sent, in commit order; drained on `publishing`.
     private let outbox = Mutex<[LiveUpdate]>([])
@@ -21,6 +30,8 @@ public final class EventHub: @unchecked Sendable {
     private let publishing = DispatchQueue(label: "live-publisher")
     /// The agent as stored now (nil once removed), looked up at each heartbeat.
     private let currentAgent = Mutex<(@Sendable (Int) throws -> Agent?)?>(nil)
+    /// When the last open stream ended (uptime nanoseconds; 0: never).
+    private let lastStreamEnded = Atomic<UInt64>(0)
 
     /// - Parameter heartbeatSeconds: how often a comment line keeps idle streams alive through proxies.
     public init(heartbeatSeconds: Double = 15) {
@@ -38,14 +49,33 @@ public final class EventHub: @unchecked Sendable {
         currentAgent.withLock { $0 = lookup }
     }
 
-    /// Adds `stream` for `agent`; it is dropped when the stream ends.
-    public func subscribe(_ agent: Agent, stream: EventStream) {
+    /// Adds `stream` for `agent`; it is dropped when the stream ends. With `lastEventId` (the
+    /// client's `Last-Event-ID` after a reconnect) the updates for this agent published since
+    /// are sent first; when they are no longer all kept, a `reset` event says to reload instead.
+    /// Done on the publishing queue, so no update is both sent again and live, or neither.
+    public func subscribe(_ agent: Agent, stream: EventStream, lastEventId: String? = nil) {
         let id = nextID.add(1, ordering: .relaxed).oldValue
-        subscribers.withLock { $0[id] = Subscriber(agent: agent, stream: stream) }
-        stream.onTermination { [weak self] in
-            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        publishing.sync {
+            subscribers.withLock { $0[id] = Subscriber(agent: agent, stream: stream) }
+            stream.onTermination { [weak self] in
+                guard let self else { return }
+                _ = subscribers.withLock { $0.removeValue(forKey: id) }
+                lastStreamEnded.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            }
+            stream.send(event: "hello", data: #"{"agentId":\#(agent.id)}"#)
+            guard let lastEventId else { return }
+            let latest = sequence.load(ordering: .relaxed)
+            guard let last = UInt64(lastEventId.trimmingCharacters(in: .whitespaces)),
+                  let missed = recent.after(last, latest: latest) else {
+                stream.send(event: "reset", data: #"{"reason":"events since Last-Event-ID are no longer kept: reload"}"#)
+                return
+            }
+            var output: [UInt8] = []
+            for (missedId, update) in missed where update.isFor(agent) {
+                output += update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: String(missedId), data: $0) }
+            }
+            if !output.isEmpty { stream.send(frame: output) }
         }
-        stream.send(event: "hello", data: #"{"agentId":\#(agent.id)}"#)
     }
 
     /// Up to this many open streams the WAL syncer drains webhook updates itself.
@@ -53,6 +83,18 @@ public final class EventHub: @unchecked Sendable {
 
     /// Number of open streams.
     public var count: Int { subscribers.withLock { $0.count } }
+
+    /// Whether updates are worth making: a stream is open, or one closed less than
+    /// `resumeWindow` ago and may reconnect with Last-Event-ID. With nobody listening for that
+    /// long, the writer skips building screen-pops (what a reconnect then misses is the `reset`).
+    var isListenedTo: Bool {
+        if count > 0 { return true }
+        let left = lastStreamEnded.load(ordering: .relaxed)
+        return left != 0 && DispatchTime.now().uptimeNanoseconds - left < Self.resumeWindowNanos
+    }
+
+    /// How long after the last stream ends updates are still made and kept: 10 minutes.
+    static let resumeWindowNanos: UInt64 = 600 * 1_000_000_000
 
     /// Publishes `updates` after their commit, in order. Updates that arrive while the
     /// previous ones are still being sent wait in the outbox and leave together: each
@@ -81,12 +123,14 @@ public final class EventHub: @unchecked Sendable {
         }
         let targets = subscribers.withLock { Array($0.values) }
         guard !targets.isEmpty else {
-            _ = sequence.add(UInt64(updates.count), ordering: .relaxed)
+            for update in updates { recent.append(sequence.add(1, ordering: .relaxed).newValue, update) }
             return
         }
         var output = [[UInt8]](repeating: [], count: targets.count)
         for update in updates {
-            let id = String(sequence.add(1, ordering: .relaxed).newValue)
+            let number = sequence.add(1, ordering: .relaxed).newValue
+            recent.append(number, update)
+            let id = String(number)
             var frame: [UInt8]?
             for index in targets.indices where update.isFor(targets[index].agent) {
                 if frame == nil { frame = update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: id, data: $0) } }

@@ -9,7 +9,7 @@ enum EventRoutes {
                 do {
                     let agent = try context.authenticatedAgent(request)
                     let stream = responder.startEventStream()
-                    context.hub.subscribe(agent, stream: stream)
+                    context.hub.subscribe(agent, stream: stream, lastEventId: request.header("last-event-id"))
                 } catch {
                     responder.send(error: error)
                 }

@@ -73,7 +73,7 @@ struct WhatsAppIngest: Sendable {
     /// `channel` is the channel the delivery was authenticated for, already read.
     func ingest(_ events: [DomainEvent], source: String, channel: Channel, responder: Responder, ignored: [String] = []) {
         let receivedAt = Timestamp.now()
-        let listening = hub.count > 0
+        let listening = hub.isListenedTo
         // Keys and payloads are made here, on the event loop, so the single writer only writes.
         let prepared = events.map { event -> (DomainEvent, String, String) in
             switch event {
