@@ -17,9 +17,11 @@ public enum FormDecoding {
         }
     }
 
-    /// `pairs`, for bodies that must be right: an escape that is not `%` and two hex digits,
-    /// or escapes that decode to bytes that are not UTF-8 (`%FF`), throw instead of being kept
-    /// or replaced by U+FFFD (which made different ids decode to the same text).
+    /// `pairs`, for bodies that must be right: an escape that is not `%` and two hex digits
+    /// throws instead of being kept as typed. Escapes that decode to bytes that are not UTF-8
+    /// (`%CF%F0`, a cp1251 UTM tag) become U+FFFD, as in `pairs`: refusing the whole delivery
+    /// for one such value would lose it; a caller that needs a value exact (an id: `%FF` and
+    /// `%FE` both decode to U+FFFD) checks it for U+FFFD.
     public static func strictPairs<S: StringProtocol>(_ text: S) throws(FormError) -> [(String, String)] {
         var out: [(String, String)] = []
         for part in text.split(separator: "&", omittingEmptySubsequences: true) {
@@ -55,10 +57,7 @@ public enum FormDecoding {
                 bytes.append(byte)
             }
         }
-        guard let decoded = String(validating: bytes, as: UTF8.self) else {
-            throw FormError(reason: "percent escapes that are not UTF-8 in \"\(text.prefix(40))\"")
-        }
-        return decoded
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Percent-decodes and turns `+` into a space; invalid escapes are kept as they are.

@@ -48,6 +48,14 @@ final class ContactAPITests: XCTestCase {
         let dealAgain = try post("/api/v1/contacts/\(contactId)/deals", key: "d-1", ["title": "Big deal"])
         XCTAssertEqual(dealAgain.json["id"] as? Int, deal.json["id"] as? Int, dealAgain.text)
         XCTAssertEqual(try t.count("deals"), 1)
+        // A deal without a title is named after the contact when applied: a retry after a
+        // rename is still the same request.
+        let untitled = try post("/api/v1/contacts/\(contactId)/deals", key: "d-2", [:])
+        XCTAssertEqual(untitled.json["title"] as? String, "Deal with Idem", untitled.text)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["name": "Renamed"]).status, 200)
+        let untitledAgain = try post("/api/v1/contacts/\(contactId)/deals", key: "d-2", [:])
+        XCTAssertEqual(untitledAgain.status, 201, untitledAgain.text)
+        XCTAssertEqual(untitledAgain.json["id"] as? Int, untitled.json["id"] as? Int)
     }
 
     func testManagerSearchFindsOwnContactsBehindOthersMoreRecentOnes() throws {

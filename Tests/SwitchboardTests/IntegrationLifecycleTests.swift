@@ -52,8 +52,9 @@ final class IntegrationLifecycleTests: XCTestCase {
         XCTAssertEqual(all.first?["name"] as? String, "office", "a removed integration keeps its name")
     }
 
-    /// Removal forgets the credentials the integration held (the provider's secret, the
-    /// dialer's API key) but keeps the settings `rebuild` reads.
+    /// Removal forgets the credentials the integration held (the provider's secret, the whole
+    /// dialer: a template dialer carries its credentials in its URL and headers) but keeps the
+    /// settings `rebuild` reads.
     func testARemovedIntegrationKeepsItsSettingsButNotItsCredentials() throws {
         let manager = try t.addAgent("Mia", role: .manager)
         let created = try createIntegration(["name": "zd", "provider": "zadarma", "providerSecret": "zd-secret",
@@ -63,8 +64,7 @@ final class IntegrationLifecycleTests: XCTestCase {
         let row = try XCTUnwrap(try t.daemon.store.read { db in try db.queryOne("SELECT * FROM integrations WHERE id = ?", created.id) })
         let kept = Integration(row: row)
         XCTAssertEqual(kept.providerSecret, "")
-        XCTAssertNil(kept.settings.dialer?.apiKey)
-        XCTAssertEqual(kept.settings.dialer?.apiBase, "http://127.0.0.1:1")
+        XCTAssertNil(kept.settings.dialer, "no dialer settings, credentials included, are kept")
         XCTAssertEqual(kept.settings.missedCallTask.assigneeAgentId, manager.id)
         XCTAssertNotNil(row.string("removed_at"))
     }

@@ -29,6 +29,15 @@ final class LiveStreamTests: XCTestCase {
         XCTAssertEqual(try staysStream.nextEvent(named: "call.ringing")["type"] as? String, "call.ringing")
     }
 
+    /// A removed agent's id is never given to the next agent (who would otherwise inherit their
+    /// clients, tasks and, until the next heartbeat, their open stream).
+    func testARemovedAgentsIdIsNeverGivenAgain() throws {
+        let bob = try t.addAgent("Bob", role: .manager)
+        XCTAssertTrue(try t.daemon.agents.remove(id: bob.id))
+        let carol = try t.addAgent("Carol", role: .supervisor)
+        XCTAssertNotEqual(carol.id, bob.id)
+    }
+
     /// Opens the supervisor's stream, sending `Last-Event-ID` when given, and reads past `hello`.
     private func openStream(lastEventId: String? = nil) throws -> RawConnection {
         let connection = try RawConnection(port: t.port)

@@ -28,6 +28,7 @@ enum Schema {
         integrationsKeptWhenRemoved,
         taskIdsNeverReused,
         apiResults,
+        agentIdsNeverReused,
     ]
 }
 
@@ -419,4 +420,26 @@ extension Schema {
     /// What an API request's event made (its ids, as JSON), so a retry with the same
     /// Idempotency-Key answers like the first request did.
     static let apiResults = Migration("013_api_results", "ALTER TABLE raw_events ADD COLUMN result TEXT")
+}
+
+extension Schema {
+    /// An agent removed and another added could get the removed one's id, and with it their
+    /// contacts, tasks and (until the next heartbeat) their open live stream. The table is made
+    /// again with AUTOINCREMENT; same columns and constraints.
+    static let agentIdsNeverReused = Migration("014_agent_ids_never_reused", """
+        CREATE TABLE agents_numbered (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('manager', 'supervisor', 'quality-control')),
+            phones TEXT NOT NULL DEFAULT '[]',
+            sip_logins TEXT NOT NULL DEFAULT '[]',
+            receives_new_clients INTEGER NOT NULL DEFAULT 0,
+            api_key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        INSERT INTO agents_numbered(id, name, role, phones, sip_logins, receives_new_clients, api_key_hash, created_at)
+            SELECT id, name, role, phones, sip_logins, receives_new_clients, api_key_hash, created_at FROM agents;
+        DROP TABLE agents;
+        ALTER TABLE agents_numbered RENAME TO agents;
+        """)
 }

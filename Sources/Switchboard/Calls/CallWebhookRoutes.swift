@@ -72,9 +72,12 @@ enum CallWebhookRoutes {
     }
 
     /// Durations and talk times are seconds since something: a negative one (which would put a
-    /// call's end before its start) is refused with 422, whatever the provider called the field.
+    /// call's end before its start) is refused with 422, whatever the provider called the field;
+    /// so is a call id that was not UTF-8.
     static func requireSensibleFigures(_ events: [CallEvent]) throws {
         for event in events {
+            // Bytes that were not UTF-8 became U+FFFD: two such ids would be one call.
+            if event.callId.unicodeScalars.contains("\u{FFFD}") { throw WebhookError.invalidField("callId", "is not UTF-8 text") }
             if let duration = event.duration, duration < 0 { throw WebhookError.invalidField("duration", "must not be negative, got \(duration)") }
             if let talk = event.talkTime, talk < 0 { throw WebhookError.invalidField("talkTime", "must not be negative, got \(talk)") }
         }

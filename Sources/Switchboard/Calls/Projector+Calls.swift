@@ -297,14 +297,19 @@ extension Projector {
             SELECT id, ended_at AS reached_at FROM calls
             WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
             """, contactId, missedAt)
-        let inserted = try db.execute("""
-            INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
-                              closed_by_call_id, created_at, closed_at)
-            VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, call_id) DO NOTHING
-            """, settings.board, assignee, configured == nil, title, deadline,
-            laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
-            laterAnswer?.string("reached_at"))
-        guard inserted > 0 else {
+        // Looked up rather than left to ON CONFLICT DO NOTHING: with AUTOINCREMENT (migration 012)
+        // a skipped insert still uses up an id, and ids must come out as they did before it.
+        let filed = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int
+        if filed == nil {
+            try db.execute("""
+                INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
+                                  closed_by_call_id, created_at, closed_at)
+                VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, settings.board, assignee, configured == nil, title, deadline,
+                laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
+                laterAnswer?.string("reached_at"))
+        }
+        guard filed == nil else {
             // Filed by another moment of this call: it is due from the earliest one, in any order.
             try db.execute("""
                 UPDATE tasks SET deadline = min(deadline, ?), created_at = min(created_at, ?)

@@ -72,7 +72,9 @@ enum ContactRoutes {
             let contact = try context.visibleContact(id, for: agent)
             guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this contact") }
             let body = try APIBody.object(request)
-            let input = DealInput(contactId: id, title: body.string("title") ?? "Deal with \(contact.name)",
+            // No title: the projector names it after the contact, so a retry of this very request
+            // records the same event even if the contact was renamed in between.
+            let input = DealInput(contactId: id, title: body.string("title") ?? "",
                                   pipeline: body.string("pipeline") ?? "default", stage: body.string("stage") ?? "new",
                                   callId: try body.int("callId"))
             let result = try context.record(.dealCreated(input), by: agent, request: request)

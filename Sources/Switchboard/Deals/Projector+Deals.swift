@@ -2,7 +2,8 @@ import Store
 
 extension Projector {
     func createDeal(_ input: DealInput, at: String) throws -> ApplyResult {
-        guard try ContactRecord.load(db, id: input.contactId) != nil else { throw DomainError.notFound("no contact \(input.contactId)") }
+        guard let contact = try ContactRecord.load(db, id: input.contactId) else { throw DomainError.notFound("no contact \(input.contactId)") }
+        let title = input.title.isEmpty ? "Deal with \(contact.name)" : input.title
         if let callId = input.callId {
             guard let call = try CallRecord.load(db, id: callId), call.contactId == input.contactId else {
                 throw DomainError.unprocessable("call \(callId) is not a call of contact \(input.contactId)")
@@ -11,7 +12,7 @@ extension Projector {
         try db.execute("""
             INSERT INTO deals(contact_id, title, pipeline, stage, state, call_id, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'open', ?, ?, ?)
-            """, input.contactId, input.title, input.pipeline, input.stage, input.callId, at, at)
+            """, input.contactId, title, input.pipeline, input.stage, input.callId, at, at)
         let id = db.lastInsertRowID
         try addToTimeline(contactId: input.contactId, at: at, kind: .deal, ref: id)
         try touchContact(input.contactId, at: at)

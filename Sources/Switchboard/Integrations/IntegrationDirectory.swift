@@ -126,7 +126,7 @@ public final class IntegrationDirectory: Sendable {
     public func remove(id: Int) throws -> Bool {
         let removed = try store.writeAndWait { db in
             try db.execute("""
-                UPDATE integrations SET removed_at = ?, provider_secret = '', settings = json_remove(settings, '$.dialer.apiKey')
+                UPDATE integrations SET removed_at = ?, provider_secret = '', settings = json_remove(settings, '$.dialer')
                 WHERE id = ? AND removed_at IS NULL
                 """, Timestamp.now(), id) > 0
         }

@@ -164,7 +164,8 @@ public final class EventHub: @unchecked Sendable {
                 continue
             }
             if found != subscriber.agent {
-                subscribers.withLock { $0[id] = Subscriber(agent: found, stream: subscriber.stream) }
+                // Only while it is still there: a stream that ended meanwhile stays gone.
+                subscribers.withLock { if $0[id] != nil { $0[id] = Subscriber(agent: found, stream: subscriber.stream) } }
             }
         }
     }
