@@ -40,28 +40,17 @@ public enum FormDecoding {
     }
 
     private static func strictDecode<S: StringProtocol>(_ text: S) throws(FormError) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%") {
-                guard iterator.count >= 2, let hi = hexValue(iterator[iterator.startIndex]),
-                      let lo = hexValue(iterator[iterator.startIndex + 1]) else {
-                    throw FormError(reason: "a % not followed by two hex digits in \"\(text.prefix(40))\"")
-                }
-                bytes.append(hi << 4 | lo)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try decode(text, strict: true)
     }
 
     /// Percent-decodes and turns `+` into a space; invalid escapes are kept as they are.
     public static func percentDecode<S: StringProtocol>(_ text: S) -> String {
+        (try? decode(text, strict: false)) ?? ""   // not strict: never throws
+    }
+
+    /// One decoder for both: `strict` throws on a `%` not followed by two hex digits, which
+    /// otherwise is kept as typed. Bytes that are not UTF-8 become U+FFFD either way.
+    private static func decode<S: StringProtocol>(_ text: S, strict: Bool) throws(FormError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = Array(text.utf8)[...]
@@ -73,6 +62,8 @@ public enum FormDecoding {
                       let lo = hexValue(iterator[iterator.startIndex + 1]) {
                 bytes.append(hi << 4 | lo)
                 iterator = iterator.dropFirst(2)
+            } else if byte == UInt8(ascii: "%"), strict {
+                throw FormError(reason: "a % not followed by two hex digits in \"\(text.prefix(40))\"")
             } else {
                 bytes.append(byte)
             }
