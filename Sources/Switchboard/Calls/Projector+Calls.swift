@@ -276,6 +276,18 @@ extension Projector {
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
         guard call.outcome != nil, settings.enabled else { return }
         let missedAt = call.missedAt ?? call.endedAt ?? at
+        let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
+        // Looked up rather than left to ON CONFLICT DO NOTHING: with AUTOINCREMENT (migration 012)
+        // a skipped insert still uses up an id, and ids must come out as they did before it.
+        if let filed = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int {
+            // Filed by another moment of this call: it is due from the earliest one, in any order.
+            try db.execute("""
+                UPDATE tasks SET deadline = min(deadline, ?1), created_at = min(created_at, ?2)
+                WHERE id = ?3 AND (deadline > ?1 OR created_at > ?2)
+                """, deadline, missedAt, filed)
+            try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: filed)
+            return
+        }
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         // The configured agent, unless they have been removed since: then, as with none, the owner.
         let configured = try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil }
@@ -286,7 +298,6 @@ extension Projector {
         for name in MissedCallTaskSettings.titlePlaceholders {
             title = title.replacingOccurrences(of: "{{\(name)}}", with: (values[name] ?? nil) ?? "")
         }
-        let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Reached already (a later answered call arrived first)? Then the task is born done.
         // The first answer at or after the missed moment: a range of the calls_contact index.
         // A call known only by its talk time counts as reached at its end; that second look
@@ -297,29 +308,13 @@ extension Projector {
             SELECT id, ended_at AS reached_at FROM calls
             WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
             """, contactId, missedAt)
-        // Looked up rather than left to ON CONFLICT DO NOTHING: with AUTOINCREMENT (migration 012)
-        // a skipped insert still uses up an id, and ids must come out as they did before it.
-        let filed = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int
-        if filed == nil {
-            try db.execute("""
-                INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
-                                  closed_by_call_id, created_at, closed_at)
-                VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, settings.board, assignee, configured == nil, title, deadline,
-                laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
-                laterAnswer?.string("reached_at"))
-        }
-        guard filed == nil else {
-            // Filed by another moment of this call: it is due from the earliest one, in any order.
-            try db.execute("""
-                UPDATE tasks SET deadline = min(deadline, ?), created_at = min(created_at, ?)
-                WHERE kind = 'missed_call' AND call_id = ? AND (deadline > ?1 OR created_at > ?2)
-                """, deadline, missedAt, call.id)
-            if let taskId = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int {
-                try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
-            }
-            return
-        }
+        try db.execute("""
+            INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
+                              closed_by_call_id, created_at, closed_at)
+            VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, settings.board, assignee, configured == nil, title, deadline,
+            laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
+            laterAnswer?.string("reached_at"))
         let taskId = db.lastInsertRowID
         result.taskId = taskId
         try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)

@@ -32,6 +32,8 @@ public final class EventHub: @unchecked Sendable {
     private let currentAgent = Mutex<(@Sendable (Int) throws -> Agent?)?>(nil)
     /// When the last open stream ended (uptime nanoseconds; 0: never).
     private let lastStreamEnded = Atomic<UInt64>(0)
+    /// The last id published before updates went unmade for want of listeners (0: none went unmade).
+    private let unmadeAfter = Atomic<UInt64>(0)
 
     /// - Parameter heartbeatSeconds: how often a comment line keeps idle streams alive through proxies.
     public init(heartbeatSeconds: Double = 15) {
@@ -66,7 +68,7 @@ public final class EventHub: @unchecked Sendable {
             guard let lastEventId else { return }
             let latest = sequence.load(ordering: .relaxed)
             guard let last = UInt64(lastEventId.trimmingCharacters(in: .whitespaces)),
-                  let missed = recent.after(last, latest: latest) else {
+                  let missed = recent.after(last, latest: latest, unmadeAfter: unmadeAfter.load(ordering: .relaxed).nonZero) else {
                 stream.send(event: "reset", data: #"{"reason":"events since Last-Event-ID are no longer kept: reload"}"#)
                 return
             }
@@ -85,12 +87,15 @@ public final class EventHub: @unchecked Sendable {
     public var count: Int { subscribers.withLock { $0.count } }
 
     /// Whether updates are worth making: a stream is open, or one closed less than
-    /// `resumeWindow` ago and may reconnect with Last-Event-ID. With nobody listening for that
-    /// long, the writer skips building screen-pops (what a reconnect then misses is the `reset`).
+    /// `resumeWindowNanos` ago and may reconnect with Last-Event-ID. With nobody listening for
+    /// that long, the writer skips building screen-pops; the last id before the skipped ones is
+    /// noted, so a stream resuming from it or earlier gets `reset` rather than a silent gap.
     var isListenedTo: Bool {
         if count > 0 { return true }
         let left = lastStreamEnded.load(ordering: .relaxed)
-        return left != 0 && DispatchTime.now().uptimeNanoseconds - left < Self.resumeWindowNanos
+        if left != 0 && DispatchTime.now().uptimeNanoseconds - left < Self.resumeWindowNanos { return true }
+        unmadeAfter.store(sequence.load(ordering: .relaxed), ordering: .relaxed)
+        return false
     }
 
     /// How long after the last stream ends updates are still made and kept: 10 minutes.
@@ -169,4 +174,8 @@ public final class EventHub: @unchecked Sendable {
             }
         }
     }
+}
+
+private extension UInt64 {
+    var nonZero: UInt64? { self == 0 ? nil : self }
 }

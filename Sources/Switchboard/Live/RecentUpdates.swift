@@ -17,9 +17,11 @@ struct RecentUpdates {
     }
 
     /// The updates after `id`, oldest first; nil when some of them are no longer kept (or `id`
-    /// is not one this process gave out), so the caller cannot resume and says so.
-    func after(_ id: UInt64, latest: UInt64) -> [(id: UInt64, update: LiveUpdate)]? {
+    /// is not one this process gave out, or updates went unmade after `id` — `unmadeAfter`, the
+    /// last id before nobody was listening), so the caller cannot resume and says so.
+    func after(_ id: UInt64, latest: UInt64, unmadeAfter: UInt64? = nil) -> [(id: UInt64, update: LiveUpdate)]? {
         guard id <= latest else { return nil }
+        if let unmadeAfter, id <= unmadeAfter { return nil }
         if id == latest { return [] }
         let oldestIndex = count < entries.count ? 0 : next
         guard let oldest = entries[oldestIndex]?.id, id + 1 >= oldest else { return nil }
