@@ -9,12 +9,7 @@ public enum FormDecoding {
 
     /// Decodes into ordered pairs, keeping repeats (Twilio signatures need every pair).
     public static func pairs<S: StringProtocol>(_ text: S) -> [(String, String)] {
-        text.split(separator: "&", omittingEmptySubsequences: true).map { part in
-            if let eq = part.firstIndex(of: "=") {
-                return (percentDecode(part[..<eq]), percentDecode(part[part.index(after: eq)...]))
-            }
-            return (percentDecode(part), "")
-        }
+        (try? pairs(text, strict: false)) ?? []   // not strict: never throws
     }
 
     /// `pairs`, for bodies that must be right: an escape that is not `%` and two hex digits
@@ -23,12 +18,16 @@ public enum FormDecoding {
     /// for one such value would lose it; a caller that needs a value exact (an id: `%FF` and
     /// `%FE` both decode to U+FFFD) checks it for U+FFFD.
     public static func strictPairs<S: StringProtocol>(_ text: S) throws(FormError) -> [(String, String)] {
+        try pairs(text, strict: true)
+    }
+
+    private static func pairs<S: StringProtocol>(_ text: S, strict: Bool) throws(FormError) -> [(String, String)] {
         var out: [(String, String)] = []
         for part in text.split(separator: "&", omittingEmptySubsequences: true) {
             if let eq = part.firstIndex(of: "=") {
-                out.append((try strictDecode(part[..<eq]), try strictDecode(part[part.index(after: eq)...])))
+                out.append((try decode(part[..<eq], strict: strict), try decode(part[part.index(after: eq)...], strict: strict)))
             } else {
-                out.append((try strictDecode(part), ""))
+                out.append((try decode(part, strict: strict), ""))
             }
         }
         return out
@@ -37,10 +36,6 @@ public enum FormDecoding {
     /// Why a form body is not one.
     public struct FormError: Error, Sendable, Equatable {
         public let reason: String
-    }
-
-    private static func strictDecode<S: StringProtocol>(_ text: S) throws(FormError) -> String {
-        try decode(text, strict: true)
     }
 
     /// Percent-decodes and turns `+` into a space; invalid escapes are kept as they are.

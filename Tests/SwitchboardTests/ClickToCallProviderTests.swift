@@ -121,7 +121,7 @@ final class ClickToCallProviderTests: XCTestCase {
         dialer.statusCallback = callbackURL
         var settings = IntegrationSettings()
         settings.dialer = dialer
-        _ = try t.daemon.integrations.update(id: integration.integration.id, region: nil, settings: settings, providerSecret: nil)
+        _ = try t.daemon.integrations.update(id: integration.integration.id, .init(settings: .replacing(with: settings)))
         let agent = try t.addAgent("Ana", role: .supervisor)
         let placed = try place(agent.key, #"{"number":"0722123456","integrationId":\#(integration.integration.id)}"#)
         XCTAssertEqual(placed.status, 201, placed.text)

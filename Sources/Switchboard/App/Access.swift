@@ -113,3 +113,61 @@ private struct RecordedResult: Codable {
 
     var applyResult: ApplyResult { ApplyResult(callId: callId, contactId: contactId, dealId: dealId, taskId: taskId) }
 }
+
+/// An API request's query parameters, read by type: a parameter that is present must be what
+/// the OpenAPI document says, or the request is refused with a 400 naming it. Clamping an
+/// out-of-range value or ignoring an unreadable one answers a question the client did not
+/// ask (`?contact=abc` listed every task), and the client cannot tell.
+struct APIQuery {
+    let values: [String: String]
+
+    init(_ request: HTTPRequest) { values = request.queryParameters }
+
+    /// The raw (decoded) value of `name`, nil when absent.
+    subscript(name: String) -> String? { values[name] }
+
+    /// `limit`: `fallback` when absent, else an integer from 1 to `maximum`.
+    func limit(default fallback: Int, maximum: Int) throws -> Int {
+        guard let text = values["limit"] else { return fallback }
+        guard let value = Int(text), (1...maximum).contains(value) else {
+            throw DomainError.invalid("limit must be an integer from 1 to \(maximum), got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// An integer id named `name`, nil when absent.
+    func id(_ name: String) throws -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let value = Int(text) else { throw DomainError.invalid("\(name) must be an integer id, got \"\(text)\"") }
+        return value
+    }
+
+    /// `true` or `false` named `name`, nil when absent.
+    func bool(_ name: String) throws -> Bool? {
+        switch values[name] {
+        case nil: return nil
+        case "true": return true
+        case "false": return false
+        case let text?: throw DomainError.invalid("\(name) must be true or false, got \"\(text)\"")
+        }
+    }
+}
+
+extension RouteContext {
+    /// Refuses (422, naming `field`) an agent id that work cannot go to: one that names no
+    /// agent, or quality control, who sees everything and writes nothing, and so neither owns
+    /// clients nor completes tasks (the rule settings validation applies to
+    /// `missedCallTask.assigneeAgentId`).
+    ///
+    /// Checked here, before the event is recorded, rather than in the projector: a role never
+    /// changes, and events recorded before the rule must still replay in `rebuild` as they
+    /// were applied.
+    /// - Parameter why: what quality control does not do, for the message ("owns no contacts").
+    func requireWorkingAgent(_ id: Int, field: String, qualityControl why: String) throws {
+        switch try agents.find(id: id)?.role {
+        case nil: throw WebhookError.invalidField(field, "no agent \(id)")
+        case .qualityControl?: throw WebhookError.invalidField(field, "agent \(id) is quality control, who \(why)")
+        case .manager?, .supervisor?: break
+        }
+    }
+}

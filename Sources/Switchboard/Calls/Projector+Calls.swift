@@ -68,7 +68,7 @@ extension Projector {
             // A contact this very event made for a new call without an agent (a stranger's first
             // ringing) already says all it knows; otherwise it learns from every moment of its
             // calls, in whatever order they come.
-            if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at) }
+            if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
         }
@@ -104,7 +104,7 @@ extension Projector {
     /// instant go by the provider's call id, not by arrival. Each moment compares its call with
     /// the one the owner came from (`owner_call_*`): constant work however many calls the
     /// contact has. Missed-call tasks that went to the owner (no assignee configured) follow it.
-    private func settleContact(_ contactId: Int, call: CallRecord, at: String) throws {
+    private func settleContact(_ contactId: Int, call: CallRecord, at: String, result: inout ApplyResult) throws {
         let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, at].compactMap { $0 }
         let earliest = moments.min() ?? at, latest = moments.max() ?? at
         guard let row = try db.queryOne("""
@@ -126,7 +126,7 @@ extension Projector {
             WHERE id = ?1
             """, contactId, earliest, latest, SQLValue(owner), SQLValue(source.id), SQLValue(source.at), SQLValue(source.ref))
         if owner != row.int("owner_agent_id") {
-            try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE contact_id = ? AND assignee_from_owner", SQLValue(owner), contactId)
+            result.updates += try moveTasksFollowingOwner(ofContact: contactId, to: owner, openOnly: false)
         }
     }
 

@@ -21,7 +21,7 @@ extension Projector {
             if let owner, try !agentExists(owner) { throw DomainError.unprocessable("no agent \(owner)") }
             // Set by hand: the contact's calls no longer move it (settleContact).
             try db.execute("UPDATE contacts SET owner_agent_id = ?, owner_from_calls = 0 WHERE id = ?", owner, id)
-            result.updates += try moveTasksFollowingOwner(ofContact: id, to: owner)
+            result.updates += try moveTasksFollowingOwner(ofContact: id, to: owner, openOnly: true)
         }
         if let changes = patch.fields {
             var fields = contact.fields
@@ -49,10 +49,12 @@ extension Projector {
     /// unassigned, as `settleContact` does when calls move the owner. Done tasks stay with
     /// whoever had them: they record who did the work. Each moved task is announced to its new
     /// assignee as a reassignment is.
-    private func moveTasksFollowingOwner(ofContact id: Int, to owner: Int?) throws -> [LiveUpdate] {
+    /// `openOnly`: a hand-made change moves the open tasks; one that follows the contact's calls
+    /// moves done ones too, so every arrival order leaves the same tasks (settleContact).
+    func moveTasksFollowingOwner(ofContact id: Int, to owner: Int?, openOnly: Bool) throws -> [LiveUpdate] {
         let moving = try db.query("""
-            SELECT id FROM tasks WHERE contact_id = ? AND state = 'open' AND assignee_from_owner AND assignee_agent_id IS NOT ?
-            """, id, owner).compactMap { $0.int("id") }
+            SELECT id FROM tasks WHERE contact_id = ?1 AND (state = 'open' OR NOT ?3) AND assignee_from_owner AND assignee_agent_id IS NOT ?2
+            """, id, owner, openOnly).compactMap { $0.int("id") }
         var updates: [LiveUpdate] = []
         for taskId in moving {
             try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", owner, taskId)

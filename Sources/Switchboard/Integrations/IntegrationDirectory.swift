@@ -165,13 +165,6 @@ public final class IntegrationDirectory: Sendable {
         return updated
     }
 
-    /// Replaces region, settings and the provider secret where given: `update(id:_:)` for
-    /// in-process callers that hold a whole settings value.
-    public func update(id: Int, region: String??, settings: IntegrationSettings?, providerSecret: String?) throws -> Integration {
-        try update(id: id, Change(region: region, settings: settings.map(IntegrationSettingsChange.replacing(with:)),
-                                  providerSecret: providerSecret))
-    }
-
     /// The integration whose webhook secret is `secret`, or nil.
     public func authenticate(secret: String) throws -> Integration? {
         guard secret.hasPrefix("whs_"), secret.utf8.count == 52 else { return nil }

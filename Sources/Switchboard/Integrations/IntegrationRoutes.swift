@@ -6,12 +6,7 @@ enum IntegrationRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         router.get("/api/v1/integrations", context.api { request, agent in
             try agent.requireSupervisor()
-            let includingRemoved: Bool
-            switch request.queryParameters["removed"] {
-            case nil, "false": includingRemoved = false
-            case "true": includingRemoved = true
-            case let other?: throw DomainError.invalid("removed must be true or false, not \(other)")
-            }
+            let includingRemoved = try APIQuery(request).bool("removed") ?? false
             return .json(["integrations": try context.integrations.list(includingRemoved: includingRemoved)])
         })
         router.post("/api/v1/integrations", context.api { request, agent in

@@ -13,9 +13,7 @@ enum ProviderBody {
             throw WebhookError.unsupportedMediaType("expected \(formMediaTypes), got \(type)")
         }
         if let pairs = try multipartPairs(request) { return pairs }
-        // WebhookJSON.form validates the text (UTF-8, looks like key=value pairs, escapes) before we keep the pairs.
-        _ = try WebhookJSON.form(request.body)
-        return try WebhookJSON.formPairs(String(decoding: request.body, as: UTF8.self))
+        return try WebhookJSON.formPairs(WebhookJSON.formText(request.body))
     }
 
     /// The form encodings we read, as 415 messages name them.

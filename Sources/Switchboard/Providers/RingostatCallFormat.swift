@@ -83,9 +83,7 @@ enum RingostatCallFormat: CallProviderFormat {
         guard answeredToo else { return .events([decoded]) }
         // The after-call webhook is often the only one configured: it also says the call was
         // answered, at the answer time worked out above, else no later than the end.
-        var events = ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt)
-        events[0].occurredAt = answeredAt ?? end
-        return .events(events)
+        return .events(ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt))
     }
 
     /// Ringostat's statuses of a call that was talked through (its call log: "Answered", "Proper"

@@ -76,14 +76,18 @@ enum WebhookJSON {
 
     /// The body as `application/x-www-form-urlencoded` pairs.
     static func form(_ body: [UInt8]) throws -> [String: String] {
+        Dictionary(try formPairs(formText(body)), uniquingKeysWith: { _, last in last })
+    }
+
+    /// The text of a form body, checked to be UTF-8 and to look like key=value pairs.
+    static func formText(_ body: [UInt8]) throws -> String {
         guard let text = String(validating: body, as: UTF8.self) else {
             throw WebhookError.invalidForm("not UTF-8")
         }
-        if text.isEmpty { return [:] }
-        guard !text.contains(where: { $0 == "{" || $0 == "\n" }) || text.contains("=") else {
+        guard text.isEmpty || !text.contains(where: { $0 == "{" || $0 == "\n" }) || text.contains("=") else {
             throw WebhookError.invalidForm("expected key=value pairs")
         }
-        return Dictionary(try formPairs(text), uniquingKeysWith: { _, last in last })
+        return text
     }
 
     /// The pairs of a form body, every escape checked (400 `invalid_form` otherwise).
