@@ -153,6 +153,18 @@ struct APIQuery {
     }
 }
 
+extension Agent {
+    /// Why work cannot go to agent `id` whose role is `role` (nil: no such agent), or nil when
+    /// it can: quality control sees everything and writes nothing. `why` says what QC does not do.
+    static func workRefusal(_ id: Int, role: Role?, qualityControl why: String) -> String? {
+        switch role {
+        case nil: return "no agent \(id)"
+        case .qualityControl?: return "agent \(id) is quality control, who \(why)"
+        case .manager?, .supervisor?: return nil
+        }
+    }
+}
+
 extension RouteContext {
     /// Refuses (422, naming `field`) an agent id that work cannot go to: one that names no
     /// agent, or quality control, who sees everything and writes nothing, and so neither owns
@@ -164,10 +176,8 @@ extension RouteContext {
     /// were applied.
     /// - Parameter why: what quality control does not do, for the message ("owns no contacts").
     func requireWorkingAgent(_ id: Int, field: String, qualityControl why: String) throws {
-        switch try agents.find(id: id)?.role {
-        case nil: throw WebhookError.invalidField(field, "no agent \(id)")
-        case .qualityControl?: throw WebhookError.invalidField(field, "agent \(id) is quality control, who \(why)")
-        case .manager?, .supervisor?: break
+        if let refusal = Agent.workRefusal(id, role: try agents.find(id: id)?.role, qualityControl: why) {
+            throw WebhookError.invalidField(field, refusal)
         }
     }
 }

@@ -183,13 +183,8 @@ extension IntegrationSettings {
         func refuse(_ setting: String, _ why: String) -> DomainError { .unprocessable("settings.\(setting): \(why)") }
         func isBlank(_ text: String) -> Bool { text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let task = missedCallTask
-        if let id = task.assigneeAgentId {
-            switch try agentRole(id) {
-            case nil: throw refuse("missedCallTask.assigneeAgentId", "no agent \(id)")
-            case .qualityControl?:
-                throw refuse("missedCallTask.assigneeAgentId", "agent \(id) is quality control, who completes no tasks")
-            case .manager?, .supervisor?: break
-            }
+        if let id = task.assigneeAgentId, let why = Agent.workRefusal(id, role: try agentRole(id), qualityControl: "completes no tasks") {
+            throw refuse("missedCallTask.assigneeAgentId", why)
         }
         guard task.deadlineMinutes >= 0 else {
             throw refuse("missedCallTask.deadlineMinutes", "must not be negative (the deadline would come before the missed call)")
