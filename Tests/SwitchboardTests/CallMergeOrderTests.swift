@@ -87,6 +87,72 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(try t.count("tasks", "deadline = '2026-11-24T14:30:30.000Z'"), 2, "due from the earliest missed moment")
     }
 
+    /// An unanswered call reported ended twice at different times (two legs, a corrected
+    /// redelivery), or ended earlier than its missed report: its task is due from the earliest
+    /// of those moments whichever arrives first, and its timeline entry sits there.
+    func testAMissedCallsTaskIsDatedByItsEarliestUnansweredEndInAnyOrder() throws {
+        // Each order's call has its own client, so the timelines compared are each call's own.
+        func moments(_ first: (String, String), _ second: (String, String), number: String) -> [(String, [String: Any])] {
+            [(first.0, ["clientNumber": number, "occurredAt": first.1]), (second.0, ["clientNumber": number, "occurredAt": second.1])]
+        }
+        let twoEnds = (("ended", "2026-11-24T13:00:10Z"), ("ended", "2026-11-24T13:00:40Z"))
+        try deliver("ends-natural", moments(twoEnds.0, twoEnds.1, number: "+40722000501"), order: [0, 1])
+        try deliver("ends-reversed", moments(twoEnds.0, twoEnds.1, number: "+40722000502"), order: [1, 0])
+        // The same call, task and timeline but for the client's number.
+        func anonymised(_ callId: String) throws -> String {
+            let number = try t.daemon.store.read { db in
+                try db.scalar("SELECT client_number FROM calls WHERE provider_call_id = ?", callId).string ?? ""
+            }
+            return try shape(callId).replacingOccurrences(of: number, with: "N")
+        }
+        XCTAssertEqual(try anonymised("ends-natural"), try anonymised("ends-reversed"))
+        let endThenMissed = (("ended", "2026-11-24T13:10:10Z"), ("missed", "2026-11-24T13:10:40Z"))
+        try deliver("em-natural", moments(endThenMissed.0, endThenMissed.1, number: "+40722000503"), order: [0, 1])
+        try deliver("em-reversed", moments(endThenMissed.0, endThenMissed.1, number: "+40722000504"), order: [1, 0])
+        XCTAssertEqual(try anonymised("em-natural"), try anonymised("em-reversed"))
+        for (callId, due, at) in [("ends-reversed", "2026-11-24T13:30:10.000Z", "2026-11-24T13:00:10.000Z"),
+                                  ("em-reversed", "2026-11-24T13:40:10.000Z", "2026-11-24T13:10:10.000Z")] {
+            let task = try t.daemon.store.read { db in
+                try db.queryOne("""
+                    SELECT t.deadline, t.created_at, l.at FROM tasks t JOIN timeline l ON l.kind = 'task' AND l.ref_id = t.id
+                    WHERE t.call_id = (SELECT id FROM calls WHERE provider_call_id = ?)
+                    """, callId)
+            }
+            XCTAssertEqual(task?.string("deadline"), due, callId)
+            XCTAssertEqual(task?.string("created_at"), at, callId)
+            XCTAssertEqual(task?.string("at"), at, "the task's timeline entry, \(callId)")
+        }
+    }
+
+    /// A callback answered between a missed call's two end reports reached the client after the
+    /// first: the task is done, closed by the callback, also when the earlier end comes last.
+    func testAnAnswerAfterTheEarliestEndClosesTheTaskWhicheverEndArrivesLast() throws {
+        var closers: [String] = []
+        for (index, order) in [[0, 1, 2], [1, 2, 0]].enumerated() {
+            let number = "+4072200051\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("ended", "A-\(index)", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:10Z"]),
+                ("ended", "A-\(index)", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:40Z"]),
+                ("answered", "B-\(index)", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:20:20Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = moments[i].1
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+            let task = try t.daemon.store.read { db in
+                try db.queryOne("""
+                    SELECT t.state, t.closed_at, c.provider_call_id AS closer FROM tasks t JOIN calls c ON c.id = t.closed_by_call_id
+                    WHERE t.call_id = (SELECT id FROM calls WHERE provider_call_id = ?)
+                    """, "A-\(index)")
+            }
+            XCTAssertEqual(task?.string("state"), "done", "order \(order)")
+            XCTAssertEqual(task?.string("closed_at"), "2026-11-24T13:20:20.000Z", "order \(order)")
+            closers.append(task?.string("closer") ?? "none")
+        }
+        XCTAssertEqual(closers, ["B-0", "B-1"])
+    }
+
     func testTheContactACallCreatedBelongsToTheAgentWhoAnsweredInAnyOrder() throws {
         let bob = try t.addAgent("Bob", role: .manager)
         let ana = try t.addAgent("Ana", role: .manager)

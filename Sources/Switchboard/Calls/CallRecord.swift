@@ -87,8 +87,10 @@ struct CallRecord: Encodable, Sendable {
         }
     }
 
-    /// When the call began, for the timeline.
-    var startedAt: String { ringingAt ?? answeredAt ?? missedAt ?? endedAt ?? createdAt }
+    /// When the call began, for the timeline, UTM touches and ownership: its ringing, else its
+    /// answer, else the earliest moment heard of (`created_at` keeps the minimum; `ended_at`
+    /// keeps the latest end, so a start taken from it would depend on arrival order).
+    var startedAt: String { ringingAt ?? answeredAt ?? createdAt }
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {
         try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))

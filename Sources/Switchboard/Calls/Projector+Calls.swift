@@ -70,7 +70,10 @@ extension Projector {
             // calls, in whatever order they come.
             if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
             try writeUTM(event.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
-            try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at, result: &result)
+            // An end or missed report dates the task by its own moment (the call keeps only its latest end).
+            let endMoment = event.kind == .ended || event.kind == .missed ? at : nil
+            try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
+                                     endMoment: endMoment, result: &result)
         }
         if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact,
                                                                        created: createdContact)) }
@@ -242,7 +245,7 @@ extension Projector {
 
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.
     private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
-                                      result: inout ApplyResult) throws {
+                                      endMoment: String?, result: inout ApplyResult) throws {
         if call.answeredAt != nil || (call.talkTime ?? 0) > 0 {
             // Answered after all: a task this call filed while it looked missed (its end or a
             // missed report came before its answer) goes, as in arrival order none was filed.
@@ -252,9 +255,8 @@ extension Projector {
             let reachedAt = call.answeredAt ?? call.endedAt ?? at
             let closing = try db.query("""
                 SELECT id, assignee_agent_id FROM tasks
-                WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ?
-                  AND (SELECT coalesce(c.missed_at, c.ended_at, c.ringing_at) FROM calls c WHERE c.id = tasks.call_id) <= ?
-                """, contactId, reachedAt)
+                WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ? AND created_at <= ?
+                """, contactId, reachedAt)   // a missed-call task's created_at is its call's missed moment
             guard !closing.isEmpty else { return }
             let taskIds = closing.compactMap { $0.int("id") }
             for taskId in taskIds {
@@ -275,17 +277,28 @@ extension Projector {
         }
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
         guard call.outcome != nil, settings.enabled else { return }
-        let missedAt = call.missedAt ?? call.endedAt ?? at
+        // The client was missed from the earliest end or missed moment: each such event brings its
+        // own, the call keeps the earliest missed one (its ended_at is the latest end).
+        let missedAt = [call.missedAt, endMoment].compactMap { $0 }.min() ?? call.endedAt ?? at
         let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Looked up rather than left to ON CONFLICT DO NOTHING: with AUTOINCREMENT (migration 012)
         // a skipped insert still uses up an id, and ids must come out as they did before it.
-        if let filed = try db.scalar("SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id).int {
+        if let filed = try db.queryOne("SELECT id, state, created_at FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id),
+           let filedId = filed.int("id") {
             // Filed by another moment of this call: it is due from the earliest one, in any order.
-            try db.execute("""
-                UPDATE tasks SET deadline = min(deadline, ?1), created_at = min(created_at, ?2)
-                WHERE id = ?3 AND (deadline > ?1 OR created_at > ?2)
-                """, deadline, missedAt, filed)
-            try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: filed)
+            guard let filedAt = filed.string("created_at"), missedAt < filedAt else { return }
+            try db.execute("UPDATE tasks SET deadline = min(deadline, ?1), created_at = ?2 WHERE id = ?3", deadline, missedAt, filedId)
+            try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: filedId)
+            // Missed earlier than it looked: an answer in between, already stored, reached the client.
+            if filed.string("state") == "open", let reached = try firstReach(ofContact: contactId, since: missedAt) {
+                try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
+                               reached.callId, reached.at, filedId)
+                let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+                let assignee = try db.scalar("SELECT assignee_agent_id FROM tasks WHERE id = ?", filedId).int
+                result.updates.append(LiveUpdate(event: "tasks.closed",
+                                                 payload: TasksClosed(contactId: contactId, closedByCallId: reached.callId, taskIds: [filedId]),
+                                                 audience: .agentsAndViewers(assignee.map { [$0] } ?? [], ownerAgentId: owner)))
+            }
             return
         }
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
@@ -299,22 +312,13 @@ extension Projector {
             title = title.replacingOccurrences(of: "{{\(name)}}", with: (values[name] ?? nil) ?? "")
         }
         // Reached already (a later answered call arrived first)? Then the task is born done.
-        // The first answer at or after the missed moment: a range of the calls_contact index.
-        // A call known only by its talk time counts as reached at its end; that second look
-        // covers only the contact's unanswered calls, and only when no answer was found.
-        let laterAnswer = try db.queryOne("""
-            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ? ORDER BY answered_at LIMIT 1
-            """, contactId, missedAt) ?? db.queryOne("""
-            SELECT id, ended_at AS reached_at FROM calls
-            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
-            """, contactId, missedAt)
+        let laterAnswer = try firstReach(ofContact: contactId, since: missedAt)
         try db.execute("""
             INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, call_id,
                               closed_by_call_id, created_at, closed_at)
             VALUES ('missed_call', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, settings.board, assignee, configured == nil, title, deadline,
-            laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.int("id"), missedAt,
-            laterAnswer?.string("reached_at"))
+            laterAnswer == nil ? "open" : "done", contactId, call.id, laterAnswer?.callId, missedAt, laterAnswer?.at)
         let taskId = db.lastInsertRowID
         result.taskId = taskId
         try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: taskId)
@@ -323,6 +327,20 @@ extension Projector {
             let audience: LiveUpdate.Audience = assignee.map { .agentsAndViewers([$0], ownerAgentId: owner) } ?? .contactViewers(ownerAgentId: owner)
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
+    }
+
+    /// The first time the client was reached at or after `moment`: the first answer (a range of the
+    /// calls_contact index), else a call known only by its talk time, reached at its end (that second
+    /// look covers only the contact's unanswered calls, and only when no answer was found).
+    private func firstReach(ofContact contactId: Int, since moment: String) throws -> (callId: Int, at: String)? {
+        let row = try db.queryOne("""
+            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ? ORDER BY answered_at LIMIT 1
+            """, contactId, moment) ?? db.queryOne("""
+            SELECT id, ended_at AS reached_at FROM calls
+            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
+            """, contactId, moment)
+        guard let row, let id = row.int("id"), let at = row.string("reached_at") else { return nil }
+        return (id, at)
     }
 
     /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and no
