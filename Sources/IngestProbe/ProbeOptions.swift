@@ -2,7 +2,7 @@
 struct ProbeOptions {
     static let usage = """
         usage: switchboard-ingest-probe --port N --secret S --key K [--host H] [--interval SECONDS]
-                                        [--duration SECONDS] [--drain SECONDS]
+                                        [--duration SECONDS] [--drain SECONDS] [--first N]
         """
 
     var host = "127.0.0.1"
@@ -12,6 +12,7 @@ struct ProbeOptions {
     var interval = 0.005     // seconds between probe events
     var duration = 0.0       // stop after this many seconds (0: only on a signal)
     var drain = 3.0          // seconds to wait for outstanding SSE events at the end
+    var first = 0            // events are probe-<first + 1>, probe-<first + 2>, … (one range per run)
 
     init(arguments: [String]) throws(ProbeError) {
         var index = 0
@@ -38,6 +39,10 @@ struct ProbeOptions {
             case "--interval": interval = try number(name)
             case "--duration": duration = try number(name)
             case "--drain": drain = try number(name)
+            case "--first":
+                let text = try value(name)
+                guard let parsed = Int(text), parsed >= 0 else { throw ProbeError("--first: not a count: \(text)") }
+                first = parsed
             default: throw ProbeError("unknown option \(name)")
             }
             index += 1

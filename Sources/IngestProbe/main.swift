@@ -68,7 +68,7 @@ var errors = 0
 var errorSamples: [String] = []
 let started = monotonicNanoseconds()
 var nextAt = started
-var n = 0
+var n = options.first
 while !stopping.load(ordering: .relaxed) {
     if options.duration > 0 && Double(monotonicNanoseconds() - started) / 1e9 >= options.duration { break }
     n += 1
