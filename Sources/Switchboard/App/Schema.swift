@@ -30,6 +30,7 @@ enum Schema {
         apiResults,
         agentIdsNeverReused,
         contactPhonesWithoutForeignKey,
+        contactsByOwner,
     ]
 }
 
@@ -459,5 +460,15 @@ extension Schema {
         DROP TABLE contact_phones;
         ALTER TABLE contact_phones_unchecked RENAME TO contact_phones;
         CREATE INDEX contact_phones_contact ON contact_phones(contact_id);
+        """)
+}
+
+extension Schema {
+    /// Contacts by owner: a manager's contact list and round-robin routing of a new WhatsApp
+    /// client (each receiving agent's latest client, on the writer thread) read every contact
+    /// without it. Partial: a caller nobody has answered yet owns nothing, so the contacts
+    /// made by a stranger's first call cost no index write.
+    static let contactsByOwner = Migration("016_contacts_by_owner", """
+        CREATE INDEX contacts_owner ON contacts(owner_agent_id) WHERE owner_agent_id IS NOT NULL;
         """)
 }

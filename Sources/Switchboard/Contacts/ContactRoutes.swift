@@ -126,6 +126,13 @@ enum ContactRoutes {
     /// contacts they own, everyone else sees all. The id breaks ties of `updated_at`, so pages
     /// are stable.
     static func search(_ db: Database, phone: String?, name: String?, visibleTo agent: Agent, limit: Int) throws -> [Int] {
+        let (sql, arguments) = searchQuery(phone: phone, name: name, visibleTo: agent, limit: limit)
+        return try db.query(sql, arguments: arguments).compactMap { $0.int("id") }
+    }
+
+    /// The SQL of `search`. A manager's contacts are found through the `contacts_owner` index
+    /// (migration 016), not by reading every contact.
+    static func searchQuery(phone: String?, name: String?, visibleTo agent: Agent, limit: Int) -> (String, [any SQLBindable]) {
         var sql = "SELECT c.id FROM contacts c"
         var conditions: [String] = []
         var arguments: [any SQLBindable] = []
@@ -141,7 +148,7 @@ enum ContactRoutes {
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"
         arguments.append(limit)
-        return try db.query(sql, arguments: arguments).compactMap { $0.int("id") }
+        return (sql, arguments)
     }
 
     /// The searched number as the client meant it.

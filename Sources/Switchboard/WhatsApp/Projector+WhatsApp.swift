@@ -151,12 +151,16 @@ extension Projector {
     /// Round-robin: the agent receiving new clients who got one longest ago. Unsorted: nobody yet.
     private func ownerForNewClient(_ channel: Channel) throws -> Int? {
         guard channel.settings.distribution == .roundRobin else { return nil }
-        return try db.scalar("""
-            SELECT a.id FROM agents a WHERE a.receives_new_clients = 1
-            ORDER BY (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id) IS NOT NULL,
-                     (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
-            """).int
+        return try db.scalar(Self.newClientOwnerQuery).int
     }
+
+    /// Each receiving agent's latest client is one step down the `contacts_owner` index (migration
+    /// 016); without it this read the contacts table once per agent, on the writer thread.
+    static let newClientOwnerQuery = """
+        SELECT a.id FROM agents a WHERE a.receives_new_clients = 1
+        ORDER BY (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id) IS NOT NULL,
+                 (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
+        """
 
     @discardableResult
     private func insertMessage(_ m: WhatsAppInbound, channel: Channel, contactId: Int?, dealId: Int?, status: String,
