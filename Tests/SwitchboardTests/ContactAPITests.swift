@@ -163,12 +163,27 @@ final class ContactAPITests: XCTestCase {
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(reassigned)/reassign", body: ["agentId": t.supervisorId]).status, 200)
 
         let events = try t.openEvents(key: m2.key)
+        let oldOwnerEvents = try t.openEvents(key: m1.key)
+        let supervisorEvents = try t.openEvents(key: t.supervisorKey)
         let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": m2.id])
         XCTAssertEqual(patched.status, 200, patched.text)
         XCTAssertEqual(patched.json["ownerAgentId"] as? Int, m2.id)
         let assigned = try events.nextEvent(named: "task.assigned")
         XCTAssertEqual(assigned["id"] as? Int, followsOwner)
         XCTAssertEqual(assigned["assigneeAgentId"] as? Int, m2.id)
+        // The old owner's screen drops the task (told only its id: the client is no longer theirs),
+        // and a supervisor watching the board sees it move.
+        let unassigned = try oldOwnerEvents.nextEvent(named: "task.unassigned")
+        XCTAssertEqual(unassigned["taskId"] as? Int, followsOwner)
+        XCTAssertEqual(unassigned["assigneeAgentId"] as? Int, m2.id)
+        XCTAssertNil(unassigned["title"], "nothing about the client beyond the task's id")
+        XCTAssertEqual(try supervisorEvents.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
+        // A supervisor hands the task back by hand: Max hears it went, Mia that it came.
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(followsOwner)/reassign", body: ["agentId": m1.id]).status, 200)
+        XCTAssertEqual(try events.nextEvent(named: "task.unassigned")["taskId"] as? Int, followsOwner)
+        XCTAssertEqual(try oldOwnerEvents.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(followsOwner)/reassign", body: ["agentId": m2.id]).status, 200)
+        XCTAssertEqual(try events.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
 
         func assignee(_ task: Int) throws -> Int? { try t.api("GET", "/api/v1/tasks/\(task)").json["assigneeAgentId"] as? Int }
         XCTAssertEqual(try assignee(followsOwner), m2.id, "an open task that went to the owner follows the owner")

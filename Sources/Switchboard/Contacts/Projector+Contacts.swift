@@ -47,18 +47,20 @@ extension Projector {
     /// Gives the contact's open tasks that went to its owner (no assignee was configured, and
     /// nobody has reassigned them since: `assignee_from_owner`) to `owner`, nil leaving them
     /// unassigned, as `settleContact` does when calls move the owner. Done tasks stay with
-    /// whoever had them: they record who did the work. Each moved task is announced to its new
-    /// assignee as a reassignment is.
+    /// whoever had them: they record who did the work. Each move is announced as a reassignment
+    /// is (`reassignmentUpdates`).
     /// `openOnly`: a hand-made change moves the open tasks; one that follows the contact's calls
     /// moves done ones too, so every arrival order leaves the same tasks (settleContact).
     func moveTasksFollowingOwner(ofContact id: Int, to owner: Int?, openOnly: Bool) throws -> [LiveUpdate] {
         let moving = try db.query("""
-            SELECT id FROM tasks WHERE contact_id = ?1 AND (state = 'open' OR NOT ?3) AND assignee_from_owner AND assignee_agent_id IS NOT ?2
-            """, id, owner, openOnly).compactMap { $0.int("id") }
+            SELECT id, assignee_agent_id FROM tasks
+            WHERE contact_id = ?1 AND (state = 'open' OR NOT ?3) AND assignee_from_owner AND assignee_agent_id IS NOT ?2
+            """, id, owner, openOnly)
         var updates: [LiveUpdate] = []
-        for taskId in moving {
+        for task in moving {
+            guard let taskId = task.int("id") else { continue }
             try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", owner, taskId)
-            if let owner, let update = try assignedUpdate(taskId, to: owner) { updates.append(update) }
+            updates += try reassignmentUpdates(taskId, from: task.int("assignee_agent_id"), to: owner)
         }
         return updates
     }

@@ -13,13 +13,33 @@ extension Projector {
         guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
         try db.execute("UPDATE tasks SET assignee_agent_id = ?, assignee_from_owner = 0 WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)
-        if let update = try assignedUpdate(id, to: agentId) { result.updates.append(update) }
+        result.updates = try reassignmentUpdates(id, from: task.assigneeAgentId, to: agentId)
         return result
     }
 
-    /// `task.assigned` for the agent a task was just given to (by hand or by following the
-    /// contact's owner), carrying the task as it now is; nil when the task is gone.
-    func assignedUpdate(_ taskId: Int, to agentId: Int) throws -> LiveUpdate? {
-        try TaskRecord.load(db, id: taskId).map { LiveUpdate(event: "task.assigned", payload: $0, audience: .agents([agentId])) }
+    /// What the live stream says when a task changes hands (by hand or by following the
+    /// contact's owner): `task.assigned`, the task as it now is, for its new assignee and
+    /// everyone who sees the client; `task.unassigned` for the agent who had it, with only
+    /// the task's and client's ids and the new assignee (a manager may no longer see the client).
+    func reassignmentUpdates(_ taskId: Int, from previous: Int?, to assignee: Int?) throws -> [LiveUpdate] {
+        guard previous != assignee, let task = try TaskRecord.load(db, id: taskId) else { return [] }
+        var updates: [LiveUpdate] = []
+        if let previous {
+            updates.append(LiveUpdate(event: "task.unassigned",
+                                      payload: TaskUnassigned(taskId: taskId, contactId: task.contactId, assigneeAgentId: assignee),
+                                      audience: .agents([previous])))
+        }
+        if let assignee {
+            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+            updates.append(LiveUpdate(event: "task.assigned", payload: task, audience: .agentsAndViewers([assignee], ownerAgentId: owner)))
+        }
+        return updates
     }
+}
+
+/// `task.unassigned`: the task went to someone else (or, its client unowned, to nobody).
+struct TaskUnassigned: Encodable, Sendable {
+    let taskId: Int
+    let contactId: Int?
+    let assigneeAgentId: Int?
 }
