@@ -153,6 +153,83 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(closers, ["B-0", "B-1"])
     }
 
+    /// A missed-call task: its date, state, closing time and the call that closed it.
+    private func taskOf(_ callId: String) throws -> String {
+        try t.daemon.store.read { db in
+            let task = try db.queryOne("""
+                SELECT t.created_at, t.deadline, t.state, t.closed_at,
+                       (SELECT provider_call_id FROM calls WHERE id = t.closed_by_call_id) AS closer
+                FROM tasks t WHERE t.call_id = (SELECT id FROM calls WHERE provider_call_id = ?)
+                """, callId)
+            return ["created_at", "deadline", "state", "closed_at", "closer"].map { task?.string($0) ?? "-" }.joined(separator: " ")
+        }
+    }
+
+    /// End reports that carry only the call id and arrive before the ringing that names the
+    /// client still date the task: the call keeps its earliest end (`first_ended_at`).
+    func testEndReportsThatArriveBeforeTheNumberStillDateTheTask() throws {
+        for (label, order, number) in [("oldest", [0, 1, 2], "+40722000601"), ("newest", [2, 1, 0], "+40722000602")] {
+            let moments: [(String, [String: Any])] = [
+                ("ringing", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:00Z"]),
+                ("ended", ["occurredAt": "2026-11-24T13:00:10Z"]),
+                ("ended", ["occurredAt": "2026-11-24T13:00:40Z"]),
+            ]
+            try deliver("ids-\(label)", moments, order: order)
+        }
+        XCTAssertEqual(try taskOf("ids-oldest"), "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z open - -")
+        XCTAssertEqual(try taskOf("ids-newest"), try taskOf("ids-oldest"))
+    }
+
+    /// A task a later callback closed, moved earlier by an earlier end report, is closed by the
+    /// first callback after that end, as in arrival order.
+    func testATaskMovedEarlierIsClosedByTheFirstCallbackAfterItsNewDate() throws {
+        var tasks: [String] = []
+        for (index, order) in [[0, 1, 2, 3], [1, 3, 2, 0]].enumerated() {
+            let number = "+4072200062\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("ended", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("ended", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:40Z"]),
+                ("answered", "B", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z"]),
+                ("answered", "C", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:50Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = "\(moments[i].1)-\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+            tasks.append(try taskOf("A-\(index)").replacingOccurrences(of: " B-\(index)", with: " B").replacingOccurrences(of: " C-\(index)", with: " C"))
+        }
+        XCTAssertEqual(tasks, Array(repeating: "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:20.000Z B", count: 2))
+    }
+
+    /// First touch: the tags of a call whose start moves earlier (an earlier end report without
+    /// tags comes last) are weighed at that earlier start, as in arrival order.
+    func testUTMOfACallWhoseStartMovesEarlierCountsFromTheEarlierStart() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        let s = try t.addIntegration(settings: settings).secret
+        var sources: [String?] = []
+        for (index, order) in [[0, 1, 2], [1, 2, 0]].enumerated() {
+            let number = "+4072200063\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("ended", "U-A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("ended", "U-A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:40Z", "utm_source": "a"]),
+                ("ringing", "U-B", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z", "utm_source": "b"]),
+            ]
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = "\(moments[i].1)-\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: s, fields).status, 200)
+            }
+            sources.append(try t.daemon.store.read { db in
+                try db.scalar("""
+                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
+                    """, number).string
+            })
+        }
+        XCTAssertEqual(sources, ["a", "a"], "call A began at 13:00:10, before B")
+    }
+
     func testTheContactACallCreatedBelongsToTheAgentWhoAnsweredInAnyOrder() throws {
         let bob = try t.addAgent("Bob", role: .manager)
         let ana = try t.addAgent("Ana", role: .manager)

@@ -199,6 +199,24 @@ final class ContactAPITests: XCTestCase {
         XCTAssertEqual(try assignee(followsOwner), m2.id)
     }
 
+    /// A client left without an owner leaves its owner-following task with nobody: the agent
+    /// who had it and everyone who sees the client hear so.
+    func testATaskLeftWithNobodyIsAnnouncedToItsOldAssigneeAndTheClientsViewers() throws {
+        let mia = try t.addAgent("Mia", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret
+        try t.call("missed", secret: secret, ["callId": "o1", "clientNumber": "+40722123456", "agentId": mia.id])
+        let contact = try XCTUnwrap((try t.api("GET", "/api/v1/contacts?phone=%2B40722123456").json["contacts"] as? [[String: Any]])?.first)
+        let id = try XCTUnwrap(contact["id"] as? Int)
+        let supervisor = try t.openEvents(key: t.supervisorKey)
+        let miaEvents = try t.openEvents(key: mia.key)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["ownerAgentId": NSNull()]).status, 200)
+        let unassigned = try miaEvents.nextEvent(named: "task.unassigned")
+        XCTAssertTrue(unassigned.keys.contains("assigneeAgentId") && unassigned["assigneeAgentId"] is NSNull, "\(unassigned)")
+        let seen = try supervisor.nextEvent(named: "task.assigned")
+        XCTAssertEqual(seen["contactId"] as? Int, id)
+        XCTAssertTrue(seen["assigneeAgentId"] == nil || seen["assigneeAgentId"] is NSNull, "\(seen)")
+    }
+
     func testNullOwnerLeavesTheContactUnownedForSupervisorsOnly() throws {
         let manager = try t.addAgent("Mia", role: .manager)
         let secret = try t.addIntegration(region: "RO").secret

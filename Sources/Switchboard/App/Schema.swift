@@ -31,6 +31,7 @@ enum Schema {
         agentIdsNeverReused,
         contactPhonesWithoutForeignKey,
         contactsByOwner,
+        callFirstEnd,
     ]
 }
 
@@ -470,5 +471,17 @@ extension Schema {
     /// made by a stranger's first call cost no index write.
     static let contactsByOwner = Migration("016_contacts_by_owner", """
         CREATE INDEX contacts_owner ON contacts(owner_agent_id) WHERE owner_agent_id IS NOT NULL;
+        """)
+}
+
+extension Schema {
+    /// A call's earliest end or missed moment, beside `ended_at` (the latest): a missed-call
+    /// task is due from it, and end reports that carry only the call id can arrive before the
+    /// moment that names the client, when there is no task to date yet. Existing calls start
+    /// from the earliest end they kept.
+    static let callFirstEnd = Migration("017_call_first_end", """
+        ALTER TABLE calls ADD COLUMN first_ended_at TEXT;
+        UPDATE calls SET first_ended_at = CASE WHEN missed_at IS NULL OR ended_at < missed_at THEN ended_at ELSE missed_at END
+            WHERE ended_at IS NOT NULL OR missed_at IS NOT NULL;
         """)
 }

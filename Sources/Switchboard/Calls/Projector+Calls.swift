@@ -55,7 +55,7 @@ extension Projector {
             }
         }
 
-        let (call, isNewCall) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+        let (call, isNewCall, firstEndedAt) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
                                  agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         // What the call knows after this event: an `answered` that carries only the call id
@@ -69,11 +69,11 @@ extension Projector {
             // ringing) already says all it knows; otherwise it learns from every moment of its
             // calls, in whatever order they come.
             if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
-            try writeUTM(event.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
-            // An end or missed report dates the task by its own moment (the call keeps only its latest end).
-            let endMoment = event.kind == .ended || event.kind == .missed ? at : nil
+            // All the call's tags, not only this moment's: a moment without tags can move the
+            // call's start earlier, and its tags then count from there (first/last touch).
+            try writeUTM(call.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
-                                     endMoment: endMoment, result: &result)
+                                     firstEndedAt: firstEndedAt, result: &result)
         }
         if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact,
                                                                        created: createdContact)) }
@@ -144,10 +144,11 @@ extension Projector {
         return nil
     }
 
-    /// Order-free merge: each moment keeps its earliest time, the end its latest,
-    /// so any arrival order of the same events gives the same call.
+    /// Order-free merge: each moment keeps its earliest time, the end its latest (and its
+    /// earliest, `first_ended_at`, which dates a missed-call task), so any arrival order of the
+    /// same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool) {
+                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?) {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -159,9 +160,10 @@ extension Projector {
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
-                              talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at)
+                              talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
+                              first_ended_at)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21)
+                    CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
@@ -174,6 +176,7 @@ extension Projector {
                 ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
                 answered_at = coalesce(min(calls.answered_at, excluded.answered_at), calls.answered_at, excluded.answered_at),
                 ended_at = coalesce(max(calls.ended_at, excluded.ended_at), calls.ended_at, excluded.ended_at),
+                first_ended_at = coalesce(min(calls.first_ended_at, excluded.first_ended_at), calls.first_ended_at, excluded.first_ended_at),
                 missed_at = coalesce(min(calls.missed_at, excluded.missed_at), calls.missed_at, excluded.missed_at),
                 duration = coalesce(max(calls.duration, excluded.duration), calls.duration, excluded.duration),
                 talk_time = coalesce(max(calls.talk_time, excluded.talk_time), calls.talk_time, excluded.talk_time),
@@ -206,11 +209,11 @@ extension Projector {
                               clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
-                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true)
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true, ended)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        return (CallRecord(row: row), false)
+        return (CallRecord(row: row), false, row.string("first_ended_at"))
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
@@ -245,7 +248,7 @@ extension Projector {
 
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.
     private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
-                                      endMoment: String?, result: inout ApplyResult) throws {
+                                      firstEndedAt: String?, result: inout ApplyResult) throws {
         if call.answeredAt != nil || (call.talkTime ?? 0) > 0 {
             // Answered after all: a task this call filed while it looked missed (its end or a
             // missed report came before its answer) goes, as in arrival order none was filed.
@@ -277,24 +280,30 @@ extension Projector {
         }
         // Missed, busy or failed: an inbound client who did not reach anyone is owed a call back.
         guard call.outcome != nil, settings.enabled else { return }
-        // The client was missed from the earliest end or missed moment: each such event brings its
-        // own, the call keeps the earliest missed one (its ended_at is the latest end).
-        let missedAt = [call.missedAt, endMoment].compactMap { $0 }.min() ?? call.endedAt ?? at
+        // The client was missed from the call's earliest end or missed moment (`first_ended_at`;
+        // `ended_at` is the latest end), whichever moments came first and whether they named the client.
+        let missedAt = firstEndedAt ?? call.endedAt ?? at
         let deadline = Timestamp.adding(minutes: settings.deadlineMinutes, to: missedAt)
         // Looked up rather than left to ON CONFLICT DO NOTHING: with AUTOINCREMENT (migration 012)
         // a skipped insert still uses up an id, and ids must come out as they did before it.
-        if let filed = try db.queryOne("SELECT id, state, created_at FROM tasks WHERE kind = 'missed_call' AND call_id = ?", call.id),
-           let filedId = filed.int("id") {
+        if let filed = try db.queryOne("""
+            SELECT id, state, created_at, closed_by_call_id, closed_by_agent_id, assignee_agent_id FROM tasks
+            WHERE kind = 'missed_call' AND call_id = ?
+            """, call.id), let filedId = filed.int("id") {
             // Filed by another moment of this call: it is due from the earliest one, in any order.
             guard let filedAt = filed.string("created_at"), missedAt < filedAt else { return }
             try db.execute("UPDATE tasks SET deadline = min(deadline, ?1), created_at = ?2 WHERE id = ?3", deadline, missedAt, filedId)
             try addToTimeline(contactId: contactId, at: missedAt, kind: .task, ref: filedId)
-            // Missed earlier than it looked: an answer in between, already stored, reached the client.
-            if filed.string("state") == "open", let reached = try firstReach(ofContact: contactId, since: missedAt) {
-                try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
-                               reached.callId, reached.at, filedId)
+            // Missed earlier than it looked: the first answer after the new date, already stored,
+            // reached the client (sooner than the call that closed it, if one did; a task an agent
+            // completed stays as they left it).
+            guard filed.int("closed_by_agent_id") == nil, let reached = try firstReach(ofContact: contactId, since: missedAt),
+                  reached.callId != filed.int("closed_by_call_id") else { return }
+            try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
+                           reached.callId, reached.at, filedId)
+            if filed.string("state") == "open" {
                 let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
-                let assignee = try db.scalar("SELECT assignee_agent_id FROM tasks WHERE id = ?", filedId).int
+                let assignee = filed.int("assignee_agent_id")
                 result.updates.append(LiveUpdate(event: "tasks.closed",
                                                  payload: TasksClosed(contactId: contactId, closedByCallId: reached.callId, taskIds: [filedId]),
                                                  audience: .agentsAndViewers(assignee.map { [$0] } ?? [], ownerAgentId: owner)))

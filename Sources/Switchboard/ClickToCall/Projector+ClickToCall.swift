@@ -71,8 +71,10 @@ extension Projector {
         guard let integrationId, let call = try requestedCall(requestId, integrationId: integrationId) else {
             throw DomainError.notFound("no click-to-call request \(requestId)")
         }
-        try db.execute("UPDATE calls SET ended_at = ?, end_reason = 'dial-failed', flag = ?, updated_at = ? WHERE id = ?",
-                       at, reason, at, call.id)
+        try db.execute("""
+            UPDATE calls SET ended_at = ?1, first_ended_at = coalesce(first_ended_at, ?1), end_reason = 'dial-failed', flag = ?2,
+                updated_at = ?1 WHERE id = ?3
+            """, at, reason, call.id)
         return ApplyResult(callId: call.id, contactId: call.contactId)
     }
 

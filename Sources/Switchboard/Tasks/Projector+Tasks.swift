@@ -18,28 +18,37 @@ extension Projector {
     }
 
     /// What the live stream says when a task changes hands (by hand or by following the
-    /// contact's owner): `task.assigned`, the task as it now is, for its new assignee and
-    /// everyone who sees the client; `task.unassigned` for the agent who had it, with only
-    /// the task's and client's ids and the new assignee (a manager may no longer see the client).
+    /// contact's owner): `task.assigned`, the task as it now is, for its new assignee (if any)
+    /// and everyone who sees the client; then `task.unassigned` for the agent who had it, with
+    /// only the task's and client's ids and the new assignee (a manager may no longer see the
+    /// client), last, so a screen that also got `task.assigned` as the client's viewer drops it.
     func reassignmentUpdates(_ taskId: Int, from previous: Int?, to assignee: Int?) throws -> [LiveUpdate] {
         guard previous != assignee, let task = try TaskRecord.load(db, id: taskId) else { return [] }
-        var updates: [LiveUpdate] = []
+        let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+        var updates = [LiveUpdate(event: "task.assigned", payload: task,
+                                  audience: .agentsAndViewers(assignee.map { [$0] } ?? [], ownerAgentId: owner))]
         if let previous {
             updates.append(LiveUpdate(event: "task.unassigned",
                                       payload: TaskUnassigned(taskId: taskId, contactId: task.contactId, assigneeAgentId: assignee),
                                       audience: .agents([previous])))
         }
-        if let assignee {
-            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
-            updates.append(LiveUpdate(event: "task.assigned", payload: task, audience: .agentsAndViewers([assignee], ownerAgentId: owner)))
-        }
         return updates
     }
 }
 
-/// `task.unassigned`: the task went to someone else (or, its client unowned, to nobody).
+/// `task.unassigned`: the task went to someone else, or (its client left without an owner) to
+/// nobody: `assigneeAgentId` is then null.
 struct TaskUnassigned: Encodable, Sendable {
     let taskId: Int
     let contactId: Int?
     let assigneeAgentId: Int?
+
+    private enum CodingKeys: String, CodingKey { case taskId, contactId, assigneeAgentId }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(taskId, forKey: .taskId)
+        try c.encodeIfPresent(contactId, forKey: .contactId)
+        try c.encode(assigneeAgentId, forKey: .assigneeAgentId)   // null when nobody has it now
+    }
 }
