@@ -302,6 +302,19 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events", "outcome = 'flagged'"), 1)
     }
 
+    /// Our own line is stored in E.164 too, in the integration's region, so one line reads the
+    /// same whichever provider or format reported it; what is no phone number (an extension,
+    /// a trunk name) is kept as given.
+    func testOurNumberIsStoredInE164WhenItIsAPhoneNumber() throws {
+        for (callId, ours) in [("line-national", "021 312 3456"), ("line-international", "+40213123456"), ("extension", "101")] {
+            XCTAssertEqual(try t.call("ringing", secret: secret, ["callId": callId, "clientNumber": "+40722123456", "ourNumber": ours]).status, 200)
+        }
+        let stored = try t.daemon.store.read { db in
+            try db.query("SELECT our_number FROM calls ORDER BY id").compactMap { $0.string("our_number") }
+        }
+        XCTAssertEqual(stored, ["+40213123456", "+40213123456", "101"])
+    }
+
     func testTheBearerSchemeIsCaseInsensitiveAndRequired() throws {
         let body = #"{"callId": "auth-1", "clientNumber": "+40722123456"}"#
         let lower = try t.send("POST", "/webhooks/calls/ringing", headers: [("Authorization", "bearer \(secret)")], body: body)

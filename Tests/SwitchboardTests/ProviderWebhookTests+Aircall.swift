@@ -21,7 +21,7 @@ extension ProviderWebhookTests {
         XCTAssertEqual(first["agentId"] as? Int, agent.id, "matched by the Aircall user's email")
         XCTAssertEqual(first["answeredAt"] as? String, "2026-11-23T10:00:10.000Z")
         XCTAssertEqual(first["talkTime"] as? Int, 190)
-        XCTAssertEqual(first["ourNumber"] as? String, "+40 31 234 5678")
+        XCTAssertEqual(first["ourNumber"] as? String, "+40312345678", "Aircall spells it \"+40 31 234 5678\"")
         XCTAssertNotNil(first["recordingUrl"] as? String)
         try assertReplayChangesNothing("aircall", secret: secret)
     }

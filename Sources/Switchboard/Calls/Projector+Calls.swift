@@ -33,6 +33,12 @@ extension Projector {
             try adoptPendingRequest(&event, clientNumber: clientNumber, integrationId: integration.id, at: at)
         }
 
+        // Our own line in E.164 too, when it is a phone number (an extension or a trunk name stays
+        // as given). Few lines, so the parse cache answers after the first call on each.
+        if let ours = event.ourNumber?.trimmedSpaces, !ours.isEmpty {
+            event.ourNumber = (try? PhoneNumber.e164(ours, region: integration.region)) ?? ours
+        }
+
         let agentId = try resolveAgent(event)
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
