@@ -230,6 +230,52 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(sources, ["a", "a"], "call A began at 13:00:10, before B")
     }
 
+    /// Two callbacks after a missed call: the first one answered closes its task, whichever is
+    /// delivered first.
+    func testTheFirstCallbackAnsweredClosesTheTaskWhicheverIsDeliveredFirst() throws {
+        var tasks: [String] = []
+        for (index, order) in [[0, 1, 2], [0, 2, 1]].enumerated() {
+            let number = "+4072200090\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("missed", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("answered", "B", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z"]),
+                ("answered", "C", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:50Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].2
+                fields["callId"] = "\(moments[i].1)-\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
+            }
+            tasks.append(try taskOf("A-\(index)").replacingOccurrences(of: " B-\(index)", with: " B").replacingOccurrences(of: " C-\(index)", with: " C"))
+        }
+        XCTAssertEqual(tasks, Array(repeating: "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:20.000Z B", count: 2))
+    }
+
+    /// The task title's placeholders are filled from all the call knows, also what a later
+    /// delivery brought (only the ringing names our line here).
+    func testATaskTitleIsFilledFromWhatTheCallLearnsLater() throws {
+        var settings = IntegrationSettings()
+        settings.missedCallTask.title = "Call back {{contact.phone}} on {{call.ourNumber}}"
+        let s = try t.addIntegration(settings: settings).secret
+        var titles: [String?] = []
+        for (index, order) in [[0, 1], [1, 0]].enumerated() {
+            let number = "+4072200092\(index)"
+            let moments: [(String, [String: Any])] = [
+                ("ringing", ["clientNumber": number, "ourNumber": "021 312 3456", "occurredAt": "2026-11-24T13:00:00Z"]),
+                ("missed", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:30Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].1
+                fields["callId"] = "T-\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: s, fields).status, 200)
+            }
+            titles.append(try t.daemon.store.read { db in
+                try db.scalar("SELECT title FROM tasks WHERE call_id = (SELECT id FROM calls WHERE provider_call_id = ?)", "T-\(index)").string
+            })
+        }
+        XCTAssertEqual(titles, ["Call back +40722000920 on +40213123456", "Call back +40722000921 on +40213123456"])
+    }
+
     func testTheContactACallCreatedBelongsToTheAgentWhoAnsweredInAnyOrder() throws {
         let bob = try t.addAgent("Bob", role: .manager)
         let ana = try t.addAgent("Ana", role: .manager)

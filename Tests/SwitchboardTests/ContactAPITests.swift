@@ -178,9 +178,10 @@ final class ContactAPITests: XCTestCase {
         XCTAssertEqual(unassigned["assigneeAgentId"] as? Int, m2.id)
         XCTAssertNil(unassigned["title"], "nothing about the client beyond the task's id")
         XCTAssertEqual(try supervisorEvents.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
-        // A supervisor hands the task back by hand: Max hears it went, Mia that it came.
+        // A supervisor hands the task back by hand: Mia hears it came; Max, who still owns the
+        // client, sees it go to her (task.assigned, not told to drop a client he sees).
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(followsOwner)/reassign", body: ["agentId": m1.id]).status, 200)
-        XCTAssertEqual(try events.nextEvent(named: "task.unassigned")["taskId"] as? Int, followsOwner)
+        XCTAssertEqual(try events.nextEvent(named: "task.assigned")["assigneeAgentId"] as? Int, m1.id)
         XCTAssertEqual(try oldOwnerEvents.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(followsOwner)/reassign", body: ["agentId": m2.id]).status, 200)
         XCTAssertEqual(try events.nextEvent(named: "task.assigned")["id"] as? Int, followsOwner)
@@ -215,6 +216,23 @@ final class ContactAPITests: XCTestCase {
         let seen = try supervisor.nextEvent(named: "task.assigned")
         XCTAssertEqual(seen["contactId"] as? Int, id)
         XCTAssertTrue(seen["assigneeAgentId"] == nil || seen["assigneeAgentId"] is NSNull, "\(seen)")
+    }
+
+    /// A manager who still owns the client sees a task handed to someone else as
+    /// `task.assigned` (to its new assignee) and is not told to drop it.
+    func testAnOwnerWhoStillSeesTheClientIsNotToldToDropAHandedOverTask() throws {
+        let mia = try t.addAgent("Mia", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret
+        try t.call("missed", secret: secret, ["callId": "h1", "clientNumber": "+40722123456", "agentId": mia.id])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks", key: mia.key).json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        let miaEvents = try t.openEvents(key: mia.key)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/reassign", body: ["agentId": bob.id]).status, 200)
+        XCTAssertEqual(try miaEvents.nextEvent(named: "task.assigned")["assigneeAgentId"] as? Int, bob.id)
+        // A marker meant for Mia after the reassignment: nothing told her to drop the task before it.
+        try t.call("ringing", secret: secret, ["callId": "marker", "clientNumber": "+40722123456", "agentId": mia.id])
+        let text = try miaEvents.read(until: "marker")
+        XCTAssertFalse(text.contains("task.unassigned"), text)
     }
 
     func testNullOwnerLeavesTheContactUnownedForSupervisorsOnly() throws {

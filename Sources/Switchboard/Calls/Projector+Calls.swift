@@ -33,10 +33,10 @@ extension Projector {
             try adoptPendingRequest(&event, clientNumber: clientNumber, integrationId: integration.id, at: at)
         }
 
-        // Our own line in E.164 too, when it is a phone number (an extension or a trunk name stays
-        // as given). Few lines, so the parse cache answers after the first call on each.
+        // Our own line in E.164 too, when it is a plain phone number (`PhoneNumber.line`). Few
+        // lines, so the parse cache answers after the first call on each.
         if let ours = event.ourNumber?.trimmedSpaces, !ours.isEmpty {
-            event.ourNumber = (try? PhoneNumber.e164(ours, region: integration.region)) ?? ours
+            event.ourNumber = PhoneNumber.line(ours, region: integration.region)
         }
 
         let agentId = try resolveAgent(event)
@@ -76,8 +76,11 @@ extension Projector {
             // calls, in whatever order they come.
             if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
             // All the call's tags, not only this moment's: a moment without tags can move the
-            // call's start earlier, and its tags then count from there (first/last touch).
-            try writeUTM(call.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
+            // call's start earlier, and its tags then count from there (first/last touch). Only
+            // when this moment brought tags or set the start: otherwise nothing changed.
+            if !event.utm.isEmpty || call.startedAt == at {
+                try writeUTM(call.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
+            }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
         }
@@ -262,15 +265,21 @@ extension Projector {
             // Reached: every earlier missed call of this client is dealt with.
             // A call known only by its talk time (an `ended` without `answered`) was reached by its end.
             let reachedAt = call.answeredAt ?? call.endedAt ?? at
-            let closing = try db.query("""
-                SELECT id, assignee_agent_id FROM tasks
-                WHERE kind = 'missed_call' AND state = 'open' AND contact_id = ? AND created_at <= ?
-                """, contactId, reachedAt)   // a missed-call task's created_at is its call's missed moment
+            // Open tasks missed before it, and tasks a later callback closed (delivered first):
+            // the first callback answered is the one that reached the client, in any order.
+            // A missed-call task's created_at is its call's missed moment.
+            let reached = try db.query("""
+                SELECT id, assignee_agent_id, state FROM tasks
+                WHERE kind = 'missed_call' AND contact_id = ?1 AND created_at <= ?2 AND (state = 'open'
+                   OR (closed_by_agent_id IS NULL AND closed_by_call_id IS NOT ?3 AND closed_at > ?2))
+                """, contactId, reachedAt, call.id)
+            for task in reached {
+                try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
+                               call.id, reachedAt, task.int("id"))
+            }
+            let closing = reached.filter { $0.string("state") == "open" }
             guard !closing.isEmpty else { return }
             let taskIds = closing.compactMap { $0.int("id") }
-            for taskId in taskIds {
-                try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?", call.id, reachedAt, taskId)
-            }
             // Their assignees hear of it as well as everyone who sees the client.
             let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
             result.updates.append(LiveUpdate(event: "tasks.closed",
@@ -296,6 +305,9 @@ extension Projector {
             SELECT id, state, created_at, closed_by_call_id, closed_by_agent_id, assignee_agent_id FROM tasks
             WHERE kind = 'missed_call' AND call_id = ?
             """, call.id), let filedId = filed.int("id") {
+            // Its title is filled from all the call knows now (a later moment may name our line).
+            try db.execute("UPDATE tasks SET title = ?1 WHERE id = ?2 AND title IS NOT ?1",
+                           try missedCallTitle(settings, call: call, contactId: contactId), filedId)
             // Filed by another moment of this call: it is due from the earliest one, in any order.
             guard let filedAt = filed.string("created_at"), missedAt < filedAt else { return }
             try db.execute("UPDATE tasks SET deadline = min(deadline, ?1), created_at = ?2 WHERE id = ?3", deadline, missedAt, filedId)
@@ -320,12 +332,7 @@ extension Projector {
         // The configured agent, unless they have been removed since: then, as with none, the owner.
         let configured = try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil }
         let assignee = configured ?? contact?.int("owner_agent_id")   // the owner's: follows the owner (settleContact)
-        // The placeholders settings validation accepts, each filled in.
-        let values = ["contact.name": contact?.string("name"), "contact.phone": call.clientNumber, "call.ourNumber": call.ourNumber]
-        var title = settings.title
-        for name in MissedCallTaskSettings.titlePlaceholders {
-            title = title.replacingOccurrences(of: "{{\(name)}}", with: (values[name] ?? nil) ?? "")
-        }
+        let title = try missedCallTitle(settings, call: call, contactId: contactId, contactName: contact?.string("name"))
         // Reached already (a later answered call arrived first)? Then the task is born done.
         let laterAnswer = try firstReach(ofContact: contactId, since: missedAt)
         try db.execute("""
@@ -342,6 +349,20 @@ extension Projector {
             let audience: LiveUpdate.Audience = assignee.map { .agentsAndViewers([$0], ownerAgentId: owner) } ?? .contactViewers(ownerAgentId: owner)
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
+    }
+
+    /// The integration's title with the placeholders settings validation accepts, each filled in
+    /// from the call and its client (the name read when not given).
+    private func missedCallTitle(_ settings: MissedCallTaskSettings, call: CallRecord, contactId: Int,
+                                 contactName: String? = nil) throws -> String {
+        guard settings.title.contains("{{") else { return settings.title }
+        let name = try contactName ?? db.scalar("SELECT name FROM contacts WHERE id = ?", contactId).string
+        let values = ["contact.name": name, "contact.phone": call.clientNumber, "call.ourNumber": call.ourNumber]
+        var title = settings.title
+        for placeholder in MissedCallTaskSettings.titlePlaceholders {
+            title = title.replacingOccurrences(of: "{{\(placeholder)}}", with: (values[placeholder] ?? nil) ?? "")
+        }
+        return title
     }
 
     /// The first time the client was reached at or after `moment`: the first answer (a range of the

@@ -72,7 +72,7 @@ extension Projector {
             throw DomainError.notFound("no click-to-call request \(requestId)")
         }
         try db.execute("""
-            UPDATE calls SET ended_at = ?1, first_ended_at = coalesce(first_ended_at, ?1), end_reason = 'dial-failed', flag = ?2,
+            UPDATE calls SET ended_at = ?1, first_ended_at = coalesce(min(first_ended_at, ?1), ?1), end_reason = 'dial-failed', flag = ?2,
                 updated_at = ?1 WHERE id = ?3
             """, at, reason, call.id)
         return ApplyResult(callId: call.id, contactId: call.contactId)

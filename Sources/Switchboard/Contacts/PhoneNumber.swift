@@ -32,6 +32,20 @@ public enum PhoneNumber {
     /// The longest text taken for a phone number.
     public static let maximumLength = 64
 
+    /// One of our own lines as stored: E.164 when `text` is a plain phone number (digits, spaces,
+    /// `+-().`) in `region`; a `+` number the bundled data does not know loses only its spacing;
+    /// anything else (an extension like `101`, a SIP address, a number with an extension) as given.
+    static func line(_ text: String, region: String?) -> String {
+        let plain = text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || " +-().".utf8.contains(byte)
+        }
+        guard plain else { return text }
+        if let e164 = try? e164(text, region: region) { return e164 }
+        guard text.hasPrefix("+") else { return text }
+        let digits = text.filter { ("0"..."9").contains($0) }
+        return (7...15).contains(digits.count) ? "+" + digits : text
+    }
+
     /// One number parsed for `region`, carried from where it was parsed to where it is used.
     struct Parsed: Sendable {
         let text: String

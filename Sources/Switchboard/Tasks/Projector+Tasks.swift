@@ -19,15 +19,16 @@ extension Projector {
 
     /// What the live stream says when a task changes hands (by hand or by following the
     /// contact's owner): `task.assigned`, the task as it now is, for its new assignee (if any)
-    /// and everyone who sees the client; then `task.unassigned` for the agent who had it, with
-    /// only the task's and client's ids and the new assignee (a manager may no longer see the
-    /// client), last, so a screen that also got `task.assigned` as the client's viewer drops it.
+    /// and everyone who sees the client, the agent who had it among them when they still do;
+    /// a manager who had it and no longer sees the client gets `task.unassigned` instead, with
+    /// only the task's and client's ids and the new assignee.
     func reassignmentUpdates(_ taskId: Int, from previous: Int?, to assignee: Int?) throws -> [LiveUpdate] {
         guard previous != assignee, let task = try TaskRecord.load(db, id: taskId) else { return [] }
         let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
         var updates = [LiveUpdate(event: "task.assigned", payload: task,
                                   audience: .agentsAndViewers(assignee.map { [$0] } ?? [], ownerAgentId: owner))]
-        if let previous {
+        if let previous, previous != owner,
+           try db.scalar("SELECT role FROM agents WHERE id = ?", previous).string == Agent.Role.manager.rawValue {
             updates.append(LiveUpdate(event: "task.unassigned",
                                       payload: TaskUnassigned(taskId: taskId, contactId: task.contactId, assigneeAgentId: assignee),
                                       audience: .agents([previous])))
