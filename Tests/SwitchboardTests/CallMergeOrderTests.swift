@@ -240,6 +240,31 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(sources, ["a", "a"], "call A began at 13:00:10, before B")
     }
 
+    /// Last touch: the call holding a field starts earlier than it seemed (its ringing comes
+    /// last): the field goes to the call that really is the latest, as in arrival order.
+    func testLastTouchGoesToTheLatestCallWhenTheHoldersStartMovesEarlier() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        settings.utm.mode = .lastTouch
+        let s = try t.addIntegration(settings: settings).secret
+        var sources: [String?] = []
+        for (index, order) in [[2, 0, 1], [0, 1, 2], [1, 0, 2]].enumerated() {
+            let number = "+4072200091\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("answered", "B", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z", "utm_source": "b"]),
+                ("ringing", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z", "utm_source": "a"]),
+                ("ringing", "B", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:05Z"]),
+            ]
+            try deliver(moments, order: order, suffix: index, secret: s)
+            sources.append(try t.daemon.store.read { db in
+                try db.scalar("""
+                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
+                    """, number).string
+            })
+        }
+        XCTAssertEqual(sources, ["a", "a", "a"], "call B began at 13:00:05, before A")
+    }
+
     /// The task title's placeholders are filled from all the call knows, also what a later
     /// delivery brought (only the ringing names our line here).
     func testATaskTitleIsFilledFromWhatTheCallLearnsLater() throws {

@@ -32,6 +32,7 @@ enum Schema {
         contactPhonesWithoutForeignKey,
         contactsByOwner,
         callFirstEnd,
+        contactUTMSources,
     ]
 }
 
@@ -484,4 +485,12 @@ extension Schema {
         UPDATE calls SET first_ended_at = CASE WHEN missed_at IS NULL OR ended_at < missed_at THEN ended_at ELSE missed_at END
             WHERE ended_at IS NOT NULL OR missed_at IS NOT NULL;
         """)
+}
+
+extension Schema {
+    /// Per contact field a UTM tag was written to, the call it came from (beside `utm_times`,
+    /// its start): in last touch, when a late delivery moves that call's start earlier, the
+    /// field goes back to the latest call with the tag. Existing fields have no source yet
+    /// (`rebuild` fills them in).
+    static let contactUTMSources = Migration("018_contact_utm_sources", "ALTER TABLE contacts ADD COLUMN utm_sources TEXT")
 }

@@ -79,7 +79,7 @@ extension Projector {
             // call's start earlier, and its tags then count from there (first/last touch). Only
             // when this moment brought tags or set the start: otherwise nothing changed.
             if !event.utm.isEmpty || call.startedAt == at {
-                try writeUTM(call.utm, to: contactId, settings: integration.settings.utm, touchedAt: call.startedAt)
+                try writeUTM(call.utm, of: call, to: contactId, settings: integration.settings.utm)
             }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
@@ -226,33 +226,58 @@ extension Projector {
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
-    /// the time of the call its value came from (`utm_times`), so first touch keeps the earliest
-    /// call's tags and last touch the latest's whatever order calls are delivered in (at the
-    /// same instant, arrival order decides). A field set by hand has no time: first touch leaves
-    /// it, last touch overwrites it.
-    private func writeUTM(_ utm: [String: String], to contactId: Int, settings: UTMSettings, touchedAt: String) throws {
+    /// the time of the call its value came from (`utm_times`) and that call (`utm_sources`), so
+    /// first touch keeps the earliest call's tags and last touch the latest's whatever order
+    /// calls are delivered in (at the same instant, arrival order decides). Starts only move
+    /// earlier, which can only help a call to first touch; in last touch the call that holds a
+    /// field and starts earlier than it seemed may no longer be the latest, so the field goes to
+    /// the latest of the contact's calls of this integration with that tag. A field set by hand
+    /// has no time: first touch leaves it, last touch overwrites it.
+    private func writeUTM(_ utm: [String: String], of call: CallRecord, to contactId: Int, settings: UTMSettings) throws {
         guard !utm.isEmpty, !settings.fields.isEmpty else { return }
         let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
-        guard let row = try db.queryOne("SELECT fields, utm_times FROM contacts WHERE id = ?", contactId) else { return }
+        guard let row = try db.queryOne("SELECT fields, utm_times, utm_sources FROM contacts WHERE id = ?", contactId) else { return }
         var fields = JSONText.decodeDictionary(row.string("fields"))
         var times = JSONText.decodeDictionary(row.string("utm_times"))
+        var sources = JSONText.decodeDictionary(row.string("utm_sources"))
+        let touchedAt = call.startedAt, source = String(call.id)
         var changed = false
         for (key, value) in utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
             guard let field = settings.fields[key] else { continue }
             let existing = fields[field] ?? ""
-            let takes: Bool
             switch settings.mode {
-            case .firstTouch: takes = existing.isEmpty || times[field].map { touchedAt < $0 } == true
-            case .lastTouch: takes = times[field].map { touchedAt >= $0 } ?? true
+            case .firstTouch:
+                guard existing.isEmpty || times[field].map({ touchedAt < $0 }) == true else { continue }
+            case .lastTouch:
+                if let held = times[field], touchedAt < held {
+                    // Held by this very call, which starts earlier than it seemed: the latest call wins again.
+                    guard sources[field] == source, let latest = try latestTouch(key, contactId: contactId, integrationId: call.integrationId)
+                    else { continue }
+                    (fields[field], times[field], sources[field]) = (latest.value, latest.at, String(latest.callId))
+                    changed = true
+                    continue
+                }
             }
-            guard takes, existing != value || times[field] != touchedAt else { continue }
-            fields[field] = value
-            times[field] = touchedAt
+            guard existing != value || times[field] != touchedAt || sources[field] != source else { continue }
+            (fields[field], times[field], sources[field]) = (value, touchedAt, source)
             changed = true
         }
         if changed {
-            try db.execute("UPDATE contacts SET fields = ?, utm_times = ? WHERE id = ?", JSONText.string(fields), JSONText.string(times), contactId)
+            try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
+                           JSONText.string(fields), JSONText.string(times), JSONText.string(sources), contactId)
         }
+    }
+
+    /// The contact's call of this integration that starts latest among those tagged with `key`
+    /// (`CallRecord.startedAt`; ties go to the later call id), with its tag value.
+    private func latestTouch(_ key: String, contactId: Int, integrationId: Int) throws -> (value: String, at: String, callId: Int)? {
+        guard let row = try db.queryOne("""
+            SELECT id, json_extract(utm, '$.' || ?1) AS value, coalesce(ringing_at, answered_at, created_at) AS start FROM calls
+            WHERE contact_id = ?2 AND integration_id = ?3 AND coalesce(json_extract(utm, '$.' || ?1), '') <> ''
+            ORDER BY start DESC, id DESC LIMIT 1
+            """, key, contactId, integrationId),
+              let value = row.string("value"), let at = row.string("start"), let id = row.int("id") else { return nil }
+        return (value, at, id)
     }
 
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.

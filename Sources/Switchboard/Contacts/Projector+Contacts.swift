@@ -27,9 +27,12 @@ extension Projector {
             var fields = contact.fields
             for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
             // A field set by hand is no longer a UTM touch of any call (see writeUTM).
-            var times = JSONText.decodeDictionary(try db.scalar("SELECT utm_times FROM contacts WHERE id = ?", id).string)
-            for key in changes.keys { times[key] = nil }
-            try db.execute("UPDATE contacts SET fields = ?, utm_times = ? WHERE id = ?", JSONText.string(fields), JSONText.string(times), id)
+            let touches = try db.queryOne("SELECT utm_times, utm_sources FROM contacts WHERE id = ?", id)
+            var times = JSONText.decodeDictionary(touches?.string("utm_times"))
+            var sources = JSONText.decodeDictionary(touches?.string("utm_sources"))
+            for key in changes.keys { (times[key], sources[key]) = (nil, nil) }
+            try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
+                           JSONText.string(fields), JSONText.string(times), JSONText.string(sources), id)
         }
         if let phones = patch.phones {
             for phone in phones {
