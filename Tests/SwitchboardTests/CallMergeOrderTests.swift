@@ -265,6 +265,70 @@ final class CallMergeOrderTests: XCTestCase {
         XCTAssertEqual(sources, ["a", "a", "a"], "call B began at 13:00:05, before A")
     }
 
+    /// A call's tags reach its client's contact also when the moment that carried them had no
+    /// number and the one that named the client carried no tags.
+    func testTagsOnAMomentWithoutTheNumberReachTheContactNamedLater() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        let s = try t.addIntegration(settings: settings).secret
+        var sources: [String?] = []
+        for (index, order) in [[0, 1], [1, 0]].enumerated() {
+            let number = "+4072200093\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("ringing", "N", ["occurredAt": "2026-11-24T13:00:00Z", "utm_source": "ads"]),
+                ("answered", "N", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+            ]
+            try deliver(moments, order: order, suffix: index, secret: s)
+            sources.append(try t.daemon.store.read { db in
+                try db.scalar("""
+                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
+                    """, number).string
+            })
+        }
+        XCTAssertEqual(sources, ["ads", "ads"])
+    }
+
+    /// Callbacks answered at the same instant: the same one closes the task in any order; and a
+    /// callback whose talk time came before its answer moves its own closing to the answer.
+    func testTiedCallbacksAndACallbacksOwnLaterAnswerCloseTheTaskTheSameWayInAnyOrder() throws {
+        var tasks: [String] = []
+        for (index, order) in [[0, 1, 2], [0, 2, 1]].enumerated() {
+            let number = "+4072200094\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("missed", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("answered", "B", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z"]),
+                ("answered", "C", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z"]),
+            ]
+            try deliver(moments, order: order, suffix: index)
+            tasks.append(try taskOf("A", suffix: index))
+        }
+        for (index, order) in [[0, 1, 2], [0, 2, 1]].enumerated() {
+            let number = "+4072200095\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("missed", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("answered", "T", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z"]),
+                ("ended", "T", ["clientNumber": number, "talkTime": 25, "occurredAt": "2026-11-24T13:00:50Z"]),
+            ]
+            try deliver(moments, order: order, suffix: 10 + index)
+            tasks.append(try taskOf("A", suffix: 10 + index))
+        }
+        let closedBy = { (call: String) in "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:20.000Z \(call)" }
+        XCTAssertEqual(tasks, [closedBy("B"), closedBy("B"), closedBy("T"), closedBy("T")])
+    }
+
+    /// A task an agent completed keeps its title when a later delivery names our line.
+    func testATaskAnAgentCompletedKeepsItsTitle() throws {
+        var settings = IntegrationSettings()
+        settings.missedCallTask.title = "Call back on {{call.ourNumber}}"
+        let s = try t.addIntegration(settings: settings).secret
+        let missed = try t.call("missed", secret: s, ["callId": "done-1", "clientNumber": "+40722000960", "occurredAt": "2026-11-24T13:00:30Z"])
+        let taskId = try XCTUnwrap((missed.json["events"] as? [[String: Any]])?.first?["taskId"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete").status, 200)
+        try t.call("ringing", secret: s, ["callId": "done-1", "clientNumber": "+40722000960", "ourNumber": "021 312 3456",
+                                          "occurredAt": "2026-11-24T13:00:00Z"])
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(taskId)").json["title"] as? String, "Call back on ")
+    }
+
     /// The task title's placeholders are filled from all the call knows, also what a later
     /// delivery brought (only the ringing names our line here).
     func testATaskTitleIsFilledFromWhatTheCallLearnsLater() throws {

@@ -33,6 +33,7 @@ enum Schema {
         contactsByOwner,
         callFirstEnd,
         contactUTMSources,
+        tasksByContactStateAndClose,
     ]
 }
 
@@ -493,4 +494,14 @@ extension Schema {
     /// field goes back to the latest call with the tag. Existing fields have no source yet
     /// (`rebuild` fills them in).
     static let contactUTMSources = Migration("018_contact_utm_sources", "ALTER TABLE contacts ADD COLUMN utm_sources TEXT")
+}
+
+extension Schema {
+    /// A contact's tasks by state and then closing time: an answered call looks for the open
+    /// missed-call tasks it reaches and for done ones a later callback closed, and the second
+    /// look reads only those closed at or after its answer instead of every done task.
+    static let tasksByContactStateAndClose = Migration("019_tasks_by_contact_state_and_close", """
+        DROP INDEX tasks_contact;
+        CREATE INDEX tasks_contact ON tasks(contact_id, state, closed_at);
+        """)
 }

@@ -78,7 +78,8 @@ extension Projector {
             // All the call's tags, not only this moment's: a moment without tags can move the
             // call's start earlier, and its tags then count from there (first/last touch). Only
             // when this moment brought tags or set the start: otherwise nothing changed.
-            if !event.utm.isEmpty || call.startedAt == at {
+            // (or named the client: the call's tags may have come before its contact did).
+            if !event.utm.isEmpty || call.startedAt == at || (clientNumber != nil && !call.utm.isEmpty) {
                 try writeUTM(call.utm, of: call, to: contactId, settings: integration.settings.utm)
             }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
@@ -293,11 +294,17 @@ extension Projector {
             // Open tasks missed before it, and tasks a later callback closed (delivered first):
             // the first callback answered is the one that reached the client, in any order.
             // A missed-call task's created_at is its call's missed moment.
+            // Callbacks answered at the same instant: the smaller provider call id counts as first
+            // (as in `firstReach`). Each half is one range of (contact, state, closed_at): migration 019.
             let reached = try db.query("""
                 SELECT id, assignee_agent_id, state FROM tasks
-                WHERE kind = 'missed_call' AND contact_id = ?1 AND created_at <= ?2 AND (state = 'open'
-                   OR (closed_by_agent_id IS NULL AND closed_by_call_id IS NOT ?3 AND closed_at > ?2))
-                """, contactId, reachedAt, call.id)
+                WHERE contact_id = ?1 AND state = 'open' AND kind = 'missed_call' AND created_at <= ?2
+                UNION ALL
+                SELECT id, assignee_agent_id, state FROM tasks
+                WHERE contact_id = ?1 AND state = 'done' AND closed_at >= ?2 AND kind = 'missed_call' AND created_at <= ?2
+                  AND closed_by_agent_id IS NULL AND (closed_at > ?2
+                      OR (closed_by_call_id IS NOT ?3 AND (SELECT provider_call_id FROM calls WHERE id = tasks.closed_by_call_id) > ?4))
+                """, contactId, reachedAt, call.id, call.providerCallId)
             for task in reached {
                 try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
                                call.id, reachedAt, task.int("id"))
@@ -331,7 +338,7 @@ extension Projector {
             WHERE kind = 'missed_call' AND call_id = ?
             """, call.id), let filedId = filed.int("id") {
             // Its title is filled from all the call knows now (a later moment may name our line).
-            try db.execute("UPDATE tasks SET title = ?1 WHERE id = ?2 AND title IS NOT ?1",
+            try db.execute("UPDATE tasks SET title = ?1 WHERE id = ?2 AND title IS NOT ?1 AND closed_by_agent_id IS NULL",
                            try missedCallTitle(settings, call: call, contactId: contactId), filedId)
             // Filed by another moment of this call: it is due from the earliest one, in any order.
             guard let filedAt = filed.string("created_at"), missedAt < filedAt else { return }
@@ -395,10 +402,11 @@ extension Projector {
     /// look covers only the contact's unanswered calls, and only when no answer was found).
     private func firstReach(ofContact contactId: Int, since moment: String) throws -> (callId: Int, at: String)? {
         let row = try db.queryOne("""
-            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ? ORDER BY answered_at LIMIT 1
+            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ?
+            ORDER BY answered_at, provider_call_id LIMIT 1
             """, contactId, moment) ?? db.queryOne("""
             SELECT id, ended_at AS reached_at FROM calls
-            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at LIMIT 1
+            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at, provider_call_id LIMIT 1
             """, contactId, moment)
         guard let row, let id = row.int("id"), let at = row.string("reached_at") else { return nil }
         return (id, at)

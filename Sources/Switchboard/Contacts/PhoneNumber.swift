@@ -1,4 +1,5 @@
 internal import CPhoneNumber
+import Foundation
 import Synchronization
 
 /// Turns what people type into E.164, through libphonenumber.
@@ -32,18 +33,22 @@ public enum PhoneNumber {
     /// The longest text taken for a phone number.
     public static let maximumLength = 64
 
-    /// One of our own lines as stored: E.164 when `text` is a plain phone number (digits, spaces,
-    /// `+-().`) in `region`; a `+` number the bundled data does not know loses only its spacing;
-    /// anything else (an extension like `101`, a SIP address, a number with an extension) as given.
+    /// One of our own lines as stored: E.164 when `text` (a `tel:` prefix aside) is a phone
+    /// number in `region` as libphonenumber reads them (any spacing, `/`, full-width digits); a `+`
+    /// number the bundled data does not know loses only its spacing; anything marked as more than
+    /// a number — letters (an extension, `ext.`), `@ ; , # *` (a SIP address, `;ext=`) — or an
+    /// extension like `101` that is no number at all, as given.
     static func line(_ text: String, region: String?) -> String {
-        let plain = text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || " +-().".utf8.contains(byte)
+        let number = text.lowercased().hasPrefix("tel:") ? String(text.dropFirst(4)) : text
+        let marked = number.unicodeScalars.contains { scalar in
+            CharacterSet.letters.contains(scalar) || "@;,#*".unicodeScalars.contains(scalar)
         }
-        guard plain else { return text }
-        if let e164 = try? e164(text, region: region) { return e164 }
-        guard text.hasPrefix("+") else { return text }
-        let digits = text.filter { ("0"..."9").contains($0) }
-        return (7...15).contains(digits.count) ? "+" + digits : text
+        guard !marked else { return text }
+        if let e164 = try? e164(number, region: region) { return e164 }
+        let digits = number.filter { ("0"..."9").contains($0) }
+        guard number.trimmingCharacters(in: .whitespaces).hasPrefix("+"), let first = digits.first, first != "0",
+              (7...15).contains(digits.count) else { return text }
+        return "+" + digits
     }
 
     /// One number parsed for `region`, carried from where it was parsed to where it is used.
