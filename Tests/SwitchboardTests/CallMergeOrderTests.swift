@@ -127,30 +127,18 @@ final class CallMergeOrderTests: XCTestCase {
     /// A callback answered between a missed call's two end reports reached the client after the
     /// first: the task is done, closed by the callback, also when the earlier end comes last.
     func testAnAnswerAfterTheEarliestEndClosesTheTaskWhicheverEndArrivesLast() throws {
-        var closers: [String] = []
+        var tasks: [String] = []
         for (index, order) in [[0, 1, 2], [1, 2, 0]].enumerated() {
             let number = "+4072200051\(index)"
             let moments: [(String, String, [String: Any])] = [
-                ("ended", "A-\(index)", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:10Z"]),
-                ("ended", "A-\(index)", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:40Z"]),
-                ("answered", "B-\(index)", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:20:20Z"]),
+                ("ended", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:10Z"]),
+                ("ended", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:20:40Z"]),
+                ("answered", "B", ["direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:20:20Z"]),
             ]
-            for i in order {
-                var fields = moments[i].2
-                fields["callId"] = moments[i].1
-                XCTAssertEqual(try t.call(moments[i].0, secret: secret, fields).status, 200)
-            }
-            let task = try t.daemon.store.read { db in
-                try db.queryOne("""
-                    SELECT t.state, t.closed_at, c.provider_call_id AS closer FROM tasks t JOIN calls c ON c.id = t.closed_by_call_id
-                    WHERE t.call_id = (SELECT id FROM calls WHERE provider_call_id = ?)
-                    """, "A-\(index)")
-            }
-            XCTAssertEqual(task?.string("state"), "done", "order \(order)")
-            XCTAssertEqual(task?.string("closed_at"), "2026-11-24T13:20:20.000Z", "order \(order)")
-            closers.append(task?.string("closer") ?? "none")
+            try deliver(moments, order: order, suffix: index)
+            tasks.append(try taskOf("A", suffix: index))
         }
-        XCTAssertEqual(closers, ["B-0", "B-1"])
+        XCTAssertEqual(tasks, Array(repeating: "2026-11-24T13:20:10.000Z 2026-11-24T13:50:10.000Z done 2026-11-24T13:20:20.000Z B", count: 2))
     }
 
     /// Posts `moments` (kind, call, fields) in the given order, each call id suffixed with
@@ -167,6 +155,15 @@ final class CallMergeOrderTests: XCTestCase {
     private func taskOf(_ call: String, suffix: Int) throws -> String {
         let task = try taskOf("\(call)-\(suffix)")
         return task.hasSuffix("-\(suffix)") ? String(task.dropLast("-\(suffix)".count)) : task
+    }
+
+    /// The `Source` field (where these tests map utm_source) of the contact with `number`.
+    private func sourceField(of number: String) throws -> String? {
+        try t.daemon.store.read { db in
+            try db.scalar("""
+                SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
+                """, number).string
+        }
     }
 
     /// A missed-call task: its date, state, closing time and the call that closed it.
@@ -231,11 +228,7 @@ final class CallMergeOrderTests: XCTestCase {
                 ("ringing", "U-B", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z", "utm_source": "b"]),
             ]
             try deliver(moments, order: order, suffix: index, secret: s)
-            sources.append(try t.daemon.store.read { db in
-                try db.scalar("""
-                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
-                    """, number).string
-            })
+            sources.append(try sourceField(of: number))
         }
         XCTAssertEqual(sources, ["a", "a"], "call A began at 13:00:10, before B")
     }
@@ -256,11 +249,7 @@ final class CallMergeOrderTests: XCTestCase {
                 ("ringing", "B", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:05Z"]),
             ]
             try deliver(moments, order: order, suffix: index, secret: s)
-            sources.append(try t.daemon.store.read { db in
-                try db.scalar("""
-                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
-                    """, number).string
-            })
+            sources.append(try sourceField(of: number))
         }
         XCTAssertEqual(sources, ["a", "a", "a"], "call B began at 13:00:05, before A")
     }
@@ -279,11 +268,7 @@ final class CallMergeOrderTests: XCTestCase {
                 ("answered", "N", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
             ]
             try deliver(moments, order: order, suffix: index, secret: s)
-            sources.append(try t.daemon.store.read { db in
-                try db.scalar("""
-                    SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
-                    """, number).string
-            })
+            sources.append(try sourceField(of: number))
         }
         XCTAssertEqual(sources, ["ads", "ads"])
     }
@@ -447,10 +432,7 @@ final class CallMergeOrderTests: XCTestCase {
                     fields["clientNumber"] = number
                     XCTAssertEqual(try t.call("ringing", secret: s, fields).status, 200)
                 }
-                let source = try t.daemon.store.read { db in
-                    try db.scalar("SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)",
-                                  number).string
-                }
+                let source = try sourceField(of: number)
                 XCTAssertEqual(source, mode == .firstTouch ? "newsletter" : "bing", "\(mode) order \(order)")
             }
         }
