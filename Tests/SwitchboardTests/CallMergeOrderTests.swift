@@ -143,7 +143,7 @@ final class CallMergeOrderTests: XCTestCase {
 
     /// Posts `moments` (kind, call, fields) in the given order, each call id suffixed with
     /// `-suffix`, so several orders of one story can be stored side by side.
-    private func deliver(_ moments: [(String, String, [String: Any])], order: [Int], suffix: Int, secret: String? = nil) throws {
+    func deliver(_ moments: [(String, String, [String: Any])], order: [Int], suffix: Int, secret: String? = nil) throws {
         for index in order {
             var fields = moments[index].2
             fields["callId"] = "\(moments[index].1)-\(suffix)"
@@ -152,13 +152,13 @@ final class CallMergeOrderTests: XCTestCase {
     }
 
     /// `taskOf` for the call `call-suffix`, with the suffix taken off the closing call's id.
-    private func taskOf(_ call: String, suffix: Int) throws -> String {
+    func taskOf(_ call: String, suffix: Int) throws -> String {
         let task = try taskOf("\(call)-\(suffix)")
         return task.hasSuffix("-\(suffix)") ? String(task.dropLast("-\(suffix)".count)) : task
     }
 
     /// The `Source` field (where these tests map utm_source) of the contact with `number`.
-    private func sourceField(of number: String) throws -> String? {
+    func sourceField(of number: String) throws -> String? {
         try t.daemon.store.read { db in
             try db.scalar("""
                 SELECT json_extract(fields, '$.Source') FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
@@ -167,7 +167,7 @@ final class CallMergeOrderTests: XCTestCase {
     }
 
     /// A missed-call task: its date, state, closing time and the call that closed it.
-    private func taskOf(_ callId: String) throws -> String {
+    func taskOf(_ callId: String) throws -> String {
         try t.daemon.store.read { db in
             let task = try db.queryOne("""
                 SELECT t.created_at, t.deadline, t.state, t.closed_at,

@@ -309,7 +309,7 @@ final class CallWebhookTests: XCTestCase {
     func testOurNumberIsStoredInE164WhenItIsAPhoneNumber() throws {
         let lines = [("021 312 3456", "+40213123456"), ("+40213123456", "+40213123456"), ("+44 7700 900123", "+447700900123"),
                      ("021\u{00A0}312\u{00A0}3456", "+40213123456"), ("021/312 3456", "+40213123456"), ("(021) 312-3456", "+40213123456"),
-                     ("tel:+40213123456", "+40213123456"), ("+0 000 0000", "+0 000 0000"),
+                     ("tel:+40213123456", "+40213123456"), ("+0 000 0000", "+0 000 0000"), ("+40 21 312 3456 / 7", "+40 21 312 3456 / 7"),
                      ("101", "101"), ("+40213123456 ext. 12", "+40213123456 ext. 12"), ("sip:+40213123456@pbx", "sip:+40213123456@pbx")]
         for (index, line) in lines.enumerated() {
             XCTAssertEqual(try t.call("ringing", secret: secret, ["callId": "line-\(index)", "clientNumber": "+40722123456", "ourNumber": line.0]).status, 200)

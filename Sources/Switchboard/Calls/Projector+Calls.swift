@@ -227,13 +227,14 @@ extension Projector {
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
-    /// the time of the call its value came from (`utm_times`) and that call (`utm_sources`), so
-    /// first touch keeps the earliest call's tags and last touch the latest's whatever order
-    /// calls are delivered in (at the same instant, arrival order decides). Starts only move
-    /// earlier, which can only help a call to first touch; in last touch the call that holds a
-    /// field and starts earlier than it seemed may no longer be the latest, so the field goes to
-    /// the latest of the contact's calls of this integration with that tag. A field set by hand
-    /// has no time: first touch leaves it, last touch overwrites it.
+    /// the time its value is from (`utm_times`) and where it came from (`utm_sources`: a call's
+    /// id, or `hand`), so first touch keeps the earliest call's tags and last touch the latest
+    /// touch's whatever order calls are delivered in. A value set by hand counts from when it was
+    /// set: first touch never replaces it, last touch only with a call that starts later. Starts
+    /// only move earlier, which can only help a call to first touch; in last touch the call that
+    /// holds a field and starts earlier than it seemed may no longer be the latest, so the field
+    /// goes to the latest of the contact's calls tagged with that key by an integration that
+    /// writes it there in last touch.
     private func writeUTM(_ utm: [String: String], of call: CallRecord, to contactId: Int, settings: UTMSettings) throws {
         guard !utm.isEmpty, !settings.fields.isEmpty else { return }
         let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
@@ -248,12 +249,11 @@ extension Projector {
             let existing = fields[field] ?? ""
             switch settings.mode {
             case .firstTouch:
-                guard existing.isEmpty || times[field].map({ touchedAt < $0 }) == true else { continue }
+                guard sources[field] != UTMSource.hand, existing.isEmpty || times[field].map({ touchedAt < $0 }) == true else { continue }
             case .lastTouch:
                 if let held = times[field], touchedAt < held {
                     // Held by this very call, which starts earlier than it seemed: the latest call wins again.
-                    guard sources[field] == source, let latest = try latestTouch(key, contactId: contactId, integrationId: call.integrationId)
-                    else { continue }
+                    guard sources[field] == source, let latest = try latestTouch(key, field: field, contactId: contactId) else { continue }
                     (fields[field], times[field], sources[field]) = (latest.value, latest.at, String(latest.callId))
                     changed = true
                     continue
@@ -269,16 +269,22 @@ extension Projector {
         }
     }
 
-    /// The contact's call of this integration that starts latest among those tagged with `key`
-    /// (`CallRecord.startedAt`; ties go to the later call id), with its tag value.
-    private func latestTouch(_ key: String, contactId: Int, integrationId: Int) throws -> (value: String, at: String, callId: Int)? {
-        guard let row = try db.queryOne("""
-            SELECT id, json_extract(utm, '$.' || ?1) AS value, coalesce(ringing_at, answered_at, created_at) AS start FROM calls
-            WHERE contact_id = ?2 AND integration_id = ?3 AND coalesce(json_extract(utm, '$.' || ?1), '') <> ''
-            ORDER BY start DESC, id DESC LIMIT 1
-            """, key, contactId, integrationId),
-              let value = row.string("value"), let at = row.string("start"), let id = row.int("id") else { return nil }
-        return (value, at, id)
+    /// The contact's call that starts latest (`CallRecord.startedAt`; at the same instant the
+    /// greater provider call id) among those tagged with `key` by an integration that writes
+    /// `key` into `field` in last touch, with its tag value.
+    private func latestTouch(_ key: String, field: String, contactId: Int) throws -> (value: String, at: String, callId: Int)? {
+        let candidates = try db.query("""
+            SELECT id, integration_id, json_extract(utm, '$.' || ?1) AS value, coalesce(ringing_at, answered_at, created_at) AS start
+            FROM calls WHERE contact_id = ?2 AND coalesce(json_extract(utm, '$.' || ?1), '') <> ''
+            ORDER BY start DESC, provider_call_id DESC
+            """, key, contactId)
+        for row in candidates {
+            guard let id = row.int("id"), let integrationId = row.int("integration_id"), let value = row.string("value"),
+                  let at = row.string("start"), let utm = try settings.integration(db, integrationId)?.settings.utm,
+                  utm.mode == .lastTouch, utm.fields[key] == field, utm.write.map({ $0.contains(key) }) ?? true else { continue }
+            return (value, at, id)
+        }
+        return nil
     }
 
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.
@@ -290,7 +296,10 @@ extension Projector {
             try withdrawMissedCallTask(of: call.id, contactId: contactId, result: &result)
             // Reached: every earlier missed call of this client is dealt with.
             // A call known only by its talk time (an `ended` without `answered`) was reached by its end.
-            let reachedAt = call.answeredAt ?? call.endedAt ?? at
+            let reachedAt = call.answeredAt ?? firstEndedAt ?? call.endedAt ?? at
+            // Its answer came earlier than it seemed: tasks it closed that were missed after it
+            // go to the next call that reached the client, or open again.
+            try unclose(closedBy: call.id, contactId: contactId, before: reachedAt, result: &result)
             // Open tasks missed before it, and tasks a later callback closed (delivered first):
             // the first callback answered is the one that reached the client, in any order.
             // A missed-call task's created_at is its call's missed moment.
@@ -397,19 +406,45 @@ extension Projector {
         return title
     }
 
+    /// Tasks `callId` closed (not an agent) that were missed after `reachedAt`, its answer now:
+    /// each goes to the first call that reached the client after it was missed, or opens again.
+    private func unclose(closedBy callId: Int, contactId: Int, before reachedAt: String, result: inout ApplyResult) throws {
+        let stale = try db.query("""
+            SELECT id, created_at FROM tasks WHERE contact_id = ?1 AND state = 'done' AND kind = 'missed_call'
+              AND closed_at > ?3 AND closed_by_call_id = ?2 AND closed_by_agent_id IS NULL AND created_at > ?3
+            """, contactId, callId, reachedAt)   // closed_at >= created_at: one range of tasks_contact
+        for task in stale {
+            guard let taskId = task.int("id"), let missedAt = task.string("created_at") else { continue }
+            if let reach = try firstReach(ofContact: contactId, since: missedAt) {
+                try db.execute("UPDATE tasks SET closed_by_call_id = ?, closed_at = ? WHERE id = ?", reach.callId, reach.at, taskId)
+            } else {
+                try db.execute("UPDATE tasks SET state = 'open', closed_by_call_id = NULL, closed_at = NULL WHERE id = ?", taskId)
+                if let reopened = try TaskRecord.load(db, id: taskId) {
+                    let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+                    result.updates.append(LiveUpdate(event: "task.reopened", payload: reopened,
+                                                     audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner)))
+                }
+            }
+        }
+    }
+
     /// The first time the client was reached at or after `moment`: the first answer (a range of the
-    /// calls_contact index), else a call known only by its talk time, reached at its end (that second
-    /// look covers only the contact's unanswered calls, and only when no answer was found).
+    /// calls_contact index) or a call known only by its talk time, reached at its first end (that
+    /// look covers only the contact's unanswered calls), whichever came first.
     private func firstReach(ofContact contactId: Int, since moment: String) throws -> (callId: Int, at: String)? {
-        let row = try db.queryOne("""
-            SELECT id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ?
+        let reaches = try [db.queryOne("""
+            SELECT id, provider_call_id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ?
             ORDER BY answered_at, provider_call_id LIMIT 1
-            """, contactId, moment) ?? db.queryOne("""
-            SELECT id, ended_at AS reached_at FROM calls
-            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND ended_at >= ? ORDER BY ended_at, provider_call_id LIMIT 1
-            """, contactId, moment)
-        guard let row, let id = row.int("id"), let at = row.string("reached_at") else { return nil }
-        return (id, at)
+            """, contactId, moment), db.queryOne("""
+            SELECT id, provider_call_id, first_ended_at AS reached_at FROM calls
+            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND first_ended_at >= ?
+            ORDER BY first_ended_at, provider_call_id LIMIT 1
+            """, contactId, moment)].compactMap { row -> (callId: Int, at: String, ref: String)? in
+            guard let row, let id = row.int("id"), let at = row.string("reached_at") else { return nil }
+            return (id, at, row.string("provider_call_id") ?? "")
+        }
+        // The earlier of the two; at the same instant the smaller provider call id, as when closing.
+        return reaches.min { ($0.at, $0.ref) < ($1.at, $1.ref) }.map { ($0.callId, $0.at) }
     }
 
     /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and no

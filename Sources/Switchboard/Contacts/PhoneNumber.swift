@@ -46,7 +46,8 @@ public enum PhoneNumber {
         guard !marked else { return text }
         if let e164 = try? e164(number, region: region) { return e164 }
         let digits = number.filter { ("0"..."9").contains($0) }
-        guard number.trimmingCharacters(in: .whitespaces).hasPrefix("+"), let first = digits.first, first != "0",
+        // Digits after a `/` may be an extension or a second number: only libphonenumber's reading counts then.
+        guard !number.contains("/"), number.trimmingCharacters(in: .whitespaces).hasPrefix("+"), let first = digits.first, first != "0",
               (7...15).contains(digits.count) else { return text }
         return "+" + digits
     }

@@ -26,11 +26,13 @@ extension Projector {
         if let changes = patch.fields {
             var fields = contact.fields
             for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
-            // A field set by hand is no longer a UTM touch of any call (see writeUTM).
+            // A field set by hand is a touch of its own, from now (see writeUTM); one emptied is none.
             let touches = try db.queryOne("SELECT utm_times, utm_sources FROM contacts WHERE id = ?", id)
             var times = JSONText.decodeDictionary(touches?.string("utm_times"))
             var sources = JSONText.decodeDictionary(touches?.string("utm_sources"))
-            for key in changes.keys { (times[key], sources[key]) = (nil, nil) }
+            for (key, value) in changes {
+                (times[key], sources[key]) = value.isEmpty ? (nil, nil) : (at, UTMSource.hand)
+            }
             try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
                            JSONText.string(fields), JSONText.string(times), JSONText.string(sources), id)
         }

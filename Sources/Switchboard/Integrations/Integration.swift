@@ -369,3 +369,8 @@ enum JSONMergePatch {
         return result
     }
 }
+
+/// Where a contact field's UTM value came from (`contacts.utm_sources`): a call's id, or this.
+enum UTMSource {
+    static let hand = "hand"
+}

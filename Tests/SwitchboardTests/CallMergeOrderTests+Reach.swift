@@ -1,0 +1,100 @@
+import Foundation
+import Switchboard
+import TestSupport
+import XCTest
+
+/// Order-freedom where several calls meet: UTM touches across calls and integrations, a value
+/// set by hand, and which callback reached a missed client first.
+extension CallMergeOrderTests {
+    private func lastTouchIntegration() throws -> String {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        settings.utm.mode = .lastTouch
+        return try t.addIntegration(settings: settings).secret
+    }
+
+    /// Two integrations writing utm_source to the same field in last touch: the latest call of
+    /// either wins, also when the holder's start moves earlier last.
+    func testLastTouchWeighsTheCallsOfEveryIntegrationWritingTheField() throws {
+        let (first, second) = (try lastTouchIntegration(), try lastTouchIntegration())
+        var sources: [String?] = []
+        for (index, order) in [[0, 1, 2], [2, 0, 1]].enumerated() {
+            let number = "+4072201010\(index)"
+            let moments: [(String, String, String, [String: Any])] = [
+                ("answered", "A", first, ["clientNumber": number, "occurredAt": "2026-11-24T13:00:30Z", "utm_source": "a"]),
+                ("ringing", "B", second, ["clientNumber": number, "occurredAt": "2026-11-24T13:00:20Z", "utm_source": "b"]),
+                ("ringing", "A", first, ["clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"]),
+            ]
+            for i in order {
+                var fields = moments[i].3
+                fields["callId"] = "\(moments[i].1)-\(index)"
+                XCTAssertEqual(try t.call(moments[i].0, secret: moments[i].2, fields).status, 200)
+            }
+            sources.append(try sourceField(of: number))
+        }
+        XCTAssertEqual(sources, ["b", "b"], "B (13:00:20) is the latest call")
+    }
+
+    /// A value set by hand counts from when it was set: in last touch a later moment of an older
+    /// call does not bring that call's tag back over it, in any order.
+    func testLastTouchKeepsAHandSetValueFromCallsThatStartedBeforeIt() throws {
+        let secret = try lastTouchIntegration()
+        var sources: [String?] = []
+        for (index, order) in [[0, 1], [1, 0]].enumerated() {
+            let number = "+4072201020\(index)"
+            try t.call("ringing", secret: secret, ["callId": "B-\(index)", "clientNumber": number, "occurredAt": "2026-11-24T13:00:50Z",
+                                                   "utm_source": "b"])
+            let contact = try XCTUnwrap(try t.daemon.store.read { db in
+                try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int
+            })
+            XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["fields": ["Source": "referral"]]).status, 200)
+            let moments: [(String, String, [String: Any])] = [
+                ("answered", "A", ["clientNumber": number, "occurredAt": "2026-11-24T13:00:30Z", "utm_source": "a"]),
+                ("ended", "B", ["clientNumber": number, "occurredAt": "2026-11-24T13:05:00Z"]),
+            ]
+            try deliver(moments, order: order, suffix: index, secret: secret)
+            sources.append(try sourceField(of: number))
+        }
+        XCTAssertEqual(sources, ["referral", "referral"])
+    }
+
+    /// Callbacks known only by their talk time reach the client at their first end, and count
+    /// against answered ones by time; a callback whose answer turns out to come before the missed
+    /// call closes nothing, in any order.
+    func testTalkTimeCallbacksAndEarlierAnswersCloseTasksTheSameWayInAnyOrder() throws {
+        var tasks: [String] = []
+        let stories: [(orders: [[Int]], moments: (String) -> [(String, String, [String: Any])])] = [
+            ([[0, 1, 2], [0, 2, 1]], { n in [  // C ended twice, with talk time
+                ("missed", "M", ["clientNumber": n, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("ended", "C", ["direction": "outbound", "clientNumber": n, "talkTime": 20, "occurredAt": "2026-11-24T13:00:30Z"]),
+                ("ended", "C", ["direction": "outbound", "clientNumber": n, "talkTime": 20, "occurredAt": "2026-11-24T13:00:50Z"]),
+            ] }),
+            ([[0, 1, 2], [2, 1, 0]], { n in [  // talk-time C before answered D
+                ("missed", "M", ["clientNumber": n, "occurredAt": "2026-11-24T13:00:10Z"]),
+                ("ended", "C", ["direction": "outbound", "clientNumber": n, "talkTime": 5, "occurredAt": "2026-11-24T13:00:30Z"]),
+                ("answered", "D", ["direction": "outbound", "clientNumber": n, "occurredAt": "2026-11-24T13:00:40Z"]),
+            ] }),
+            ([[0, 1, 2], [0, 2, 1]], { n in [  // E answered before the missed call, its talk time after
+                ("missed", "M", ["clientNumber": n, "occurredAt": "2026-11-24T13:00:20Z"]),
+                ("ended", "E", ["direction": "outbound", "clientNumber": n, "talkTime": 40, "occurredAt": "2026-11-24T13:00:50Z"]),
+                ("answered", "E", ["direction": "outbound", "clientNumber": n, "occurredAt": "2026-11-24T13:00:10Z"]),
+            ] }),
+        ]
+        var suffix = 20
+        for story in stories {
+            for order in story.orders {
+                suffix += 1
+                try deliver(story.moments("+407220104\(suffix)"), order: order, suffix: suffix)
+                tasks.append(try taskOf("M", suffix: suffix))
+            }
+        }
+        XCTAssertEqual(tasks, [
+            "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:30.000Z C",
+            "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:30.000Z C",
+            "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:30.000Z C",
+            "2026-11-24T13:00:10.000Z 2026-11-24T13:30:10.000Z done 2026-11-24T13:00:30.000Z C",
+            "2026-11-24T13:00:20.000Z 2026-11-24T13:30:20.000Z open - -",
+            "2026-11-24T13:00:20.000Z 2026-11-24T13:30:20.000Z open - -",
+        ])
+    }
+}
