@@ -1,5 +1,5 @@
 import Foundation
-import Switchboard
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -56,6 +56,63 @@ extension CallMergeOrderTests {
             sources.append(try sourceField(of: number))
         }
         XCTAssertEqual(sources, ["referral", "referral"])
+    }
+
+    /// Last touch: a call that replaced a value set by hand, then turns out to have started
+    /// before the edit, gives the hand-set value back, as if its ringing had come first.
+    func testLastTouchGivesAHandSetValueBackWhenItsReplacerStartedBeforeIt() throws {
+        let secret = try lastTouchIntegration()
+        let stamp = { (minutes: Double) in Timestamp.format(Date(timeIntervalSinceNow: minutes * 60)) }
+        var sources: [String?] = []
+        for (index, order) in [[0, 1], [1, 0]].enumerated() {
+            let number = "+4072201030\(index)"
+            try t.call("ringing", secret: secret, ["callId": "old-\(index)", "clientNumber": number, "occurredAt": stamp(-60),
+                                                   "utm_source": "old"])
+            let contact = try XCTUnwrap(try t.daemon.store.read { db in
+                try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int
+            })
+            XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["fields": ["Source": "referral"]]).status, 200)
+            let moments: [(String, String, [String: Any])] = [
+                ("ringing", "X", ["clientNumber": number, "occurredAt": stamp(-10), "utm_source": "x"]),
+                ("answered", "X", ["clientNumber": number, "occurredAt": stamp(2), "utm_source": "x"]),
+            ]
+            try deliver(moments, order: order, suffix: index, secret: secret)
+            sources.append(try sourceField(of: number))
+        }
+        XCTAssertEqual(sources, ["referral", "referral"], "call X began before the edit")
+    }
+
+    /// Fields given when a contact is created by hand count from then too: a call that started
+    /// earlier does not overwrite them in last touch.
+    func testLastTouchKeepsFieldsGivenWhenTheContactWasCreated() throws {
+        let secret = try lastTouchIntegration()
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Ion", "phones": ["+40722010400"], "fields": ["Source": "referral"]])
+        XCTAssertEqual(created.status, 201, created.text)
+        try t.call("ringing", secret: secret, ["callId": "earlier", "clientNumber": "+40722010400", "occurredAt": "2026-11-24T13:00:00Z",
+                                               "utm_source": "ads"])
+        XCTAssertEqual(try sourceField(of: "+40722010400"), "referral")
+    }
+
+    /// A task reopened because its closer turns out answered before the miss goes, when it
+    /// follows the client's owner, to the owner now, and the former owner hears nothing of it.
+    func testAReopenedTaskFollowsTheClientsOwnerNow() throws {
+        let ann = try t.addAgent("Ann", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret
+        let number = "+40722093000"
+        try t.call("missed", secret: secret, ["callId": "M", "clientNumber": number, "agentId": ann.id, "occurredAt": "2026-11-24T13:00:20Z"])
+        try t.call("ended", secret: secret, ["callId": "E", "direction": "outbound", "clientNumber": number, "talkTime": 40,
+                                             "occurredAt": "2026-11-24T13:00:50Z"])
+        let contact = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int })
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["ownerAgentId": bob.id]).status, 200)
+        let annEvents = try t.openEvents(key: ann.key)
+        try t.call("answered", secret: secret, ["callId": "E", "direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks?contact=\(contact)").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(task["state"] as? String, "open")
+        XCTAssertEqual(task["assigneeAgentId"] as? Int, bob.id)
+        try t.call("ringing", secret: secret, ["callId": "marker", "clientNumber": "+40722093001", "agentId": ann.id])
+        let text = try annEvents.read(until: "marker")
+        XCTAssertFalse(text.contains("task.reopened"), text)
     }
 
     /// Callbacks known only by their talk time reach the client at their first end, and count

@@ -252,9 +252,18 @@ extension Projector {
                 guard sources[field] != UTMSource.hand, existing.isEmpty || times[field].map({ touchedAt < $0 }) == true else { continue }
             case .lastTouch:
                 if let held = times[field], touchedAt < held {
-                    // Held by this very call, which starts earlier than it seemed: the latest call wins again.
-                    guard sources[field] == source, let latest = try latestTouch(key, field: field, contactId: contactId) else { continue }
-                    (fields[field], times[field], sources[field]) = (latest.value, latest.at, String(latest.callId))
+                    // Held by this very call, which starts earlier than it seemed: the latest touch
+                    // wins again, a call's or the value last set by hand (kept under `hand:<field>`).
+                    guard sources[field] == source else { continue }
+                    let latest = try latestTouch(key, field: field, contactId: contactId)
+                    let handKey = UTMSource.handKey(field)
+                    if let handAt = times[handKey], let handValue = sources[handKey], latest.map({ handAt > $0.at }) ?? true {
+                        (fields[field], times[field], sources[field]) = (handValue, handAt, UTMSource.hand)
+                    } else if let latest {
+                        (fields[field], times[field], sources[field]) = (latest.value, latest.at, String(latest.callId))
+                    } else {
+                        continue
+                    }
                     changed = true
                     continue
                 }
@@ -418,9 +427,15 @@ extension Projector {
             if let reach = try firstReach(ofContact: contactId, since: missedAt) {
                 try db.execute("UPDATE tasks SET closed_by_call_id = ?, closed_at = ? WHERE id = ?", reach.callId, reach.at, taskId)
             } else {
-                try db.execute("UPDATE tasks SET state = 'open', closed_by_call_id = NULL, closed_at = NULL WHERE id = ?", taskId)
+                // Open again, a task that follows the client's owner goes to the owner now (as an
+                // open one would have gone when the owner changed meanwhile).
+                let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+                try db.execute("""
+                    UPDATE tasks SET state = 'open', closed_by_call_id = NULL, closed_at = NULL,
+                        assignee_agent_id = CASE WHEN assignee_from_owner THEN ?2 ELSE assignee_agent_id END
+                    WHERE id = ?1
+                    """, taskId, owner)
                 if let reopened = try TaskRecord.load(db, id: taskId) {
-                    let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
                     result.updates.append(LiveUpdate(event: "task.reopened", payload: reopened,
                                                      audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner)))
                 }

@@ -5,8 +5,12 @@ extension Projector {
         for phone in input.phones where try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", phone).int != nil {
             throw DomainError.conflict("\(phone) already belongs to another contact")
         }
-        try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       input.name, input.ownerAgentId, JSONText.string(input.fields), at, at)
+        // Fields given here are set by hand, from now (see writeUTM).
+        var (times, sources) = ([String: String](), [String: String]())
+        Self.recordHandTouches(input.fields, at: at, times: &times, sources: &sources)
+        try db.execute("""
+            INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, utm_times, utm_sources) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, input.name, input.ownerAgentId, JSONText.string(input.fields), at, at, JSONText.string(times), JSONText.string(sources))
         let id = db.lastInsertRowID
         for phone in input.phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
         return ApplyResult(contactId: id)
@@ -30,9 +34,7 @@ extension Projector {
             let touches = try db.queryOne("SELECT utm_times, utm_sources FROM contacts WHERE id = ?", id)
             var times = JSONText.decodeDictionary(touches?.string("utm_times"))
             var sources = JSONText.decodeDictionary(touches?.string("utm_sources"))
-            for (key, value) in changes {
-                (times[key], sources[key]) = value.isEmpty ? (nil, nil) : (at, UTMSource.hand)
-            }
+            Self.recordHandTouches(changes, at: at, times: &times, sources: &sources)
             try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
                            JSONText.string(fields), JSONText.string(times), JSONText.string(sources), id)
         }
@@ -68,5 +70,19 @@ extension Projector {
             updates += try reassignmentUpdates(taskId, from: task.int("assignee_agent_id"), to: owner)
         }
         return updates
+    }
+}
+
+extension Projector {
+    /// Contact fields set by hand at `at` are UTM touches of their own (`writeUTM`): each gets the
+    /// time and the `hand` source, and the value is kept under `hand:<field>` for last touch; a
+    /// field emptied by hand is no touch at all.
+    static func recordHandTouches(_ changes: [String: String], at: String, times: inout [String: String],
+                                  sources: inout [String: String]) {
+        for (field, value) in changes {
+            let hand = UTMSource.handKey(field)
+            (times[field], sources[field]) = value.isEmpty ? (nil, nil) : (at, UTMSource.hand)
+            (times[hand], sources[hand]) = value.isEmpty ? (nil, nil) : (at, value)
+        }
     }
 }
