@@ -82,6 +82,22 @@ extension CallMergeOrderTests {
         XCTAssertEqual(sources, ["referral", "referral"], "call X began before the edit")
     }
 
+    /// The value last set by hand is kept apart from the field names: a field literally named
+    /// "hand:Source" is just another field.
+    func testAFieldNamedLikeTheHandCopyIsJustAField() throws {
+        let secret = try lastTouchIntegration()
+        let stamp = { (minutes: Double) in Timestamp.format(Date(timeIntervalSinceNow: minutes * 60)) }
+        let number = "+40722010500"
+        try t.call("ringing", secret: secret, ["callId": "first", "clientNumber": number, "occurredAt": stamp(-60), "utm_source": "old"])
+        let contact = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int })
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["fields": ["Source": "referral"]]).status, 200)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["fields": ["hand:Source": "note"]]).status, 200)
+        try t.call("answered", secret: secret, ["callId": "X", "clientNumber": number, "occurredAt": stamp(2), "utm_source": "x"])
+        try t.call("ringing", secret: secret, ["callId": "X", "clientNumber": number, "occurredAt": stamp(-10), "utm_source": "x"])
+        let fields = try t.api("GET", "/api/v1/contacts/\(contact)").json["fields"] as? [String: String]
+        XCTAssertEqual(fields, ["Source": "referral", "hand:Source": "note"])
+    }
+
     /// Fields given when a contact is created by hand count from then too: a call that started
     /// earlier does not overwrite them in last touch.
     func testLastTouchKeepsFieldsGivenWhenTheContactWasCreated() throws {
@@ -113,6 +129,7 @@ extension CallMergeOrderTests {
         try t.call("ringing", secret: secret, ["callId": "marker", "clientNumber": "+40722093001", "agentId": ann.id])
         let text = try annEvents.read(until: "marker")
         XCTAssertFalse(text.contains("task.reopened"), text)
+        XCTAssertTrue(text.contains("event: task.unassigned"), "the done task she had went to Bob: \(text)")
     }
 
     /// Callbacks known only by their talk time reach the client at their first end, and count

@@ -34,6 +34,7 @@ enum Schema {
         callFirstEnd,
         contactUTMSources,
         tasksByContactStateAndClose,
+        contactHandSetUTMValues,
     ]
 }
 
@@ -503,5 +504,15 @@ extension Schema {
     static let tasksByContactStateAndClose = Migration("019_tasks_by_contact_state_and_close", """
         DROP INDEX tasks_contact;
         CREATE INDEX tasks_contact ON tasks(contact_id, state, closed_at);
+        """)
+}
+
+extension Schema {
+    /// Per contact field, the value last set by hand and when (`UTMTouches`): last touch gives it
+    /// back when the call that replaced it turns out to have started before the edit. Kept apart
+    /// from `utm_times`/`utm_sources`, whose keys are field names and could be anything.
+    static let contactHandSetUTMValues = Migration("020_contact_hand_set_utm_values", """
+        ALTER TABLE contacts ADD COLUMN utm_hand TEXT;
+        ALTER TABLE contacts ADD COLUMN utm_hand_times TEXT;
         """)
 }

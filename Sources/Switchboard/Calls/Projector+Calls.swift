@@ -227,8 +227,7 @@ extension Projector {
     }
 
     /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
-    /// the time its value is from (`utm_times`) and where it came from (`utm_sources`: a call's
-    /// id, or `hand`), so first touch keeps the earliest call's tags and last touch the latest
+    /// the time its value is from and where it came from (`UTMTouches`), so first touch keeps the earliest call's tags and last touch the latest
     /// touch's whatever order calls are delivered in. A value set by hand counts from when it was
     /// set: first touch never replaces it, last touch only with a call that starts later. Starts
     /// only move earlier, which can only help a call to first touch; in last touch the call that
@@ -238,10 +237,9 @@ extension Projector {
     private func writeUTM(_ utm: [String: String], of call: CallRecord, to contactId: Int, settings: UTMSettings) throws {
         guard !utm.isEmpty, !settings.fields.isEmpty else { return }
         let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
-        guard let row = try db.queryOne("SELECT fields, utm_times, utm_sources FROM contacts WHERE id = ?", contactId) else { return }
+        guard let row = try db.queryOne("SELECT fields, \(UTMTouches.columns) FROM contacts WHERE id = ?", contactId) else { return }
         var fields = JSONText.decodeDictionary(row.string("fields"))
-        var times = JSONText.decodeDictionary(row.string("utm_times"))
-        var sources = JSONText.decodeDictionary(row.string("utm_sources"))
+        var touches = UTMTouches(row: row)
         let touchedAt = call.startedAt, source = String(call.id)
         var changed = false
         for (key, value) in utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
@@ -249,18 +247,18 @@ extension Projector {
             let existing = fields[field] ?? ""
             switch settings.mode {
             case .firstTouch:
-                guard sources[field] != UTMSource.hand, existing.isEmpty || times[field].map({ touchedAt < $0 }) == true else { continue }
+                guard touches.sources[field] != UTMTouches.hand,
+                      existing.isEmpty || touches.times[field].map({ touchedAt < $0 }) == true else { continue }
             case .lastTouch:
-                if let held = times[field], touchedAt < held {
+                if let held = touches.times[field], touchedAt < held {
                     // Held by this very call, which starts earlier than it seemed: the latest touch
-                    // wins again, a call's or the value last set by hand (kept under `hand:<field>`).
-                    guard sources[field] == source else { continue }
+                    // wins again, a call's or the value last set by hand.
+                    guard touches.sources[field] == source else { continue }
                     let latest = try latestTouch(key, field: field, contactId: contactId)
-                    let handKey = UTMSource.handKey(field)
-                    if let handAt = times[handKey], let handValue = sources[handKey], latest.map({ handAt > $0.at }) ?? true {
-                        (fields[field], times[field], sources[field]) = (handValue, handAt, UTMSource.hand)
+                    if let handAt = touches.handTimes[field], let handValue = touches.handValues[field], latest.map({ handAt > $0.at }) ?? true {
+                        (fields[field], touches.times[field], touches.sources[field]) = (handValue, handAt, UTMTouches.hand)
                     } else if let latest {
-                        (fields[field], times[field], sources[field]) = (latest.value, latest.at, String(latest.callId))
+                        (fields[field], touches.times[field], touches.sources[field]) = (latest.value, latest.at, String(latest.callId))
                     } else {
                         continue
                     }
@@ -268,14 +266,11 @@ extension Projector {
                     continue
                 }
             }
-            guard existing != value || times[field] != touchedAt || sources[field] != source else { continue }
-            (fields[field], times[field], sources[field]) = (value, touchedAt, source)
+            guard existing != value || touches.times[field] != touchedAt || touches.sources[field] != source else { continue }
+            (fields[field], touches.times[field], touches.sources[field]) = (value, touchedAt, source)
             changed = true
         }
-        if changed {
-            try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
-                           JSONText.string(fields), JSONText.string(times), JSONText.string(sources), contactId)
-        }
+        if changed { try saveUTM(fields: fields, touches: touches, contactId: contactId) }
     }
 
     /// The contact's call that starts latest (`CallRecord.startedAt`; at the same instant the
@@ -430,6 +425,7 @@ extension Projector {
                 // Open again, a task that follows the client's owner goes to the owner now (as an
                 // open one would have gone when the owner changed meanwhile).
                 let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+                let previous = try db.scalar("SELECT assignee_agent_id FROM tasks WHERE id = ?", taskId).int
                 try db.execute("""
                     UPDATE tasks SET state = 'open', closed_by_call_id = NULL, closed_at = NULL,
                         assignee_agent_id = CASE WHEN assignee_from_owner THEN ?2 ELSE assignee_agent_id END
@@ -438,6 +434,8 @@ extension Projector {
                 if let reopened = try TaskRecord.load(db, id: taskId) {
                     result.updates.append(LiveUpdate(event: "task.reopened", payload: reopened,
                                                      audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner)))
+                    // Moved to the owner on the way: told as any hand-over is.
+                    result.updates += try reassignmentUpdates(taskId, from: previous, to: reopened.assigneeAgentId)
                 }
             }
         }

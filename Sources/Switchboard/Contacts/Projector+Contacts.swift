@@ -6,11 +6,12 @@ extension Projector {
             throw DomainError.conflict("\(phone) already belongs to another contact")
         }
         // Fields given here are set by hand, from now (see writeUTM).
-        var (times, sources) = ([String: String](), [String: String]())
-        Self.recordHandTouches(input.fields, at: at, times: &times, sources: &sources)
+        var touches = UTMTouches()
+        touches.setByHand(input.fields, at: at)
+        let (times, sources, hand, handTimes) = touches.values
         try db.execute("""
-            INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, utm_times, utm_sources) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, input.name, input.ownerAgentId, JSONText.string(input.fields), at, at, JSONText.string(times), JSONText.string(sources))
+            INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, \(UTMTouches.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, input.name, input.ownerAgentId, JSONText.string(input.fields), at, at, times, sources, hand, handTimes)
         let id = db.lastInsertRowID
         for phone in input.phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
         return ApplyResult(contactId: id)
@@ -31,12 +32,9 @@ extension Projector {
             var fields = contact.fields
             for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
             // A field set by hand is a touch of its own, from now (see writeUTM); one emptied is none.
-            let touches = try db.queryOne("SELECT utm_times, utm_sources FROM contacts WHERE id = ?", id)
-            var times = JSONText.decodeDictionary(touches?.string("utm_times"))
-            var sources = JSONText.decodeDictionary(touches?.string("utm_sources"))
-            Self.recordHandTouches(changes, at: at, times: &times, sources: &sources)
-            try db.execute("UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ? WHERE id = ?",
-                           JSONText.string(fields), JSONText.string(times), JSONText.string(sources), id)
+            var touches = UTMTouches(row: try db.queryOne("SELECT \(UTMTouches.columns) FROM contacts WHERE id = ?", id))
+            touches.setByHand(changes, at: at)
+            try saveUTM(fields: fields, touches: touches, contactId: id)
         }
         if let phones = patch.phones {
             for phone in phones {
@@ -74,15 +72,11 @@ extension Projector {
 }
 
 extension Projector {
-    /// Contact fields set by hand at `at` are UTM touches of their own (`writeUTM`): each gets the
-    /// time and the `hand` source, and the value is kept under `hand:<field>` for last touch; a
-    /// field emptied by hand is no touch at all.
-    static func recordHandTouches(_ changes: [String: String], at: String, times: inout [String: String],
-                                  sources: inout [String: String]) {
-        for (field, value) in changes {
-            let hand = UTMSource.handKey(field)
-            (times[field], sources[field]) = value.isEmpty ? (nil, nil) : (at, UTMSource.hand)
-            (times[hand], sources[hand]) = value.isEmpty ? (nil, nil) : (at, value)
-        }
+    /// Stores a contact's fields with what it remembers of their UTM touches.
+    func saveUTM(fields: [String: String], touches: UTMTouches, contactId: Int) throws {
+        let (times, sources, hand, handTimes) = touches.values
+        try db.execute("""
+            UPDATE contacts SET fields = ?, utm_times = ?, utm_sources = ?, utm_hand = ?, utm_hand_times = ? WHERE id = ?
+            """, JSONText.string(fields), times, sources, hand, handTimes, contactId)
     }
 }

@@ -369,13 +369,3 @@ enum JSONMergePatch {
         return result
     }
 }
-
-/// Where a contact field's UTM value came from (`contacts.utm_sources`): a call's id, or this.
-enum UTMSource {
-    static let hand = "hand"
-
-    /// The entry under which `utm_times` and `utm_sources` keep the time and value last set by
-    /// hand in `field`, so that last touch can give it back when the call that replaced it turns
-    /// out to have started before it.
-    static func handKey(_ field: String) -> String { "hand:" + field }
-}
