@@ -122,6 +122,7 @@ extension CallMergeOrderTests {
         let contact = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int })
         XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["ownerAgentId": bob.id]).status, 200)
         let annEvents = try t.openEvents(key: ann.key)
+        let bobEvents = try t.openEvents(key: bob.key)
         try t.call("answered", secret: secret, ["callId": "E", "direction": "outbound", "clientNumber": number, "occurredAt": "2026-11-24T13:00:10Z"])
         let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks?contact=\(contact)").json["tasks"] as? [[String: Any]])?.first)
         XCTAssertEqual(task["state"] as? String, "open")
@@ -130,6 +131,11 @@ extension CallMergeOrderTests {
         let text = try annEvents.read(until: "marker")
         XCTAssertFalse(text.contains("task.reopened"), text)
         XCTAssertTrue(text.contains("event: task.unassigned"), "the done task she had went to Bob: \(text)")
+        // Bob hears of it once, as reopened.
+        try t.call("ringing", secret: secret, ["callId": "marker-bob", "clientNumber": "+40722093002", "agentId": bob.id])
+        let bobText = try bobEvents.read(until: "marker-bob")
+        XCTAssertTrue(bobText.contains("event: task.reopened"), bobText)
+        XCTAssertFalse(bobText.contains("event: task.assigned"), bobText)
     }
 
     /// Callbacks known only by their talk time reach the client at their first end, and count

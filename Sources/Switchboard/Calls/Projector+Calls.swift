@@ -434,8 +434,10 @@ extension Projector {
                 if let reopened = try TaskRecord.load(db, id: taskId) {
                     result.updates.append(LiveUpdate(event: "task.reopened", payload: reopened,
                                                      audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner)))
-                    // Moved to the owner on the way: told as any hand-over is.
+                    // Moved to the owner on the way: the agent who had it hears so as in any hand-over
+                    // (everyone else just heard `task.reopened`, with the new assignee).
                     result.updates += try reassignmentUpdates(taskId, from: previous, to: reopened.assigneeAgentId)
+                        .filter { $0.event == "task.unassigned" }
                 }
             }
         }
