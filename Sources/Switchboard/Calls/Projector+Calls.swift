@@ -80,7 +80,7 @@ extension Projector {
             // when this moment brought tags or set the start: otherwise nothing changed.
             // (or named the client: the call's tags may have come before its contact did).
             if !event.utm.isEmpty || call.startedAt == at || (clientNumber != nil && !call.utm.isEmpty) {
-                try writeUTM(call.utm, of: call, to: contactId, settings: integration.settings.utm)
+                try writeUTM(of: call, to: contactId, settings: integration.settings.utm)
             }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
@@ -226,23 +226,24 @@ extension Projector {
         return (CallRecord(row: row), false, row.string("first_ended_at"))
     }
 
-    /// Copies UTM tags into the contact fields the integration maps them to. Each field keeps
-    /// the time its value is from and where it came from (`UTMTouches`), so first touch keeps the earliest call's tags and last touch the latest
-    /// touch's whatever order calls are delivered in. A value set by hand counts from when it was
+    /// Copies the call's UTM tags (all its moments') into the contact fields the integration maps
+    /// them to. Each field keeps the time its value is from and where it came from (`UTMTouches`),
+    /// so first touch keeps the earliest call's tags and last touch the latest touch's whatever
+    /// order calls are delivered in. A value set by hand counts from when it was
     /// set: first touch never replaces it, last touch only with a call that starts later. Starts
     /// only move earlier, which can only help a call to first touch; in last touch the call that
     /// holds a field and starts earlier than it seemed may no longer be the latest, so the field
     /// goes to the latest of the contact's calls tagged with that key by an integration that
     /// writes it there in last touch.
-    private func writeUTM(_ utm: [String: String], of call: CallRecord, to contactId: Int, settings: UTMSettings) throws {
-        guard !utm.isEmpty, !settings.fields.isEmpty else { return }
+    private func writeUTM(of call: CallRecord, to contactId: Int, settings: UTMSettings) throws {
+        guard !call.utm.isEmpty, !settings.fields.isEmpty else { return }
         let allowed = settings.write.map(Set.init) ?? Set(settings.fields.keys)
         guard let row = try db.queryOne("SELECT fields, \(UTMTouches.columns) FROM contacts WHERE id = ?", contactId) else { return }
         var fields = JSONText.decodeDictionary(row.string("fields"))
         var touches = UTMTouches(row: row)
         let touchedAt = call.startedAt, source = String(call.id)
         var changed = false
-        for (key, value) in utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
+        for (key, value) in call.utm.sorted(by: { $0.key < $1.key }) where !value.isEmpty && allowed.contains(key) {
             guard let field = settings.fields[key] else { continue }
             let existing = fields[field] ?? ""
             switch settings.mode {
@@ -324,12 +325,7 @@ extension Projector {
             }
             let closing = reached.filter { $0.string("state") == "open" }
             guard !closing.isEmpty else { return }
-            let taskIds = closing.compactMap { $0.int("id") }
-            // Their assignees hear of it as well as everyone who sees the client.
-            let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
-            result.updates.append(LiveUpdate(event: "tasks.closed",
-                                             payload: TasksClosed(contactId: contactId, closedByCallId: call.id, taskIds: taskIds),
-                                             audience: .agentsAndViewers(closing.compactMap { $0.int("assignee_agent_id") }, ownerAgentId: owner)))
+            result.updates.append(try tasksClosed(closing, by: call.id, contactId: contactId))
             return
         }
         if call.direction != "inbound" {
@@ -364,13 +360,7 @@ extension Projector {
                   reached.callId != filed.int("closed_by_call_id") else { return }
             try db.execute("UPDATE tasks SET state = 'done', closed_by_call_id = ?, closed_at = ? WHERE id = ?",
                            reached.callId, reached.at, filedId)
-            if filed.string("state") == "open" {
-                let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
-                let assignee = filed.int("assignee_agent_id")
-                result.updates.append(LiveUpdate(event: "tasks.closed",
-                                                 payload: TasksClosed(contactId: contactId, closedByCallId: reached.callId, taskIds: [filedId]),
-                                                 audience: .agentsAndViewers(assignee.map { [$0] } ?? [], ownerAgentId: owner)))
-            }
+            if filed.string("state") == "open" { result.updates.append(try tasksClosed([filed], by: reached.callId, contactId: contactId)) }
             return
         }
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
@@ -394,6 +384,15 @@ extension Projector {
             let audience: LiveUpdate.Audience = assignee.map { .agentsAndViewers([$0], ownerAgentId: owner) } ?? .contactViewers(ownerAgentId: owner)
             result.updates.append(LiveUpdate(event: "task.created", payload: task, audience: audience))
         }
+    }
+
+    /// `tasks.closed` for `tasks` (rows with `id` and `assignee_agent_id`) that `callId` just
+    /// closed: their assignees hear of it as well as everyone who sees the client.
+    private func tasksClosed(_ tasks: [Row], by callId: Int, contactId: Int) throws -> LiveUpdate {
+        let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+        return LiveUpdate(event: "tasks.closed",
+                          payload: TasksClosed(contactId: contactId, closedByCallId: callId, taskIds: tasks.compactMap { $0.int("id") }),
+                          audience: .agentsAndViewers(tasks.compactMap { $0.int("assignee_agent_id") }, ownerAgentId: owner))
     }
 
     /// The integration's title with the placeholders settings validation accepts, each filled in
