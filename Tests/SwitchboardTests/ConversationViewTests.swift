@@ -123,3 +123,19 @@ final class ConversationViewTests: XCTestCase {
         XCTAssertEqual(try list("?limit=3&before=\(cursor)"), Array(ids.suffix(2)))
     }
 }
+
+extension ConversationViewTests {
+    /// A `limit` out of range or not a number is a 400 naming it, as for contacts and tasks;
+    /// it used to be clamped silently (limit=1000 gave 200 rows and no hint).
+    func testALimitOutOfRangeIsRefusedNotClamped() throws {
+        let id = try client("40722000009", name: "Client", wroteAgo: 3600, owner: nil)
+        for path in ["/api/v1/conversations", "/api/v1/conversations/\(id)/messages"] {
+            for limit in ["0", "201", "abc"] {
+                let response = try t.api("GET", "\(path)?limit=\(limit)")
+                XCTAssertEqual(response.status, 400, "\(path) limit=\(limit): \(response.text)")
+                XCTAssertTrue(response.text.contains("limit"), response.text)
+            }
+            XCTAssertEqual(try t.api("GET", "\(path)?limit=200").status, 200)
+        }
+    }
+}

@@ -18,7 +18,7 @@ enum ConversationRoutes {
             filter.repliedByAgentId = try number(query["repliedBy"], name: "repliedBy")
             filter.channelId = try number(query["channelId"], name: "channelId")
             filter.visibleToOwner = agent.role == .manager ? agent.id : nil
-            filter.limit = min(max(Int(query["limit"] ?? "") ?? 50, 1), 200)
+            filter.limit = try APIQuery(request).limit(default: 50, maximum: 200)
             filter.before = query["before"]
             return .json(try context.store.read { db in try ConversationViews.threads(db, filter: filter) })
         })
@@ -28,7 +28,7 @@ enum ConversationRoutes {
             _ = try context.visibleContact(contactId, for: agent)
             let query = request.queryParameters
             let channelId = try number(query["channelId"], name: "channelId")
-            let limit = min(max(Int(query["limit"] ?? "") ?? 50, 1), 200)
+            let limit = try APIQuery(request).limit(default: 50, maximum: 200)
             return .json(try context.store.read { db in
                 try ConversationViews.messages(db, contactId: contactId, channelId: channelId, limit: limit, before: query["before"])
             })
