@@ -226,3 +226,33 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try call("out-1")["clientNumber"] as? String, "+40722000502")
     }
 }
+
+extension ProviderWebhookTests {
+    /// Ringostat writes numbers in international format without the '+' (`380671112233`), as
+    /// Zadarma does: a caller from abroad on a Romanian line got a flagged call, no contact and
+    /// no missed-call task, because the number was read as a Romanian one.
+    func testRingostatCallersFromAbroadGetTheirContactAndTask() throws {
+        let secret = try t.addIntegration(.ringostat, region: "RO").secret
+        for (index, caller) in ["380671112233", "14155550123"].enumerated() {
+            try postRingostat(secret, "ended?call_type=in", """
+                {"call_id": "rs-abroad-\(index)", "calldate": "2026-11-23 14:00:00", "caller": "\(caller)",
+                 "callee": "40312345678", "disposition": "NO ANSWER", "duration": 20, "billsec": 0}
+                """)
+            let abroad = try call("rs-abroad-\(index)")
+            XCTAssertEqual(abroad["clientNumber"] as? String, "+\(caller)", "\(abroad)")
+            XCTAssertNil(abroad["flag"], "\(abroad)")
+            XCTAssertNotNil(abroad["contactId"] as? Int, "\(abroad)")
+            XCTAssertEqual(abroad["ourNumber"] as? String, "+40312345678", "\(abroad)")
+        }
+        XCTAssertEqual(try missedCallTasks().count, 2)
+        // Webhooks 2.0 spelling, an outgoing call: the client is the callee.
+        try postRingostat(secret, "ringing?call_type=out", """
+            {"uniqueid": "rs-abroad-out", "caller_number": "40312345678", "called_number": "447911123456"}
+            """, form: false)
+        XCTAssertEqual(try call("rs-abroad-out")["clientNumber"] as? String, "+447911123456")
+        // National numbers and extensions read as before.
+        try postRingostat(secret, "ringing?call_type=in", #"{"call_id": "rs-home", "caller": "0722123456", "callee": "101"}"#)
+        XCTAssertEqual(try call("rs-home")["clientNumber"] as? String, "+40722123456")
+        XCTAssertEqual(try call("rs-home")["ourNumber"] as? String, "101")
+    }
+}

@@ -16,8 +16,9 @@ enum RingostatCallFormat: CallProviderFormat {
         // Outgoing-call webhooks name our employee as the caller and the client as the callee.
         let direction = try statedDirection(fields, query: request.queryParameters)
         let isOutbound = direction == "outbound"
-        let caller = fields.string("caller", "caller_number", "src")
-        let callee = fields.string("callee", "dst", "called_number")
+        // Numbers come in international format without the '+' (`380671112233`), or as dialled.
+        let caller = InternationalDigits.clientNumber(fields.string("caller", "caller_number", "src"), region: integration.region)
+        let callee = InternationalDigits.clientNumber(fields.string("callee", "dst", "called_number"), region: integration.region)
 
         let talkTime = try fields.int("billsec", "dialog")
         let duration = try fields.int("duration")

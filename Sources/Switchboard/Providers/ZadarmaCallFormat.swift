@@ -63,11 +63,11 @@ enum ZadarmaCallFormat: CallProviderFormat {
             // `dst_e164`, when Zadarma adds it, is the dialled number in E.164 (with or without its
             // '+'); `destination` is the number as the extension dialled it. Zadarma's documentation
             // does not list it; client libraries read it (github.com/gravitymir/zadarma).
-            let e164 = fields.string("dst_e164").flatMap { $0.hasPrefix("+") ? $0 : international($0, region: integration.region) }
-            client = e164 ?? clientNumber(fields.string("destination"), region: integration.region)
+            let e164 = fields.string("dst_e164").flatMap { $0.hasPrefix("+") ? $0 : InternationalDigits.number($0, region: integration.region) }
+            client = e164 ?? InternationalDigits.clientNumber(fields.string("destination"), region: integration.region)
             ours = fields.string("caller_id")
         } else {
-            client = clientNumber(fields.string("caller_id"), region: integration.region)
+            client = InternationalDigits.clientNumber(fields.string("caller_id"), region: integration.region)
             // NOTIFY_ANSWER's `destination` is whoever picked up (often an extension), not our line.
             ours = fields.string("called_did")
         }
@@ -89,34 +89,6 @@ enum ZadarmaCallFormat: CallProviderFormat {
         // So the implied answer is at the end itself; the call keeps the earliest answer it hears
         // of, and this one is never earlier than a real NOTIFY_ANSWER.
         return .events(kind == .ended ? ProviderBody.answeredThenEnded(event, answeredAt: occurredAt) : [event])
-    }
-
-    /// Digits from which a number is read as international first. Zadarma writes numbers in
-    /// international format without the '+' (`380501234567`): ten digits or more covers nearly
-    /// every country (Iceland and Estonia have ten; the few with fewer are read in the region),
-    /// while PBX extensions (`100`) and Zadarma's SIP ids (`123456`) are much shorter, and
-    /// national numbers without a trunk '0' (Spain, Poland) have nine.
-    static let internationalDigits = 10
-
-    /// `number` as the rest of Switchboard should read it (`CallEvent.clientNumber` is parsed later
-    /// with the integration's region). Zadarma writes numbers in international format without
-    /// the '+' (webhooks/zadarma.md), which the region alone misreads as a national number
-    /// (`380501234567` is no Romanian number): a number long enough to be international gets
-    /// its '+' back when that makes a valid number. Anything else (a national `0722123456`, a
-    /// `+40…`, an extension) is handed on as Zadarma sent it, to be read in the region.
-    static func clientNumber(_ number: String?, region: String?) -> String? {
-        guard let number else { return nil }
-        guard number.utf8.count >= internationalDigits else { return number }
-        return international(number, region: region) ?? number
-    }
-
-    /// "+" and `digits`, when they are all digits without a trunk '0' and that is a valid number.
-    /// The parse is cached: the ingest reads the same text in the same region again for free.
-    static func international(_ digits: String, region: String?) -> String? {
-        guard let first = digits.utf8.first, first != UInt8(ascii: "0"),
-              digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        let withPlus = "+" + digits
-        return (try? PhoneNumber.e164(withPlus, region: region)) == nil ? nil : withPlus
     }
 
     /// nil (the time the notification arrives) unless `start` is still ahead of our clock: then
