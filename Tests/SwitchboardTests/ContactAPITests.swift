@@ -313,3 +313,30 @@ extension TestDaemon {
         }
     }
 }
+
+extension ContactAPITests {
+    /// The same number twice (as written, or in two spellings) is one phone: it was a 500 that
+    /// showed the SQL (UNIQUE constraint failed: contact_phones.phone).
+    func testANumberGivenTwiceIsKeptOnce() throws {
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Dup", "phones": ["+40744000001", "0744000001"], "region": "RO"])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(created.json["phones"] as? [String], ["+40744000001"])
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["phones": ["+40744000009", "+40744000002", "+40744000009"]])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        XCTAssertEqual((try t.api("GET", "/api/v1/contacts/\(id)").json["phones"] as? [String])?.sorted(), ["+40744000002", "+40744000009"])
+    }
+
+    /// A manager who gives their contact a number another manager's client has is told it is
+    /// taken, not which contact has it: a manager does not learn others' clients exist.
+    func testATakenNumberDoesNotNameAContactTheManagerCannotSee() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        let anas = try createContact("Ana's client", owner: ana.id, phones: ["+40722123456"])
+        let bobs = try createContact("Bob's client", owner: bob.id)
+        let refused = try t.api("PATCH", "/api/v1/contacts/\(bobs)", key: bob.key, body: ["phones": ["+40722123456"]])
+        XCTAssertEqual(refused.status, 409, refused.text)
+        XCTAssertFalse(refused.text.contains("contact \(anas)"), refused.text)
+        XCTAssertTrue(refused.text.contains("another contact"), refused.text)
+    }
+}

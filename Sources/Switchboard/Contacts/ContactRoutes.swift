@@ -187,15 +187,18 @@ enum ContactBody {
         return name
     }
 
-    /// `phones` in E.164, read with `region` when not international; nil when absent.
+    /// `phones` in E.164, read with `region` when not international, each once; nil when absent.
     static func phones(_ body: WebhookFields) throws -> [String]? {
         guard let raw = body.values["phones"] else { return nil }
         guard let list = raw as? [Any] else { throw WebhookError.invalidField("phones", "expected an array of strings") }
         let region = body.string("region")
-        return try list.map { value in
+        let numbers = try list.map { value in
             guard let text = value as? String else { throw WebhookError.invalidField("phones", "expected an array of strings") }
             do { return try PhoneNumber.e164(text, region: region) } catch { throw DomainError.unprocessable("\(error)") }
         }
+        // One number in two spellings (or twice) is one phone, kept where it first appears.
+        var seen = Set<String>()
+        return numbers.filter { seen.insert($0).inserted }
     }
 
     /// `fields`, a null value read as "" (no value); nil when absent.

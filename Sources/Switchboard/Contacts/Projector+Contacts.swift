@@ -38,8 +38,9 @@ extension Projector {
         }
         if let phones = patch.phones {
             for phone in phones {
+                // Which contact is not said: a manager does not learn that others' clients exist.
                 if let other = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", phone).int, other != id {
-                    throw DomainError.conflict("\(phone) already belongs to contact \(other)")
+                    throw DomainError.conflict("\(phone) already belongs to another contact")
                 }
             }
             try db.execute("DELETE FROM contact_phones WHERE contact_id = ?", id)
