@@ -90,7 +90,30 @@ final class TimelineAndTaskTests: XCTestCase {
         XCTAssertEqual(done.json["state"] as? String, "done")
         XCTAssertEqual(done.json["closedByAgentId"] as? Int, t.supervisorId)
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete").status, 409)
+        // A done task records who did the work: it is not handed to someone else afterwards.
+        let late = try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": manager.id])
+        XCTAssertEqual(late.status, 409, late.text)
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(taskId)").json["assigneeAgentId"] as? Int, t.supervisorId)
         XCTAssertEqual((try t.api("GET", "/api/v1/tasks?board=calls&state=open").json["tasks"] as? [[String: Any]])?.count, 1)
+    }
+
+    /// A `before` that is no `nextBefore` (its time part garbage, or its id negative) is a 400,
+    /// as documented; it was read as a time and answered a whole first page, or nothing.
+    func testTimelineRefusesACursorItDidNotHandOut() throws {
+        try t.call("ringing", secret: secret, ["callId": "c1", "clientNumber": "+79161234567", "occurredAt": "2026-01-01T09:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "c2", "clientNumber": "+79161234567", "occurredAt": "2026-01-01T10:00:00Z"])
+        let contact = try XCTUnwrap(try t.value("SELECT contact_id FROM contact_phones WHERE phone = '+79161234567'").int)
+        for cursor in ["zzzz~1", "2026~-1", "2026-01-01T10:00:00.000Z~-1", "2026-01-01T10:00:00Z~1", "~1", "x"] {
+            let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
+            let response = try t.api("GET", "/api/v1/contacts/\(contact)/timeline?before=\(encoded)")
+            XCTAssertEqual(response.status, 400, "\(cursor): \(response.text)")
+        }
+        let first = try t.api("GET", "/api/v1/contacts/\(contact)/timeline?limit=1").json
+        let cursor = try XCTUnwrap(first["nextBefore"] as? String)
+        let encoded = try XCTUnwrap(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let next = try t.api("GET", "/api/v1/contacts/\(contact)/timeline?limit=1&before=\(encoded)")
+        XCTAssertEqual(next.status, 200, next.text)
+        XCTAssertEqual((next.json["items"] as? [Any])?.count, 1)
     }
 
     func testContactsSearchUpdateAndRoleRules() throws {

@@ -29,7 +29,10 @@ enum Timeline {
         var rows: [Row]
         if let before {
             let parts = before.split(separator: "~", maxSplits: 1)
-            guard parts.count == 2, let id = Int(parts[1]) else { throw DomainError.invalid("before must be a cursor from nextBefore") }
+            // A time as stored (`Timestamp.format`) and an entry id: anything else was not handed out.
+            guard parts.count == 2, let id = Int(parts[1]), id >= 0, Timestamp.normalize(String(parts[0])) == String(parts[0]) else {
+                throw DomainError.invalid("before must be a cursor from nextBefore")
+            }
             rows = try db.query("""
                 SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? AND (at, id) < (?, ?)
                 ORDER BY at DESC, id DESC LIMIT ?
