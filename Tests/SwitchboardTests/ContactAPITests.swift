@@ -340,3 +340,20 @@ extension ContactAPITests {
         XCTAssertTrue(refused.text.contains("another contact"), refused.text)
     }
 }
+
+extension ContactAPITests {
+    /// A deal's title, pipeline or stage of the wrong type is a 422 naming it, as for contacts;
+    /// it was ignored and the deal made with defaults.
+    func testADealMemberOfTheWrongTypeIsRefused() throws {
+        let id = try createContact("Ion", owner: nil)
+        for body: [String: Any] in [["title": true], ["pipeline": ["a": 1]], ["stage": [1]], ["title": 5]] {
+            let response = try t.api("POST", "/api/v1/contacts/\(id)/deals", body: body)
+            XCTAssertEqual(response.status, 422, "\(body): \(response.text)")
+            XCTAssertTrue(response.text.contains(body.keys.first ?? "?"), response.text)
+        }
+        XCTAssertEqual(try t.count("deals"), 0)
+        let made = try t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["title": "Kitchen", "stage": NSNull()])
+        XCTAssertEqual(made.status, 201, made.text)
+        XCTAssertEqual(made.json["stage"] as? String, "new")
+    }
+}

@@ -74,9 +74,9 @@ enum ContactRoutes {
             let body = try APIBody.object(request)
             // No title: the projector names it after the contact, so a retry of this very request
             // records the same event even if the contact was renamed in between.
-            let input = DealInput(contactId: id, title: body.string("title") ?? "",
-                                  pipeline: body.string("pipeline") ?? "default", stage: body.string("stage") ?? "new",
-                                  callId: try body.int("callId"))
+            let input = DealInput(contactId: id, title: try ContactBody.text(body, "title") ?? "",
+                                  pipeline: try ContactBody.text(body, "pipeline") ?? "default",
+                                  stage: try ContactBody.text(body, "stage") ?? "new", callId: try body.int("callId"))
             let result = try context.record(.dealCreated(input), by: agent, request: request)
             guard let deal = try context.store.read({ db in try DealRecord.load(db, id: result.dealId ?? 0) }) else {
                 throw DomainError.notFound("deal vanished")
@@ -185,6 +185,13 @@ enum ContactBody {
             throw WebhookError.invalidField("name", "must not be empty")
         }
         return name
+    }
+
+    /// A string member (empty or null as absent); anything else is a 422 naming it, not ignored.
+    static func text(_ body: WebhookFields, _ field: String) throws -> String? {
+        guard let raw = body.values[field], !(raw is NSNull) else { return nil }
+        guard let text = raw as? String else { throw WebhookError.invalidField(field, "expected a string") }
+        return text.isEmpty ? nil : text
     }
 
     /// `phones` in E.164, read with `region` when not international, each once; nil when absent.
