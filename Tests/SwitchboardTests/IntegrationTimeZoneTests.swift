@@ -262,3 +262,31 @@ final class IntegrationTimeZoneTests: XCTestCase {
         return formatter.string(from: date)
     }
 }
+
+extension IntegrationTimeZoneTests {
+    /// A native `occurredAt` must say where it is (webhooks/native-*.md): a PBX bridge sending
+    /// its local wall clock was stored as UTC, off by its offset, without a word. Without a
+    /// `timeZone` such a time is now a 422 and nothing is stored; with one it is read there,
+    /// as Ringostat's and Zadarma's times are.
+    func testNativeTimeWithoutAnOffsetIsRefusedUnlessTheIntegrationHasATimeZone() throws {
+        let plain = try addIntegration("native").secret
+        for local in ["2026-11-23 12:00:00", "2026-11-23T12:00:00", "2026-11-23T12:00"] {
+            let refused = try t.call("ringing", secret: plain, ["callId": "n-local", "clientNumber": "+40722123456", "occurredAt": local])
+            XCTAssertEqual(refused.status, 422, "\(local): \(refused.text)")
+            XCTAssertTrue(refused.text.contains("occurredAt"), refused.text)
+        }
+        XCTAssertEqual(try t.count("raw_events"), 0)
+        XCTAssertEqual(try t.count("calls"), 0)
+        for (id, stated) in [("n-z", "2026-11-23T10:00:00Z"), ("n-offset", "2026-11-23T12:00:00+02:00"), ("n-unix", "1795428000")] {
+            let stored = try t.call("ringing", secret: plain, ["callId": id, "clientNumber": "+40722123456", "occurredAt": stated])
+            XCTAssertEqual(stored.status, 200, stored.text)
+            XCTAssertEqual(try call(id)["ringingAt"] as? String, "2026-11-23T10:00:00.000Z", stated)
+        }
+
+        let bucharest = try addIntegration("native", settings: ["timeZone": "Europe/Bucharest"]).secret
+        let local = try t.call("ringing", secret: bucharest, ["callId": "n-bucharest", "clientNumber": "+40722123456",
+                                                              "occurredAt": "2026-11-23 12:00:00"])
+        XCTAssertEqual(local.status, 200, local.text)
+        XCTAssertEqual(try call("n-bucharest")["ringingAt"] as? String, "2026-11-23T10:00:00.000Z")
+    }
+}

@@ -1644,7 +1644,7 @@ enum OpenAPIDocument {
           "dialer": {"$ref": "#/components/schemas/DialerSettings"},
           "timeZone": {
             "type": "string",
-            "description": "IANA time zone (Europe/Kyiv) in which Ringostat's calldate and Zadarma's call_start (which carry no offset) are read; absent means UTC. Times with an offset and Unix times are unaffected. An unknown zone, or a fixed offset such as GMT+2, is refused with 422."
+            "description": "IANA time zone (Europe/Kyiv) in which Ringostat's calldate and Zadarma's call_start (which carry no offset) are read, and a native occurredAt without an offset (refused with 422 when this is absent); absent means UTC. Times with an offset and Unix times are unaffected. An unknown zone, or a fixed offset such as GMT+2, is refused with 422."
           }
         },
         "description": "Every field has a default, so {} is valid. An unknown key, here or in missedCallTask, utm or dialer, is refused with 422 naming it.",
@@ -2309,7 +2309,7 @@ enum OpenAPIDocument {
           "sipLogin": {"type": "string"},
           "occurredAt": {
             "type": "string",
-            "description": "ISO 8601 with an offset, or Unix seconds; default: when received"
+            "description": "ISO 8601 with an offset, or Unix seconds (a time without an offset only when the integration has a timeZone); default: when received"
           },
           "duration": {"type": "integer"},
           "talkTime": {"type": "integer"},

@@ -37,7 +37,7 @@ enum CallWebhookRoutes {
         handle(responder) {
             let integration = try authenticate(context, secret: bearerToken(request), expected: .native)
             try requireJSON(request)
-            let event = try NativeCallFormat.decode(request.body, kind: kind)
+            let event = try NativeCallFormat.decode(request.body, kind: kind, localTimeIn: integration.settings.providerTimeZone)
             try requireSensibleFigures([event])
             ingest.ingest([event], integration: integration, rawBody: request.body, responder: responder)
         }

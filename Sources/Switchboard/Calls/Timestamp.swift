@@ -85,6 +85,14 @@ enum Timestamp {
         return format(date)
     }
 
+    /// True when `text` is a time without an offset (a wall clock, which the zone it is read in
+    /// changes), false for one that states its offset, Unix seconds, or no time at all.
+    static func isWallClock(_ text: String) -> Bool {
+        if canonicalUTC(text) != nil { return false }
+        guard let utc = parse(text, localTimeIn: nil) else { return false }
+        return parse(text, localTimeIn: TimeZone(secondsFromGMT: 3600)) != utc
+    }
+
     /// Seconds to subtract from `wallClock` (a local date and time counted as if it were UTC)
     /// to get the moment it names in `zone`, daylight-saving time included (Foundation's
     /// `TimeZone`, from the tz database compiled into the toolchain's ICU).

@@ -3,7 +3,9 @@ import HTTPServer
 
 /// Our own webhook format: `POST /webhooks/calls/{kind}` with a JSON body (see webhooks/native-*.md).
 enum NativeCallFormat {
-    static func decode(_ body: [UInt8], kind: CallEventKind) throws -> CallEvent {
+    /// `zone`: the integration's `timeZone`, where an `occurredAt` without an offset is local;
+    /// without one such a time is refused (a PBX's wall clock read as UTC would be off by its offset).
+    static func decode(_ body: [UInt8], kind: CallEventKind, localTimeIn zone: TimeZone? = nil) throws -> CallEvent {
         let fields = try Fields(WebhookJSON.members(body))
         guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake),
               !callId.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
@@ -16,8 +18,9 @@ enum NativeCallFormat {
         }
         var occurredAt: String?
         if let raw = WebhookFields.string(fields.occurredAt) {
-            guard let normalized = Timestamp.normalize(raw) else {
-                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds, got \(raw)")
+            guard let normalized = Timestamp.normalize(raw, localTimeIn: zone), zone != nil || !Timestamp.isWallClock(raw) else {
+                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds (a time without "
+                    + "an offset only when the integration's timeZone says where it is), got \(raw)")
             }
             occurredAt = normalized
         }
