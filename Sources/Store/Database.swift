@@ -38,6 +38,7 @@ public final class Database {
         self.path = path
         walFrameCount.initialize(to: 0)
         sqlite3_extended_result_codes(handle, 1)
+        registerFold()
     }
 
     deinit {

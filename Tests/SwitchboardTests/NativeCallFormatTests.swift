@@ -38,8 +38,9 @@ final class NativeCallFormatTests: XCTestCase {
         }
         var occurredAt: String?
         if let raw = fields.string("occurredAt") {
-            guard let normalized = Timestamp.normalize(raw) else {
-                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds, got \(raw)")
+            guard let normalized = Timestamp.normalize(raw), !Timestamp.isWallClock(raw) else {
+                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds (a time without "
+                    + "an offset only when the integration's timeZone says where it is), got \(raw)")
             }
             occurredAt = normalized
         }
@@ -85,7 +86,8 @@ final class NativeCallFormatTests: XCTestCase {
         }
         switch key {
         case "direction": return ["\"inbound\"", "\"OUTBOUND\"", "\"sideways\""][random.next(3)]
-        case "occurredAt": return ["\"2026-11-23T10:00:00Z\"", "\"2026-11-23T12:00:00+02:00\"", "\"1795000000\"", "\"yesterday\""][random.next(4)]
+        case "occurredAt": return ["\"2026-11-23T10:00:00Z\"", "\"2026-11-23T12:00:00+02:00\"", "\"1795000000\"", "\"yesterday\"",
+                                     "\"2026-11-23 12:00:00\""][random.next(5)]
         case "agentId", "duration", "talkTime": return ["\"7\"", "\"7.9\"", "\"seven\"", "12"][random.next(4)]
         case "clientNumber": return ["\"+40722123456\"", "\"0722 123 456\"", "\"\\u002b40722000000\""][random.next(3)]
         default: return ["\"a\"", "\"x y\"", "\"\\u00e9\"", "\"g\""][random.next(4)]

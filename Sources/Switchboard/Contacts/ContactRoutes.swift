@@ -142,7 +142,7 @@ enum ContactRoutes {
         } else if let name, !name.isEmpty {
             let pattern = "%" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("c.name LIKE ? ESCAPE '\\'"); arguments.append(pattern)
+            conditions.append("fold(c.name) LIKE fold(?) ESCAPE '\\'"); arguments.append(pattern)
         }
         if agent.role == .manager { conditions.append("c.owner_agent_id = ?"); arguments.append(agent.id) }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
