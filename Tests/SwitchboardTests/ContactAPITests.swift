@@ -357,3 +357,43 @@ extension ContactAPITests {
         XCTAssertEqual(made.json["stage"] as? String, "new")
     }
 }
+
+extension ContactAPITests {
+    /// Names are found however they are typed: in any case and without their diacritics, in
+    /// Romanian and Cyrillic too. SQLite's LIKE folds only ASCII, so "ștefan" did not find
+    /// "Ștefan Ionescu" and "иван" did not find "Иван".
+    func testNameSearchIgnoresCaseAndDiacriticsBeyondASCII() throws {
+        _ = try createContact("Ștefan Ionescu", owner: nil)
+        _ = try createContact("Иван Петров", owner: nil)
+        _ = try createContact("Ion 50%_off", owner: nil)
+        for (query, expected) in [("ștefan", ["Ștefan Ionescu"]), ("STEFAN", ["Ștefan Ionescu"]), ("ionescu", ["Ștefan Ionescu"]),
+                                  ("иван", ["Иван Петров"]), ("ПЕТРОВ", ["Иван Петров"]), ("50%_", ["Ion 50%_off"]),
+                                  ("%", ["Ion 50%_off"]), ("ion", ["Ion 50%_off", "Ștefan Ionescu"])] {
+            let encoded = try XCTUnwrap(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let found = try t.api("GET", "/api/v1/contacts?q=\(encoded)")
+            XCTAssertEqual(found.status, 200, found.text)
+            XCTAssertEqual(names(found).sorted(), expected.sorted(), query)
+        }
+    }
+}
+
+extension ContactAPITests {
+    /// A task an agent completes leaves everyone's board: its assignee and whoever sees the
+    /// client hear `task.completed` with the task as it now is. Nothing was sent, so other
+    /// screens kept showing it open.
+    func testCompletingATaskIsAnnouncedToItsAssigneeAndTheClientsViewers() throws {
+        let mia = try t.addAgent("Mia", role: .manager)
+        let secret = try t.addIntegration(region: "RO").secret
+        try t.call("missed", secret: secret, ["callId": "c1", "clientNumber": "+40722123456", "agentId": mia.id])
+        let task = try XCTUnwrap((try t.api("GET", "/api/v1/tasks", key: mia.key).json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        let supervisor = try t.openEvents(key: t.supervisorKey)
+        let miaEvents = try t.openEvents(key: mia.key)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/complete").status, 200)
+        for stream in [miaEvents, supervisor] {
+            let completed = try stream.nextEvent(named: "task.completed")
+            XCTAssertEqual(completed["id"] as? Int, task)
+            XCTAssertEqual(completed["state"] as? String, "done")
+            XCTAssertEqual(completed["closedByAgentId"] as? Int, t.supervisorId)
+        }
+    }
+}

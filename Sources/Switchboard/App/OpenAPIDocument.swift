@@ -151,7 +151,7 @@ enum OpenAPIDocument {
         ],
         "responses": {
           "200": {
-            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
+            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},

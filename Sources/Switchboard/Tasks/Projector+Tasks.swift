@@ -5,7 +5,14 @@ extension Projector {
         guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
         guard task.state == "open" else { throw DomainError.conflict("task \(id) is already done") }
         try db.execute("UPDATE tasks SET state = 'done', closed_by_agent_id = ?, closed_at = ? WHERE id = ?", agentId, at, id)
-        return ApplyResult(contactId: task.contactId, taskId: id)
+        var result = ApplyResult(contactId: task.contactId, taskId: id)
+        // Off every board that shows it: its assignee's and those of everyone who sees the client.
+        if let done = try TaskRecord.load(db, id: id) {
+            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+            result.updates.append(LiveUpdate(event: "task.completed", payload: done,
+                                             audience: .agentsAndViewers(task.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner)))
+        }
+        return result
     }
 
     func reassignTask(_ id: Int, to agentId: Int) throws -> ApplyResult {
