@@ -335,6 +335,11 @@ extern "C" int sb_phone_to_e164(const char *number, const char *region, char *ou
     return full_parse(util, number, region, out, out_size);
 }
 
+extern "C" int sb_phone_region_supported(const char *region) {
+    if (region == nullptr) return 0;
+    return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region) != 0 ? 1 : 0;
+}
+
 extern "C" int sb_phone_to_e164_reference(const char *number, const char *region, char *out, size_t out_size) {
     if (number == nullptr || out == nullptr) return 1;
     return full_parse(PhoneNumberUtil::GetInstance(), number, region, out, out_size);

@@ -122,3 +122,25 @@ final class IntegrationSettingsValidationTests: XCTestCase {
         XCTAssertEqual(accepted.status, 0, accepted.stderr)
     }
 }
+
+extension IntegrationSettingsValidationTests {
+    /// "ZZ" is two letters but no region: every local number read in it failed, so every call
+    /// of the integration was flagged. It is refused when saved, naming what it got.
+    func testARegionWithoutNumberingIsRefused() throws {
+        for region in ["ZZ", "XX", "AA"] {
+            let created = try t.api("POST", "/api/v1/integrations", body: ["name": "pbx-\(region)", "provider": "native", "region": region])
+            XCTAssertEqual(created.status, 400, created.text)
+            XCTAssertTrue(created.text.contains("region") && created.text.contains(region), created.text)
+        }
+        XCTAssertEqual(try t.count("integrations"), 0)
+        let made = try t.api("POST", "/api/v1/integrations", body: ["name": "pbx", "provider": "native", "region": "ua"])
+        XCTAssertEqual(made.status, 201, made.text)
+        XCTAssertEqual(made.json["region"] as? String, "UA")
+        let id = try XCTUnwrap(made.json["id"] as? Int)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "ZZ"]).status, 400)
+        XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").json["region"] as? String, "UA")
+        let channel = try t.api("POST", "/api/v1/channels", body: ["name": "wa", "provider": "meta", "phoneNumberId": "1",
+                                                                    "region": "ZZ", "appSecret": "s", "verifyToken": "v", "accessToken": "a"])
+        XCTAssertEqual(channel.status, 400, channel.text)
+    }
+}

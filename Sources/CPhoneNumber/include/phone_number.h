@@ -13,6 +13,9 @@ extern "C" {
 /// that gives the same answer as libphonenumber's Parse without its regular expressions.
 int sb_phone_to_e164(const char *number, const char *region, char *out, size_t out_size);
 
+/// 1 when `region` (ISO 3166 alpha-2, upper case) is one libphonenumber has numbering data for, else 0.
+int sb_phone_region_supported(const char *region);
+
 /// The same, always through libphonenumber's Parse (the reference for the fast path).
 int sb_phone_to_e164_reference(const char *number, const char *region, char *out, size_t out_size);
 

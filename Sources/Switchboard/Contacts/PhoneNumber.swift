@@ -11,6 +11,12 @@ public enum PhoneNumber {
         public var description: String { "\"\(input)\" is not a phone number: \(reason)" }
     }
 
+    /// Whether `region` (ISO 3166 alpha-2, any case) is one whose national numbers can be read:
+    /// "ZZ" or "XX" are two letters but no region, and every local number read in them failed.
+    public static func isSupportedRegion(_ region: String) -> Bool {
+        sb_phone_region_supported(region.uppercased()) == 1
+    }
+
     /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
     /// is used when the text has no international prefix.
     public static func e164(_ text: String, region: String?) throws(ParseError) -> String {

@@ -205,8 +205,8 @@ public final class IntegrationDirectory: Sendable {
     /// - Throws: `DomainError.invalid` when it is not two letters.
     private static func checkedRegion(_ region: String?) throws -> String? {
         guard let region = region?.uppercased() else { return nil }
-        guard region.count == 2, region.allSatisfy({ $0.isLetter }) else {
-            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL")
+        guard region.count == 2, region.allSatisfy({ $0.isLetter }), PhoneNumber.isSupportedRegion(region) else {
+            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL, got \"\(region)\"")
         }
         return region
     }

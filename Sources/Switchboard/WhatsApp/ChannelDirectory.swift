@@ -60,8 +60,7 @@ public final class ChannelDirectory: Sendable {
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw DomainError.invalid("channel name must be letters, digits, - or _ (it is part of the webhook URL)")
         }
-        let region = new.region?.uppercased()
-        if let region, region.count != 2 { throw DomainError.invalid("region must be an ISO 3166 alpha-2 code") }
+        let region = try new.region.map(Self.checkedRegion)
         let exceptions = try new.settings.exceptions.map { number -> String in
             do { return try PhoneNumber.e164(number, region: region) } catch { throw DomainError.unprocessable("exceptions: \(error)") }
         }
@@ -124,14 +123,24 @@ public final class ChannelDirectory: Sendable {
         return try store.writeAndWait { db in try db.execute("DELETE FROM channels WHERE id = ?", id) > 0 }
     }
 
+    /// `region` in upper case, when it is a region whose national numbers can be read.
+    private static func checkedRegion(_ region: String) throws -> String {
+        let region = region.uppercased()
+        guard region.count == 2, PhoneNumber.isSupportedRegion(region) else {
+            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL, got \"\(region)\"")
+        }
+        return region
+    }
+
     /// Changes settings, region and tokens where given.
     public func update(id: Int, settings: ChannelSettings?, region: String?, appSecret: String?, verifyToken: String?,
                        accessToken: String?) throws -> Channel {
         defer { found.withLock { $0.removeAll() } }
+        let region = try region.map(Self.checkedRegion)
         return try store.writeAndWait { db -> Channel in
             guard try Channel.load(db, id: id) != nil else { throw DomainError.notFound("no channel \(id)") }
             if let settings { try db.execute("UPDATE channels SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
-            if let region { try db.execute("UPDATE channels SET region = ? WHERE id = ?", region.uppercased(), id) }
+            if let region { try db.execute("UPDATE channels SET region = ? WHERE id = ?", region, id) }
             if let appSecret { try db.execute("UPDATE channels SET app_secret = ? WHERE id = ?", appSecret, id) }
             if let verifyToken { try db.execute("UPDATE channels SET verify_token = ? WHERE id = ?", verifyToken, id) }
             if let accessToken { try db.execute("UPDATE channels SET access_token = ? WHERE id = ?", accessToken, id) }
