@@ -1,5 +1,6 @@
 import Foundation
-import Switchboard
+import Store
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -158,5 +159,27 @@ final class TimelineAndTaskTests: XCTestCase {
         XCTAssertEqual(try t.api("POST", "/api/v1/integrations", body: ["name": "X", "provider": "skype"]).status, 422)
         XCTAssertEqual(try t.api("DELETE", "/api/v1/integrations/\(id)").status, 204)
         XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").status, 404)
+    }
+}
+
+extension TimelineAndTaskTests {
+    /// Older versions applied a reassignment of a done task; `rebuild` replays such a stored
+    /// event as it was applied (only new requests are refused with 409).
+    func testRebuildReplaysAReassignmentOfADoneTaskThatOlderVersionsStored() throws {
+        let mia = try t.addAgent("Mia", role: .manager)
+        try t.call("missed", secret: secret, ["callId": "old", "clientNumber": "+79161234567"])
+        let task = try XCTUnwrap(try t.value("SELECT id FROM tasks").int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/complete").status, 200)
+        // As an older version stored it: applied, after the completion.
+        let event = DomainEvent.taskReassigned(taskId: task, agentId: mia.id)
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("""
+                INSERT INTO raw_events(source, idempotency_key, kind, received_at, payload) VALUES ('api', 'api:old-reassign', ?, ?, ?)
+                """, event.kind, Timestamp.now(), JSONText.string(event))
+            try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", mia.id, task)
+        }
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try t.value("SELECT assignee_agent_id FROM tasks WHERE id = ?", task).int, mia.id)
+        XCTAssertEqual(try t.value("SELECT count(*) FROM raw_events WHERE outcome = 'skipped'").int, 0)
     }
 }

@@ -17,8 +17,6 @@ extension Projector {
 
     func reassignTask(_ id: Int, to agentId: Int) throws -> ApplyResult {
         guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
-        // A done task records who did the work (or had it when a call closed it).
-        guard task.state == "open" else { throw DomainError.conflict("task \(id) is already done") }
         guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
         try db.execute("UPDATE tasks SET assignee_agent_id = ?, assignee_from_owner = 0 WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)

@@ -47,6 +47,9 @@ enum TaskRoutes {
         router.post("/api/v1/tasks/:id/reassign", context.api { request, agent in
             let task = try visibleTask(context, try APIBody.id(request), agent)
             guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign tasks") }
+            // A done task records who did the work (or had it when a call closed it). Checked here,
+            // not when the event is applied: reassignments older versions stored replay as they were.
+            guard task.state == "open" else { throw DomainError.conflict("task \(task.id) is already done") }
             guard let target = try APIBody.object(request).int("agentId") else { throw WebhookError.missingField("agentId") }
             try context.requireWorkingAgent(target, field: "agentId", qualityControl: "completes no tasks")
             _ = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request)
