@@ -1,7 +1,7 @@
 import Foundation
 
-/// Numbers written in international format without the '+' (`380501234567`), as Zadarma and
-/// Ringostat write them (webhooks/zadarma.md, webhooks/ringostat.md). The integration's region
+/// Numbers written in international format without the '+' (`380501234567`), as Zadarma (always)
+/// and Ringostat (often) write them (webhooks/zadarma.md, webhooks/ringostat.md). The integration's region
 /// alone misreads them as national numbers (`380501234567` is no Romanian number), so the
 /// caller was flagged and got no contact.
 enum InternationalDigits {
@@ -18,6 +18,16 @@ enum InternationalDigits {
     static func clientNumber(_ number: String?, region: String?) -> String? {
         guard let number else { return nil }
         guard number.utf8.count >= minimumDigits else { return number }
+        return self.number(number, region: region) ?? number
+    }
+
+    /// For providers that write numbers either way (Ringostat): `number` as the region reads it
+    /// when that is a valid number there (a Russian `84951234567`, an American `2484461234`,
+    /// which with a '+' would be Vietnamese and Seychellois), else with its '+' back when that
+    /// makes a valid number (`380671112233` on a Romanian line), else as sent.
+    static func clientNumberPreferringRegion(_ number: String?, region: String?) -> String? {
+        guard let number else { return nil }
+        guard number.utf8.count >= minimumDigits, (try? PhoneNumber.e164(number, region: region)) == nil else { return number }
         return self.number(number, region: region) ?? number
     }
 
