@@ -202,3 +202,21 @@ final class WazzupWebhookTests: XCTestCase {
         XCTAssertEqual(try snapshot(), before)
     }
 }
+
+extension WazzupWebhookTests {
+    /// A client message delivered after the reply that answered it (providers do not promise
+    /// order) is already answered: no new reply task, no unread count. It opened a task that
+    /// was overdue at once while the conversation list said nothing awaited a reply.
+    func testAMessageOlderThanTheReplyArrivingLateOpensNoTask() throws {
+        try t.postWazzup(["messages": [message("m-2", at: "2026-11-23T10:02:00.000Z")]], secret: secret)
+        try t.postWazzup(["messages": [message("e-1", text: "Да", isEcho: true, at: "2026-11-23T10:05:00.000Z")]], secret: secret)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0)
+        try t.postWazzup(["messages": [message("m-1", at: "2026-11-23T10:01:00.000Z")]], secret: secret)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0)
+        XCTAssertEqual(try t.value("SELECT unanswered FROM wa_threads").int, 0)
+        // One written after the reply still waits for an answer.
+        try t.postWazzup(["messages": [message("m-3", at: "2026-11-23T10:07:00.000Z")]], secret: secret)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 1)
+        XCTAssertEqual(try t.value("SELECT unanswered FROM wa_threads").int, 1)
+    }
+}

@@ -216,3 +216,36 @@ final class WhatsAppInboundTests: XCTestCase {
         XCTAssertEqual(try t.count("wa_messages", "contact_id = (SELECT contact_id FROM wa_identities WHERE bsuid = 'RO.1234567890')"), 2)
     }
 }
+
+extension WhatsAppInboundTests {
+    /// Any message the client sends renews Meta's 24-hour window, one Switchboard does not
+    /// sync (a location) too: a send after it was refused with 409 naming an older message.
+    func testAMessageThatIsNotSyncedStillRenewsTheWindow() throws {
+        try addChannel()
+        let now = Int(Date().timeIntervalSince1970)
+        XCTAssertEqual(try post(delivery(messages: [text("wamid.old", "Salut", at: now - 3 * 86_400)])).status, 200)
+        let contact = try XCTUnwrap(try t.value("SELECT contact_id FROM contact_phones WHERE phone = '+40722123456'").int)
+        let closed = try t.api("POST", "/api/v1/contacts/\(contact)/messages/preview", body: ["text": "Bună"])
+        XCTAssertEqual(closed.json["windowOpen"] as? Bool, false, closed.text)
+        let location: [String: Any] = ["from": "40722123456", "id": "wamid.loc", "timestamp": String(now - 60), "type": "location",
+                                       "location": ["latitude": 44.4, "longitude": 26.1]]
+        XCTAssertEqual(try post(delivery(messages: [location])).json["skipped"] as? Int, 1)
+        let open = try t.api("POST", "/api/v1/contacts/\(contact)/messages/preview", body: ["text": "Bună"])
+        XCTAssertEqual(open.json["windowOpen"] as? Bool, true, open.text)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 1, "the first message's task, no new one")
+    }
+
+    /// Meta reports a removed reaction as a reaction without an emoji: it is no new message
+    /// (it made a blank message, an unread count and an overdue reply task).
+    func testARemovedReactionIsNoNewMessage() throws {
+        try addChannel()
+        let removed: [String: Any] = ["from": "40722123456", "id": "wamid.unreact", "timestamp": "1795428000", "type": "reaction",
+                                      "reaction": ["message_id": "wamid.out.1"]]
+        XCTAssertEqual(try post(delivery(messages: [removed])).json["skipped"] as? Int, 1)
+        XCTAssertEqual(try t.count("tasks"), 0)
+        XCTAssertEqual(try t.count("wa_threads"), 0)
+        let kept: [String: Any] = ["from": "40722123456", "id": "wamid.react", "timestamp": "1795428001", "type": "reaction",
+                                   "reaction": ["message_id": "wamid.out.1", "emoji": "👍"]]
+        XCTAssertEqual(try post(delivery(messages: [kept])).json["stored"] as? Int, 1)
+    }
+}

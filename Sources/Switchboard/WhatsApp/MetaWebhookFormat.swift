@@ -80,7 +80,9 @@ enum MetaWebhookFormat {
         case "button":
             message.text = (body?["text"] as? String) ?? (body?["payload"] as? String)
         case "reaction":
+            // A removed reaction comes as a reaction without an emoji: no new message.
             message.text = body?["emoji"] as? String
+            if message.text?.isEmpty ?? true { message.skipReason = "a reaction was removed" }
         case "system":
             message.text = body?["body"] as? String
             if body?["type"] as? String == "user_changed_number" {

@@ -26,6 +26,13 @@ extension Projector {
         }
         if let skip {
             try insertMessage(m, channel: channel, contactId: contactId, dealId: nil, status: "skipped", skipReason: skip)
+            // Still a message from the client: it renews Meta's 24-hour window on a thread we
+            // keep (not on one a sync filter keeps out).
+            if m.skipReason != nil, let contactId {
+                try db.execute("""
+                    UPDATE wa_threads SET last_inbound_at = max(coalesce(last_inbound_at, ''), ?) WHERE channel_id = ? AND contact_id = ?
+                    """, m.timestamp, channel.id, contactId)
+            }
             result.flag = skip
             result.contactId = contactId
             return result
@@ -58,11 +65,19 @@ extension Projector {
         try addToTimeline(contactId: contactId, at: m.timestamp, kind: .message, ref: messageId)
         try touchContact(contactId, at: m.timestamp)
         if let deal = placement.dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", m.timestamp, deal) }
+        // Delivered after a reply that was sent after it (providers do not promise order): it is
+        // answered already, so it neither counts as unread nor opens a reply task. Providers give
+        // whole seconds: a reply within the message's second may have come before it, so only a
+        // reply from a later second counts.
+        let answered = try db.scalar("""
+            SELECT 1 FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'outbound' AND sent_at >= ?
+              AND status NOT IN ('skipped', 'failed') LIMIT 1
+            """, contactId, channel.id, ProviderBody.adding(seconds: 1, to: m.timestamp)).int != nil
         try db.execute("""
-            INSERT INTO wa_threads(channel_id, contact_id, deal_id, last_inbound_at, unanswered) VALUES (?, ?, ?, ?, 1)
-            ON CONFLICT(channel_id, contact_id) DO UPDATE SET unanswered = unanswered + 1, deal_id = coalesce(excluded.deal_id, deal_id),
+            INSERT INTO wa_threads(channel_id, contact_id, deal_id, last_inbound_at, unanswered) VALUES (?, ?, ?, ?, ?5)
+            ON CONFLICT(channel_id, contact_id) DO UPDATE SET unanswered = unanswered + ?5, deal_id = coalesce(excluded.deal_id, deal_id),
                 last_inbound_at = max(coalesce(last_inbound_at, ''), excluded.last_inbound_at)
-            """, channel.id, contactId, placement.dealId, m.timestamp)
+            """, channel.id, contactId, placement.dealId, m.timestamp, answered ? 0 : 1)
         for media in m.media {
             try db.execute("""
                 INSERT INTO wa_media(message_id, media_id, mime_type, sha256, filename) VALUES (?, ?, ?, ?, ?)
@@ -75,7 +90,7 @@ extension Projector {
         let contact = contactRow.map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
         let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
                                  contactId, channel.id).int
-        if open == nil {
+        if open == nil, !answered {
             try db.execute("""
                 INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, deal_id, channel_id, created_at)
                 VALUES ('unanswered_message', 'whatsapp', ?, ?, ?, 'open', ?, ?, ?, ?)
