@@ -479,3 +479,27 @@ final class WhatsAppSendingTests: XCTestCase {
         }
     }
 }
+
+extension WhatsAppSendingTests {
+    /// A reply that fails is no reply: the reply task it closed opens again with the unread
+    /// count, so someone still answers the client. It stayed done and the thread showed nothing.
+    func testAFailedReplyReopensTheReplyTask() throws {
+        try addChannel()
+        let contact = try clientWrites("unu", id: "1")
+        try clientWrites("doi", id: "2")
+        graph.then(.metaError(status: 400, code: 131026, message: "Undeliverable"))
+        XCTAssertEqual(try send(contact, ["text": "Vă răspund imediat"]).status, 202)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0, "closed by the reply")
+        drain()
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 1, "the reply failed")
+        XCTAssertEqual(try t.value("SELECT unanswered FROM wa_threads").int, 2)
+        let thread = try XCTUnwrap((try t.api("GET", "/api/v1/conversations").json["conversations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(thread["awaitingReply"] as? Bool, true)
+        XCTAssertEqual(thread["unanswered"] as? Int, 2)
+        // A reply that goes through closes it again.
+        graph.then(.ok(wamid: "wamid.OK"))
+        XCTAssertEqual(try send(contact, ["text": "Revin"]).status, 202)
+        drain()
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0)
+    }
+}

@@ -125,11 +125,13 @@ extension Projector {
         let explained = WhatsAppStatus.explain(code: s.errorCode, message: s.errorMessage)
         try db.execute("INSERT INTO wa_status_history(message_id, status, at, error_code, error_message) VALUES (?, ?, ?, ?, ?)",
                        id, s.status, s.timestamp, s.errorCode, explained)
+        var result = ApplyResult(contactId: row.int("contact_id"))
         if WhatsAppStatus.rank(s.status) > (row.int("status_rank") ?? 0) {
             try db.execute("UPDATE wa_messages SET status = ?, status_rank = ?, error_code = coalesce(?, error_code), error_message = coalesce(?, error_message) WHERE id = ?",
                            s.status, WhatsAppStatus.rank(s.status), s.errorCode, explained, id)
+            if s.status == "failed" { result.updates = try reopenReplyIfUnanswered(messageId: id) }
         }
-        return ApplyResult(contactId: row.int("contact_id"))
+        return result
     }
 
     private struct Placement {

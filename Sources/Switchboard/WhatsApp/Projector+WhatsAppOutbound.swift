@@ -108,7 +108,40 @@ extension Projector {
         try db.execute("INSERT INTO wa_status_history(message_id, status, at, error_code, error_message) VALUES (?, ?, ?, ?, ?)",
                        id, f.state.rawValue, at, f.errorCode, f.errorMessage)
         try db.execute("UPDATE wa_outbox SET state = ?, last_error = ? WHERE outbound_id = ?", f.state.rawValue, f.errorMessage, f.partId)
-        return ApplyResult(contactId: row.int("contact_id"))
+        var result = ApplyResult(contactId: row.int("contact_id"))
+        if f.state == .failed { result.updates = try reopenReplyIfUnanswered(messageId: id) }
+        return result
+    }
+
+    /// After an outbound message failed: a failed send is no reply, so when no other reply went
+    /// out after the client's last message, the thread's unread count comes back and the reply
+    /// task the send closed opens again (`task.reopened`).
+    func reopenReplyIfUnanswered(messageId: Int) throws -> [LiveUpdate] {
+        guard let message = try db.queryOne("SELECT channel_id, contact_id FROM wa_messages WHERE id = ?", messageId),
+              let channelId = message.int("channel_id"), let contactId = message.int("contact_id") else { return [] }
+        let lastReply = try db.scalar("""
+            SELECT max(sent_at) FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'outbound'
+              AND status NOT IN ('skipped', 'failed')
+            """, contactId, channelId).string
+        // Client messages a reply came after (from a later second, as in applyInbound) are answered.
+        let waiting = try db.query("""
+            SELECT sent_at FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'inbound' AND status != 'skipped'
+            """, contactId, channelId).compactMap { $0.string("sent_at") }
+            .filter { sent in lastReply.map { $0 < (ProviderBody.adding(seconds: 1, to: sent) ?? sent) } ?? true }
+        guard !waiting.isEmpty else { return [] }
+        try db.execute("UPDATE wa_threads SET unanswered = ? WHERE channel_id = ? AND contact_id = ?", waiting.count, channelId, contactId)
+        guard try db.scalar("""
+            SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?
+            """, contactId, channelId).int == nil,
+              let task = try db.scalar("""
+                SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'done' AND contact_id = ? AND channel_id = ?
+                ORDER BY closed_at DESC, id DESC LIMIT 1
+                """, contactId, channelId).int else { return [] }
+        try db.execute("UPDATE tasks SET state = 'open', closed_by_agent_id = NULL, closed_at = NULL WHERE id = ?", task)
+        guard let reopened = try TaskRecord.load(db, id: task) else { return [] }
+        let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+        return [LiveUpdate(event: "task.reopened", payload: reopened,
+                           audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner))]
     }
 
     /// What the outbox keeps to send `part`: Meta's request body, or for Wazzup the part itself
