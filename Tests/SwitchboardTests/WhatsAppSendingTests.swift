@@ -503,3 +503,22 @@ extension WhatsAppSendingTests {
         XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0)
     }
 }
+
+extension WhatsAppSendingTests {
+    /// After Meta's `user_changed_number` the client is written to at the new number (the
+    /// contact keeps its history under it); replies still went to the old one.
+    func testARepliesGoToTheNumberTheClientChangedTo() throws {
+        try addChannel()
+        let contact = try clientWrites("Salut", id: "1", ago: 120)
+        let changed: [String: Any] = ["from": "40722123456", "id": "wamid.sys", "timestamp": String(Int(Date().timeIntervalSince1970) - 60),
+                                      "type": "system", "system": ["body": "Ioana changed her number", "type": "user_changed_number",
+                                                                   "new_wa_id": "40744999002"]]
+        XCTAssertEqual(try deliver(messages: [changed]).status, 200)
+        let preview = try t.api("POST", "/api/v1/contacts/\(contact)/messages/preview", body: ["text": "Bună"])
+        XCTAssertEqual(preview.json["to"] as? String, "40744999002", preview.text)
+        graph.then(.ok(wamid: "wamid.NEW"))
+        XCTAssertEqual(try send(contact, ["text": "Bună"]).status, 202)
+        drain()
+        XCTAssertEqual(graph.requests.last?.json["to"] as? String, "40744999002")
+    }
+}

@@ -179,6 +179,13 @@ extension Projector {
                  (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
         """
 
+    /// The number the thread writes to from this message on: the sender's, or after Meta's
+    /// `user_changed_number` the new one (`OutboundConversation` answers the last inbound's).
+    private func clientNumber(of m: WhatsAppInbound) -> String? {
+        if let new = m.newNumber, !new.isEmpty { return new.hasPrefix("+") ? String(new.dropFirst()) : new }
+        return m.from ?? m.userId
+    }
+
     @discardableResult
     private func insertMessage(_ m: WhatsAppInbound, channel: Channel, contactId: Int?, dealId: Int?, status: String,
                                skipReason: String?) throws -> Int {
@@ -191,7 +198,7 @@ extension Projector {
             INSERT INTO wa_messages(channel_id, wamid, direction, contact_id, deal_id, client_wa_id, type, text, payload, status,
                                     skipped_reason, sent_at, created_at)
             VALUES (?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(channel_id, wamid) DO NOTHING
-            """, channel.id, m.messageId, contactId, dealId, m.from ?? m.userId, m.type, m.text, JSONText.string(payload), status,
+            """, channel.id, m.messageId, contactId, dealId, clientNumber(of: m), m.type, m.text, JSONText.string(payload), status,
             skipReason, m.timestamp, m.timestamp)
         if inserted > 0 { return db.lastInsertRowID }
         return try db.scalar("SELECT id FROM wa_messages WHERE channel_id = ? AND wamid = ?", channel.id, m.messageId).int ?? 0
