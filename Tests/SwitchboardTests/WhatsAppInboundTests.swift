@@ -249,3 +249,29 @@ extension WhatsAppInboundTests {
         XCTAssertEqual(try post(delivery(messages: [kept])).json["stored"] as? Int, 1)
     }
 }
+
+extension WhatsAppInboundTests {
+    /// A status value Switchboard does not know (Meta's legacy `deleted`, a new one) is kept in
+    /// the message's history and counted as skipped; it refused the whole delivery with 422,
+    /// and Meta redelivers it unchanged, so the client's messages in it were never stored.
+    func testAnUnknownStatusValueDoesNotLoseTheMessagesBesideIt() throws {
+        let channel = try addChannel()
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("""
+                INSERT INTO wa_messages(channel_id, wamid, direction, type, text, status, status_rank, sent_at, created_at)
+                VALUES (?, 'wamid.out1', 'outbound', 'text', 'Salut', 'read', 3, '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.000Z')
+                """, channel.id)
+        }
+        let unknown: [String: Any] = ["id": "wamid.out1", "status": "deleted", "timestamp": "1795428100", "recipient_id": "40722123456"]
+        let response = try post(delivery(messages: [text("wamid.in", "Bună")], statuses: [unknown]))
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.json["stored"] as? Int, 1)
+        XCTAssertEqual(response.json["skipped"] as? Int, 1)
+        XCTAssertEqual(try t.value("SELECT status FROM wa_messages WHERE wamid = 'wamid.out1'").string, "read", "unchanged")
+        XCTAssertEqual(try t.count("wa_status_history", "status = 'deleted'"), 1)
+        XCTAssertEqual(try t.count("wa_messages", "wamid = 'wamid.in'"), 1)
+        // A status that is no string at all is still malformed.
+        let broken: [String: Any] = ["id": "wamid.out1", "status": 7, "timestamp": "1795428100"]
+        XCTAssertEqual(try post(delivery(statuses: [broken])).status, 422)
+    }
+}

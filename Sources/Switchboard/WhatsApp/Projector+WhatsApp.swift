@@ -126,6 +126,7 @@ extension Projector {
         try db.execute("INSERT INTO wa_status_history(message_id, status, at, error_code, error_message) VALUES (?, ?, ?, ?, ?)",
                        id, s.status, s.timestamp, s.errorCode, explained)
         var result = ApplyResult(contactId: row.int("contact_id"))
+        if WhatsAppStatus.rank(s.status) < 0 { result.flag = "status \(s.status) is not one Switchboard knows: kept in the history only" }
         if WhatsAppStatus.rank(s.status) > (row.int("status_rank") ?? 0) {
             try db.execute("UPDATE wa_messages SET status = ?, status_rank = ?, error_code = coalesce(?, error_code), error_message = coalesce(?, error_message) WHERE id = ?",
                            s.status, WhatsAppStatus.rank(s.status), s.errorCode, explained, id)
