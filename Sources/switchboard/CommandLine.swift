@@ -20,7 +20,8 @@ struct Arguments {
                 if let eq = word.firstIndex(of: "=") {
                     options[String(word[..<eq]), default: []].append(String(word[word.index(after: eq)...]))
                 } else {
-                    guard index + 1 < words.count else {
+                    // `--name --json`: the next word is another option, not this one's value.
+                    guard index + 1 < words.count, !words[index + 1].hasPrefix("--") || words[index + 1] == "--" else {
                         missingValue = word
                         break
                     }

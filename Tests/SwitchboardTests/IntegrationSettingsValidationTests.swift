@@ -1,5 +1,6 @@
 import Foundation
-import Switchboard
+import Store
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -142,5 +143,41 @@ extension IntegrationSettingsValidationTests {
         let channel = try t.api("POST", "/api/v1/channels", body: ["name": "wa", "provider": "meta", "phoneNumberId": "1",
                                                                     "region": "ZZ", "appSecret": "s", "verifyToken": "v", "accessToken": "a"])
         XCTAssertEqual(channel.status, 400, channel.text)
+    }
+}
+
+extension IntegrationSettingsValidationTests {
+    /// `--name --json` is an option without its value, not an agent named "--json" printed as
+    /// text; a name made only of digits is refused (the CLI takes an id or a name, and "4" hid
+    /// integration 4); an id wins over such a name kept from before.
+    func testTheCLIReadsOptionsAndReferencesUnambiguously() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = ["SWITCHBOARD_DATABASE": dir.path("sb.db")]
+        func switchboard(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.switchboardBinary, arguments, environment: env)
+        }
+        let missing = try switchboard(["agents", "add", "--role", "manager", "--name", "--json"])
+        XCTAssertEqual(missing.status, 64, missing.stdout + missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("--name needs a value"), missing.stderr)
+        XCTAssertFalse(try switchboard(["agents", "list"]).stdout.contains("--json"), "no agent named --json")
+
+        XCTAssertEqual(try switchboard(["integrations", "add", "--name", "tw", "--provider", "twilio"]).status, 0)   // id 1
+        let digits = try switchboard(["integrations", "add", "--name", "1", "--provider", "native"])
+        XCTAssertNotEqual(digits.status, 0, digits.stdout)
+        XCTAssertTrue(digits.stderr.contains("digits"), digits.stderr)
+        // A name like that kept from an older version: the id still means the id.
+        let store = try Store(path: dir.path("sb.db"), migrations: Schema.migrations)
+        try store.writeAndWait { db in
+            try db.execute("""
+                INSERT INTO integrations(name, provider, region, secret_hash, provider_secret, settings, created_at)
+                VALUES ('1', 'native', NULL, 'x', '', '{}', '2026-01-01T00:00:00.000Z')
+                """)
+        }
+        store.close()
+        XCTAssertEqual(try switchboard(["integrations", "remove", "1"]).status, 0)
+        let left = try switchboard(["integrations", "list"]).stdout
+        XCTAssertFalse(left.contains("\ttw\t"), left)
+        XCTAssertTrue(left.contains("\t1\tnative"), left)
     }
 }

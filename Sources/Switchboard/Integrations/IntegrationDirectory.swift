@@ -110,8 +110,11 @@ public final class IntegrationDirectory: Sendable {
     /// Finds a live integration by id or by name.
     public func find(reference: String) throws -> Integration? {
         try store.read { db in
-            try db.queryOne("SELECT * FROM integrations WHERE (name = ? OR CAST(id AS TEXT) = ?) AND removed_at IS NULL",
-                            reference, reference)
+            // An id wins over a name that looks like one (names made of digits only are refused now).
+            try db.queryOne("""
+                SELECT * FROM integrations WHERE (name = ?1 OR CAST(id AS TEXT) = ?1) AND removed_at IS NULL
+                ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1
+                """, reference)
                 .map(Integration.init(row:))
         }
     }
@@ -190,6 +193,8 @@ public final class IntegrationDirectory: Sendable {
     private static func checkedName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        // The CLI takes an integration by id or name: "4" as a name would hide integration 4.
+        guard !trimmed.allSatisfy(\.isNumber) else { throw DomainError.invalid("name must not be only digits (ids are): \(trimmed)") }
         return trimmed
     }
 

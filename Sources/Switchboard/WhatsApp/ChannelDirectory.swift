@@ -57,8 +57,9 @@ public final class ChannelDirectory: Sendable {
 
     public func add(_ new: NewChannel, baseURL: String) throws -> Created {
         let name = new.name.trimmedSpaces
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw DomainError.invalid("channel name must be letters, digits, - or _ (it is part of the webhook URL)")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), !name.allSatisfy(\.isNumber) else {
+            throw DomainError.invalid("channel name must be letters, digits, - or _, not only digits (it is part of the webhook URL, "
+                + "where a number is a channel id)")
         }
         let region = try new.region.map(Self.checkedRegion)
         let exceptions = try new.settings.exceptions.map { number -> String in
@@ -97,7 +98,8 @@ public final class ChannelDirectory: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = found.withLock({ $0[reference] }), hit.expires > now { return hit.channel }
         let channel = try store.read { db in
-            try db.queryOne("SELECT * FROM channels WHERE name = ? OR CAST(id AS TEXT) = ?", reference, reference).map(Channel.init(row:))
+            try db.queryOne("SELECT * FROM channels WHERE name = ?1 OR CAST(id AS TEXT) = ?1 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1",
+                            reference).map(Channel.init(row:))
         }
         if let channel {
             found.withLock { cache in
