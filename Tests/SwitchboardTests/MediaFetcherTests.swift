@@ -144,8 +144,8 @@ final class MediaFetcherTests: XCTestCase {
         t.daemon.mediaFetcher.runOnce()
         XCTAssertEqual(meta.requests.count, 2)
         _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
-        XCTAssertEqual(try t.value("SELECT state FROM wa_media").string, "pending", "rebuild recreates the row")
-        XCTAssertEqual(t.daemon.mediaFetcher.runOnce().stored, 1)
+        XCTAssertEqual(try t.value("SELECT state FROM wa_media").string, "stored", "rebuild keeps the download's state")
+        XCTAssertEqual(t.daemon.mediaFetcher.runOnce().stored, 0, "nothing left to fetch")
         XCTAssertEqual(meta.requests.count, 2, "the file on disk is taken as it is")
         XCTAssertEqual(try t.api("GET", "/api/v1/messages/\(try messageId("wamid.img"))/media/99").body, photo)
     }
@@ -201,5 +201,24 @@ final class MediaFetcherTests: XCTestCase {
 
     private func contactId() throws -> Int {
         try XCTUnwrap(try t.value("SELECT contact_id FROM contact_phones WHERE phone = '+40722123456'").int)
+    }
+}
+
+extension MediaFetcherTests {
+    /// A download that failed for good stays failed, with its attempts and error, through
+    /// `rebuild`: it came back pending with no attempts and was fetched all over again.
+    func testRebuildKeepsAFailedDownloadFailed() throws {
+        try t.addMetaChannel(apiBase: meta.base)
+        serveMedia(photo, lookupStatus: 400)
+        try t.postMeta([image("wamid.img", mediaId: "66")])
+        XCTAssertEqual(t.daemon.mediaFetcher.runOnce().failed, 1)
+        let requests = meta.requests.count
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        let row = try XCTUnwrap(try t.daemon.store.read { db in try db.queryOne("SELECT state, attempts, error FROM wa_media") })
+        XCTAssertEqual(row.string("state"), "failed")
+        XCTAssertEqual(row.int("attempts"), 1)
+        XCTAssertEqual(row.string("error"), "Meta does not know media 66: Unsupported get request")
+        t.daemon.mediaFetcher.runOnce()
+        XCTAssertEqual(meta.requests.count, requests, "not fetched again")
     }
 }

@@ -11,7 +11,10 @@ enum Rebuild {
         let total = try store.read { db in try db.scalar("SELECT count(*) FROM raw_events").int ?? 0 }
         let counter = ProgressBox(report: progress, total: total)
         return try store.writeAndWait { db in
-            for table in ["timeline", "tasks", "deals", "call_aliases", "calls", "wa_status_history", "wa_media", "wa_messages",
+            // wa_media stays: it records downloads (state, file, attempts, error), which no event
+            // does. Messages come back with the same ids, so the replay's inserts find their rows
+            // (ON CONFLICT DO NOTHING); rows of messages that do not come back go at the end.
+            for table in ["timeline", "tasks", "deals", "call_aliases", "calls", "wa_status_history", "wa_messages",
                           "wa_threads", "wa_identities", "contact_phones", "contacts"] {
                 try db.execute("DELETE FROM \(table)")
             }
@@ -45,6 +48,7 @@ enum Rebuild {
                 }
                 counter.tick(batch.count)
             }
+            try db.execute("DELETE FROM wa_media WHERE message_id NOT IN (SELECT id FROM wa_messages)")
             return applied
         }
     }
