@@ -94,7 +94,9 @@ final class EventLoop: @unchecked Sendable {
             }
             for connection in Array(connections.values) {
                 switch connection.state {
-                case .reading where connection.readPosition == connection.input.count:
+                // Idle between requests. One whose head or body is still arriving is in flight:
+                // it is read to its end and answered (within the grace period), then closed.
+                case .reading where connection.readPosition == connection.input.count && connection.parser.phase == .idle:
                     closeConnection(connection)
                 case .streaming:
                     closeConnection(connection)

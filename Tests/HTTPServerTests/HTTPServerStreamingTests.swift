@@ -71,3 +71,34 @@ final class HTTPServerStreamingTests: XCTestCase {
         XCTAssertThrowsError(try RawConnection(port: port), "no longer accepting")
     }
 }
+
+extension HTTPServerStreamingTests {
+    /// A request whose body is still arriving when shutdown begins is in flight: it is read to
+    /// the end and answered within the grace period. It was closed at once with no answer, as
+    /// if the connection were idle, because every byte received so far had been parsed.
+    func testShutdownFinishesARequestWhoseBodyIsStillArriving() throws {
+        let server = try startTestServer({ $0.shutdownGrace = 10 })
+        let partial = try RawConnection(port: server.port)
+        // `100 Continue` says the server has read the head: the request has begun.
+        try partial.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+        XCTAssertTrue(try partial.read(until: "\r\n\r\n").contains("100 Continue"))
+        try partial.send("01234")
+        let done = expectation(description: "shutdown returned")
+        DispatchQueue.global().async {
+            server.shutdown()
+            done.fulfill()
+        }
+        // The listener closes once shutdown has begun; then the rest of the body comes.
+        var stillListening = true
+        for _ in 0..<500 where stillListening {
+            stillListening = (try? RawConnection(port: server.port)) != nil
+            if stillListening { usleep(2_000) }
+        }
+        XCTAssertFalse(stillListening, "shutdown began")
+        try partial.send("56789")
+        let response = try partial.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "0123456789")
+        wait(for: [done], timeout: 15)
+    }
+}
