@@ -60,6 +60,11 @@ public final class Store: Sendable {
         return try outcome.get()
     }
 
+    /// The last write that failed because the disk is full or failing, if within `seconds`.
+    public func recentDiskFailure(within seconds: Double = 30) -> String? {
+        writer.diskFailures.recent(within: seconds)
+    }
+
     /// Runs `body` on a reader connection inside one read transaction (a consistent snapshot).
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         let connection = try borrowReader()

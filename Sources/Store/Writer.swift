@@ -18,6 +18,8 @@ final class Writer: @unchecked Sendable {
     private let maxBatch: Int
     private let walCheckpointBytes: Int
     private let syncer: WALSyncer
+    /// Writes that failed for want of disk, for `/readyz` (`Store.recentDiskFailure`).
+    let diskFailures = DiskFailures()
     private let checkpointer: Checkpointer?
     private let checkpointEveryFrames: Int
     private let restartAfterFrames: Int
@@ -105,6 +107,8 @@ final class Writer: @unchecked Sendable {
             Logger.shared.log(.error, "write batch failed", [("error", .string("\(error)")), ("jobs", .int(batch.count))])
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        diskFailures.record(commitError)
+        for job in batch { diskFailures.record(job.failure) }
         metrics.writerBatchSize.observe(Double(batch.count))
         metrics.commitDuration.observe(elapsed)
         syncer.enqueue(batch, commitError: commitError)

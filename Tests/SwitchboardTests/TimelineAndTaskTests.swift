@@ -183,3 +183,27 @@ extension TimelineAndTaskTests {
         XCTAssertEqual(try t.value("SELECT count(*) FROM raw_events WHERE outcome = 'skipped'").int, 0)
     }
 }
+
+extension TimelineAndTaskTests {
+    /// While webhooks fail because the disk is full, `/readyz` says 503: its own one-row write
+    /// still fitted in pages the database had, so it answered "ready" and a load balancer kept
+    /// sending traffic that could not be stored.
+    func testReadyzIsNotReadyWhileWritesFailForWantOfDisk() throws {
+        XCTAssertEqual(try t.send("GET", "/readyz").status, 200)
+        // The database may not grow by another page: as on a full disk.
+        try t.daemon.store.writeAndWait { db in
+            let pages = try db.scalar("PRAGMA page_count").int ?? 0
+            _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+        }
+        var failed = 0
+        for n in 0..<2000 where failed == 0 {
+            let response = try t.call("ringing", secret: secret, ["callId": "full-\(n)", "clientNumber": "+7916\(String(format: "%07d", n))"])
+            if response.status >= 500 { failed += 1 } else { XCTAssertEqual(response.status, 200, response.text) }
+        }
+        XCTAssertEqual(failed, 1, "the disk filled up")
+        let ready = try t.send("GET", "/readyz")
+        XCTAssertEqual(ready.status, 503, ready.text)
+        XCTAssertTrue(ready.text.contains("full"), ready.text)
+        try t.daemon.store.writeAndWait { db in _ = try db.scalar("PRAGMA max_page_count = 1073741823") }
+    }
+}

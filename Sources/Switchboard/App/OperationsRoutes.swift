@@ -8,8 +8,14 @@ enum OperationsRoutes {
         router.get("/healthz") { _, responder in
             responder.send(.json(bytes: Array(#"{"status":"ok"}"#.utf8)))
         }
-        // Database writable: a real write through the writer, answered after commit.
+        // Database writable: no write failed for want of disk in the last 30 s, and a real write
+        // through the writer commits.
         router.get("/readyz") { _, responder in
+            // Its own small write may still fit while every webhook fails for want of disk.
+            if let failure = context.store.recentDiskFailure(within: 30) {
+                responder.send(.error(status: 503, code: "not_ready", message: "writes failed in the last 30 s: \(failure)"))
+                return
+            }
             let now = JSONText.now()
             context.store.write({ db in
                 try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at", now)
