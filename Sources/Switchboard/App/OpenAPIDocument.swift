@@ -56,7 +56,7 @@ enum OpenAPIDocument {
     "/readyz": {
       "get": {
         "operationId": "ready",
-        "summary": "Readiness: 200 once a real database write commits",
+        "summary": "Readiness: 200 once a real database write commits; 503 while it fails and for 30 s after any write failed for want of disk",
         "tags": ["Operations"],
         "responses": {
           "200": {
