@@ -275,3 +275,22 @@ extension WhatsAppInboundTests {
         XCTAssertEqual(try post(delivery(statuses: [broken])).status, 422)
     }
 }
+
+extension WhatsAppInboundTests {
+    /// A delivery is routed to the channel of the number it names only within one Meta app (the
+    /// same app secret): with one channel's secret anybody could post into a channel of another
+    /// app. Nothing of a refused delivery is stored.
+    func testADeliveryReachesOnlyChannelsOfTheAppThatSignedIt() throws {
+        try addChannel()   // ro-sales, 106540352242922, meta-app-secret
+        _ = try t.daemon.channels.add(.init(name: "other-app", phoneNumberId: "222", displayNumber: "+40 312 000 222", region: "RO",
+                                        appSecret: "another-app-secret", verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")
+        _ = try t.daemon.channels.add(.init(name: "same-app", phoneNumberId: "333", displayNumber: "+40 312 000 333", region: "RO",
+                                        appSecret: appSecret, verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")
+        let refused = try post(delivery(phoneNumberId: "222", messages: [text("wamid.x", "Salut")]))
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertEqual(try t.count("wa_messages"), 0)
+        let routed = try post(delivery(phoneNumberId: "333", messages: [text("wamid.y", "Salut")]))
+        XCTAssertEqual(routed.status, 200, routed.text)
+        XCTAssertEqual(try t.value("SELECT c.name FROM wa_messages m JOIN channels c ON c.id = m.channel_id").string, "same-app")
+    }
+}

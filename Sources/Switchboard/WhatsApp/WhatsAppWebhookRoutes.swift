@@ -31,10 +31,15 @@ enum WhatsAppWebhookRoutes {
                 try CallWebhookRoutes.requireJSON(request)
                 let delivery = try MetaWebhookFormat.decode(request.body) { phoneNumberId in
                     guard let phoneNumberId, phoneNumberId != channel.phoneNumberId else { return channel.id }
-                    // One Meta app may serve several numbers: route by the number the event names.
+                    // One Meta app may serve several numbers: route by the number the event names,
+                    // among the channels of the app whose secret signed the delivery.
                     guard let other = try context.store.read({ db in
-                        try db.scalar("SELECT id FROM channels WHERE phone_number_id = ?", phoneNumberId).int
-                    }) else { throw WebhookError.invalidField("metadata.phone_number_id", "no channel has phone_number_id \(phoneNumberId)") }
+                        try db.scalar("SELECT id FROM channels WHERE phone_number_id = ? AND provider = 'meta' AND app_secret = ?",
+                                      phoneNumberId, channel.appSecret).int
+                    }) else {
+                        throw WebhookError.invalidField("metadata.phone_number_id",
+                                                        "no channel of this Meta app (app secret) has phone_number_id \(phoneNumberId)")
+                    }
                     return other
                 }
                 WhatsAppIngest(store: context.store, hub: context.hub)
