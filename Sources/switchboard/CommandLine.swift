@@ -39,8 +39,10 @@ struct Arguments {
     func values(_ name: String) -> [String] { options[name] ?? [] }
     func has(_ name: String) -> Bool { switches.contains(name) }
 
-    /// Fails on options the command does not know, so typos do not pass silently.
-    func allow(_ names: Set<String>) throws(UsageError) {
+    /// Fails on options the command does not know, and on words past the `positional` it
+    /// takes (`agents remove 1 extra`), so typos do not pass silently.
+    func allow(_ names: Set<String>, positional count: Int = 0) throws(UsageError) {
+        if positional.count > count { throw UsageError("unexpected argument \(positional[count])") }
         for name in options.keys where !names.contains(name) { throw UsageError("unknown option \(name)") }
         for name in switches where !names.contains(name) && name != "--help" { throw UsageError("unknown option \(name)") }
         if let missingValue {

@@ -78,7 +78,7 @@ enum Commands {
             }
             return .ok
         case "remove":
-            try arguments.allow(["--config"])
+            try arguments.allow(["--config"], positional: 1)
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents remove needs an agent id") }
             let removed = try SwitchboardDaemon.withDirectory(configuration) { try $0.remove(id: id) }
             guard removed else { throw DomainError.notFound("no agent \(id)") }
@@ -132,7 +132,7 @@ extension Commands {
             }
             return .ok
         case "remove":
-            try arguments.allow(["--config"])
+            try arguments.allow(["--config"], positional: 1)
             guard let reference = arguments.positional.first else { throw UsageError("integrations remove needs an id or name") }
             let removed = try SwitchboardDaemon.withIntegrations(configuration) { directory -> Bool in
                 guard let found = try directory.find(reference: reference) else { return false }
@@ -226,7 +226,7 @@ extension Commands {
             }
             return .ok
         case "remove":
-            try arguments.allow(["--config"])
+            try arguments.allow(["--config"], positional: 1)
             guard let reference = arguments.positional.first else { throw UsageError("channels remove needs an id or name") }
             let removed = try SwitchboardDaemon.withChannels(configuration) { directory -> Bool in
                 guard let found = try directory.find(reference: reference) else { return false }

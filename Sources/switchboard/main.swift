@@ -32,6 +32,7 @@ func run(_ words: [String]) throws -> ExitCode {
         print(Help.main)
         return .ok
     case "version", "--version":
+        if let extra = rest.first { throw UsageError("unexpected argument \(extra)") }
         print("switchboard \(SwitchboardVersion.current)")
         return .ok
     case "serve":

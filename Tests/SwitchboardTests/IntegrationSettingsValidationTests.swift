@@ -161,6 +161,11 @@ extension IntegrationSettingsValidationTests {
         XCTAssertEqual(missing.status, 64, missing.stdout + missing.stderr)
         XCTAssertTrue(missing.stderr.contains("--name needs a value"), missing.stderr)
         XCTAssertFalse(try switchboard(["agents", "list"]).stdout.contains("--json"), "no agent named --json")
+        // Words a command does not take are refused, not ignored.
+        for extra in [["agents", "remove", "1", "extra"], ["version", "--bogus"], ["migrate", "now"], ["integrations", "remove", "1", "2"]] {
+            let refused = try switchboard(extra)
+            XCTAssertEqual(refused.status, 64, "\(extra): \(refused.stdout)\(refused.stderr)")
+        }
 
         XCTAssertEqual(try switchboard(["integrations", "add", "--name", "tw", "--provider", "twilio"]).status, 0)   // id 1
         let digits = try switchboard(["integrations", "add", "--name", "1", "--provider", "native"])
