@@ -54,3 +54,27 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 }
+
+extension ConfigurationTests {
+    /// In the file, a number is no boolean (`"logRequests": 1` was taken as true although the
+    /// message says true or false), and an integer too large for one is not an integer (1e30
+    /// overflowed and was refused as "must be at least 0").
+    func testJSONNumbersAreCheckedForWhatTheyAre() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("c.json")
+        for (text, key, words) in [(#"{"logRequests": 1}"#, "logRequests", "true or false"),
+                                   (#"{"eventLoops": 1e30}"#, "eventLoops", "integer"),
+                                   (#"{"maxBodyBytes": 2.5}"#, "maxBodyBytes", "integer")] {
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Configuration.load(file: file, environment: [:]), text) { error in
+                let refusal = error as? ConfigurationError
+                XCTAssertTrue(refusal?.key.hasSuffix(key) == true, "\(text): \(String(describing: refusal?.key))")
+                XCTAssertTrue("\(error)".contains(words), "\(text): \(error)")
+            }
+        }
+        try #"{"logRequests": false, "eventLoops": 3}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try Configuration.load(file: file, environment: [:])
+        XCTAssertFalse(configuration.logRequests)
+        XCTAssertEqual(configuration.eventLoops, 3)
+    }
+}

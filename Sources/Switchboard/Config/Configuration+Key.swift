@@ -37,7 +37,8 @@ extension Configuration {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
                 let number: Int?
                 if let text = value as? String { number = Int(text.trimmingCharacters(in: .whitespaces)) }
-                else if let n = value as? NSNumber, !(value is Bool), n.doubleValue == n.doubleValue.rounded() { number = n.intValue }
+                // Int(exactly:) so that 1e30 is no integer (intValue overflowed) and 2.5 neither.
+                else if let n = value as? NSNumber, !WebhookFields.isBoolean(n) { number = Int(exactly: n.doubleValue) }
                 else { number = nil }
                 guard let number else { throw ConfigurationError(key: source, message: "expected an integer, got \(value)") }
                 guard number >= min else { throw ConfigurationError(key: source, message: "must be at least \(min)") }
@@ -49,7 +50,7 @@ extension Configuration {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
                 let number: Double?
                 if let text = value as? String { number = Double(text.trimmingCharacters(in: .whitespaces)) }
-                else if let n = value as? NSNumber, !(value is Bool) { number = n.doubleValue }
+                else if let n = value as? NSNumber, !WebhookFields.isBoolean(n) { number = n.doubleValue }
                 else { number = nil }
                 guard let number, number > 0, number.isFinite else {
                     throw ConfigurationError(key: source, message: "expected a positive number of seconds, got \(value)")
@@ -67,7 +68,8 @@ extension Configuration {
                     case "false", "0", "no", "off": flag = false
                     default: flag = nil
                     }
-                } else if let b = value as? Bool { flag = b } else { flag = nil }
+                // A JSON true or false only: on Linux the number 1 also casts to Bool.
+                } else if let n = value as? NSNumber, WebhookFields.isBoolean(n) { flag = n.boolValue } else { flag = nil }
                 guard let flag else { throw ConfigurationError(key: source, message: "expected true or false, got \(value)") }
                 configuration[keyPath: path] = flag
             }
