@@ -198,8 +198,13 @@ extension Commands {
             }
             var settings = ChannelSettings()
             if let text = arguments.value("--settings") {
+                // Refused as the API refuses them: invalid data (exit 65), naming the setting.
+                let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                if let unknown = object.flatMap({ ChannelSettings.unknownKeys(in: $0).first }) {
+                    throw DomainError.unprocessable("settings.\(unknown): unknown setting")
+                }
                 do { settings = try JSONDecoder().decode(ChannelSettings.self, from: Data(text.utf8)) } catch {
-                    throw UsageError("--settings is not valid channel settings JSON: \(error)")
+                    throw DomainError.unprocessable("--settings is not valid channel settings JSON: \(error)")
                 }
             }
             let created = try SwitchboardDaemon.withChannels(configuration) { directory in

@@ -19,8 +19,9 @@ final class ChannelTests: XCTestCase {
         for secret in ["app-s3cret", "v3rify", "EAAG-token"] { XCTAssertFalse(listed.contains(secret)) }
         XCTAssertTrue(listed.contains("ro-sales"))
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "bad name!"], environment: env).status, 65)
+        // A setting with a value it cannot have is invalid data (65), as for integrations.
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "x", "--settings", "{\"syncFilter\":\"some\"}"],
-                                          environment: env).status, 64)
+                                          environment: env).status, 65)
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 0)
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 66)
     }

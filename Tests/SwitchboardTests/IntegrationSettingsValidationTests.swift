@@ -186,3 +186,29 @@ extension IntegrationSettingsValidationTests {
         XCTAssertTrue(left.contains("\t1\tnative"), left)
     }
 }
+
+extension IntegrationSettingsValidationTests {
+    /// A channel setting that does not exist (a typo) is refused with 422 naming it, as an
+    /// integration's is, over the API and the CLI (exit 65, invalid data); it was saved and did
+    /// nothing.
+    func testUnknownChannelSettingsAreRefused() throws {
+        let refused = try t.api("POST", "/api/v1/channels", body: ["name": "wa", "provider": "meta", "phoneNumberId": "1", "appSecret": "s",
+                                                                    "settings": ["syncFiltr": "existing"]])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertTrue(refused.text.contains("settings.syncFiltr"), refused.text)
+        XCTAssertEqual(try t.count("channels"), 0)
+        let made = try t.api("POST", "/api/v1/channels", body: ["name": "wa", "provider": "meta", "phoneNumberId": "1", "appSecret": "s",
+                                                                 "settings": ["syncFilter": "existing"]])
+        XCTAssertEqual(made.status, 201, made.text)
+        let id = try XCTUnwrap(made.json["id"] as? Int)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": ["pipline": "Sales"]]).status, 422)
+
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cli = try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "wz2", "--provider", "wazzup",
+                                                                    "--phone-number-id", "1", "--settings", #"{"syncFiltr":"x"}"#],
+                                     environment: ["SWITCHBOARD_DATABASE": dir.path("sb.db")])
+        XCTAssertEqual(cli.status, 65, cli.stderr)
+        XCTAssertTrue(cli.stderr.contains("settings.syncFiltr"), cli.stderr)
+    }
+}

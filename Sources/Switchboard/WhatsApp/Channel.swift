@@ -108,6 +108,17 @@ public struct ChannelSettings: Sendable, Codable, Equatable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case syncFilter, exceptions, pipeline, stage, createAs, closedDealsPolicy, distribution, apiBase, apiVersion
+    }
+
+    /// Keys of `object` that are no setting (a typo such as `syncFiltr` would be saved and do
+    /// nothing), sorted. Checked where settings come in, not where stored ones are read.
+    public static func unknownKeys(in object: [String: Any]) -> [String] {
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        return object.keys.filter { !known.contains($0) }.sorted()
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ChannelSettings()

@@ -45,6 +45,9 @@ enum ChannelRoutes {
     }
 
     static func decodeSettings(_ value: Any?) throws -> ChannelSettings? {
-        try APIBody.decode(value, as: ChannelSettings.self, field: "settings")
+        if let object = value as? [String: Any], let unknown = ChannelSettings.unknownKeys(in: object).first {
+            throw DomainError.unprocessable("settings.\(unknown): unknown setting (README.md, WhatsApp, lists them)")
+        }
+        return try APIBody.decode(value, as: ChannelSettings.self, field: "settings")
     }
 }
