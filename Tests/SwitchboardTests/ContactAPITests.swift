@@ -397,3 +397,20 @@ extension ContactAPITests {
         }
     }
 }
+
+extension ContactAPITests {
+    /// A member that does not exist (`phone` for `phones`, a typo) is a 422 naming it, as for
+    /// integrations; it was ignored and the request answered 200 as if it had been applied.
+    func testUnknownMembersAreRefusedNotIgnored() throws {
+        let refused = try t.api("POST", "/api/v1/contacts", body: ["name": "Ion", "phone": "+40722123456"])
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertTrue(refused.text.contains("unknown field phone"), refused.text)
+        XCTAssertEqual(try t.count("contacts"), 0)
+        let id = try createContact("Ion", owner: nil)
+        let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["nmae": "Ioan"])
+        XCTAssertEqual(patched.status, 422, patched.text)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)").json["name"] as? String, "Ion")
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(id)/deals", body: ["titel": "Kitchen"]).status, 422)
+        XCTAssertEqual(try t.count("deals"), 0)
+    }
+}

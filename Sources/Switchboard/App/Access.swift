@@ -85,6 +85,14 @@ enum APIBody {
         }
     }
 
+    /// 422 naming the first member of `object` that is not in `known`: a typo (`phone` for
+    /// `phones`) is refused rather than ignored.
+    static func refuseUnknownFields(of object: [String: Any], known: Set<String>) throws {
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw DomainError.unprocessable("unknown field \(unknown); known: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
     static func id(_ request: HTTPRequest, _ name: String = "id") throws -> Int {
         guard let text = request.parameters[name], let id = Int(text) else { throw DomainError.invalid("\(name) must be a number") }
         return id

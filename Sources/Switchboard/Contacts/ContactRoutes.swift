@@ -22,6 +22,7 @@ enum ContactRoutes {
         router.post("/api/v1/contacts", context.api { request, agent in
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ContactBody.members)
             guard let name = try ContactBody.name(body) else { throw WebhookError.missingField("name") }
             let phones = try ContactBody.phones(body) ?? []
             // A null field is a field not set, as a null in a patch clears it.
@@ -50,6 +51,7 @@ enum ContactRoutes {
             let contact = try context.visibleContact(id, for: agent)
             guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this contact") }
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ContactBody.members)
             var patch = ContactPatch(name: try ContactBody.name(body), ownerAgentId: nil, fields: try ContactBody.fields(body),
                                      phones: try ContactBody.phones(body))
             switch try ContactBody.owner(body) {
@@ -72,6 +74,7 @@ enum ContactRoutes {
             let contact = try context.visibleContact(id, for: agent)
             guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this contact") }
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ["title", "pipeline", "stage", "callId"])
             // No title: the projector names it after the contact, so a retry of this very request
             // records the same event even if the contact was renamed in between.
             let input = DealInput(contactId: id, title: try ContactBody.text(body, "title") ?? "",
@@ -186,6 +189,9 @@ enum ContactBody {
         }
         return name
     }
+
+    /// The members a contact's body may have (create and update).
+    static let members: Set<String> = ["name", "phones", "region", "fields", "ownerAgentId"]
 
     /// A string member (empty or null as absent); anything else is a 422 naming it, not ignored.
     static func text(_ body: WebhookFields, _ field: String) throws -> String? {

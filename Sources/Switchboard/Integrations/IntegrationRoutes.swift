@@ -58,9 +58,7 @@ enum IntegrationRoutes {
     /// change once the provider has the webhook URLs), naming it: ignoring it would answer 200
     /// for a change that was never made.
     private static func refuseUnknownFields(of object: [String: Any], known: Set<String>) throws {
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw DomainError.unprocessable("unknown field \(unknown); known: \(known.sorted().joined(separator: ", "))")
-        }
+        try APIBody.refuseUnknownFields(of: object, known: known)
     }
 
     /// Member `key` of a PATCH body: nil when absent, `.some(nil)` when null (refused unless
