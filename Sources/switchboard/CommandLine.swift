@@ -6,6 +6,9 @@ struct Arguments {
     /// The last word was an option without its value: reported by `allow` (or when the value is
     /// read), after unknown options, so `--bogus` says "unknown option" and not "needs a value".
     var missingValue: String?
+    /// Options whose value is a word starting with `--` (a secret may): `allow` refuses the pair
+    /// when that word is one of the command's own options (`--name --json` lacks its value).
+    var dashedValues: [(option: String, value: String)] = []
 
     /// Flags that take no value.
     static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients"]
@@ -20,11 +23,11 @@ struct Arguments {
                 if let eq = word.firstIndex(of: "=") {
                     options[String(word[..<eq]), default: []].append(String(word[word.index(after: eq)...]))
                 } else {
-                    // `--name --json`: the next word is another option, not this one's value.
-                    guard index + 1 < words.count, !words[index + 1].hasPrefix("--") || words[index + 1] == "--" else {
+                    guard index + 1 < words.count else {
                         missingValue = word
                         break
                     }
+                    if words[index + 1].hasPrefix("--") { dashedValues.append((word, words[index + 1])) }
                     options[word, default: []].append(words[index + 1])
                     index += 1
                 }
@@ -43,6 +46,9 @@ struct Arguments {
     /// takes (`agents remove 1 extra`), so typos do not pass silently.
     func allow(_ names: Set<String>, positional count: Int = 0) throws(UsageError) {
         if positional.count > count { throw UsageError("unexpected argument \(positional[count])") }
+        if let taken = dashedValues.first(where: { names.contains($0.value) || Self.switchNames.contains($0.value) }) {
+            throw UsageError("\(taken.option) needs a value (\(taken.value) is an option)")
+        }
         for name in options.keys where !names.contains(name) { throw UsageError("unknown option \(name)") }
         for name in switches where !names.contains(name) && name != "--help" { throw UsageError("unknown option \(name)") }
         if let missingValue {

@@ -161,6 +161,10 @@ extension IntegrationSettingsValidationTests {
         XCTAssertEqual(missing.status, 64, missing.stdout + missing.stderr)
         XCTAssertTrue(missing.stderr.contains("--name needs a value"), missing.stderr)
         XCTAssertFalse(try switchboard(["agents", "list"]).stdout.contains("--json"), "no agent named --json")
+        // A value may itself start with "--" (a verify token, a secret) when it is no option of the command.
+        let dashed = try switchboard(["channels", "add", "--name", "wa", "--phone-number-id", "1", "--app-secret", "s",
+                                      "--verify-token", "--my-token", "--json"])
+        XCTAssertEqual(dashed.status, 0, dashed.stderr)
         // Words a command does not take are refused, not ignored.
         for extra in [["agents", "remove", "1", "extra"], ["version", "--bogus"], ["migrate", "now"], ["integrations", "remove", "1", "2"]] {
             let refused = try switchboard(extra)
