@@ -277,20 +277,33 @@ extension WhatsAppInboundTests {
 }
 
 extension WhatsAppInboundTests {
-    /// A delivery is routed to the channel of the number it names only within one Meta app (the
-    /// same app secret): with one channel's secret anybody could post into a channel of another
-    /// app. Nothing of a refused delivery is stored.
-    func testADeliveryReachesOnlyChannelsOfTheAppThatSignedIt() throws {
+    /// A delivery is routed to the Meta channel of the number it names, also when that channel
+    /// stores another app secret (one app has one callback URL, so that secret is never checked;
+    /// refusing the delivery lost the URL channel's own messages as Meta redelivered it); a
+    /// Wazzup channel is no target.
+    func testADeliveryReachesTheMetaChannelOfTheNumberItNames() throws {
         try addChannel()   // ro-sales, 106540352242922, meta-app-secret
-        _ = try t.daemon.channels.add(.init(name: "other-app", phoneNumberId: "222", displayNumber: "+40 312 000 222", region: "RO",
-                                        appSecret: "another-app-secret", verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")
-        _ = try t.daemon.channels.add(.init(name: "same-app", phoneNumberId: "333", displayNumber: "+40 312 000 333", region: "RO",
-                                        appSecret: appSecret, verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")
-        let refused = try post(delivery(phoneNumberId: "222", messages: [text("wamid.x", "Salut")]))
-        XCTAssertEqual(refused.status, 422, refused.text)
-        XCTAssertEqual(try t.count("wa_messages"), 0)
-        let routed = try post(delivery(phoneNumberId: "333", messages: [text("wamid.y", "Salut")]))
+        _ = try t.daemon.channels.add(.init(name: "stale-secret", phoneNumberId: "222", displayNumber: "+40 312 000 222", region: "RO",
+                                            appSecret: "stale", verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")
+        _ = try t.daemon.channels.add(.init(name: "wz", provider: .wazzup, phoneNumberId: "333", region: "RO", accessToken: "k"),
+                                      baseURL: "http://x")
+        let routed = try post(delivery(phoneNumberId: "222", messages: [text("wamid.y", "Salut")]))
         XCTAssertEqual(routed.status, 200, routed.text)
-        XCTAssertEqual(try t.value("SELECT c.name FROM wa_messages m JOIN channels c ON c.id = m.channel_id").string, "same-app")
+        XCTAssertEqual(try t.value("SELECT c.name FROM wa_messages m JOIN channels c ON c.id = m.channel_id").string, "stale-secret")
+        XCTAssertEqual(try post(delivery(phoneNumberId: "333", messages: [text("wamid.z", "Salut")])).status, 422)
+    }
+}
+
+extension WhatsAppInboundTests {
+    /// A channel named with digits only (allowed by older versions) keeps its webhook URL: the
+    /// name wins over another channel's id there.
+    func testALegacyDigitsOnlyChannelNameKeepsItsWebhookURL() throws {
+        try addChannel()   // id 1, ro-sales
+        _ = try t.daemon.channels.add(.init(name: "second", phoneNumberId: "222", displayNumber: "+40 312 000 222", region: "RO",
+                                            appSecret: "another-secret", verifyToken: "v", accessToken: "EAAG"), baseURL: "http://x")   // id 2
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE channels SET name = '2' WHERE id = 1") }
+        let response = try post(delivery(messages: [text("wamid.1", "Salut")]), channel: "2")   // signed with ro-sales' secret
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(try t.value("SELECT channel_id FROM wa_messages").int, 1)
     }
 }

@@ -98,7 +98,9 @@ public final class ChannelDirectory: Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = found.withLock({ $0[reference] }), hit.expires > now { return hit.channel }
         let channel = try store.read { db in
-            try db.queryOne("SELECT * FROM channels WHERE name = ?1 OR CAST(id AS TEXT) = ?1 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1",
+            // A name wins: it is in the webhook URL Meta or Wazzup already call (names made only of
+            // digits are refused now, but one kept from before must keep its URL working).
+            try db.queryOne("SELECT * FROM channels WHERE name = ?1 OR CAST(id AS TEXT) = ?1 ORDER BY name = ?1 DESC LIMIT 1",
                             reference).map(Channel.init(row:))
         }
         if let channel {
