@@ -340,6 +340,15 @@ extern "C" int sb_phone_region_supported(const char *region) {
     return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(region) != 0 ? 1 : 0;
 }
 
+extern "C" int sb_phone_national_prefix(const char *region, char *out, size_t out_size) {
+    if (out == nullptr || out_size == 0) return 3;
+    std::string prefix;
+    if (region != nullptr) PhoneNumberUtil::GetInstance()->GetNddPrefixForRegion(region, true, &prefix);
+    if (prefix.size() + 1 > out_size) return 3;
+    std::memcpy(out, prefix.c_str(), prefix.size() + 1);
+    return 0;
+}
+
 extern "C" int sb_phone_to_e164_reference(const char *number, const char *region, char *out, size_t out_size) {
     if (number == nullptr || out == nullptr) return 1;
     return full_parse(PhoneNumberUtil::GetInstance(), number, region, out, out_size);

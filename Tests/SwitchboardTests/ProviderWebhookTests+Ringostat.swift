@@ -254,11 +254,13 @@ extension ProviderWebhookTests {
         try postRingostat(secret, "ringing?call_type=in", #"{"call_id": "rs-home", "caller": "0722123456", "callee": "101"}"#)
         XCTAssertEqual(try call("rs-home")["clientNumber"] as? String, "+40722123456")
         XCTAssertEqual(try call("rs-home")["ourNumber"] as? String, "101")
-        // A number valid in the region is read there, though with a '+' it would be another
-        // country's: Moscow's 8-495 is not Vietnam, an American number not the Seychelles.
-        for (region, caller, expected) in [("RU", "84951234567", "+74951234567"), ("RU", "4951234567", "+74951234567"),
-                                           ("US", "2484461234", "+12484461234"), ("DE", "23412345678", "+4923412345678"),
-                                           ("RU", "380671112233", "+380671112233")] {
+        // Dialled at home with the region's trunk prefix it is read there, though with a '+' it
+        // would be another country's (Moscow's 8-495 is not Vietnam); without it, international
+        // first: in Germany and Italy a foreign number is also a valid local one.
+        for (region, caller, expected) in [("RU", "84951234567", "+74951234567"), ("RU", "74951234567", "+74951234567"),
+                                           ("DE", "48601234567", "+48601234567"), ("DE", "030123456789", "+4930123456789"),
+                                           ("IT", "34612345678", "+34612345678"), ("IT", "380501234567", "+380501234567"),
+                                           ("UA", "0671112233", "+380671112233"), ("RU", "380671112233", "+380671112233")] {
             let local = try t.addIntegration(.ringostat, region: region).secret
             try postRingostat(local, "ringing?call_type=in", #"{"call_id": "rs-\#(region)-\#(caller)", "caller": "\#(caller)"}"#)
             XCTAssertEqual(try call("rs-\(region)-\(caller)")["clientNumber"] as? String, expected, "\(caller) in \(region)")

@@ -16,6 +16,11 @@ int sb_phone_to_e164(const char *number, const char *region, char *out, size_t o
 /// 1 when `region` (ISO 3166 alpha-2, upper case) is one libphonenumber has numbering data for, else 0.
 int sb_phone_region_supported(const char *region);
 
+/// Writes the national (trunk) prefix dialled before national numbers in `region` ("0" in
+/// Romania or Germany, "8" in Russia; "" where there is none), NUL-terminated; 0 on success,
+/// 3 when `out` is too small.
+int sb_phone_national_prefix(const char *region, char *out, size_t out_size);
+
 /// The same, always through libphonenumber's Parse (the reference for the fast path).
 int sb_phone_to_e164_reference(const char *number, const char *region, char *out, size_t out_size);
 

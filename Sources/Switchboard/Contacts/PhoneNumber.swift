@@ -17,6 +17,14 @@ public enum PhoneNumber {
         sb_phone_region_supported(region.uppercased()) == 1
     }
 
+    /// The trunk prefix national numbers are dialled with in `region` ("0", Russia's "8"; "" when
+    /// it has none or is unknown).
+    public static func nationalPrefix(of region: String) -> String {
+        var out = [CChar](repeating: 0, count: 16)
+        guard sb_phone_national_prefix(region.uppercased(), &out, out.count) == 0 else { return "" }
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// E.164 form of `text` (`+40722123456`); `region` (ISO 3166 alpha-2, e.g. "RO")
     /// is used when the text has no international prefix.
     public static func e164(_ text: String, region: String?) throws(ParseError) -> String {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Numbers written in international format without the '+' (`380501234567`), as Zadarma (always)
-/// and Ringostat (often) write them (webhooks/zadarma.md, webhooks/ringostat.md). The integration's region
+/// Numbers written in international format without the '+' (`380501234567`), as Zadarma and
+/// Ringostat write them (webhooks/zadarma.md, webhooks/ringostat.md). The integration's region
 /// alone misreads them as national numbers (`380501234567` is no Romanian number), so the
 /// caller was flagged and got no contact.
 enum InternationalDigits {
@@ -17,18 +17,19 @@ enum InternationalDigits {
     /// an extension) is handed on as the provider sent it, to be read in the region.
     static func clientNumber(_ number: String?, region: String?) -> String? {
         guard let number else { return nil }
-        guard number.utf8.count >= minimumDigits else { return number }
+        guard number.utf8.count >= minimumDigits, !dialledNationally(number, region: region) else { return number }
         return self.number(number, region: region) ?? number
     }
 
-    /// For providers that write numbers either way (Ringostat): `number` as the region reads it
-    /// when that is a valid number there (a Russian `84951234567`, an American `2484461234`,
-    /// which with a '+' would be Vietnamese and Seychellois), else with its '+' back when that
-    /// makes a valid number (`380671112233` on a Romanian line), else as sent.
-    static func clientNumberPreferringRegion(_ number: String?, region: String?) -> String? {
-        guard let number else { return nil }
-        guard number.utf8.count >= minimumDigits, (try? PhoneNumber.e164(number, region: region)) == nil else { return number }
-        return self.number(number, region: region) ?? number
+    /// Whether `number` begins with the region's trunk prefix and is a valid number there: a
+    /// Russian `84951234567` is Moscow dialled at home, though with a '+' it would be Vietnamese.
+    /// Numbers without the prefix are read internationally first: in regions whose national
+    /// numbers vary in length (Germany, Italy) a foreign `48601234567` is also a valid local one.
+    private static func dialledNationally(_ number: String, region: String?) -> Bool {
+        guard let region else { return false }
+        let prefix = PhoneNumber.nationalPrefix(of: region)
+        guard !prefix.isEmpty, number.hasPrefix(prefix) else { return false }
+        return (try? PhoneNumber.e164(number, region: region)) != nil
     }
 
     /// "+" and `digits`, when they are all digits without a trunk '0' and that is a valid number.

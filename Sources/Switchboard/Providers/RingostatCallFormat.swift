@@ -16,10 +16,10 @@ enum RingostatCallFormat: CallProviderFormat {
         // Outgoing-call webhooks name our employee as the caller and the client as the callee.
         let direction = try statedDirection(fields, query: request.queryParameters)
         let isOutbound = direction == "outbound"
-        // Numbers come in international format without the '+' (`380671112233`), or as dialled:
-        // read in the region when they are valid there.
-        let caller = InternationalDigits.clientNumberPreferringRegion(fields.string("caller", "caller_number", "src"), region: integration.region)
-        let callee = InternationalDigits.clientNumberPreferringRegion(fields.string("callee", "dst", "called_number"), region: integration.region)
+        // Numbers come in international format without the '+' (`380671112233`), or as dialled
+        // at home (`0722…`, Russia's `8495…`).
+        let caller = InternationalDigits.clientNumber(fields.string("caller", "caller_number", "src"), region: integration.region)
+        let callee = InternationalDigits.clientNumber(fields.string("callee", "dst", "called_number"), region: integration.region)
 
         let talkTime = try fields.int("billsec", "dialog")
         let duration = try fields.int("duration")
