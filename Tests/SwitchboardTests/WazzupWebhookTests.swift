@@ -220,3 +220,40 @@ extension WazzupWebhookTests {
         XCTAssertEqual(try t.value("SELECT unanswered FROM wa_threads").int, 1)
     }
 }
+
+extension WazzupWebhookTests {
+    /// Events received before a rule came in (its migration) are applied without it, by
+    /// `rebuild` too: the late message of an older version opened a task that an agent then
+    /// completed by id, and a rebuild under the new rule skipped those completions ("no task 2")
+    /// and left another task open.
+    func testRebuildAppliesEventsReceivedBeforeANewRuleAsTheyWere() throws {
+        // As an older version ran: the rule is not in force yet.
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE rule_epochs SET since = '9999-01-01T00:00:00.000Z'") }
+        try t.postWazzup(["messages": [message("m-2", at: "2026-11-23T10:02:00.000Z")]], secret: secret)
+        try t.postWazzup(["messages": [message("e-1", text: "Да", isEcho: true, at: "2026-11-23T10:05:00.000Z")]], secret: secret)
+        try t.postWazzup(["messages": [message("m-1", at: "2026-11-23T10:01:00.000Z")]], secret: secret)
+        let late = try XCTUnwrap(try t.value("SELECT id FROM tasks WHERE state = 'open'").int, "the old rule: a task for the late message")
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(late)/complete").status, 200)
+        try t.postWazzup(["messages": [message("m-3", at: "2026-11-23T10:07:00.000Z")]], secret: secret)
+        let streak = try XCTUnwrap(try t.value("SELECT id FROM tasks WHERE state = 'open'").int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(streak)/complete").status, 200)
+        func tasks() throws -> [String] {
+            try t.daemon.store.read { db in
+                try db.query("SELECT id, state, closed_by_agent_id FROM tasks ORDER BY id").map { row in
+                    "\(row.int("id") ?? 0):\(row.string("state") ?? ""):\(row.int("closed_by_agent_id") ?? 0)"
+                }
+            }
+        }
+        let live = try tasks()
+        // The upgrade: the rule is in force from now on.
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("UPDATE rule_epochs SET since = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
+        }
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try tasks(), live)
+        XCTAssertEqual(try t.count("raw_events", "outcome = 'skipped'"), 0)
+        // A late message received now follows the rule.
+        try t.postWazzup(["messages": [message("m-0", at: "2026-11-23T10:00:00.000Z")]], secret: secret)
+        XCTAssertEqual(try t.count("tasks", "state = 'open'"), 0)
+    }
+}

@@ -35,6 +35,7 @@ enum Schema {
         contactUTMSources,
         tasksByContactStateAndClose,
         contactHandSetUTMValues,
+        ruleEpochs,
     ]
 }
 
@@ -514,5 +515,15 @@ extension Schema {
     static let contactHandSetUTMValues = Migration("020_contact_hand_set_utm_values", """
         ALTER TABLE contacts ADD COLUMN utm_hand TEXT;
         ALTER TABLE contacts ADD COLUMN utm_hand_times TEXT;
+        """)
+}
+
+extension Schema {
+    /// When a rule that changes which tasks events make came into force (`RuleEpoch`): events
+    /// received before it are applied, by `rebuild` too, as they were when they arrived, so the
+    /// tasks come out with the ids that stored API events (a completion, a reassignment) name.
+    static let ruleEpochs = Migration("021_rule_epochs", """
+        CREATE TABLE rule_epochs (name TEXT PRIMARY KEY, since TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO rule_epochs(name, since) VALUES ('whatsapp-replies', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         """)
 }

@@ -42,7 +42,7 @@ struct Projector {
         case .whatsappInbound(let message):
             return try applyInbound(message, at: receivedAt)
         case .whatsappStatus(let status):
-            return try applyStatus(status)
+            return try applyStatus(status, at: receivedAt)
         case .whatsappEcho(let echo):
             return try applyEcho(echo, at: receivedAt)
         case .whatsappOutbound(let outbound):

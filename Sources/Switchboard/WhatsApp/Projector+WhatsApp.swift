@@ -69,7 +69,7 @@ extension Projector {
         // answered already, so it neither counts as unread nor opens a reply task. Providers give
         // whole seconds: a reply within the message's second may have come before it, so only a
         // reply from a later second counts.
-        let answered = try db.scalar("""
+        let answered = try RuleEpoch.whatsappReplies.applies(to: receivedAt, in: db) && db.scalar("""
             SELECT 1 FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'outbound' AND sent_at >= ?
               AND status NOT IN ('skipped', 'failed') LIMIT 1
             """, contactId, channel.id, ProviderBody.adding(seconds: 1, to: m.timestamp)).int != nil
@@ -117,7 +117,7 @@ extension Projector {
     }
 
     /// A delivery status: history always, the message's status only forward.
-    func applyStatus(_ s: WhatsAppStatus) throws -> ApplyResult {
+    func applyStatus(_ s: WhatsAppStatus, at receivedAt: String) throws -> ApplyResult {
         guard let row = try db.queryOne("SELECT id, status_rank, contact_id FROM wa_messages WHERE channel_id = ? AND wamid = ?",
                                         s.channelId, s.messageId), let id = row.int("id") else {
             return ApplyResult(flag: "status \(s.status) for a message this daemon did not send (\(s.messageId))")
@@ -130,7 +130,7 @@ extension Projector {
         if WhatsAppStatus.rank(s.status) > (row.int("status_rank") ?? 0) {
             try db.execute("UPDATE wa_messages SET status = ?, status_rank = ?, error_code = coalesce(?, error_code), error_message = coalesce(?, error_message) WHERE id = ?",
                            s.status, WhatsAppStatus.rank(s.status), s.errorCode, explained, id)
-            if s.status == "failed" { result.updates = try reopenReplyIfUnanswered(messageId: id) }
+            if s.status == "failed" { result.updates = try reopenReplyIfUnanswered(messageId: id, at: receivedAt) }
         }
         return result
     }

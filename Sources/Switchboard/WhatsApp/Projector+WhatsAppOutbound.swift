@@ -81,14 +81,14 @@ extension Projector {
         try db.execute("UPDATE wa_outbox SET state = 'sent', last_error = NULL WHERE outbound_id = ? AND state = 'sending'", partId)
         var result = ApplyResult(contactId: row.int("contact_id"))
         let early = try db.query("""
-            SELECT payload FROM raw_events WHERE id < ? AND kind = 'whatsapp.status'
+            SELECT payload, received_at FROM raw_events WHERE id < ? AND kind = 'whatsapp.status'
             AND json_extract(payload, '$.status.messageId') = ? AND json_extract(payload, '$.status.channelId') = ? ORDER BY id
             """, eventId, wamid, channelId)
         for event in early {
             guard case .whatsappStatus(let status) = try JSONText.decoder.decode(DomainEvent.self, from: Data((event.string("payload") ?? "").utf8)) else {
                 continue
             }
-            result.updates += try applyStatus(status).updates
+            result.updates += try applyStatus(status, at: event.string("received_at") ?? at).updates
         }
         return result
     }
@@ -109,15 +109,15 @@ extension Projector {
                        id, f.state.rawValue, at, f.errorCode, f.errorMessage)
         try db.execute("UPDATE wa_outbox SET state = ?, last_error = ? WHERE outbound_id = ?", f.state.rawValue, f.errorMessage, f.partId)
         var result = ApplyResult(contactId: row.int("contact_id"))
-        if f.state == .failed { result.updates = try reopenReplyIfUnanswered(messageId: id) }
+        if f.state == .failed { result.updates = try reopenReplyIfUnanswered(messageId: id, at: at) }
         return result
     }
 
     /// After an outbound message failed: a failed send is no reply, so when no other reply went
     /// out after the client's last message, the thread's unread count comes back and the reply
     /// task the send closed opens again (`task.reopened`).
-    func reopenReplyIfUnanswered(messageId: Int) throws -> [LiveUpdate] {
-        guard let message = try db.queryOne("SELECT channel_id, contact_id FROM wa_messages WHERE id = ?", messageId),
+    func reopenReplyIfUnanswered(messageId: Int, at receivedAt: String) throws -> [LiveUpdate] {
+        guard try RuleEpoch.whatsappReplies.applies(to: receivedAt, in: db), let message = try db.queryOne("SELECT channel_id, contact_id FROM wa_messages WHERE id = ?", messageId),
               let channelId = message.int("channel_id"), let contactId = message.int("contact_id") else { return [] }
         let lastReply = try db.scalar("""
             SELECT max(sent_at) FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'outbound'

@@ -1,0 +1,18 @@
+import Store
+
+/// Rules of the projector that came in with a migration and change which tasks events make.
+///
+/// `rebuild` must hand out the same task ids as the live run did (stored API events name tasks
+/// by id), so an event received before a rule existed is applied without it, live and in
+/// `rebuild` alike; the rule's start is the time its migration ran (`rule_epochs`).
+enum RuleEpoch: String {
+    /// WhatsApp: a client message older than a reply sent after it opens no reply task, and a
+    /// failed reply reopens the task it closed (`applyInbound`, `reopenReplyIfUnanswered`).
+    case whatsappReplies = "whatsapp-replies"
+
+    /// Whether the rule applies to an event received at `receivedAt`.
+    func applies(to receivedAt: String, in db: Database) throws -> Bool {
+        guard let since = try db.scalar("SELECT since FROM rule_epochs WHERE name = ?", rawValue).string else { return true }
+        return receivedAt >= since
+    }
+}
