@@ -522,3 +522,19 @@ extension WhatsAppSendingTests {
         XCTAssertEqual(graph.requests.last?.json["to"] as? String, "40744999002")
     }
 }
+
+extension WhatsAppSendingTests {
+    /// Messages an agent marked read (conversation reset) need no reply: a reply that then fails
+    /// does not reopen the task the reset closed, nor count them unread again.
+    func testAFailedReplyAfterAResetDoesNotReopenWhatWasRead() throws {
+        try addChannel()
+        let contact = try clientWrites("unu", id: "1")
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(contact)/conversation/reset", body: [:]).status, 200)
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0)
+        graph.then(.metaError(status: 400, code: 131026, message: "Undeliverable"))
+        XCTAssertEqual(try send(contact, ["text": "Pentru orice întrebare, sunt aici"]).status, 202)
+        drain()
+        XCTAssertEqual(try t.count("tasks", "kind = 'unanswered_message' AND state = 'open'"), 0, "read, so nothing awaits a reply")
+        XCTAssertEqual(try t.value("SELECT unanswered FROM wa_threads").int, 0)
+    }
+}

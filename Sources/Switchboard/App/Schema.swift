@@ -36,6 +36,7 @@ enum Schema {
         tasksByContactStateAndClose,
         contactHandSetUTMValues,
         ruleEpochs,
+        threadResetAt,
     ]
 }
 
@@ -526,4 +527,10 @@ extension Schema {
         CREATE TABLE rule_epochs (name TEXT PRIMARY KEY, since TEXT NOT NULL) WITHOUT ROWID;
         INSERT INTO rule_epochs(name, since) VALUES ('whatsapp-replies', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         """)
+}
+
+extension Schema {
+    /// When an agent last marked a thread read without replying: messages up to then need no
+    /// reply, also when a later reply fails (`reopenReplyIfUnanswered`).
+    static let threadResetAt = Migration("022_thread_reset_at", "ALTER TABLE wa_threads ADD COLUMN reset_at TEXT")
 }

@@ -123,10 +123,13 @@ extension Projector {
             SELECT max(sent_at) FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'outbound'
               AND status NOT IN ('skipped', 'failed')
             """, contactId, channelId).string
-        // Client messages a reply came after (from a later second, as in applyInbound) are answered.
+        // Client messages a reply came after (from a later second, as in applyInbound) are answered;
+        // those an agent marked read (conversation reset) need none.
+        let resetAt = try db.scalar("SELECT reset_at FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channelId, contactId).string
         let waiting = try db.query("""
             SELECT sent_at FROM wa_messages WHERE contact_id = ? AND channel_id = ? AND direction = 'inbound' AND status != 'skipped'
-            """, contactId, channelId).compactMap { $0.string("sent_at") }
+              AND sent_at > coalesce(?, '')
+            """, contactId, channelId, resetAt).compactMap { $0.string("sent_at") }
             .filter { sent in lastReply.map { $0 < (ProviderBody.adding(seconds: 1, to: sent) ?? sent) } ?? true }
         guard !waiting.isEmpty else { return [] }
         try db.execute("UPDATE wa_threads SET unanswered = ? WHERE channel_id = ? AND contact_id = ?", waiting.count, channelId, contactId)
@@ -157,8 +160,9 @@ extension Projector {
     /// and the reply task closes, on one channel or on all of the client's threads.
     func resetConversation(channelId: Int?, contactId: Int, agentId: Int, at: String) throws -> ApplyResult {
         guard try db.queryOne("SELECT id FROM contacts WHERE id = ?", contactId) != nil else { throw DomainError.notFound("no contact \(contactId)") }
-        try db.execute("UPDATE wa_threads SET unanswered = 0 WHERE contact_id = ? AND (? IS NULL OR channel_id = ?)",
-                       contactId, channelId, channelId)
+        try db.execute("""
+            UPDATE wa_threads SET unanswered = 0, reset_at = max(coalesce(reset_at, ''), ?3) WHERE contact_id = ?1 AND (?2 IS NULL OR channel_id = ?2)
+            """, contactId, channelId, at)
         let closed = try closeReplyTasks(channelId: channelId, contactId: contactId, agentId: agentId, at: at)
         return ApplyResult(contactId: contactId, taskId: closed.first)
     }
