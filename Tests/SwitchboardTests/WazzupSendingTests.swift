@@ -311,3 +311,28 @@ final class WazzupSendingTests: XCTestCase {
         XCTAssertEqual(wazzup.requests.count, 2)
     }
 }
+
+extension WazzupSendingTests {
+    /// Wazzup sends every status of the account to one URL; one that overtakes the answer to a
+    /// send through another of our Wazzup channels lands on that message when the answer is
+    /// recorded (Wazzup ids are unique across the account). It was kept under the URL's channel
+    /// and never applied: the message stayed `sent` after it was read.
+    func testAnEarlyStatusForAnotherWazzupChannelsMessageIsApplied() throws {
+        var settings = ChannelSettings()
+        settings.apiBase = wazzup.base
+        let second = try t.daemon.channels.add(.init(name: "wz-spb", provider: .wazzup, phoneNumberId: "b2c3d4e5-0000-4711-8899-aabbccddeeff",
+                                                     region: "RU", accessToken: "wz-api-key", settings: settings), baseURL: "http://x")
+        let contact = try clientWrites()
+        let (daemon, secret) = (t!, self.secret)
+        wazzup.state.beforeAnswer.withLock {
+            $0 = { _, id in
+                _ = try? daemon.postWazzup(["statuses": [["messageId": id, "timestamp": Timestamp.now(), "status": "read"]]], secret: secret)
+            }
+        }
+        XCTAssertEqual(try send(contact, ["text": "Привет", "channelId": second.channel.id]).status, 202)
+        drain()
+        let row = try outbound()
+        XCTAssertEqual(row.int("channel_id"), second.channel.id)
+        XCTAssertEqual(row.string("status"), "read")
+    }
+}

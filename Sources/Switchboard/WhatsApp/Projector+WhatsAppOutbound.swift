@@ -80,14 +80,18 @@ extension Projector {
         // sent a Wazzup part whose caption is still waiting for a retry (the sender finishes it).
         try db.execute("UPDATE wa_outbox SET state = 'sent', last_error = NULL WHERE outbound_id = ? AND state = 'sending'", partId)
         var result = ApplyResult(contactId: row.int("contact_id"))
+        // Wazzup sends the whole account's statuses to one URL, so an early one may have been kept
+        // under another of our Wazzup channels (its ids are unique across the account).
+        let anyChannel = try Channel.load(db, id: channelId)?.provider == .wazzup
         let early = try db.query("""
             SELECT payload, received_at FROM raw_events WHERE id < ? AND kind = 'whatsapp.status'
-            AND json_extract(payload, '$.status.messageId') = ? AND json_extract(payload, '$.status.channelId') = ? ORDER BY id
-            """, eventId, wamid, channelId)
+            AND json_extract(payload, '$.status.messageId') = ? AND (? OR json_extract(payload, '$.status.channelId') = ?) ORDER BY id
+            """, eventId, wamid, anyChannel, channelId)
         for event in early {
-            guard case .whatsappStatus(let status) = try JSONText.decoder.decode(DomainEvent.self, from: Data((event.string("payload") ?? "").utf8)) else {
+            guard case .whatsappStatus(var status) = try JSONText.decoder.decode(DomainEvent.self, from: Data((event.string("payload") ?? "").utf8)) else {
                 continue
             }
+            status.channelId = channelId
             result.updates += try applyStatus(status, at: event.string("received_at") ?? at).updates
         }
         return result
