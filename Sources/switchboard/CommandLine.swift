@@ -38,6 +38,22 @@ struct Arguments {
         }
     }
 
+    /// Whether `word` is one of `names` or a switch, alone or as `--option=value`.
+    static func isOption(_ word: String, of names: Set<String>) -> Bool {
+        let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+        return names.contains(name) || switchNames.contains(name)
+    }
+
+    /// `--config`'s value, read before a command checks its options: "--config needs a value"
+    /// rather than a file named "--name".
+    func configPath() throws(UsageError) -> String? {
+        if missingValue == "--config" { throw UsageError("--config needs a value") }
+        if let taken = dashedValues.first(where: { $0.option == "--config" && $0.value.hasPrefix("--") }) {
+            throw UsageError("--config needs a value (\(taken.value) is an option)")
+        }
+        return value("--config")
+    }
+
     func value(_ name: String) -> String? { options[name]?.last }
     func values(_ name: String) -> [String] { options[name] ?? [] }
     func has(_ name: String) -> Bool { switches.contains(name) }
@@ -46,7 +62,7 @@ struct Arguments {
     /// takes (`agents remove 1 extra`), so typos do not pass silently.
     func allow(_ names: Set<String>, positional count: Int = 0) throws(UsageError) {
         if positional.count > count { throw UsageError("unexpected argument \(positional[count])") }
-        if let taken = dashedValues.first(where: { names.contains($0.value) || Self.switchNames.contains($0.value) }) {
+        if let taken = dashedValues.first(where: { Self.isOption($0.value, of: names) }) {
             throw UsageError("\(taken.option) needs a value (\(taken.value) is an option)")
         }
         for name in options.keys where !names.contains(name) { throw UsageError("unknown option \(name)") }

@@ -4,7 +4,7 @@ import Switchboard
 /// The commands: each parses its options and calls into the Switchboard module.
 enum Commands {
     static func configuration(_ arguments: Arguments) throws -> Configuration {
-        try Configuration.load(file: arguments.value("--config"), environment: ProcessInfo.processInfo.environment)
+        try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
     }
 
     static func serve(_ arguments: Arguments) throws -> ExitCode {
@@ -234,7 +234,8 @@ extension Commands {
             try arguments.allow(["--config"], positional: 1)
             guard let reference = arguments.positional.first else { throw UsageError("channels remove needs an id or name") }
             let removed = try SwitchboardDaemon.withChannels(configuration) { directory -> Bool in
-                guard let found = try directory.find(reference: reference) else { return false }
+                // Here an id means that channel, not a legacy channel named with those digits.
+                guard let found = try directory.find(reference: reference, preferringId: true) else { return false }
                 return try directory.remove(id: found.id)
             }
             guard removed else { throw DomainError.notFound("no channel \(reference)") }

@@ -1,5 +1,6 @@
 import Foundation
-import Switchboard
+import Store
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -42,5 +43,26 @@ final class ChannelTests: XCTestCase {
         XCTAssertEqual((patched.json["settings"] as? [String: Any])?["closedDealsPolicy"] as? String, "new-deal")
         XCTAssertFalse(try t.api("GET", "/api/v1/channels").text.contains("\"appSecret\""))
         XCTAssertEqual(try t.api("DELETE", "/api/v1/channels/\(id)").status, 204)
+    }
+}
+
+extension ChannelTests {
+    /// `channels remove 2` removes channel 2, not a channel an older version let be named "2"
+    /// (whose webhook URL keeps using the name).
+    func testRemovingByIdRemovesThatChannel() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let env = ["SWITCHBOARD_DATABASE": dir.path("sb.db")]
+        for name in ["a", "b"] {
+            XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", name, "--phone-number-id", name],
+                                              environment: env).status, 0)
+        }
+        let store = try Store(path: dir.path("sb.db"), migrations: Schema.migrations)
+        try store.writeAndWait { db in try db.execute("UPDATE channels SET name = '2' WHERE id = 1") }
+        store.close()
+        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "2"], environment: env).status, 0)
+        let left = try Subprocess.run(Subprocess.switchboardBinary, ["channels", "list"], environment: env).stdout
+        XCTAssertTrue(left.hasPrefix("1\t2\t"), left)
+        XCTAssertFalse(left.contains("\tb\t"), left)
     }
 }

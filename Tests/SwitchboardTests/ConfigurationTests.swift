@@ -72,9 +72,10 @@ extension ConfigurationTests {
                 XCTAssertTrue("\(error)".contains(words), "\(text): \(error)")
             }
         }
-        try #"{"logRequests": false, "eventLoops": 3}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        try #"{"logRequests": false, "eventLoops": 3, "maxBodyBytes": 9223372036854775807}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try Configuration.load(file: file, environment: [:])
         XCTAssertFalse(configuration.logRequests)
         XCTAssertEqual(configuration.eventLoops, 3)
+        XCTAssertEqual(configuration.maxBodyBytes, Int.max, "the largest integer is one")
     }
 }

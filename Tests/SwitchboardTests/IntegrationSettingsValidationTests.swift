@@ -165,6 +165,12 @@ extension IntegrationSettingsValidationTests {
         let dashed = try switchboard(["channels", "add", "--name", "wa", "--phone-number-id", "1", "--app-secret", "s",
                                       "--verify-token", "--my-token", "--json"])
         XCTAssertEqual(dashed.status, 0, dashed.stderr)
+        // An option written as --option=value is an option too, and --config without its value says so.
+        let swallowed = try switchboard(["agents", "add", "--role", "manager", "--name", "--phone=+40722123456"])
+        XCTAssertEqual(swallowed.status, 64, swallowed.stdout + swallowed.stderr)
+        let config = try switchboard(["channels", "add", "--config", "--name", "x"])
+        XCTAssertEqual(config.status, 64, config.stderr)
+        XCTAssertTrue(config.stderr.contains("--config needs a value"), config.stderr)
         // Words a command does not take are refused, not ignored.
         for extra in [["agents", "remove", "1", "extra"], ["version", "--bogus"], ["migrate", "now"], ["integrations", "remove", "1", "2"]] {
             let refused = try switchboard(extra)

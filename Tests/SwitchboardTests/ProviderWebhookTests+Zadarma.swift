@@ -163,6 +163,12 @@ extension ProviderWebhookTests {
         XCTAssertNil(internalCall["clientNumber"])
         XCTAssertEqual(try t.count("contacts"), 4)
 
+        // Zadarma writes every number internationally: a Vietnamese caller on a Russian line stays
+        // Vietnamese, though 8 is Russia's trunk prefix.
+        let russian = try t.addIntegration(.zadarma, region: "RU", providerSecret: Self.zadarmaSecret).secret
+        try postZadarmaStart(russian, callId: "in_vietnam", caller: "84912345678")
+        XCTAssertEqual(try call("in_vietnam")["clientNumber"] as? String, "+84912345678")
+
         // Ten digits that are no valid international number are read in the integration's region.
         let american = try t.addIntegration(.zadarma, region: "US", providerSecret: Self.zadarmaSecret).secret
         try postZadarmaStart(american, callId: "in_us_national", caller: "4155550123")

@@ -37,8 +37,8 @@ extension Configuration {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
                 let number: Int?
                 if let text = value as? String { number = Int(text.trimmingCharacters(in: .whitespaces)) }
-                // Int(exactly:) so that 1e30 is no integer (intValue overflowed) and 2.5 neither.
-                else if let n = value as? NSNumber, !WebhookFields.isBoolean(n) { number = Int(exactly: n.doubleValue) }
+                // Exactly: 1e30 is no integer (intValue overflowed), 2.5 neither; Int.max is one.
+                else if let n = value as? NSNumber, !WebhookFields.isBoolean(n) { number = Int(exactly: n) ?? Int(exactly: n.doubleValue) }
                 else { number = nil }
                 guard let number else { throw ConfigurationError(key: source, message: "expected an integer, got \(value)") }
                 guard number >= min else { throw ConfigurationError(key: source, message: "must be at least \(min)") }

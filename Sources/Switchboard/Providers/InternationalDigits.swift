@@ -17,8 +17,18 @@ enum InternationalDigits {
     /// an extension) is handed on as the provider sent it, to be read in the region.
     static func clientNumber(_ number: String?, region: String?) -> String? {
         guard let number else { return nil }
-        guard number.utf8.count >= minimumDigits, !dialledNationally(number, region: region) else { return number }
+        guard number.utf8.count >= minimumDigits else { return number }
         return self.number(number, region: region) ?? number
+    }
+
+    /// `clientNumber` for providers that may also pass on a number as dialled at home
+    /// (Ringostat): one that begins with the region's trunk prefix and is valid there is read in
+    /// the region (`dialledNationally`). Zadarma always writes numbers internationally, so a
+    /// Vietnamese `84912345678` on a Russian line stays Vietnamese there.
+    static func clientNumberAllowingTrunkPrefix(_ number: String?, region: String?) -> String? {
+        guard let number else { return nil }
+        if dialledNationally(number, region: region) { return number }
+        return clientNumber(number, region: region)
     }
 
     /// Whether `number` begins with the region's trunk prefix and is a valid number there: a

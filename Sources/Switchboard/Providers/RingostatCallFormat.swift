@@ -18,8 +18,8 @@ enum RingostatCallFormat: CallProviderFormat {
         let isOutbound = direction == "outbound"
         // Numbers come in international format without the '+' (`380671112233`), or as dialled
         // at home (`0722…`, Russia's `8495…`).
-        let caller = InternationalDigits.clientNumber(fields.string("caller", "caller_number", "src"), region: integration.region)
-        let callee = InternationalDigits.clientNumber(fields.string("callee", "dst", "called_number"), region: integration.region)
+        let caller = InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("caller", "caller_number", "src"), region: integration.region)
+        let callee = InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("callee", "dst", "called_number"), region: integration.region)
 
         let talkTime = try fields.int("billsec", "dialog")
         let duration = try fields.int("duration")

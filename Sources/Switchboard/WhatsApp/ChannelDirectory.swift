@@ -94,12 +94,19 @@ public final class ChannelDirectory: Sendable {
         try store.read { db in try db.query("SELECT * FROM channels ORDER BY id").map(Channel.init(row:)) }
     }
 
-    public func find(reference: String) throws -> Channel? {
+    /// The channel named `reference`, or with that id. A name wins in webhook URLs, which Meta or
+    /// Wazzup already call (names made only of digits are refused now, but one kept from before
+    /// must keep its URL working); `preferringId` lets the id win (removing a channel by id).
+    public func find(reference: String, preferringId: Bool = false) throws -> Channel? {
+        if preferringId {
+            return try store.read { db in
+                try db.queryOne("SELECT * FROM channels WHERE name = ?1 OR CAST(id AS TEXT) = ?1 ORDER BY CAST(id AS TEXT) = ?1 DESC LIMIT 1",
+                                reference).map(Channel.init(row:))
+            }
+        }
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = found.withLock({ $0[reference] }), hit.expires > now { return hit.channel }
         let channel = try store.read { db in
-            // A name wins: it is in the webhook URL Meta or Wazzup already call (names made only of
-            // digits are refused now, but one kept from before must keep its URL working).
             try db.queryOne("SELECT * FROM channels WHERE name = ?1 OR CAST(id AS TEXT) = ?1 ORDER BY name = ?1 DESC LIMIT 1",
                             reference).map(Channel.init(row:))
         }
