@@ -223,3 +223,15 @@ extension ClickToCallTests {
         XCTAssertTrue(lines.contains { $0.contains("\tbob\t-\tonline\ton a call") }, result.stdout)
     }
 }
+
+extension ClickToCallTests {
+    /// Ringostat answering that nobody is online is an answer: 409 and nothing dialled. An
+    /// empty answer was taken for "no presence source" and the agent's offline account dialled.
+    func testNobodyOnlineAtRingostatIs409AndNothingIsDialled() throws {
+        fake.set { $0.online = []; $0.speaking = [] }
+        let response = try click(["number": "+380671112233"])
+        XCTAssertEqual(response.status, 409, response.text)
+        XCTAssertEqual(response.errorCode, "no_sip_account_online")
+        XCTAssertEqual(fake.callbacks.count, 0)
+    }
+}

@@ -70,7 +70,7 @@ final class ClickToCall: Sendable {
             }
             // No presence source at all (Twilio, or a template provider without presenceURL, before any
             // presence webhook): nothing says the account is offline, so it is used as asked.
-            if snapshot.known.isEmpty && !busy.contains("\(integration.id):\(requested)") {
+            if !snapshot.hasSource && !busy.contains("\(integration.id):\(requested)") {
                 busy.insert("\(integration.id):\(requested)")
                 return (requested, nil)
             }

@@ -14,6 +14,9 @@ final class PresenceService: Sendable {
         var speaking: Set<String>
         /// Every account the sources mentioned.
         var known: Set<String>
+        /// Whether any source answered: Ringostat's or Zadarma's API, a `presenceURL`, or a
+        /// presence webhook. An answer naming nobody online means everyone is offline.
+        var hasSource = true
     }
 
     private struct Cached: Sendable {
@@ -39,6 +42,7 @@ final class PresenceService: Sendable {
             cache.withLock { $0[integration.id] = Cached(snapshot: base, expires: now + ttl) }
         }
         for (login, state) in reported.withLock({ $0[integration.id] ?? [:] }) {
+            base.hasSource = true
             base.known.insert(login)
             if state.online { base.online.insert(login) } else { base.online.remove(login) }
             if state.onCall { base.speaking.insert(login) } else { base.speaking.remove(login) }
@@ -52,7 +56,7 @@ final class PresenceService: Sendable {
     }
 
     private func fetch(_ integration: Integration) throws -> Snapshot {
-        guard let dialer = integration.settings.dialer else { return Snapshot(online: [], speaking: [], known: []) }
+        guard let dialer = integration.settings.dialer else { return Snapshot(online: [], speaking: [], known: [], hasSource: false) }
         switch integration.provider {
         case .ringostat:
             let base = dialer.apiBase ?? "https://api.ringostat.net"
@@ -75,7 +79,7 @@ final class PresenceService: Sendable {
             }
             return Snapshot(online: online, speaking: [], known: Set(ids))
         case .native, .twilio, .aircall:
-            guard let url = dialer.presenceURL else { return Snapshot(online: [], speaking: [], known: []) }
+            guard let url = dialer.presenceURL else { return Snapshot(online: [], speaking: [], known: [], hasSource: false) }
             let response = try api.send(.init(url: url), provider: "the presence service")
             guard (200..<300).contains(response.status),
                   let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] else {
