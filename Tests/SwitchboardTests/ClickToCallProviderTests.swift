@@ -182,3 +182,32 @@ extension ClickToCallProviderTests {
         XCTAssertEqual(response.json["fallback"] as? Bool, false)
     }
 }
+
+extension ClickToCallProviderTests {
+    /// Placeholders are filled in encoded for where they stand: in the URL and a form body the
+    /// `+` of the number is `%2B` (it arrived as a space, ` 40722123456`), in a JSON body a
+    /// quote in a SIP login is escaped.
+    func testTemplatePlaceholdersAreEncodedForWhereTheyStand() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.template = DialTemplate(method: "POST", url: base + "/originate?from={{sip}}&to={{number}}",
+                                       headers: ["Content-Type": "application/x-www-form-urlencoded"], body: "caller={{sip}}&callee={{number}}")
+        settings.dialer = dialer
+        _ = try t.addIntegration(.native, settings: settings)
+        let agent = try t.addAgent("Ana", role: .supervisor, sip: ["ext 7"])
+        XCTAssertEqual(try place(agent.key, #"{"number":"+40722123456"}"#).status, 201)
+        let form = try XCTUnwrap(recorder.all.first { $0.target.hasPrefix("/originate") })
+        XCTAssertEqual(form.target, "/originate?from=ext%207&to=%2B40722123456")
+        XCTAssertEqual(form.body, "caller=ext%207&callee=%2B40722123456")
+
+        var json = IntegrationSettings()
+        var jsonDialer = DialerSettings()
+        jsonDialer.template = DialTemplate(method: "POST", url: base + "/originate?kind=json", body: #"{"from":"{{sip}}","to":"{{number}}"}"#)
+        json.dialer = jsonDialer
+        let second = try t.addIntegration(.native, settings: json)
+        let quoted = try t.addAgent("Bob", role: .supervisor, sip: [#"bob"x"#])
+        XCTAssertEqual(try place(quoted.key, #"{"number":"+40722123457","integrationId":\#(second.integration.id)}"#).status, 201)
+        let body = try XCTUnwrap(recorder.all.first { $0.target == "/originate?kind=json" }).body
+        XCTAssertEqual(body, #"{"from":"bob\"x","to":"+40722123457"}"#)
+    }
+}

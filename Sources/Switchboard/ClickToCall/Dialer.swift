@@ -94,18 +94,45 @@ struct Dialer: Sendable {
 
     /// Any other platform: the configured request with `{{number}}`, `{{sip}}`, `{{requestId}}` filled in.
     private func generic(_ t: DialTemplate, timeout: Double, number: String, sip: String, requestId: String) throws -> String? {
-        func fill(_ text: String) -> String {
-            text.replacingOccurrences(of: "{{number}}", with: number).replacingOccurrences(of: "{{sip}}", with: sip)
-                .replacingOccurrences(of: "{{requestId}}", with: requestId)
+        // Each value encoded for where it stands: `+40…` in a URL or form is `%2B40…` (a bare `+`
+        // reads as a space), in JSON a quote is escaped; headers take it as it is.
+        func fill(_ text: String, _ encode: (String) -> String = { $0 }) -> String {
+            text.replacingOccurrences(of: "{{number}}", with: encode(number)).replacingOccurrences(of: "{{sip}}", with: encode(sip))
+                .replacingOccurrences(of: "{{requestId}}", with: encode(requestId))
         }
         let headers = (t.headers ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: fill($0.value)) }
-        let response = try api.send(.init(method: t.method, url: fill(t.url), headers: headers, body: Array(fill(t.body ?? "").utf8), timeout: timeout),
-                                    provider: "the call provider")
+        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
+        let bodyTemplate = t.body ?? ""
+        let body: String
+        if contentType.contains("x-www-form-urlencoded") {
+            body = fill(bodyTemplate, Self.percentEncoded)
+        } else if contentType.contains("json") || bodyTemplate.drop(while: \.isWhitespace).first.map({ $0 == "{" || $0 == "[" }) == true {
+            body = fill(bodyTemplate, Self.jsonEscaped)
+        } else {
+            body = fill(bodyTemplate)
+        }
+        let response = try api.send(.init(method: t.method, url: fill(t.url, Self.percentEncoded), headers: headers, body: Array(body.utf8),
+                                          timeout: timeout), provider: "the call provider")
         guard (200..<300).contains(response.status) else {
             throw ClickToCallError.providerRejected("provider answered HTTP \(response.status): \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
         }
         guard let field = t.callIdField else { return nil }
         return (((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?[field]).map { "\($0)" }
+    }
+}
+
+extension Dialer {
+    /// `value` with everything but RFC 3986's unreserved characters percent-encoded.
+    static func percentEncoded(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    /// `value` as the inside of a JSON string.
+    static func jsonEscaped(_ value: String) -> String {
+        let quoted = JSONText.string(value)
+        return String(quoted.dropFirst().dropLast())
     }
 }
 
