@@ -235,3 +235,21 @@ extension ClickToCallTests {
         XCTAssertEqual(fake.callbacks.count, 0)
     }
 }
+
+extension ClickToCallTests {
+    /// A double click (two requests from one agent to one number while the first is being
+    /// placed, without an Idempotency-Key) dials once: the second is a 409. It was placed again
+    /// through another account, as if the agent's own account were busy, and rang a colleague.
+    func testADoubleClickWhileTheFirstIsBeingPlacedDialsOnce() throws {
+        fake.set { $0.online = ["ana", "bob"]; $0.behaviour = .slow(0.9) }
+        let statuses = ConcurrentStrings()
+        let (tt, key) = (t!, ana.key)
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let response = try? tt.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(key)")], body: #"{"number":"+380671112233"}"#)
+            statuses.add("\(response?.status ?? 0) \(response?.errorCode ?? "")")
+        }
+        XCTAssertEqual(statuses.all.sorted(), ["201 ", "409 in_progress"])
+        XCTAssertEqual(fake.callbacks.count, 1)
+        XCTAssertEqual(fake.callbacks.first?["extension"], "ana")
+    }
+}

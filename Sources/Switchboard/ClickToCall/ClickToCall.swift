@@ -15,6 +15,8 @@ final class ClickToCall: Sendable {
     let dialer: Dialer
     /// SIP accounts a request is dialling right now, so two agents falling back at once do not get the same one.
     private let dialling = Mutex<Set<String>>([])
+    /// Agent and number of each request being placed: a double click dials once.
+    private let placing = Mutex<Set<String>>([])
 
     init(store: Store, integrations: IntegrationDirectory, client: HTTPClient) {
         self.store = store
@@ -61,6 +63,13 @@ final class ClickToCall: Sendable {
         }
         let requestKey = "agent:\(agent.id):\(key)"
         if let existing = try existing(requestKey) { return existing }
+        // The same agent calling the same number while that request is still being placed (a double
+        // click without an Idempotency-Key): not a second call through another account.
+        let attempt = "\(agent.id):\(number)"
+        guard placing.withLock({ $0.insert(attempt).inserted }) else {
+            throw ClickToCallError.inProgress("a call from \(agent.name) to \(number) is already being placed")
+        }
+        defer { _ = placing.withLock { $0.remove(attempt) } }
 
         // Choose the account: the requested one if online and free, else a random online free one.
         let snapshot = try presence.snapshot(for: integration)
