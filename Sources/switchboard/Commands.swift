@@ -168,11 +168,16 @@ extension Commands {
         try arguments.allow(["--config", "--json"])
         let accounts = try SwitchboardDaemon.sipAccounts(try configuration(arguments))
         if arguments.has("--json") {
-            struct Row: Encodable { let integration: String; let login: String; let agent: String?; let online: Bool; let onCall: Bool }
-            print(SwitchboardDaemon.json(accounts.map { Row(integration: $0.integration, login: $0.login, agent: $0.agent, online: $0.online, onCall: $0.onCall) }))
+            struct Row: Encodable {
+                let integration: String; let login: String; let agent: String?; let online: Bool; let onCall: Bool; let presenceError: String?
+            }
+            print(SwitchboardDaemon.json(accounts.map {
+                Row(integration: $0.integration, login: $0.login, agent: $0.agent, online: $0.online, onCall: $0.onCall, presenceError: $0.presenceError)
+            }))
         } else {
             for a in accounts {
-                print("\(a.integration)\t\(a.login)\t\(a.agent ?? "-")\t\(a.online ? "online" : "offline")\(a.onCall ? "\ton a call" : "")")
+                let state = a.presenceError.map { "presence unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? "\ton a call" : "")
+                print("\(a.integration)\t\(a.login)\t\(a.agent ?? "-")\t\(state)")
             }
         }
         return .ok

@@ -253,3 +253,23 @@ extension ClickToCallTests {
         XCTAssertEqual(fake.callbacks.first?["extension"], "ana")
     }
 }
+
+extension ClickToCallTests {
+    /// One provider's presence failing (a bad key at Ringostat) marks its own accounts unknown and
+    /// leaves the other integrations' listed; the whole list was a 502.
+    func testOneProvidersPresenceFailureDoesNotHideTheOthers() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.template = DialTemplate(method: "POST", url: fake.baseURL + "/originate", body: "{}")
+        dialer.sipAccount = "office"
+        settings.dialer = dialer
+        _ = try t.addIntegration(.native, settings: settings)
+        fake.set { $0.presenceStatus = 403 }
+        let response = try t.api("GET", "/api/v1/sip-accounts")
+        XCTAssertEqual(response.status, 200, response.text)
+        let accounts = response.json["sipAccounts"] as? [[String: Any]] ?? []
+        XCTAssertNotNil(accounts.first { $0["login"] as? String == "office" }, "the template integration's account is listed")
+        let ringostat = try XCTUnwrap(accounts.first { $0["integrationId"] as? Int == integration.integration.id && $0["login"] as? String == "ana" })
+        XCTAssertNotNil(ringostat["presenceError"] as? String, "\(ringostat)")
+    }
+}

@@ -11,6 +11,8 @@ final class FakeRingostat: Sendable {
         var online: [String] = []
         var speaking: [String] = []
         var behaviour: Behaviour = .ok(callId: nil)
+        /// Set: the status API answers with this HTTP status and an error (a bad key, an outage).
+        var presenceStatus: Int?
         var callbacks: [[String: String]] = []
     }
 
@@ -26,6 +28,10 @@ final class FakeRingostat: Sendable {
         var router = Router()
         let state = self.state
         router.get("/sipstatus/online") { _, r in
+            if let failing = state.withLock({ $0.presenceStatus }) {
+                r.send(.json(bytes: Array(#"{"message":"Auth-key is not valid"}"#.utf8), status: failing))
+                return
+            }
             let online = state.withLock { $0.online }
             r.send(.json(bytes: Array(try! JSONSerialization.data(withJSONObject: online.map { ["sip": $0] }))))  // test double
         }

@@ -2164,7 +2164,8 @@ enum OpenAPIDocument {
           "agentId": {"type": "integer"},
           "agentName": {"type": "string"},
           "online": {"type": "boolean"},
-          "onCall": {"type": "boolean"}
+          "onCall": {"type": "boolean"},
+          "presenceError": {"type": "string", "description": "Why presence is unknown for this integration (its provider's status API failed); online and onCall are then false"}
         },
         "required": ["integrationId", "integration", "login", "online", "onCall"]
       },

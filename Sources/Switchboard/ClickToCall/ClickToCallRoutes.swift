@@ -68,6 +68,9 @@ enum SIPAccounts {
         let agentName: String?
         let online: Bool
         let onCall: Bool
+        /// Why presence is unknown for this integration (its provider's status API failed);
+        /// `online` and `onCall` are then false. Other integrations are listed as usual.
+        var presenceError: String?
     }
 
     static func list(_ context: RouteContext, integrationId: Int?) throws -> [Account] {
@@ -79,13 +82,22 @@ enum SIPAccounts {
         let agents = try directory.list()
         var out: [Account] = []
         for integration in try integrations.list() where integration.settings.dialer != nil && (integrationId == nil || integration.id == integrationId) {
-            let snapshot = try presence.snapshot(for: integration)
+            let snapshot: PresenceService.Snapshot
+            var failure: String?
+            do {
+                snapshot = try presence.snapshot(for: integration)
+            } catch {
+                // One provider's failure does not hide the other integrations' accounts.
+                snapshot = PresenceService.Snapshot(online: [], speaking: [], known: [])
+                failure = (error as? ClickToCallError)?.message ?? "\(error)"
+            }
             var logins = snapshot.known.union(agents.flatMap(\.sipLogins))
             if let shared = integration.settings.dialer?.sipAccount { logins.insert(shared) }
             for login in logins.sorted() {
                 let owner = agents.first { $0.sipLogins.contains(login) }
                 out.append(Account(integrationId: integration.id, integration: integration.name, login: login, agentId: owner?.id,
-                                   agentName: owner?.name, online: snapshot.online.contains(login), onCall: snapshot.speaking.contains(login)))
+                                   agentName: owner?.name, online: snapshot.online.contains(login), onCall: snapshot.speaking.contains(login),
+                                   presenceError: failure))
             }
         }
         return out
