@@ -273,3 +273,21 @@ extension ClickToCallTests {
         XCTAssertNotNil(ringostat["presenceError"] as? String, "\(ringostat)")
     }
 }
+
+extension ClickToCallTests {
+    /// The provider refusing the agent's account (it answered, so nothing was placed) makes the
+    /// call go through another online free account, once, and the answer says so; it was a 502.
+    func testARefusedAccountFallsBackToAnotherOnlineOne() throws {
+        fake.set { $0.online = ["ana", "bob"]; $0.refused = ["ana"] }
+        let response = try click(["number": "+380671112233"])
+        XCTAssertEqual(response.status, 201, response.text)
+        XCTAssertEqual(response.json["sipAccount"] as? String, "bob")
+        XCTAssertTrue((response.json["fallbackReason"] as? String ?? "").contains("ana was refused"), response.text)
+        XCTAssertEqual(fake.callbacks.map { $0["extension"] ?? "" }, ["ana", "bob"])
+        // Refused everywhere: the error, after one other try.
+        fake.set { $0.refused = ["ana", "bob"]; $0.callbacks = [] }
+        let refused = try click(["number": "+380671112234"])
+        XCTAssertEqual(refused.status, 502, refused.text)
+        XCTAssertEqual(fake.callbacks.count, 2)
+    }
+}

@@ -13,6 +13,8 @@ final class FakeRingostat: Sendable {
         var behaviour: Behaviour = .ok(callId: nil)
         /// Set: the status API answers with this HTTP status and an error (a bad key, an outage).
         var presenceStatus: Int?
+        /// Extensions the callback refuses (200 with an error), whatever `behaviour` says.
+        var refused: Set<String> = []
         var callbacks: [[String: String]] = []
     }
 
@@ -45,7 +47,7 @@ final class FakeRingostat: Sendable {
             record["expect"] = request.header("expect") ?? ""
             let behaviour = state.withLock { s -> Behaviour in
                 s.callbacks.append(record)
-                return s.behaviour
+                return s.refused.contains(record["extension"] ?? "") ? .okWithError("Extension \(record["extension"] ?? "") is not available") : s.behaviour
             }
             switch behaviour {
             case .ok(let id):

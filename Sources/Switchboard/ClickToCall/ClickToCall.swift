@@ -117,34 +117,64 @@ final class ClickToCall: Sendable {
         // Lost a race with the same key on another connection: answer what that one did.
         guard inserted else { return try existing(requestKey) ?? (409, placeholder(requestId, integration, sip, requested, reason)) }
 
-        let state: String
+        var state: String
         var providerCallId: String?
         var failure: Error?
+        var (used, note) = (sip, reason)
         do {
             providerCallId = try dialer.dial(integration, number: number, sip: sip, requestId: requestId)
             state = "dialed"
         } catch let error as ClickToCallError {
             failure = error
             if case .providerTimedOut = error { state = "unknown" } else { state = "failed" }
+            // The provider refused this account (it answered, so nothing was placed): another online
+            // free one is tried once, as when the account was offline to begin with.
+            if case .providerRejected(let message) = error, snapshot.hasSource, let other = reserve(anotherThan: sip, in: snapshot, integration) {
+                defer { _ = dialling.withLock { $0.remove("\(integration.id):\(other)") } }
+                let why = "SIP account \(sip) was refused (\(message)); used \(other) instead"
+                (used, note) = (other, why)
+                try store.writeAndWait { db in
+                    try db.execute("UPDATE click_to_call SET sip_account = ?, fallback_reason = ? WHERE request_key = ?", other, why, requestKey)
+                }
+                do {
+                    providerCallId = try dialer.dial(integration, number: number, sip: other, requestId: requestId)
+                    (state, failure) = ("dialed", nil)
+                } catch let again as ClickToCallError {
+                    failure = again
+                    if case .providerTimedOut = again { state = "unknown" } else { state = "failed" }
+                }
+            }
         }
         let finished = Timestamp.now()
         let event: DomainEvent
         switch state {
-        case "dialed": event = .callDialed(requestId: requestId, providerCallId: providerCallId, sipAccount: sip, note: reason)
-        case "unknown": event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: sip,
+        case "dialed": event = .callDialed(requestId: requestId, providerCallId: providerCallId, sipAccount: used, note: note)
+        case "unknown": event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used,
                                             note: "the provider did not confirm the request in time; it may have dialled")
         default: event = .callDialFailed(requestId: requestId, reason: (failure as? ClickToCallError)?.message ?? "failed")
         }
         let errorText = (failure as? ClickToCallError)?.message
-        let dialledId = providerCallId
+        let (dialledId, finalState) = (providerCallId, state)
         try store.writeAndWait { db in
             try db.execute("UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, updated_at = ? WHERE request_key = ?",
-                           state, dialledId, errorText, finished, requestKey)
-            _ = try EventLog.record(event, source: "api", integrationId: integration.id, key: "c2c:\(requestId):\(state)",
+                           finalState, dialledId, errorText, finished, requestKey)
+            _ = try EventLog.record(event, source: "api", integrationId: integration.id, key: "c2c:\(requestId):\(finalState)",
                                     rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
         }
         if let failure { throw failure }
         return try existing(requestKey).map { (201, $0.1) } ?? (201, placeholder(requestId, integration, sip, requested, reason))
+    }
+
+    /// Reserves an online free account of `integration` other than `refused`, if there is one.
+    private func reserve(anotherThan refused: String, in snapshot: PresenceService.Snapshot, _ integration: Integration) -> String? {
+        dialling.withLock { busy -> String? in
+            let candidates = snapshot.online.filter {
+                $0 != refused && !snapshot.speaking.contains($0) && !busy.contains("\(integration.id):\($0)")
+            }
+            guard let pick = candidates.randomElement() else { return nil }
+            busy.insert("\(integration.id):\(pick)")
+            return pick
+        }
     }
 
     /// A request already made with this key: its outcome, without dialling again.
