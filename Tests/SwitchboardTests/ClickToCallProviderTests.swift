@@ -39,6 +39,8 @@ final class ClickToCallProviderTests: XCTestCase {
                 r.send(.json(bytes: Array(#"{"status":"success","from":100,"to":380671112233,"time":1795428000}"#.utf8)))
             } else if path.hasSuffix("/Calls.json") {
                 r.send(.json(bytes: Array(#"{"sid":"CA0123456789abcdef","status":"queued"}"#.utf8), status: 201))
+            } else if path == "/originate" && request.target.contains("slow=1") {
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.9) { r.send(.json(bytes: Array(#"{"uniqueid":"pbx-43"}"#.utf8))) }
             } else if path == "/originate" {
                 r.send(.json(bytes: Array(#"{"uniqueid":"pbx-42"}"#.utf8)))
             } else if path == "/presence" {
@@ -209,5 +211,31 @@ extension ClickToCallProviderTests {
         XCTAssertEqual(try place(quoted.key, #"{"number":"+40722123457","integrationId":\#(second.integration.id)}"#).status, 201)
         let body = try XCTUnwrap(recorder.all.first { $0.target == "/originate?kind=json" }).body
         XCTAssertEqual(body, #"{"from":"bob\"x","to":"+40722123457"}"#)
+    }
+}
+
+extension ClickToCallProviderTests {
+    /// A shared account without a presence source that is placing a colleague's call is busy,
+    /// not "offline" (the 409 said it was offline).
+    func testASharedAccountPlacingAnotherCallIsBusyNotOffline() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.template = DialTemplate(method: "POST", url: base + "/originate?slow=1", body: "{}")
+        dialer.sipAccount = "office"
+        settings.dialer = dialer
+        _ = try t.addIntegration(.native, settings: settings)
+        let ana = try t.addAgent("Ana", role: .supervisor, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .supervisor, sip: ["bob"])
+        let answers = ConcurrentStrings()
+        let (keys, numbers) = ([ana.key, bob.key], ["+40722123456", "+40722123457"])
+        let daemon = t!
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let response = try? daemon.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(keys[i])"), ("Content-Type", "application/json")],
+                                            body: #"{"number":"\#(numbers[i])"}"#)
+            answers.add("\(response?.status ?? 0) \(response?.text ?? "")")
+        }
+        let refused = try XCTUnwrap(answers.all.first { $0.hasPrefix("409") }, "\(answers.all)")
+        XCTAssertTrue(refused.contains("placing another call"), refused)
+        XCTAssertFalse(refused.contains("offline"), refused)
     }
 }

@@ -87,7 +87,9 @@ final class ClickToCall: Sendable {
                 busy.insert("\(integration.id):\(requested)")
                 return (requested, nil)
             }
-            let why = !snapshot.online.contains(requested) ? "offline" : "busy"
+            // Without a presence source an account is never known offline: only busy placing a call.
+            let placingNow = busy.contains("\(integration.id):\(requested)")
+            let why = placingNow ? "placing another call" : !snapshot.online.contains(requested) ? "offline" : "busy"
             guard let pick = snapshot.online.filter(free).randomElement() else {
                 throw ClickToCallError.noneOnline("SIP account \(requested) is \(why) and no other SIP account of \(integration.name) is online and free; nothing was dialled")
             }
