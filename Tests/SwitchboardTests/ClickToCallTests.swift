@@ -289,5 +289,9 @@ extension ClickToCallTests {
         let refused = try click(["number": "+380671112234"])
         XCTAssertEqual(refused.status, 502, refused.text)
         XCTAssertEqual(fake.callbacks.count, 2)
+        // A 5xx may have dialled: never a second account for it.
+        fake.set { $0.refused = []; $0.callbacks = []; $0.behaviour = .status(503, "maintenance") }
+        XCTAssertEqual(try click(["number": "+380671112235"]).status, 502)
+        XCTAssertEqual(fake.callbacks.count, 1)
     }
 }

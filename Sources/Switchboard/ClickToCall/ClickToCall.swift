@@ -131,7 +131,7 @@ final class ClickToCall: Sendable {
             if case .providerTimedOut = error { state = "unknown" } else { state = "failed" }
             // The provider refused this account (it answered, so nothing was placed): another online
             // free one is tried once, as when the account was offline to begin with.
-            if case .providerRejected(let message) = error, snapshot.hasSource, let other = reserve(anotherThan: sip, in: snapshot, integration) {
+            if case .providerRefused(let message) = error, snapshot.hasSource, let other = reserve(anotherThan: sip, in: snapshot, integration) {
                 defer { _ = dialling.withLock { $0.remove("\(integration.id):\(other)") } }
                 let why = "SIP account \(sip) was refused (\(message)); used \(other) instead"
                 (used, note) = (other, why)

@@ -45,12 +45,12 @@ struct Dialer: Sendable {
         }
         let response = try api.send(request, provider: "Ringostat")
         guard (200..<300).contains(response.status) else {
-            throw ClickToCallError.providerRejected("Ringostat: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+            throw ClickToCallError.answered(response.status, "Ringostat: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         // A 200 can still carry an error (JSON-RPC `error`, or `status: error`).
         if let object, object["error"] != nil || (object["status"] as? String)?.lowercased() == "error" || (object["success"] as? Bool) == false {
-            throw ClickToCallError.providerRejected("Ringostat: \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+            throw ClickToCallError.providerRefused("Ringostat: \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
         }
         let result = object?["result"] as? [String: Any]
         return (result?["callId"] ?? result?["call_id"] ?? object?["call_id"] ?? object?["uniqueid"]).map { "\($0)" }
@@ -87,7 +87,7 @@ struct Dialer: Sendable {
                                           headers: [("Authorization", "Basic \(auth)"), ("Content-Type", "application/x-www-form-urlencoded")],
                                           body: Array(form.utf8), timeout: d.timeout), provider: "Twilio")
         guard (200..<300).contains(response.status) else {
-            throw ClickToCallError.providerRejected("Twilio: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? "")")
+            throw ClickToCallError.answered(response.status, "Twilio: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? "")")
         }
         return ((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?["sid"] as? String
     }
@@ -114,7 +114,7 @@ struct Dialer: Sendable {
         let response = try api.send(.init(method: t.method, url: fill(t.url, Self.percentEncoded), headers: headers, body: Array(body.utf8),
                                           timeout: timeout), provider: "the call provider")
         guard (200..<300).contains(response.status) else {
-            throw ClickToCallError.providerRejected("provider answered HTTP \(response.status): \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
+            throw ClickToCallError.answered(response.status, "provider answered HTTP \(response.status): \(ProviderAPI.errorMessage(in: response.body) ?? response.text)")
         }
         guard let field = t.callIdField else { return nil }
         return (((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?[field]).map { "\($0)" }

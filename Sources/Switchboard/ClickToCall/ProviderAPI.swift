@@ -44,8 +44,16 @@ struct ProviderAPI: Sendable {
 
 /// Why a click-to-call failed; each reaches the agent with its own status.
 enum ClickToCallError: HTTPResponseError {
+    /// `providerRefused` for a 4xx (the provider refused), else `providerRejected` (a 5xx may have dialled).
+    static func answered(_ status: Int, _ message: String) -> ClickToCallError {
+        (400..<500).contains(status) ? .providerRefused(message) : .providerRejected(message)
+    }
+
     case noneOnline(String)
     case providerRejected(String)
+    /// The provider answered and refused (HTTP 4xx, or an error inside a 200): nothing was
+    /// placed, so another account may be tried. A 5xx is `providerRejected`: it may have dialled.
+    case providerRefused(String)
     case providerUnreachable(String)
     case providerTimedOut(String)
     case inProgress(String)
@@ -53,7 +61,7 @@ enum ClickToCallError: HTTPResponseError {
     var status: Int {
         switch self {
         case .noneOnline, .inProgress: return 409
-        case .providerRejected, .providerUnreachable: return 502
+        case .providerRejected, .providerRefused, .providerUnreachable: return 502
         case .providerTimedOut: return 504
         }
     }
@@ -61,7 +69,7 @@ enum ClickToCallError: HTTPResponseError {
     var code: String {
         switch self {
         case .noneOnline: return "no_sip_account_online"
-        case .providerRejected: return "provider_error"
+        case .providerRejected, .providerRefused: return "provider_error"
         case .providerUnreachable: return "provider_unreachable"
         case .providerTimedOut: return "provider_timeout"
         case .inProgress: return "in_progress"
@@ -70,7 +78,8 @@ enum ClickToCallError: HTTPResponseError {
 
     var message: String {
         switch self {
-        case .noneOnline(let m), .providerRejected(let m), .providerUnreachable(let m), .providerTimedOut(let m), .inProgress(let m):
+        case .noneOnline(let m), .providerRejected(let m), .providerRefused(let m), .providerUnreachable(let m), .providerTimedOut(let m),
+             .inProgress(let m):
             return m
         }
     }

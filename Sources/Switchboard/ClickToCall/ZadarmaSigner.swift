@@ -22,7 +22,9 @@ struct ZadarmaSigner {
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
         guard (200..<300).contains(response.status), (object["status"] as? String) == "success" else {
             let message = object["message"] as? String ?? "HTTP \(response.status)"
-            throw ClickToCallError.providerRejected("Zadarma: \(message)")
+            // An error inside a 2xx or a 4xx is a refusal; a 5xx may have dialled.
+            throw (200..<300).contains(response.status) ? ClickToCallError.providerRefused("Zadarma: \(message)")
+                : ClickToCallError.answered(response.status, "Zadarma: \(message)")
         }
         return object
     }
