@@ -211,6 +211,15 @@ extension ClickToCallProviderTests {
         XCTAssertEqual(try place(quoted.key, #"{"number":"+40722123457","integrationId":\#(second.integration.id)}"#).status, 201)
         let body = try XCTUnwrap(recorder.all.first { $0.target == "/originate?kind=json" }).body
         XCTAssertEqual(body, #"{"from":"bob\"x","to":"+40722123457"}"#)
+
+        // No Content-Type: libcurl sends the body as a form, so it is encoded as one.
+        var plain = IntegrationSettings()
+        var plainDialer = DialerSettings()
+        plainDialer.template = DialTemplate(method: "POST", url: base + "/originate?kind=plain", body: "caller={{sip}}&callee={{number}}")
+        plain.dialer = plainDialer
+        let third = try t.addIntegration(.native, settings: plain)
+        XCTAssertEqual(try place(agent.key, #"{"number":"+40722123458","integrationId":\#(third.integration.id)}"#).status, 201)
+        XCTAssertEqual(try XCTUnwrap(recorder.all.first { $0.target == "/originate?kind=plain" }).body, "caller=ext%207&callee=%2B40722123458")
     }
 }
 

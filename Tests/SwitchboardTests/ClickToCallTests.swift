@@ -286,9 +286,14 @@ extension ClickToCallTests {
         XCTAssertEqual(fake.callbacks.map { $0["extension"] ?? "" }, ["ana", "bob"])
         // Refused everywhere: the error, after one other try.
         fake.set { $0.refused = ["ana", "bob"]; $0.callbacks = [] }
-        let refused = try click(["number": "+380671112234"])
+        let refused = try click(["number": "+380671112234"], idempotency: "k-refused")
         XCTAssertEqual(refused.status, 502, refused.text)
+        XCTAssertTrue(refused.text.contains("ana was refused") && refused.text.contains("bob too"), refused.text)
         XCTAssertEqual(fake.callbacks.count, 2)
+        // The request and the call name the same account.
+        let again = try click(["number": "+380671112234"], idempotency: "k-refused")
+        XCTAssertEqual(again.json["sipAccount"] as? String, "ana", again.text)
+        XCTAssertEqual((again.json["call"] as? [String: Any])?["sipLogin"] as? String, "ana", again.text)
         // A 5xx may have dialled: never a second account for it.
         fake.set { $0.refused = []; $0.callbacks = []; $0.behaviour = .status(503, "maintenance") }
         XCTAssertEqual(try click(["number": "+380671112235"]).status, 502)

@@ -142,8 +142,18 @@ final class ClickToCall: Sendable {
                     providerCallId = try dialer.dial(integration, number: number, sip: other, requestId: requestId)
                     (state, failure) = ("dialed", nil)
                 } catch let again as ClickToCallError {
-                    failure = again
-                    if case .providerTimedOut = again { state = "unknown" } else { state = "failed" }
+                    if case .providerTimedOut = again {
+                        // It may have dialled through `other`: the request and the call name it.
+                        (state, failure) = ("unknown", again)
+                    } else {
+                        // Refused too: the request names the account asked for again (as does the
+                        // call), and the error both refusals.
+                        (state, used, note) = ("failed", sip, reason)
+                        failure = ClickToCallError.providerRejected("SIP account \(sip) was refused (\(message)); \(other) too: \(again.message)")
+                        try store.writeAndWait { db in
+                            try db.execute("UPDATE click_to_call SET sip_account = ?, fallback_reason = ? WHERE request_key = ?", sip, reason, requestKey)
+                        }
+                    }
                 }
             }
         }

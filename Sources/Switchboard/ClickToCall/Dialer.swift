@@ -104,10 +104,12 @@ struct Dialer: Sendable {
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
         let bodyTemplate = t.body ?? ""
         let body: String
-        if contentType.contains("x-www-form-urlencoded") {
-            body = fill(bodyTemplate, Self.percentEncoded)
-        } else if contentType.contains("json") || bodyTemplate.drop(while: \.isWhitespace).first.map({ $0 == "{" || $0 == "[" }) == true {
+        let looksJSON = bodyTemplate.drop(while: \.isWhitespace).first.map { $0 == "{" || $0 == "[" } == true
+        if contentType.contains("json") || (contentType.isEmpty && looksJSON) {
             body = fill(bodyTemplate, Self.jsonEscaped)
+        } else if contentType.contains("x-www-form-urlencoded") || contentType.isEmpty {
+            // Without a Content-Type libcurl sends a POST body as a form.
+            body = fill(bodyTemplate, Self.percentEncoded)
         } else {
             body = fill(bodyTemplate)
         }
