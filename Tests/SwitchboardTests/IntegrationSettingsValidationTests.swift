@@ -222,3 +222,17 @@ extension IntegrationSettingsValidationTests {
         XCTAssertTrue(cli.stderr.contains("settings.syncFiltr"), cli.stderr)
     }
 }
+
+extension IntegrationSettingsValidationTests {
+    /// A number that is no integer where an integer setting belongs is refused naming that
+    /// setting; the answer was "settings: The given data was not valid JSON."
+    func testANonIntegerNumberNamesItsSetting() throws {
+        for (settings, name) in [(["missedCallTask": ["deadlineMinutes": 1.5]], "settings.missedCallTask.deadlineMinutes"),
+                                 (["missedCallTask": ["deadlineMinutes": 1e20]], "settings.missedCallTask.deadlineMinutes")] {
+            let refused = try t.api("POST", "/api/v1/integrations", body: ["name": "pbx", "provider": "native", "settings": settings])
+            XCTAssertEqual(refused.status, 422, refused.text)
+            XCTAssertTrue(refused.text.contains(name), "\(settings): \(refused.text)")
+        }
+        XCTAssertEqual(try t.count("integrations"), 0)
+    }
+}

@@ -267,6 +267,12 @@ extension IntegrationSettings {
         do {
             decoded = try JSONText.decoder.decode(IntegrationSettings.self, from: try JSONSerialization.data(withJSONObject: object))
         } catch let error as DecodingError {
+            // Foundation's decoder reports a number that is no integer (1.5, 1e20) where an integer
+            // belongs without saying where; the first such number is named instead.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               let (path, number) = firstNonInteger(in: object, at: "settings") {
+                throw DomainError.unprocessable("\(path): expected an integer, got \(number)")
+            }
             throw DomainError.unprocessable(reason(error))
         }
         let used = try JSONSerialization.jsonObject(with: Data(JSONText.bytes(decoded))) as? [String: Any] ?? [:]
@@ -285,6 +291,24 @@ extension IntegrationSettings {
                let unknown = firstUnknownKey(in: inner, used: usedInner, at: "\(path).\(key)") {
                 return unknown
             }
+        }
+        return nil
+    }
+
+    /// The path and value of the first number in `document` (key order, depth first) that is not an
+    /// integer a setting can hold: fractional, or beyond 2^53.
+    private static func firstNonInteger(in document: Any, at path: String) -> (String, String)? {
+        if let object = document as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let found = firstNonInteger(in: object[key] as Any, at: "\(path).\(key)") { return found }
+            }
+        } else if let array = document as? [Any] {
+            for (index, item) in array.enumerated() {
+                if let found = firstNonInteger(in: item, at: "\(path)[\(index)]") { return found }
+            }
+        } else if let number = document as? NSNumber, !WebhookFields.isBoolean(number) {
+            let value = number.doubleValue
+            if value != value.rounded() || abs(value) > Double(WebhookFields.largestInt) { return (path, "\(number)") }
         }
         return nil
     }
