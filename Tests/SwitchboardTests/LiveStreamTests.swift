@@ -109,3 +109,20 @@ final class LiveStreamTests: XCTestCase {
         XCTAssertEqual((try supervisorStream.nextEvent(named: "tasks.closed"))["taskIds"] as? [Int], [taskId])
     }
 }
+
+extension LiveStreamTests {
+    /// `hello` carries an id (the last event published), so a stream that drops before its first
+    /// event resumes from there: what happened meanwhile is sent, not lost without a `reset`.
+    func testAStreamDroppedBeforeItsFirstEventResumesFromHello() throws {
+        let connection = try RawConnection(port: t.port)
+        try connection.send("GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(t.supervisorKey)\r\n\r\n")
+        let hello = try connection.read(until: "event: hello") + (try connection.read(until: "\n\n"))
+        let idLine = try XCTUnwrap(hello.components(separatedBy: .newlines).first { $0.hasPrefix("id: ") }, hello)
+        shutdown(connection.fd, Int32(SHUT_RDWR))
+        try t.call("ringing", secret: secret, ["callId": "while-away", "clientNumber": "+40722000913"])
+        let resumed = try openStream(lastEventId: String(idLine.dropFirst(4)))
+        let missed = try nextEvent(resumed)
+        XCTAssertEqual(missed.event, "call.ringing")
+        XCTAssertTrue(missed.data.contains("while-away"), missed.data)
+    }
+}

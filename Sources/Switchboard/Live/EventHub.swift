@@ -64,7 +64,9 @@ public final class EventHub: @unchecked Sendable {
                 _ = subscribers.withLock { $0.removeValue(forKey: id) }
                 lastStreamEnded.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             }
-            stream.send(event: "hello", data: #"{"agentId":\#(agent.id)}"#)
+            // With the id of the last update published: a stream that drops before its first event
+            // resumes from here (EventSource sends the last id it saw) instead of losing what came meanwhile.
+            stream.send(event: "hello", id: String(sequence.load(ordering: .relaxed)), data: #"{"agentId":\#(agent.id)}"#)
             guard let lastEventId else { return }
             let latest = sequence.load(ordering: .relaxed)
             guard let last = UInt64(lastEventId.trimmingCharacters(in: .whitespaces)),
