@@ -414,3 +414,23 @@ extension ContactAPITests {
         XCTAssertEqual(try t.count("deals"), 0)
     }
 }
+
+extension ContactAPITests {
+    /// A missed-call task that goes because the call turns out answered is withdrawn from the
+    /// board of the agent it was assigned to, also one who does not own the client: they heard
+    /// `task.created` but never `task.withdrawn`, and kept a task that no longer exists.
+    func testAWithdrawnTaskLeavesItsAssigneesBoard() throws {
+        let owner = try t.addAgent("Ana", role: .manager)
+        let assignee = try t.addAgent("Cid", role: .manager)
+        var settings = IntegrationSettings()
+        settings.missedCallTask.assigneeAgentId = assignee.id
+        let secret = try t.addIntegration(region: "RO", settings: settings).secret
+        _ = try createContact("Client", owner: owner.id, phones: ["+40722123456"])
+        let stream = try t.openEvents(key: assignee.key)
+        try t.call("missed", secret: secret, ["callId": "w1", "clientNumber": "+40722123456", "occurredAt": "2026-01-01T10:00:00Z"])
+        let created = try stream.nextEvent(named: "task.created")
+        try t.call("answered", secret: secret, ["callId": "w1", "clientNumber": "+40722123456", "occurredAt": "2026-01-01T09:59:00Z"])
+        let withdrawn = try stream.nextEvent(named: "task.withdrawn")
+        XCTAssertEqual(withdrawn["taskId"] as? Int, created["id"] as? Int)
+    }
+}

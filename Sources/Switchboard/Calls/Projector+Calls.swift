@@ -465,15 +465,16 @@ extension Projector {
     /// agent has dealt with it (a task an agent completed stays; one a call closed goes, as in
     /// arrival order it would not have been filed).
     private func withdrawMissedCallTask(of callId: Int, contactId: Int, result: inout ApplyResult) throws {
-        guard let taskId = try db.scalar("""
-            SELECT id FROM tasks WHERE kind = 'missed_call' AND call_id = ? AND closed_by_agent_id IS NULL
-            """, callId).int
+        guard let task = try db.queryOne("""
+            SELECT id, assignee_agent_id FROM tasks WHERE kind = 'missed_call' AND call_id = ? AND closed_by_agent_id IS NULL
+            """, callId), let taskId = task.int("id")
         else { return }
         try db.execute("DELETE FROM tasks WHERE id = ?", taskId)
         try removeFromTimeline(kind: .task, ref: taskId)
         let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+        // Its assignee too, who heard of it (task.created) though they may not see the client.
         result.updates.append(LiveUpdate(event: "task.withdrawn", payload: ["taskId": taskId, "callId": callId, "contactId": contactId],
-                                         audience: .contactViewers(ownerAgentId: owner)))
+                                         audience: .agentsAndViewers(task.int("assignee_agent_id").map { [$0] } ?? [], ownerAgentId: owner)))
     }
 
     /// The screen-pop (on ringing) or call update for the live stream.
