@@ -126,3 +126,27 @@ extension LiveStreamTests {
         XCTAssertTrue(missed.data.contains("while-away"), missed.data)
     }
 }
+
+extension LiveStreamTests {
+    /// One ringing pops one screen: a redelivery without an event id (other bytes) does not pop it
+    /// again, a ringing that arrives after the answer pops nothing, and a second ringing that
+    /// names another agent (the call handed on) pops that agent's screen.
+    func testRingingPopsEachAgentsScreenOnce() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let supervisor = try openStream()
+        let bobs = try t.openEvents(key: bob.key)
+        try t.call("ringing", secret: secret, ["callId": "r1", "clientNumber": "+40722000921", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        try t.call("ringing", secret: secret, ["occurredAt": "2026-01-01T10:00:00Z", "sipLogin": "ana", "clientNumber": "+40722000921", "callId": "r1"])
+        try t.call("answered", secret: secret, ["callId": "r2", "clientNumber": "+40722000922", "occurredAt": "2026-01-01T10:01:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "r2", "clientNumber": "+40722000922", "occurredAt": "2026-01-01T10:00:30Z"])
+        try t.call("ringing", secret: secret, ["callId": "r1", "clientNumber": "+40722000921", "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:20Z"])
+        try t.call("ended", secret: secret, ["callId": "marker", "clientNumber": "+40722000923"])
+        let seen = try supervisor.read(until: "marker")
+        XCTAssertEqual(seen.components(separatedBy: "event: call.ringing").count - 1, 2, "r1 for Ana, r1 for Bob: \(seen)")
+        let bobSaw = try bobs.nextEvent(named: "call.ringing")
+        XCTAssertEqual((bobSaw["agent"] as? [String: Any])?["id"] as? Int, bob.id)
+        XCTAssertEqual((bobSaw["call"] as? [String: Any])?["providerCallId"] as? String, "r1")
+        _ = ana
+    }
+}

@@ -40,6 +40,11 @@ extension Projector {
         }
 
         let agentId = try resolveAgent(event)
+        // What the screen-pop of a ringing needs to know of the call as it was before this event
+        // (read only when someone listens): a repeat of a ringing pops no screen again.
+        let before = wantsLiveUpdates && event.kind == .ringing ? try db.queryOne("""
+            SELECT agent_id, ringing_at, answered_at, ended_at FROM calls WHERE integration_id = ? AND provider_call_id = ?
+            """, integration.id, event.callId) : nil
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false
@@ -85,8 +90,10 @@ extension Projector {
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
         }
-        if wantsLiveUpdates { result.updates.append(try screenPop(event.kind, call: call, isNewContact: isNewContact,
-                                                                       created: createdContact)) }
+        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
+                                                     created: createdContact) {
+            result.updates.append(pop)
+        }
         return result
     }
 
@@ -479,17 +486,27 @@ extension Projector {
 
     /// The screen-pop (on ringing) or call update for the live stream.
     /// `created` is the contact this event created, known without reading it back (and without deals).
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, isNewContact: Bool, created: ContactRecord?) throws -> LiveUpdate {
+    /// `rings`: the agent this event names; a ringing pops their screen (a call handed on rings
+    /// another agent). `before`: the call before a ringing (nil: new). No pop for a ringing of a
+    /// call already answered or ended (a late delivery), or for a repeat of one that already rang
+    /// the same agent (a redelivery without an event id).
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: Row?, isNewContact: Bool,
+                           created: ContactRecord?) throws -> LiveUpdate? {
+        if kind == .ringing, let before {
+            if before.string("answered_at") != nil || before.string("ended_at") != nil { return nil }
+            if before.string("ringing_at") != nil && (rings == nil || rings == before.int("agent_id")) { return nil }
+        }
+        let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
         let contact = try justCreated ?? call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
         let openDeals = try justCreated != nil ? [] : call.contactId.map { id in
             try db.query("SELECT * FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
         } ?? []
-        let agent = try call.agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
+        let agent = try agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
         let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         // The agent the call rings (even one who does not own the client) and everyone who sees the client.
-        let audience: LiveUpdate.Audience = call.agentId.map { .agentsAndViewers([$0], ownerAgentId: contact?.ownerAgentId) }
+        let audience: LiveUpdate.Audience = agentId.map { .agentsAndViewers([$0], ownerAgentId: contact?.ownerAgentId) }
             ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
     }
