@@ -37,6 +37,7 @@ enum Schema {
         contactHandSetUTMValues,
         ruleEpochs,
         threadResetAt,
+        callAgentAt,
     ]
 }
 
@@ -533,4 +534,14 @@ extension Schema {
     /// When an agent last marked a thread read without replying: messages up to then need no
     /// reply, also when a later reply fails (`reopenReplyIfUnanswered`).
     static let threadResetAt = Migration("022_thread_reset_at", "ALTER TABLE wa_threads ADD COLUMN reset_at TEXT")
+}
+
+extension Schema {
+    /// The time of the moment a call's agent came from when no answer named one (the earliest
+    /// moment naming an agent wins, in any arrival order). Older calls start from their answer
+    /// or their first moment; `rebuild` makes them exact.
+    static let callAgentAt = Migration("023_call_agent_at", """
+        ALTER TABLE calls ADD COLUMN agent_at TEXT;
+        UPDATE calls SET agent_at = coalesce(answered_at, created_at) WHERE agent_id IS NOT NULL;
+        """)
 }

@@ -125,7 +125,9 @@ extension Projector {
     /// the one the owner came from (`owner_call_*`): constant work however many calls the
     /// contact has. Missed-call tasks that went to the owner (no assignee configured) follow it.
     private func settleContact(_ contactId: Int, call: CallRecord, at: String, result: inout ApplyResult) throws {
-        let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, at].compactMap { $0 }
+        // The call's `createdAt` is its earliest moment of any kind (its earliest end too, which
+        // `endedAt`, the latest, is not).
+        let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, call.createdAt, at].compactMap { $0 }
         let earliest = moments.min() ?? at, latest = moments.max() ?? at
         guard let row = try db.queryOne("""
             SELECT owner_agent_id, owner_from_calls, owner_call_id, owner_call_at, owner_call_ref FROM contacts WHERE id = ?
@@ -171,23 +173,38 @@ extension Projector {
         let answered = e.kind == .answered ? at : nil
         let ended = (e.kind == .ended || e.kind == .missed) ? at : nil
         let missed = e.kind == .missed ? at : nil
-        // The agent who answered is the call's agent; otherwise the first one we heard of.
+        // The agent of the earliest answer is the call's agent; otherwise the one its earliest
+        // moment naming an agent named (`agent_at`), at the same instant the smaller agent id.
         let answeringAgent = e.kind == .answered ? agentId : nil
         db.clearLastInsertRowID()
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at)
+                              first_ended_at, agent_at)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12)
+                    CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
+                    CASE WHEN ?7 IS NOT NULL THEN ?21 END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
                 client_number = coalesce(calls.client_number, excluded.client_number),
                 client_number_raw = coalesce(calls.client_number_raw, excluded.client_number_raw),
                 our_number = coalesce(calls.our_number, excluded.our_number),
-                agent_id = coalesce(?22, calls.agent_id, excluded.agent_id),
+                agent_id = CASE
+                    WHEN ?22 IS NOT NULL AND (calls.answered_at IS NULL OR excluded.answered_at < calls.answered_at
+                        OR (excluded.answered_at = calls.answered_at AND (calls.agent_id IS NULL OR ?22 < calls.agent_id))) THEN ?22
+                    WHEN calls.answered_at IS NOT NULL AND calls.agent_id IS NOT NULL THEN calls.agent_id
+                    WHEN excluded.agent_id IS NOT NULL AND (calls.agent_id IS NULL OR calls.agent_at IS NULL OR excluded.agent_at < calls.agent_at
+                        OR (excluded.agent_at = calls.agent_at AND excluded.agent_id < calls.agent_id)) THEN excluded.agent_id
+                    ELSE calls.agent_id END,
+                agent_at = CASE
+                    WHEN ?22 IS NOT NULL AND (calls.answered_at IS NULL OR excluded.answered_at < calls.answered_at
+                        OR (excluded.answered_at = calls.answered_at AND (calls.agent_id IS NULL OR ?22 < calls.agent_id))) THEN excluded.agent_at
+                    WHEN calls.answered_at IS NOT NULL AND calls.agent_id IS NOT NULL THEN calls.agent_at
+                    WHEN excluded.agent_id IS NOT NULL AND (calls.agent_id IS NULL OR calls.agent_at IS NULL OR excluded.agent_at < calls.agent_at
+                        OR (excluded.agent_at = calls.agent_at AND excluded.agent_id < calls.agent_id)) THEN excluded.agent_at
+                    ELSE calls.agent_at END,
                 sip_login = coalesce(calls.sip_login, excluded.sip_login),
                 contact_id = coalesce(calls.contact_id, excluded.contact_id),
                 ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
@@ -255,9 +272,16 @@ extension Projector {
             let existing = fields[field] ?? ""
             switch settings.mode {
             case .firstTouch:
+                // At the same instant the smaller provider call id counts as first (as owners do).
+                let tiedAndFirst = try touches.times[field] == touchedAt
+                    && heldCallId(touches.sources[field], other: source).map { call.providerCallId < $0 } == true
                 guard touches.sources[field] != UTMTouches.hand,
-                      existing.isEmpty || touches.times[field].map({ touchedAt < $0 }) == true else { continue }
+                      existing.isEmpty || touches.times[field].map({ touchedAt < $0 }) == true || tiedAndFirst else { continue }
             case .lastTouch:
+                // At the same instant the greater provider call id counts as last (as `latestTouch`).
+                if touches.times[field] == touchedAt, let held = try heldCallId(touches.sources[field], other: source), held > call.providerCallId {
+                    continue
+                }
                 if let held = touches.times[field], touchedAt < held {
                     // Held by this very call, which starts earlier than it seemed: the latest touch
                     // wins again, a call's or the value last set by hand.
@@ -279,6 +303,13 @@ extension Projector {
             changed = true
         }
         if changed { try saveUTM(fields: fields, touches: touches, contactId: contactId) }
+    }
+
+    /// The provider call id of the call a field's value came from (`source`, a call id), when it
+    /// is a call other than `other`; nil for a value set by hand or none.
+    private func heldCallId(_ source: String?, other: String) throws -> String? {
+        guard let source, source != other, source != UTMTouches.hand, let id = Int(source) else { return nil }
+        return try db.scalar("SELECT provider_call_id FROM calls WHERE id = ?", id).string
     }
 
     /// The contact's call that starts latest (`CallRecord.startedAt`; at the same instant the
