@@ -38,6 +38,7 @@ enum Schema {
         ruleEpochs,
         threadResetAt,
         callAgentAt,
+        callMergedFrom,
     ]
 }
 
@@ -544,4 +545,10 @@ extension Schema {
         ALTER TABLE calls ADD COLUMN agent_at TEXT;
         UPDATE calls SET agent_at = coalesce(answered_at, created_at) WHERE agent_id IS NOT NULL;
         """)
+}
+
+extension Schema {
+    /// What a call had before its last merge (`MergedFrom`): the screen-pop of a ringing decides
+    /// from it whether this ringing is new, without a read before every merge.
+    static let callMergedFrom = Migration("024_call_merged_from", "ALTER TABLE calls ADD COLUMN merged_from TEXT")
 }

@@ -40,11 +40,6 @@ extension Projector {
         }
 
         let agentId = try resolveAgent(event)
-        // What the screen-pop of a ringing needs to know of the call as it was before this event
-        // (read only when someone listens): a repeat of a ringing pops no screen again.
-        let before = wantsLiveUpdates && event.kind == .ringing ? try db.queryOne("""
-            SELECT agent_id, ringing_at, answered_at, ended_at FROM calls WHERE integration_id = ? AND provider_call_id = ?
-            """, integration.id, event.callId) : nil
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false
@@ -66,7 +61,7 @@ extension Projector {
             }
         }
 
-        let (call, isNewCall, firstEndedAt) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+        let (call, isNewCall, firstEndedAt, before) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
                                  agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         // What the call knows after this event: an `answered` that carries only the call id
@@ -167,7 +162,7 @@ extension Projector {
     /// earliest, `first_ended_at`, which dates a missed-call task), so any arrival order of the
     /// same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?) {
+                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?) {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -228,7 +223,9 @@ extension Projector {
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL
                     THEN coalesce(max(calls.flag, excluded.flag), calls.flag, excluded.flag) ELSE NULL END,
                 created_at = min(calls.created_at, excluded.created_at),
-                updated_at = max(calls.updated_at, excluded.updated_at)
+                updated_at = max(calls.updated_at, excluded.updated_at),
+                merged_from = coalesce(calls.ringing_at, '') || '|' || coalesce(calls.answered_at, '') || '|'
+                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, '')
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
             SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
@@ -243,11 +240,11 @@ extension Projector {
                               clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
-                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true, ended)
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true, ended, nil)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        return (CallRecord(row: row), false, row.string("first_ended_at"))
+        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")))
     }
 
     /// Copies the call's UTM tags (all its moments') into the contact fields the integration maps
@@ -521,11 +518,11 @@ extension Projector {
     /// another agent). `before`: the call before a ringing (nil: new). No pop for a ringing of a
     /// call already answered or ended (a late delivery), or for a repeat of one that already rang
     /// the same agent (a redelivery without an event id).
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: Row?, isNewContact: Bool,
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
                            created: ContactRecord?) throws -> LiveUpdate? {
         if kind == .ringing, let before {
-            if before.string("answered_at") != nil || before.string("ended_at") != nil { return nil }
-            if before.string("ringing_at") != nil && (rings == nil || rings == before.int("agent_id")) { return nil }
+            if before.answered || before.ended { return nil }
+            if before.rang && (rings == nil || rings == before.agentId) { return nil }
         }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
@@ -540,6 +537,20 @@ extension Projector {
         let audience: LiveUpdate.Audience = agentId.map { .agentsAndViewers([$0], ownerAgentId: contact?.ownerAgentId) }
             ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
+    }
+}
+
+/// What a call had before its last merge (`calls.merged_from`, written by the merge itself so
+/// the screen-pop needs no read before it): whether it had rung, been answered or ended, and its agent.
+struct MergedFrom {
+    let rang: Bool
+    let answered: Bool
+    let ended: Bool
+    let agentId: Int?
+
+    init?(_ text: String?) {
+        guard let parts = text?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4 else { return nil }
+        (rang, answered, ended, agentId) = (!parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty, Int(parts[3]))
     }
 }
 
