@@ -150,3 +150,18 @@ extension LiveStreamTests {
         _ = ana
     }
 }
+
+extension LiveStreamTests {
+    /// The agent whose screen popped hears when another agent answers the call (the update went
+    /// only to the answering agent and the client's viewers, so the first screen kept ringing).
+    func testTheAgentACallRangHearsThatAnotherAnswered() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        _ = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let anas = try t.openEvents(key: ana.key)
+        try t.call("ringing", secret: secret, ["callId": "h1", "clientNumber": "+40722000931", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        XCTAssertEqual(((try anas.nextEvent(named: "call.ringing"))["call"] as? [String: Any])?["providerCallId"] as? String, "h1")
+        try t.call("answered", secret: secret, ["callId": "h1", "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:05Z"])
+        let answered = try anas.nextEvent(named: "call.answered")
+        XCTAssertEqual((answered["call"] as? [String: Any])?["providerCallId"] as? String, "h1")
+    }
+}

@@ -533,9 +533,13 @@ extension Projector {
         let agent = try agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
         let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
-        // The agent the call rings (even one who does not own the client) and everyone who sees the client.
-        let audience: LiveUpdate.Audience = agentId.map { .agentsAndViewers([$0], ownerAgentId: contact?.ownerAgentId) }
-            ?? .contactViewers(ownerAgentId: contact?.ownerAgentId)
+        // The agent the call rings (even one who does not own the client) and everyone who sees the
+        // client; an update also reaches the agent the call had before this moment (another agent
+        // answered the call that rang them: their screen learns it is taken).
+        var agents = agentId.map { [$0] } ?? []
+        if kind != .ringing, let previous = before?.agentId, !agents.contains(previous) { agents.append(previous) }
+        let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: contact?.ownerAgentId)
+            : .agentsAndViewers(agents, ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
     }
 }
