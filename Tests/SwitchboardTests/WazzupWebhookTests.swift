@@ -257,3 +257,18 @@ extension WazzupWebhookTests {
         XCTAssertEqual(try t.count("tasks", "state = 'open'"), 0)
     }
 }
+
+extension WazzupWebhookTests {
+    /// A WhatsApp reply task appears on the live stream when a client writes and leaves it when
+    /// they are answered (task boards stayed stale: nothing was sent for reply tasks).
+    func testReplyTasksAreAnnouncedOnTheLiveStream() throws {
+        let stream = try t.openEvents(key: t.supervisorKey)
+        try t.postWazzup(["messages": [message("m-1", at: "2026-11-23T10:00:00.000Z")]], secret: secret)
+        let created = try stream.nextEvent(named: "task.created")
+        XCTAssertEqual(created["kind"] as? String, "unanswered_message")
+        try t.postWazzup(["messages": [message("e-1", text: "Да", isEcho: true, at: "2026-11-23T10:05:00.000Z")]], secret: secret)
+        let completed = try stream.nextEvent(named: "task.completed")
+        XCTAssertEqual(completed["id"] as? Int, created["id"] as? Int)
+        XCTAssertEqual(completed["state"] as? String, "done")
+    }
+}

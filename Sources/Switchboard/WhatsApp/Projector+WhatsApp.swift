@@ -96,8 +96,10 @@ extension Projector {
                 VALUES ('unanswered_message', 'whatsapp', ?, ?, ?, 'open', ?, ?, ?, ?)
                 """, contact?.ownerAgentId, "Reply to \(contact?.name ?? "client") on WhatsApp", m.timestamp, contactId,
                 placement.dealId, channel.id, m.timestamp)
-            result.taskId = db.lastInsertRowID
-            try addToTimeline(contactId: contactId, at: m.timestamp, kind: .task, ref: db.lastInsertRowID)
+            let taskId = db.lastInsertRowID
+            result.taskId = taskId
+            try addToTimeline(contactId: contactId, at: m.timestamp, kind: .task, ref: taskId)
+            if wantsLiveUpdates, let update = try replyTaskUpdate("task.created", taskId: taskId) { result.updates.append(update) }
         }
         if wantsLiveUpdates, let message = try MessageRecord.load(db, id: messageId) {
             let unread = try db.scalar("SELECT unanswered FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId).int ?? 1
@@ -114,6 +116,15 @@ extension Projector {
                                              audience: audience))
         }
         return result
+    }
+
+    /// `event` (task.created, task.completed) for reply task `taskId` as it now is, to its assignee
+    /// and everyone who sees the client, as for missed-call tasks.
+    func replyTaskUpdate(_ event: String, taskId: Int) throws -> LiveUpdate? {
+        guard let task = try TaskRecord.load(db, id: taskId) else { return nil }
+        let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+        return LiveUpdate(event: event, payload: task,
+                          audience: .agentsAndViewers(task.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner))
     }
 
     /// A delivery status: history always, the message's status only forward.

@@ -70,13 +70,16 @@ extension Projector {
         for task in closed {
             try db.execute("UPDATE tasks SET state = 'done', closed_at = ? WHERE id = ?", e.timestamp, task)
         }
+        let closedUpdates = wantsLiveUpdates ? try closed.compactMap { try replyTaskUpdate("task.completed", taskId: $0) } : []
         for media in e.media {
             try db.execute("""
                 INSERT INTO wa_media(message_id, media_id, mime_type, sha256, filename) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(message_id, media_id) DO NOTHING
                 """, messageId, media.id, media.mimeType, media.sha256, media.filename)
         }
-        return ApplyResult(contactId: contactId, dealId: dealId, taskId: closed.first)
+        var result = ApplyResult(contactId: contactId, dealId: dealId, taskId: closed.first)
+        result.updates = closedUpdates
+        return result
     }
 
     /// One of our agents' parts named by the `crmMessageId` our sender gave it: the part id for the

@@ -46,7 +46,9 @@ extension Projector {
             ON CONFLICT(channel_id, contact_id) DO UPDATE SET unanswered = 0, deal_id = coalesce(excluded.deal_id, deal_id),
                 last_outbound_at = max(coalesce(last_outbound_at, ''), excluded.last_outbound_at)
             """, channel.id, contact.id, dealId, at)
-        result.taskId = try closeReplyTasks(channelId: channel.id, contactId: contact.id, agentId: o.agentId, at: at).first
+        let closed = try closeReplyTasks(channelId: channel.id, contactId: contact.id, agentId: o.agentId, at: at)
+        result.taskId = closed.first
+        if wantsLiveUpdates { result.updates += try closed.compactMap { try replyTaskUpdate("task.completed", taskId: $0) } }
         try touchContact(contact.id, at: at)
         if let dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", at, dealId) }
 
@@ -168,7 +170,9 @@ extension Projector {
             UPDATE wa_threads SET unanswered = 0, reset_at = max(coalesce(reset_at, ''), ?3) WHERE contact_id = ?1 AND (?2 IS NULL OR channel_id = ?2)
             """, contactId, channelId, at)
         let closed = try closeReplyTasks(channelId: channelId, contactId: contactId, agentId: agentId, at: at)
-        return ApplyResult(contactId: contactId, taskId: closed.first)
+        var result = ApplyResult(contactId: contactId, taskId: closed.first)
+        if wantsLiveUpdates { result.updates = try closed.compactMap { try replyTaskUpdate("task.completed", taskId: $0) } }
+        return result
     }
 
     /// Closes the open unanswered-message tasks of a thread (all threads when `channelId` is nil).
