@@ -58,45 +58,35 @@ extension CallMergeOrderTests {
     /// Two calls that start at the same instant: in first touch the smaller provider call id's
     /// tags count as first, whatever order they arrive in (it went by arrival).
     func testFirstTouchTiesAtTheSameInstantGoByProviderCallId() throws {
-        var settings = IntegrationSettings()
-        settings.utm.fields = ["utm_campaign": "Campaign"]
-        let utm = try t.addIntegration(settings: settings).secret
-        let moments: [(String, String, [String: Any])] = [
-            ("ringing", "c1", ["occurredAt": "2026-11-23T10:01:00Z", "utm_campaign": "fb2"]),
-            ("ringing", "c3", ["occurredAt": "2026-11-23T10:01:00Z", "utm_campaign": "tt1"]),
-        ]
-        for (suffix, order) in [[0, 1], [1, 0]].enumerated() {
-            var numbered = moments
-            for i in numbered.indices { numbered[i].2["clientNumber"] = "+4072003000\(suffix)" }
-            try deliver(numbered, order: order, suffix: suffix, secret: utm)
-        }
-        let campaigns = try t.daemon.store.read { db in
-            try db.query("SELECT json_extract(fields, '$.Campaign') AS c FROM contacts ORDER BY id").compactMap { $0.string("c") }
-        }
+        let campaigns = try fieldAfterBothOrders("utm_campaign", into: "Campaign", mode: .firstTouch,
+                                                 calls: [("c1", "fb2"), ("c3", "tt1")], numbers: "+4072003000")
         XCTAssertEqual(campaigns, ["fb2", "fb2"], "c1 sorts before c3")
     }
-}
 
-extension CallMergeOrderTests {
     /// In last touch, of two calls that start at the same instant the greater provider call id
     /// counts as last, as when the field is recomputed, in any order (it went by arrival).
     func testLastTouchTiesAtTheSameInstantGoByProviderCallId() throws {
-        var settings = IntegrationSettings()
-        settings.utm.fields = ["utm_medium": "Medium"]
-        settings.utm.mode = .lastTouch
-        let utm = try t.addIntegration(settings: settings).secret
-        let moments: [(String, String, [String: Any])] = [
-            ("ringing", "c0", ["occurredAt": "2026-11-23T10:00:00Z", "utm_medium": "fb1"]),
-            ("ringing", "c2", ["occurredAt": "2026-11-23T10:00:00Z", "utm_medium": "fb2"]),
-        ]
-        for (suffix, order) in [[0, 1], [1, 0]].enumerated() {
-            var numbered = moments
-            for i in numbered.indices { numbered[i].2["clientNumber"] = "+4072009200\(suffix)" }
-            try deliver(numbered, order: order, suffix: suffix, secret: utm)
-        }
-        let media = try t.daemon.store.read { db in
-            try db.query("SELECT json_extract(fields, '$.Medium') AS m FROM contacts ORDER BY id").compactMap { $0.string("m") }
-        }
+        let media = try fieldAfterBothOrders("utm_medium", into: "Medium", mode: .lastTouch,
+                                             calls: [("c0", "fb1"), ("c2", "fb2")], numbers: "+4072009200")
         XCTAssertEqual(media, ["fb2", "fb2"], "c2 sorts after c0")
+    }
+
+    /// Two ringing calls at the same instant tagged `key` (call id, tag), delivered in both orders
+    /// to two clients (`numbers` + 0 and + 1); the field `key` is mapped to, per client.
+    private func fieldAfterBothOrders(_ key: String, into field: String, mode: UTMSettings.Mode,
+                                      calls: [(String, String)], numbers: String) throws -> [String] {
+        var settings = IntegrationSettings()
+        settings.utm.fields = [key: field]
+        settings.utm.mode = mode
+        let utm = try t.addIntegration(settings: settings).secret
+        for (suffix, order) in [[0, 1], [1, 0]].enumerated() {
+            let moments: [(String, String, [String: Any])] = calls.map { call in
+                ("ringing", call.0, ["occurredAt": "2026-11-23T10:00:00Z", key: call.1, "clientNumber": "\(numbers)\(suffix)"])
+            }
+            try deliver(moments, order: order, suffix: suffix, secret: utm)
+        }
+        return try t.daemon.store.read { db in
+            try db.query("SELECT json_extract(fields, '$.' || ?) AS v FROM contacts ORDER BY id", field).compactMap { $0.string("v") }
+        }
     }
 }
