@@ -300,3 +300,21 @@ extension ClickToCallTests {
         XCTAssertEqual(fake.callbacks.count, 1)
     }
 }
+
+extension ClickToCallTests {
+    /// A `dealId` must be a deal of the client called: any number was accepted (422 now, nothing dialled).
+    func testADealOfAnotherClientIsRefused() throws {
+        fake.set { $0.online = ["ana"] }
+        let mine = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Mine", "phones": ["+380671112240"]]).json["id"] as? Int)
+        let other = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Other", "phones": ["+380671112241"]]).json["id"] as? Int)
+        let otherDeal = try XCTUnwrap(try t.api("POST", "/api/v1/contacts/\(other)/deals", body: ["title": "X"]).json["id"] as? Int)
+        let myDeal = try XCTUnwrap(try t.api("POST", "/api/v1/contacts/\(mine)/deals", body: ["title": "Y"]).json["id"] as? Int)
+        for dealId in [otherDeal, 424242] {
+            let refused = try click(["contactId": mine, "dealId": dealId])
+            XCTAssertEqual(refused.status, 422, refused.text)
+            XCTAssertTrue(refused.text.contains("dealId"), refused.text)
+        }
+        XCTAssertEqual(fake.callbacks.count, 0)
+        XCTAssertEqual(try click(["contactId": mine, "dealId": myDeal]).status, 201)
+    }
+}

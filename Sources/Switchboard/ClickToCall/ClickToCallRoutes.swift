@@ -29,9 +29,17 @@ enum ClickToCallRoutes {
             } else {
                 throw WebhookError.missingField("contactId or number")
             }
+            // The deal the call is about must be one of the client's (it was taken on trust).
+            let dealId = try body.int("dealId")
+            if let dealId {
+                let owner = try context.store.read { db in try db.scalar("SELECT contact_id FROM deals WHERE id = ?", dealId).int }
+                guard let owner, owner == contactId else {
+                    throw WebhookError.invalidField("dealId", "deal \(dealId) is not a deal of the client called")
+                }
+            }
             let key = request.header("idempotency-key") ?? body.string("idempotencyKey") ?? UUID().uuidString
             let (status, placed) = try service.place(agent: agent, integration: integration, number: number, contactId: contactId,
-                                                     dealId: try body.int("dealId"), key: key)
+                                                     dealId: dealId, key: key)
             if status == 409 { throw ClickToCallError.inProgress("a request with this idempotency key is still being placed") }
             return .json(placed, status: status)
         })
