@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// The last write that failed because the disk is full or failing (SQLITE_FULL, SQLITE_IOERR,
-/// a failed fdatasync), for `/readyz`: its own tiny write can still fit in pages the database
-/// already has while every webhook fails, so its success alone says too little.
+/// The last write that failed because the disk is full or failing (SQLITE_FULL, SQLITE_IOERR),
+/// for `/readyz`: its own tiny write can still fit in pages the database already has while every
+/// webhook fails, so its success alone says too little. (A failed fdatasync needs none of this:
+/// it sticks, and fails readyz's own write.)
 final class DiskFailures: Sendable {
     private let last = Mutex<(at: UInt64, error: String)?>(nil)
 
@@ -22,7 +23,6 @@ final class DiskFailures: Sendable {
     }
 
     static func isDiskFailure(_ error: Error) -> Bool {
-        if error is WALSyncError { return true }
         guard let sqlite = error as? SQLiteError else { return false }
         return sqlite.code & 0xff == 13 || sqlite.code & 0xff == 10   // SQLITE_FULL, SQLITE_IOERR
     }

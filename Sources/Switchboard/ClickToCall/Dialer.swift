@@ -126,10 +126,10 @@ struct Dialer: Sendable {
 extension Dialer {
     /// `value` with everything but RFC 3986's unreserved characters percent-encoded.
     static func percentEncoded(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// `value` as the inside of a JSON string.
     static func jsonEscaped(_ value: String) -> String {
