@@ -109,6 +109,34 @@ final class DurabilityTests: XCTestCase {
         }
         return out
     }
+
+    /// A second daemon on the same database would send every queued WhatsApp message again,
+    /// and `rebuild` beside a running daemon replaces what it writes meanwhile: both are
+    /// refused while a daemon serves the file, and work again once it has stopped, SIGKILL included.
+    func testOneDaemonPerDatabaseAndNoRebuildBesideIt() throws {
+        _ = try integrationSecret()
+        let daemon = try RunningDaemon(environment: environment)
+        let pid = daemon.process.processIdentifier
+
+        let rebuild = try cli(["rebuild"])
+        XCTAssertEqual(rebuild.status, 1, rebuild.stdout)
+        XCTAssertTrue(rebuild.stderr.contains("another switchboard (serve pid \(pid)) is using this database"), rebuild.stderr)
+        XCTAssertFalse(rebuild.stderr.contains("rebuild: "), "nothing was rebuilt: \(rebuild.stderr)")
+
+        var second = environment
+        second["SWITCHBOARD_LISTEN"] = "127.0.0.1:\(try RunningDaemon.freePort())"
+        let serve = try Subprocess.run(Subprocess.switchboardBinary, ["serve"], environment: second)
+        XCTAssertEqual(serve.status, 1)
+        XCTAssertTrue(serve.stderr.contains("serve pid \(pid)") && serve.stderr.contains("stop it first"), serve.stderr)
+        XCTAssertEqual(try daemon.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200, "the first daemon serves on")
+
+        kill(pid, SIGKILL)
+        daemon.process.waitUntilExit()
+        let after = try cli(["rebuild"])
+        XCTAssertEqual(after.status, 0, after.stderr)
+        let restarted = try RunningDaemon(environment: environment)
+        XCTAssertEqual(restarted.stop(), 0)
+    }
 }
 
 /// Thread-safe set of acknowledged ids.

@@ -20,11 +20,14 @@ public final class SwitchboardDaemon: Sendable {
     private let server: HTTPServer
     /// The registered routes (method, pattern), for tests that keep the OpenAPI document true.
     let routes: [(method: String, pattern: String)]
+    /// Held from start-up to shutdown: one daemon per database, and no `rebuild` beside it.
+    private let lock: DatabaseLock
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
     public init(configuration: Configuration, metrics: Metrics = Metrics()) throws {
         self.configuration = configuration
         self.metrics = metrics
+        lock = try DatabaseLock(databasePath: configuration.database, purpose: "serve")
         store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics)
         hub = EventHub()
         agents = AgentDirectory(store: store)
@@ -88,6 +91,7 @@ public final class SwitchboardDaemon: Sendable {
         mediaFetcher.stop()
         whatsAppSender.stop()
         store.close()
+        lock.release()
         Logger.shared.log(.info, "stopped")
         Logger.shared.flush()
     }

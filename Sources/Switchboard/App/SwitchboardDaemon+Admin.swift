@@ -34,7 +34,11 @@ extension SwitchboardDaemon {
     }
 
     /// Recomputes every projection from the raw events; `progress` is called every 1,000 events.
+    /// Refused (`DatabaseLockError.held`) while a daemon serves the database: its writes
+    /// during the rebuild would be replaced by the rebuild's.
     public static func rebuild(configuration: Configuration, progress: @escaping (Int, Int) -> Void) throws -> Int {
+        let lock = try DatabaseLock(databasePath: configuration.database, purpose: "rebuild")
+        defer { lock.release() }
         let store = try Store(path: configuration.database, migrations: Schema.migrations)
         defer { store.close() }
         return try Rebuild.run(store: store, progress: progress)
