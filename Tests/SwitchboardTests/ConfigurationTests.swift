@@ -42,6 +42,16 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testAMisspelledVariableIsRefusedNotIgnored() throws {
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABSE": "/srv/crm.db", "PATH": "/bin"])) { error in
+            let refused = error as? ConfigurationError
+            XCTAssertEqual(refused?.key, "SWITCHBOARD_DATABSE")
+            XCTAssertTrue(refused?.message.contains("SWITCHBOARD_DATABASE") == true, refused?.message ?? "")
+        }
+        XCTAssertEqual(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABASE": "/srv/crm.db", "OTHER_DATABSE": "x"]).database,
+                       "/srv/crm.db", "only SWITCHBOARD_ variables are ours to judge")
+    }
+
     func testBadValuesAreNamed() throws {
         XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_MAX_BODY_BYTES": "lots"])) { error in
             XCTAssertEqual((error as? ConfigurationError)?.key, "SWITCHBOARD_MAX_BODY_BYTES")

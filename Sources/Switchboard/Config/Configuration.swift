@@ -60,8 +60,17 @@ public struct Configuration: Sendable, Equatable {
                 try key.apply(text: value, to: &configuration, source: key.environmentName)
             }
         }
+        try refuseUnknownVariables(in: environment)
         try configuration.validate()
         return configuration
+    }
+
+    /// A `SWITCHBOARD_` variable that sets nothing is a typo (SWITCHBOARD_DATABSE would leave
+    /// the daemon on the default database without a word), refused as unknown file keys are.
+    private static func refuseUnknownVariables(in environment: [String: String]) throws(ConfigurationError) {
+        let known = Set(keys.map(\.environmentName) + ["SWITCHBOARD_CONFIG"])
+        guard let unknown = environment.keys.filter({ $0.hasPrefix("SWITCHBOARD_") && !known.contains($0) }).min() else { return }
+        throw ConfigurationError(key: unknown, message: "unknown environment variable (known: \(known.sorted().joined(separator: ", ")))")
     }
 
     /// `publicURL`, or the listen address as a URL when none is set.
