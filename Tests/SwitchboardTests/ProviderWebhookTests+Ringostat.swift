@@ -86,6 +86,23 @@ extension ProviderWebhookTests {
         return response
     }
 
+    /// Ringostat never redelivers: a form value with a bare '%' (a UTM tag typed as "50%off")
+    /// was refused 400 and the call lost. It is kept as typed, as PHP's urldecode keeps it.
+    func testRingostatFormWithABarePercentIsStoredAsTyped() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_campaign": "Campaign"]
+        let secret = try t.addIntegration(.ringostat, settings: settings).secret
+        let body = "call_id=rs-pct1&call_type=in&caller=0722123456&calldate=2026-11-23+10%3A00%3A00&utm_campaign=50%off+now%"
+        for type in ["application/x-www-form-urlencoded", ""] {
+            let headers = type.isEmpty ? [] : [("Content-Type", type)]
+            let response = try t.send("POST", "/webhooks/ringostat/\(secret)/ringing", headers: headers, body: body)
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        let stored = try call("rs-pct1")
+        XCTAssertEqual(stored["utm"] as? [String: String], ["utm_campaign": "50%off now%"])
+        XCTAssertEqual(try t.count("raw_events"), 1, "the second delivery is the same event")
+    }
+
     func testRingostatProperAndRepeatedCallsAreAnsweredAndTalkTimeMeansAnswered() throws {
         let secret = try t.addIntegration(.ringostat).secret
         // A target call, as a form without billsec: answered, no missed-call task.

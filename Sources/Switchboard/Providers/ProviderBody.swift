@@ -63,15 +63,17 @@ enum ProviderBody {
 
     /// A JSON or form body, whichever it is: by Content-Type, else by its first byte.
     /// Ringostat lets the operator choose either per webhook. A form may be urlencoded or
-    /// `multipart/form-data`; a repeated field keeps its last value either way.
+    /// `multipart/form-data`; a repeated field keeps its last value either way. A bare `%`
+    /// in a urlencoded value (`utm_campaign=50%off`) is kept as typed rather than refused:
+    /// Ringostat never redelivers, so a 400 would lose the call for one unescaped character.
     static func jsonOrForm(_ request: HTTPRequest) throws -> [String: Any] {
         let type = request.header("content-type")?.lowercased() ?? ""
         if mediaType(type).contains("json") { return try WebhookJSON.object(request.body) }
         if let pairs = try multipartPairs(request) { return Dictionary(pairs, uniquingKeysWith: { _, last in last }) }
-        if type.contains("x-www-form-urlencoded") { return try WebhookJSON.form(request.body) }
+        if type.contains("x-www-form-urlencoded") { return try WebhookJSON.form(request.body, strict: false) }
         let first = request.body.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D })
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return try WebhookJSON.object(request.body) }
-        let form = try WebhookJSON.form(request.body)
+        let form = try WebhookJSON.form(request.body, strict: false)
         guard !form.isEmpty else { throw WebhookError.invalidForm("empty body") }
         return form
     }

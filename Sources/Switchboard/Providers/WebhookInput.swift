@@ -74,9 +74,13 @@ enum WebhookJSON {
         return members
     }
 
-    /// The body as `application/x-www-form-urlencoded` pairs.
-    static func form(_ body: [UInt8]) throws -> [String: String] {
-        Dictionary(try formPairs(formText(body)), uniquingKeysWith: { _, last in last })
+    /// The body as `application/x-www-form-urlencoded` pairs. `strict`: a `%` not followed by
+    /// two hex digits is 400 `invalid_form`; otherwise it is kept as typed, as PHP's
+    /// `urldecode` keeps it (for a provider that never redelivers, see `ProviderBody.jsonOrForm`).
+    static func form(_ body: [UInt8], strict: Bool = true) throws -> [String: String] {
+        let text = try formText(body)
+        let pairs = strict ? try formPairs(text) : FormDecoding.pairs(text)
+        return Dictionary(pairs, uniquingKeysWith: { _, last in last })
     }
 
     /// The text of a form body, checked to be UTF-8 and to look like key=value pairs.
