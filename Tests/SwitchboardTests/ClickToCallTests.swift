@@ -318,3 +318,29 @@ extension ClickToCallTests {
         XCTAssertEqual(try click(["contactId": mine, "dealId": myDeal]).status, 201)
     }
 }
+
+extension ClickToCallTests {
+    /// The attempt through another account carries an id of its own (a provider that
+    /// de-duplicates on the request's id answered the refusal again), and when that attempt
+    /// times out the call's note keeps why the other account was used (it said only "may have dialled").
+    func testTheFallbackAttemptHasItsOwnIdAndATimeoutKeepsItsReason() throws {
+        var settings = IntegrationSettings()
+        var dialer = DialerSettings()
+        dialer.apiBase = fake.baseURL
+        dialer.apiKey = "ringo-key"
+        dialer.extended = true
+        dialer.presenceSeconds = 0
+        dialer.timeoutSeconds = 1
+        settings.dialer = dialer
+        let rpc = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        fake.set { $0.online = ["ana", "bob"]; $0.refused = ["ana"]; $0.behaviour = .slow(2) }
+        let timedOut = try click(["number": "+380671112233", "integrationId": rpc.integration.id])
+        XCTAssertEqual(timedOut.status, 504, timedOut.text)
+        XCTAssertEqual(fake.callbacks.map { $0["caller"] ?? "" }, ["ana", "bob"])
+        let requestId = try XCTUnwrap(fake.callbacks.first?["id"])
+        XCTAssertEqual(fake.callbacks.last?["id"], requestId + "-2")
+        let note = try t.value("SELECT note FROM calls WHERE provider_call_id = ?", "c2c:" + requestId).string ?? ""
+        XCTAssertTrue(note.contains("SIP account ana was refused") && note.contains("used bob instead"), note)
+        XCTAssertTrue(note.contains("may have dialled"), note)
+    }
+}

@@ -66,13 +66,18 @@ final class FakeRingostat: Sendable {
             var record = (object["params"] as? [String: Any] ?? [:]).mapValues { "\($0)" }
             record["method"] = object["method"] as? String ?? ""
             record["auth-key"] = request.header("auth-key") ?? ""
+            record["id"] = object["id"].map { "\($0)" } ?? ""
             let behaviour = state.withLock { s -> Behaviour in
                 s.callbacks.append(record)
-                return s.behaviour
+                return s.refused.contains(record["caller"] ?? "") ? .okWithError("Employee \(record["caller"] ?? "") is not available") : s.behaviour
             }
             switch behaviour {
             case .okWithError(let message):
                 r.send(.json(bytes: Array(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"\#(message)"}}"#.utf8)))
+            case .slow(let seconds):
+                DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                    r.send(.json(bytes: Array(#"{"jsonrpc":"2.0","id":1,"result":{"call_id":"rpc-1"}}"#.utf8)))
+                }
             default:
                 r.send(.json(bytes: Array(#"{"jsonrpc":"2.0","id":1,"result":{"call_id":"rpc-1"}}"#.utf8)))
             }

@@ -139,7 +139,8 @@ final class ClickToCall: Sendable {
                     try db.execute("UPDATE click_to_call SET sip_account = ?, fallback_reason = ? WHERE request_key = ?", other, why, requestKey)
                 }
                 do {
-                    providerCallId = try dialer.dial(integration, number: number, sip: other, requestId: requestId)
+                    // Its own id: a provider that de-duplicates on it would answer the refusal again.
+                    providerCallId = try dialer.dial(integration, number: number, sip: other, requestId: Self.fallbackRequestId(requestId))
                     (state, failure) = ("dialed", nil)
                 } catch let again as ClickToCallError {
                     if case .providerTimedOut = again {
@@ -161,8 +162,9 @@ final class ClickToCall: Sendable {
         let event: DomainEvent
         switch state {
         case "dialed": event = .callDialed(requestId: requestId, providerCallId: providerCallId, sipAccount: used, note: note)
-        case "unknown": event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used,
-                                            note: "the provider did not confirm the request in time; it may have dialled")
+        case "unknown":
+            let unconfirmed = "the provider did not confirm the request in time; it may have dialled"
+            event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used, note: note.map { "\($0); \(unconfirmed)" } ?? unconfirmed)
         default: event = .callDialFailed(requestId: requestId, reason: (failure as? ClickToCallError)?.message ?? "failed")
         }
         let errorText = (failure as? ClickToCallError)?.message
@@ -176,6 +178,9 @@ final class ClickToCall: Sendable {
         if let failure { throw failure }
         return try existing(requestKey).map { (201, $0.1) } ?? (201, placeholder(requestId, integration, sip, requested, reason))
     }
+
+    /// The id the provider is given for the attempt through another account: the request's with "-2".
+    static func fallbackRequestId(_ requestId: String) -> String { requestId + "-2" }
 
     /// Reserves an online free account of `integration` other than `refused`, if there is one.
     private func reserve(anotherThan refused: String, in snapshot: PresenceService.Snapshot, _ integration: Integration) -> String? {
