@@ -248,3 +248,41 @@ extension ClickToCallProviderTests {
         XCTAssertFalse(refused.contains("offline"), refused)
     }
 }
+
+extension ClickToCallProviderTests {
+    /// Twilio's `<Sip>` needs a full address: an agent's bare login ("ana") went out as
+    /// `sip:ana`, which Twilio cannot dial. With `dialer.sipDomain` it is completed; without
+    /// one the request is refused before anything is sent, and recorded as failed rather than
+    /// left dialing (a retry with its key answered 409 "dialing" for ever).
+    func testTwilioDialsAFullSIPAddressAndABareLoginWithoutADomainFailsCleanly() throws {
+        var dialer = twilioDialer
+        dialer.sipAccount = nil
+        dialer.sipDomain = "example.sip.twilio.com"
+        var settings = IntegrationSettings()
+        settings.dialer = dialer
+        let integration = try t.addIntegration(.twilio, providerSecret: "tw-token", settings: settings)
+        let ana = try t.addAgent("Ana", role: .supervisor, sip: ["ana"])
+        let body = #"{"number":"0722123456","integrationId":\#(integration.integration.id)}"#
+        XCTAssertEqual(try place(ana.key, body).status, 201)
+        let bo = try t.addAgent("Bo", role: .supervisor, sip: ["sip:bo&co@pbx.example"])
+        XCTAssertEqual(try place(bo.key, #"{"number":"0722123458","integrationId":\#(integration.integration.id)}"#).status, 201)
+        let twiml = recorder.all.filter { $0.target.hasSuffix("/Calls.json") }.map { FormDecoding.decode($0.body)["Twiml"] ?? "" }
+        XCTAssertEqual(twiml, ["<Response><Dial><Sip>sip:ana@example.sip.twilio.com</Sip></Dial></Response>",
+                               "<Response><Dial><Sip>sip:bo&amp;co@pbx.example</Sip></Dial></Response>"],
+                       "a login with its host is dialled as it is, escaped for XML")
+
+        dialer.sipDomain = nil
+        settings.dialer = dialer
+        _ = try t.daemon.integrations.update(id: integration.integration.id, .init(settings: .replacing(with: settings)))
+        let refused = try t.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(ana.key)"), ("Idempotency-Key", "k-bare")],
+                                 body: #"{"number":"0722123457","integrationId":\#(integration.integration.id)}"#)
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertTrue(refused.text.contains("dialer.sipDomain"), refused.text)
+        XCTAssertEqual(recorder.all.filter { $0.target.hasSuffix("/Calls.json") }.count, 2, "nothing was sent to Twilio")
+        let retried = try t.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(ana.key)"), ("Idempotency-Key", "k-bare")],
+                                 body: #"{"number":"0722123457","integrationId":\#(integration.integration.id)}"#)
+        XCTAssertEqual(retried.status, 200, retried.text)
+        XCTAssertEqual(retried.json["state"] as? String, "failed", retried.text)
+        XCTAssertTrue((retried.json["error"] as? String ?? "").contains("dialer.sipDomain"), retried.text)
+    }
+}

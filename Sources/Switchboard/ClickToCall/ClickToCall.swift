@@ -142,7 +142,8 @@ final class ClickToCall: Sendable {
                     // Its own id: a provider that de-duplicates on it would answer the refusal again.
                     providerCallId = try dialer.dial(integration, number: number, sip: other, requestId: Self.fallbackRequestId(requestId))
                     (state, failure) = ("dialed", nil)
-                } catch let again as ClickToCallError {
+                } catch {
+                    let again = error as? ClickToCallError ?? .providerRefused(Self.message(of: error))
                     if case .providerTimedOut = again {
                         // It may have dialled through `other`: the request and the call name it.
                         (state, failure) = ("unknown", again)
@@ -157,6 +158,10 @@ final class ClickToCall: Sendable {
                     }
                 }
             }
+        } catch {
+            // Settings that cannot make a request (Twilio without a SIP domain for a bare login):
+            // nothing was sent; the request is failed with the reason, not left dialing.
+            (failure, state) = (error, "failed")
         }
         let finished = Timestamp.now()
         let event: DomainEvent
@@ -165,9 +170,9 @@ final class ClickToCall: Sendable {
         case "unknown":
             let unconfirmed = "the provider did not confirm the request in time; it may have dialled"
             event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used, note: note.map { "\($0); \(unconfirmed)" } ?? unconfirmed)
-        default: event = .callDialFailed(requestId: requestId, reason: (failure as? ClickToCallError)?.message ?? "failed")
+        default: event = .callDialFailed(requestId: requestId, reason: failure.map(Self.message(of:)) ?? "failed")
         }
-        let errorText = (failure as? ClickToCallError)?.message
+        let errorText = failure.map(Self.message(of:))
         let (dialledId, finalState) = (providerCallId, state)
         try store.writeAndWait { db in
             try db.execute("UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, updated_at = ? WHERE request_key = ?",
@@ -177,6 +182,11 @@ final class ClickToCall: Sendable {
         }
         if let failure { throw failure }
         return try existing(requestKey).map { (201, $0.1) } ?? (201, placeholder(requestId, integration, sip, requested, reason))
+    }
+
+    /// What the agent is told of a failed attempt.
+    static func message(of error: Error) -> String {
+        (error as? ClickToCallError)?.message ?? (error as? DomainError)?.message ?? "\(error)"
     }
 
     /// The id the provider is given for the attempt through another account: the request's with "-2".

@@ -71,7 +71,7 @@ struct Dialer: Sendable {
             throw DomainError.unprocessable("Twilio dialing needs dialer.apiKey (Account SID) and dialer.callerId")
         }
         let base = d.apiBase ?? "https://api.twilio.com"
-        let twiml = "<Response><Dial><Sip>sip:\(sip)</Sip></Dial></Response>"
+        let twiml = "<Response><Dial><Sip>\(Self.xmlEscaped(try Self.twilioSIPAddress(sip, domain: d.sipDomain)))</Sip></Dial></Response>"
         var fields = [("To", number), ("From", from), ("Twiml", twiml)]
         if let callback = d.statusCallback, !callback.isEmpty {
             // The call to the client (Direction outbound-api) reports its moments here and lands
@@ -90,6 +90,35 @@ struct Dialer: Sendable {
             throw ClickToCallError.answered(response.status, "Twilio: HTTP \(response.status) \(ProviderAPI.errorMessage(in: response.body) ?? "")")
         }
         return ((try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any])?["sid"] as? String
+    }
+
+    /// The full SIP address Twilio's `<Sip>` needs (https://www.twilio.com/docs/voice/twiml/sip):
+    /// `sip:` + a login that names its host, or `sip:login@sipDomain`; a bare login without a
+    /// domain is 422 before anything is sent (Twilio would accept the call and fail the leg).
+    static func twilioSIPAddress(_ login: String, domain: String?) throws -> String {
+        let bare = login.lowercased().hasPrefix("sip:") ? String(login.dropFirst(4)) : login
+        if bare.contains("@") { return "sip:" + bare }
+        guard let domain = domain?.trimmingCharacters(in: .whitespaces), !domain.isEmpty else {
+            throw DomainError.unprocessable("Twilio dials a full SIP address: SIP account \(login) has no domain; set dialer.sipDomain "
+                                            + "(e.g. company.sip.twilio.com) or give it as \(login)@<your SIP domain>")
+        }
+        return "sip:\(bare)@\(domain)"
+    }
+
+    /// Text for TwiML: the five XML special characters escaped.
+    static func xmlEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// Any other platform: the configured request with `{{number}}`, `{{sip}}`, `{{requestId}}` filled in.

@@ -17,6 +17,10 @@ public struct DialerSettings: Sendable, Codable, Equatable {
     public var statusCallback: String?
     /// The one SIP account used for every outbound call; nil means each agent's own.
     public var sipAccount: String?
+    /// Twilio: the SIP domain of the agents' logins (`company.sip.twilio.com`). Twilio's
+    /// `<Sip>` takes only a full address: a bare login `ana` is dialled as
+    /// `sip:ana@company.sip.twilio.com`; a login with an `@` is dialled as it is.
+    public var sipDomain: String?
     /// Total time allowed for one provider request (default 10 s).
     public var timeoutSeconds: Double?
     /// How long fetched presence is trusted.
