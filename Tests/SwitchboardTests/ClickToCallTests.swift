@@ -189,7 +189,8 @@ final class ConcurrentStrings: @unchecked Sendable {
 }
 
 extension ClickToCallTests {
-    func testExtendedJSONRPCCallbackAndItsErrorInside200() throws {
+    /// A Ringostat integration on the fake that dials through the extended JSON-RPC callback.
+    private func addExtendedIntegration(timeoutSeconds: Double? = nil) throws -> IntegrationDirectory.Created {
         var settings = IntegrationSettings()
         var dialer = DialerSettings()
         dialer.apiBase = fake.baseURL
@@ -197,8 +198,13 @@ extension ClickToCallTests {
         dialer.projectId = "42"
         dialer.extended = true
         dialer.presenceSeconds = 0
+        dialer.timeoutSeconds = timeoutSeconds
         settings.dialer = dialer
-        let rpc = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        return try t.addIntegration(.ringostat, region: "UA", settings: settings)
+    }
+
+    func testExtendedJSONRPCCallbackAndItsErrorInside200() throws {
+        let rpc = try addExtendedIntegration()
         fake.set { $0.online = ["ana"] }
         let placed = try click(["number": "+380671112233", "integrationId": rpc.integration.id])
         XCTAssertEqual(placed.status, 201, placed.text)
@@ -324,15 +330,7 @@ extension ClickToCallTests {
     /// de-duplicates on the request's id answered the refusal again), and when that attempt
     /// times out the call's note keeps why the other account was used (it said only "may have dialled").
     func testTheFallbackAttemptHasItsOwnIdAndATimeoutKeepsItsReason() throws {
-        var settings = IntegrationSettings()
-        var dialer = DialerSettings()
-        dialer.apiBase = fake.baseURL
-        dialer.apiKey = "ringo-key"
-        dialer.extended = true
-        dialer.presenceSeconds = 0
-        dialer.timeoutSeconds = 1
-        settings.dialer = dialer
-        let rpc = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        let rpc = try addExtendedIntegration(timeoutSeconds: 1)
         fake.set { $0.online = ["ana", "bob"]; $0.refused = ["ana"]; $0.behaviour = .slow(2) }
         let timedOut = try click(["number": "+380671112233", "integrationId": rpc.integration.id])
         XCTAssertEqual(timedOut.status, 504, timedOut.text)
