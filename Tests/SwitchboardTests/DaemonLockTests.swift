@@ -9,7 +9,7 @@ import XCTest
 final class DaemonLockTests: XCTestCase {
     func testASecondDaemonOnTheDatabaseIsRefusedUntilTheFirstShutsDown() throws {
         let first = try TestDaemon()
-        defer { first.dir.remove() }   // shut down below; a second shutdown would wait forever
+        defer { first.stop() }   // a second shutdown: it waited for ever on the closed store
         var configuration = first.daemon.configuration
         XCTAssertThrowsError(try SwitchboardDaemon(configuration: configuration)) { error in
             guard case DatabaseLockError.held(let path, let holder) = error else { return XCTFail("\(error)") }

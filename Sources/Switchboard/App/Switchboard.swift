@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import HTTPServer
 import Store
+import Synchronization
 import Telemetry
 
 /// The daemon: store, HTTP server, live bus and the routes that join them.
@@ -22,6 +23,8 @@ public final class SwitchboardDaemon: Sendable {
     let routes: [(method: String, pattern: String)]
     /// Held from start-up to shutdown: one daemon per database, and no `rebuild` beside it.
     private let lock: DatabaseLock
+    /// Set by the first `shutdown`; later calls return at once.
+    private let isShutDown = Atomic<Bool>(false)
 
     /// Opens the database (applying migrations) and builds the routes; `start` binds.
     public init(configuration: Configuration, metrics: Metrics = Metrics()) throws {
@@ -84,7 +87,9 @@ public final class SwitchboardDaemon: Sendable {
 
     /// Graceful stop: no new connections, in-flight requests finish, streams end,
     /// queued writes commit, the WAL is checkpointed.
+    /// A second call does nothing (it waited for ever on the closed store).
     public func shutdown() {
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Logger.shared.log(.info, "shutting down")
         hub.closeAll()
         server.shutdown()
