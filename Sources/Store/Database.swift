@@ -48,6 +48,11 @@ public final class Database {
         walFrameCount.deallocate()
     }
 
+    /// The database file as SQLite resolved it: absolute, symbolic links followed.
+    public var filename: String {
+        sqlite3_db_filename(handle, "main").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? path
+    }
+
     /// Turns off SQLite's autocheckpoint on this connection and counts the WAL's frames
     /// instead (`walFrames`), for a writer that schedules checkpoints itself.
     func trackWALFrames() { sb_sqlite_track_wal_frames(handle, walFrameCount) }

@@ -22,7 +22,10 @@ public final class DatabaseLock: Sendable {
     ///   one) holds it; `.failed` when the file cannot be opened or locked.
     public init(databasePath: String, purpose: String) throws(DatabaseLockError) {
         path = databasePath + ".lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Made by another user (a `sudo switchboard rebuild`): flock needs only a read descriptor.
+        let writable = descriptor >= 0
+        if !writable && errno == EACCES { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { throw .failed(path: path, operation: "open", code: errno) }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -33,7 +36,7 @@ public final class DatabaseLock: Sendable {
             throw .failed(path: path, operation: "flock", code: code)
         }
         let holder = Array("\(purpose) pid \(getpid())\n".utf8)
-        if ftruncate(descriptor, 0) == 0 { _ = holder.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) } }
+        if writable, ftruncate(descriptor, 0) == 0 { _ = holder.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) } }
         self.descriptor = Mutex(descriptor)
     }
 

@@ -10,11 +10,17 @@ public final class Store: Sendable {
     private let writer: Writer
     private let readers = ReaderPool()
     private let busyTimeoutMillis: Int32 = 5000
+    /// Held while the store is open when it was opened `exclusiveFor` some work.
+    private let lock: DatabaseLock?
 
     /// Opens the database at `path`, switches it to WAL and applies `migrations`.
-    public init(path: String, migrations: [Migration], metrics: Metrics = .shared) throws {
+    /// `exclusiveFor` ("serve", "rebuild"): first takes `DatabaseLock` on the file SQLite
+    /// opened (symbolic links followed, so another name for it finds the lock taken) and
+    /// holds it until `close`; `DatabaseLockError.held` when other such work has it.
+    public init(path: String, migrations: [Migration], metrics: Metrics = .shared, exclusiveFor purpose: String? = nil) throws {
         self.path = path
         let connection = try Database(path: path)
+        lock = try purpose.map { purpose throws(DatabaseLockError) in try DatabaseLock(databasePath: connection.filename, purpose: purpose) }
         try connection.configure(busyTimeoutMillis: busyTimeoutMillis, isWriter: true)
         try Migrator.migrate(connection, migrations)
         writer = Writer(database: connection, metrics: metrics)
@@ -78,6 +84,7 @@ public final class Store: Sendable {
     public func close() {
         writer.stop()
         readers.drain()
+        lock?.release()
     }
 
     private func borrowReader() throws -> Database {

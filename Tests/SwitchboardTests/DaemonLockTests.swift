@@ -13,12 +13,20 @@ final class DaemonLockTests: XCTestCase {
         var configuration = first.daemon.configuration
         XCTAssertThrowsError(try SwitchboardDaemon(configuration: configuration)) { error in
             guard case DatabaseLockError.held(let path, let holder) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(path, configuration.database + ".lock")
+            XCTAssertTrue(path.hasSuffix("/switchboard.db.lock"), path)
             XCTAssertEqual(holder, "serve pid \(getpid())")
         }
         XCTAssertThrowsError(try SwitchboardDaemon.rebuild(configuration: configuration) { _, _ in }) { error in
             XCTAssertTrue("\(error)".contains("is using this database"), "\(error)")
         }
+        // Another name for the same file (a symbolic link) finds the lock taken: both daemons ran.
+        var linked = configuration
+        linked.database = first.dir.path("link.db")
+        try FileManager.default.createSymbolicLink(atPath: linked.database, withDestinationPath: configuration.database)
+        XCTAssertThrowsError(try SwitchboardDaemon(configuration: linked)) { error in
+            guard case DatabaseLockError.held = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try SwitchboardDaemon.migrate(configuration: linked))
         first.daemon.shutdown()
         configuration.listen = "127.0.0.1:0"
         XCTAssertEqual(try SwitchboardDaemon.rebuild(configuration: configuration) { _, _ in }, 0)

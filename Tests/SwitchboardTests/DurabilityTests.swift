@@ -122,6 +122,9 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(rebuild.status, 1, rebuild.stdout)
         XCTAssertTrue(rebuild.stderr.contains("another switchboard (serve pid \(pid)) is using this database"), rebuild.stderr)
         XCTAssertFalse(rebuild.stderr.contains("rebuild: "), "nothing was rebuilt: \(rebuild.stderr)")
+        let migrate = try cli(["migrate"])
+        XCTAssertEqual(migrate.status, 1, migrate.stdout)
+        XCTAssertTrue(migrate.stderr.contains("serve pid \(pid)"), migrate.stderr)
 
         var second = environment
         second["SWITCHBOARD_LISTEN"] = "127.0.0.1:\(try RunningDaemon.freePort())"

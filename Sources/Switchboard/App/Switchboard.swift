@@ -21,8 +21,6 @@ public final class SwitchboardDaemon: Sendable {
     private let server: HTTPServer
     /// The registered routes (method, pattern), for tests that keep the OpenAPI document true.
     let routes: [(method: String, pattern: String)]
-    /// Held from start-up to shutdown: one daemon per database, and no `rebuild` beside it.
-    private let lock: DatabaseLock
     /// Set by the first `shutdown`; later calls return at once.
     private let isShutDown = Atomic<Bool>(false)
 
@@ -30,8 +28,9 @@ public final class SwitchboardDaemon: Sendable {
     public init(configuration: Configuration, metrics: Metrics = Metrics()) throws {
         self.configuration = configuration
         self.metrics = metrics
-        lock = try DatabaseLock(databasePath: configuration.database, purpose: "serve")
-        store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics)
+        // One daemon per database, and no `rebuild` or `migrate` beside it: the store holds the
+        // database's lock from here to shutdown.
+        store = try Store(path: configuration.database, migrations: Schema.migrations, metrics: metrics, exclusiveFor: "serve")
         hub = EventHub()
         agents = AgentDirectory(store: store)
         hub.checkAgents { [agents] id in try agents.find(id: id) }
@@ -96,7 +95,6 @@ public final class SwitchboardDaemon: Sendable {
         mediaFetcher.stop()
         whatsAppSender.stop()
         store.close()
-        lock.release()
         Logger.shared.log(.info, "stopped")
         Logger.shared.flush()
     }

@@ -7,9 +7,12 @@ public enum SwitchboardVersion {
 }
 
 extension SwitchboardDaemon {
-    /// Applies pending migrations to the configured database; returns their names.
+    /// Applies pending migrations to the configured database; returns their names. Refused
+    /// (`DatabaseLockError.held`) while a daemon serves it: an upgrade migrates with the old one stopped.
     public static func migrate(configuration: Configuration) throws -> [String] {
         let database = try Database(path: configuration.database)
+        let lock = try DatabaseLock(databasePath: database.filename, purpose: "migrate")
+        defer { lock.release() }
         _ = try database.scalar("PRAGMA journal_mode = WAL")
         return try Migrator.migrate(database, Schema.migrations)
     }
@@ -37,9 +40,7 @@ extension SwitchboardDaemon {
     /// Refused (`DatabaseLockError.held`) while a daemon serves the database: its writes
     /// during the rebuild would be replaced by the rebuild's.
     public static func rebuild(configuration: Configuration, progress: @escaping (Int, Int) -> Void) throws -> Int {
-        let lock = try DatabaseLock(databasePath: configuration.database, purpose: "rebuild")
-        defer { lock.release() }
-        let store = try Store(path: configuration.database, migrations: Schema.migrations)
+        let store = try Store(path: configuration.database, migrations: Schema.migrations, exclusiveFor: "rebuild")
         defer { store.close() }
         return try Rebuild.run(store: store, progress: progress)
     }
