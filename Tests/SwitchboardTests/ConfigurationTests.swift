@@ -48,6 +48,14 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(refused?.key, "SWITCHBOARD_DATABSE")
             XCTAssertTrue(refused?.message.contains("SWITCHBOARD_DATABASE") == true, refused?.message ?? "")
         }
+        // What Kubernetes (a Service named switchboard) and Docker links inject is no typo.
+        let injected = ["SWITCHBOARD_PORT": "tcp://10.0.0.7:8080", "SWITCHBOARD_SERVICE_HOST": "10.0.0.7",
+                        "SWITCHBOARD_PORT_8080_TCP_ADDR": "10.0.0.7", "SWITCHBOARD_NAME": "/web/switchboard"]
+        XCTAssertEqual(try Configuration.load(file: nil, environment: injected).database, "./switchboard.db")
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_LISTN": "0.0.0.0:1"]))
+        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABASE": "file:/srv/crm.db?mode=rwc"])) { error in
+            XCTAssertTrue("\(error)".contains("not an SQLite URI"), "\(error)")
+        }
         XCTAssertEqual(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABASE": "/srv/crm.db", "OTHER_DATABSE": "x"]).database,
                        "/srv/crm.db", "only SWITCHBOARD_ variables are ours to judge")
     }

@@ -53,6 +53,20 @@ final class OpenAPITests: XCTestCase {
         XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented but not registered")
     }
 
+    /// The DialerSettings schema forbids other properties, so a setting missing from it is one a
+    /// validating client cannot send (`sipDomain` was): every member of the settings is in it.
+    func testDialerSettingsSchemaHasEveryMember() throws {
+        let (_, document) = try fetchDocument()
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let properties = try XCTUnwrap((schemas?["DialerSettings"] as? [String: Any])?["properties"] as? [String: Any])
+        var full = DialerSettings()
+        (full.apiBase, full.apiKey, full.projectId, full.callerId, full.statusCallback) = ("b", "k", "p", "c", "s")
+        (full.sipAccount, full.sipDomain, full.timeoutSeconds, full.presenceSeconds) = ("a", "d", 1, 1)
+        (full.template, full.presenceURL, full.extended) = (DialTemplate(method: "POST", url: "u"), "u", true)
+        let encoded = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any])
+        XCTAssertEqual(Set(encoded.keys).subtracting(properties.keys).sorted(), [])
+    }
+
     func testAPIOperationsNeedTheBearerKeyAndDocumentTheErrorBody() throws {
         let (_, document) = try fetchDocument()
         let components = try XCTUnwrap(document["components"] as? [String: Any])

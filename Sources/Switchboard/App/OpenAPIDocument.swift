@@ -1627,6 +1627,7 @@ enum OpenAPIDocument {
             "type": "string",
             "description": "One SIP account for every outbound call; absent means each agent's own"
           },
+          "sipDomain": {"type": "string", "description": "Twilio: the SIP domain of bare logins (company.sip.twilio.com); a login without one is dialled as sip:LOGIN@sipDomain"},
           "timeoutSeconds": {"type": "number"},
           "presenceSeconds": {"type": "number"},
           "template": {"$ref": "#/components/schemas/DialTemplate"},

@@ -65,12 +65,32 @@ public struct Configuration: Sendable, Equatable {
         return configuration
     }
 
-    /// A `SWITCHBOARD_` variable that sets nothing is a typo (SWITCHBOARD_DATABSE would leave
-    /// the daemon on the default database without a word), refused as unknown file keys are.
+    /// A `SWITCHBOARD_` variable one or two letters off a setting is a typo (SWITCHBOARD_DATABSE
+    /// would leave the daemon on the default database without a word), refused as unknown file
+    /// keys are. Others are left alone: Kubernetes and Docker links inject SWITCHBOARD_PORT,
+    /// SWITCHBOARD_SERVICE_HOST… for a service named switchboard.
     private static func refuseUnknownVariables(in environment: [String: String]) throws(ConfigurationError) {
-        let known = Set(keys.map(\.environmentName) + ["SWITCHBOARD_CONFIG"])
-        guard let unknown = environment.keys.filter({ $0.hasPrefix("SWITCHBOARD_") && !known.contains($0) }).min() else { return }
-        throw ConfigurationError(key: unknown, message: "unknown environment variable (known: \(known.sorted().joined(separator: ", ")))")
+        let known = keys.map(\.environmentName) + ["SWITCHBOARD_CONFIG"]
+        for name in environment.keys.sorted() where name.hasPrefix("SWITCHBOARD_") && !known.contains(name) {
+            guard let meant = known.first(where: { editDistance(name, $0, atMost: 2) }) else { continue }
+            throw ConfigurationError(key: name, message: "unknown environment variable; did you mean \(meant)?")
+        }
+    }
+
+    /// Whether `a` becomes `b` with at most `limit` inserted, deleted or replaced characters.
+    private static func editDistance(_ a: String, _ b: String, atMost limit: Int) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard abs(x.count - y.count) <= limit else { return false }
+        guard !x.isEmpty, !y.isEmpty else { return true }
+        var previous = Array(0...y.count)   // distances from x's first i bytes to each prefix of y
+        for i in 1...x.count {
+            var current = [i] + Array(repeating: 0, count: y.count)
+            for j in 1...y.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[y.count] <= limit
     }
 
     /// `publicURL`, or the listen address as a URL when none is set.
@@ -115,6 +135,9 @@ public struct Configuration: Sendable, Equatable {
     private func validate() throws(ConfigurationError) {
         _ = try listenAddress()
         if database.isEmpty { throw ConfigurationError(key: "database", message: "must not be empty") }
+        if database.lowercased().hasPrefix("file:") {
+            throw ConfigurationError(key: "database", message: "a file path, not an SQLite URI (got \(database))")
+        }
         if !publicURL.isEmpty && !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
             throw ConfigurationError(key: "publicURL", message: "must start with http:// or https://")
         }
