@@ -23,10 +23,16 @@ public final class DatabaseLock: Sendable {
     public init(databasePath: String, purpose: String) throws(DatabaseLockError) {
         path = databasePath + ".lock"
         var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        // Made by another user (a `sudo switchboard rebuild`): flock needs only a read descriptor.
         let writable = descriptor >= 0
-        if !writable && errno == EACCES { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
-        guard descriptor >= 0 else { throw .failed(path: path, operation: "open", code: errno) }
+        if writable {
+            // Writable by whoever runs next (a `sudo switchboard rebuild` before the service user's serve).
+            _ = fchmod(descriptor, 0o666)
+        } else {
+            // Made by another user before that: flock needs only a read descriptor.
+            let code = errno
+            if code == EACCES { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
+            guard descriptor >= 0 else { throw .failed(path: path, operation: "open", code: code) }
+        }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
@@ -35,6 +41,7 @@ public final class DatabaseLock: Sendable {
             if code == EWOULDBLOCK { throw .held(path: path, holder: holder) }
             throw .failed(path: path, operation: "flock", code: code)
         }
+        // Read-only, the file still names an earlier holder: readers see that process is gone.
         let holder = Array("\(purpose) pid \(getpid())\n".utf8)
         if writable, ftruncate(descriptor, 0) == 0 { _ = holder.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) } }
         self.descriptor = Mutex(descriptor)
@@ -50,13 +57,15 @@ public final class DatabaseLock: Sendable {
 
     deinit { release() }
 
-    /// What the holder wrote ("serve pid 1234"), or nil when the file is empty.
+    /// What the holder wrote ("serve pid 1234"); nil when the file is empty or names a
+    /// process that no longer exists (a holder that could not write it left an earlier one's).
     private static func readHolder(_ descriptor: Int32) -> String? {
         var buffer = [UInt8](repeating: 0, count: 128)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
         let text = String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : text
+        guard let pid = text.split(separator: " ").last.flatMap({ pid_t($0) }), pid > 0 else { return nil }
+        return kill(pid, 0) == 0 || errno == EPERM ? text : nil
     }
 }
 

@@ -15,6 +15,14 @@ public struct Migration: Sendable {
 
 /// Applies migrations that have not been applied yet.
 public enum Migrator {
+    /// Whether `database` already has a schema and some of `migrations` are not applied to
+    /// it yet: an upgrade, which must not run beside a daemon of the older version.
+    public static func hasPendingUpgrade(_ database: Database, _ migrations: [Migration]) throws -> Bool {
+        guard try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'").int == 1 else { return false }
+        let applied = Set(try database.query("SELECT name FROM schema_migrations").compactMap { $0.string("name") })
+        return !applied.isEmpty && migrations.contains { !applied.contains($0.name) }
+    }
+
     /// Applies every pending migration in order; returns the names applied now.
     @discardableResult
     public static func migrate(_ database: Database, _ migrations: [Migration]) throws -> [String] {

@@ -16,13 +16,18 @@ public final class Store: Sendable {
     /// Opens the database at `path`, switches it to WAL and applies `migrations`.
     /// `exclusiveFor` ("serve", "rebuild"): first takes `DatabaseLock` on the file SQLite
     /// opened (symbolic links followed, so another name for it finds the lock taken) and
-    /// holds it until `close`; `DatabaseLockError.held` when other such work has it.
+    /// holds it until `close`; `DatabaseLockError.held` when other such work has it. Without
+    /// it the lock is taken only to upgrade an existing schema (see `Migrator.hasPendingUpgrade`).
     public init(path: String, migrations: [Migration], metrics: Metrics = .shared, exclusiveFor purpose: String? = nil) throws {
         self.path = path
         let connection = try Database(path: path)
         lock = try purpose.map { purpose throws(DatabaseLockError) in try DatabaseLock(databasePath: connection.filename, purpose: purpose) }
         try connection.configure(busyTimeoutMillis: busyTimeoutMillis, isWriter: true)
+        // An admin command of a newer version upgrades the schema only with no daemon running.
+        let upgrading = try lock == nil && Migrator.hasPendingUpgrade(connection, migrations)
+            ? DatabaseLock(databasePath: connection.filename, purpose: "migrate") : nil
         try Migrator.migrate(connection, migrations)
+        upgrading?.release()
         writer = Writer(database: connection, metrics: metrics)
     }
 
