@@ -52,7 +52,12 @@ final class ConfigurationTests: XCTestCase {
         let injected = ["SWITCHBOARD_PORT": "tcp://10.0.0.7:8080", "SWITCHBOARD_SERVICE_HOST": "10.0.0.7",
                         "SWITCHBOARD_PORT_8080_TCP_ADDR": "10.0.0.7", "SWITCHBOARD_NAME": "/web/switchboard"]
         XCTAssertEqual(try Configuration.load(file: nil, environment: injected).database, "./switchboard.db")
-        XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_LISTN": "0.0.0.0:1"]))
+        for typo in ["SWITCHBOARD_LISTN", "SWITCHBORD_DATABASE", "switchboard_database", "SWITCHBOARD_DATA_DIR", "SWITCHBOARD_DB"] {
+            XCTAssertThrowsError(try Configuration.load(file: nil, environment: [typo: "x"]), typo)
+        }
+        for injected in ["SWITCHBOARD_SERVICE_PORT_HTTP", "SWITCHBOARD_PORT_8080_TCP_PORT", "SWITCHBOARD_DB_SERVICE_HOST", "SWITCHBOARD_ENV_TZ"] {
+            XCTAssertNoThrow(try Configuration.load(file: nil, environment: [injected: "x"]), injected)
+        }
         XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABASE": "file:/srv/crm.db?mode=rwc"])) { error in
             XCTAssertTrue("\(error)".contains("not an SQLite URI"), "\(error)")
         }

@@ -65,16 +65,29 @@ public struct Configuration: Sendable, Equatable {
         return configuration
     }
 
-    /// A `SWITCHBOARD_` variable one or two letters off a setting is a typo (SWITCHBOARD_DATABSE
-    /// would leave the daemon on the default database without a word), refused as unknown file
-    /// keys are. Others are left alone: Kubernetes and Docker links inject SWITCHBOARD_PORT,
-    /// SWITCHBOARD_SERVICE_HOST… for a service named switchboard.
+    /// A misspelt setting is refused, as unknown file keys are (SWITCHBOARD_DATABSE or
+    /// SWITCHBORD_DATABASE would leave the daemon on the default database without a word):
+    /// any variable one or two letters off a setting's name, in any case, and any other
+    /// `SWITCHBOARD_` name except those Kubernetes and Docker links inject for a service
+    /// called switchboard (SWITCHBOARD_PORT…, SWITCHBOARD_SERVICE_HOST, SWITCHBOARD_NAME, SWITCHBOARD_ENV_…).
     private static func refuseUnknownVariables(in environment: [String: String]) throws(ConfigurationError) {
         let known = keys.map(\.environmentName) + ["SWITCHBOARD_CONFIG"]
-        for name in environment.keys.sorted() where name.hasPrefix("SWITCHBOARD_") && !known.contains(name) {
-            guard let meant = known.first(where: { editDistance(name, $0, atMost: 2) }) else { continue }
-            throw ConfigurationError(key: name, message: "unknown environment variable; did you mean \(meant)?")
+        for name in environment.keys.sorted() where !known.contains(name) {
+            let upper = name.uppercased()
+            let meant = known.first { editDistance(upper, $0, atMost: 2) }
+            if let meant {
+                throw ConfigurationError(key: name, message: "unknown environment variable; did you mean \(meant)?")
+            }
+            guard upper.hasPrefix("SWITCHBOARD_"), !isInjectedByServiceLinks(String(upper.dropFirst("SWITCHBOARD_".count))) else { continue }
+            throw ConfigurationError(key: name, message: "unknown environment variable (settings: \(known.joined(separator: ", ")))")
         }
+    }
+
+    /// What follows `SWITCHBOARD_` in the variables Kubernetes (a Service named switchboard or
+    /// switchboard-…) and Docker links define: SERVICE_HOST, SERVICE_PORT[_NAME], PORT[_8080_TCP[_ADDR…]], NAME, ENV_….
+    private static func isInjectedByServiceLinks(_ rest: String) -> Bool {
+        rest.contains("SERVICE_HOST") || rest.contains("SERVICE_PORT") || rest == "PORT" || rest.hasPrefix("PORT_")
+            || rest.contains("_PORT") || rest == "NAME" || rest.hasSuffix("_NAME") || rest.hasPrefix("ENV_") || rest.contains("_ENV_")
     }
 
     /// Whether `a` becomes `b` with at most `limit` inserted, deleted or replaced characters.
