@@ -281,8 +281,8 @@ extension ClickToCallProviderTests {
         XCTAssertEqual(recorder.all.filter { $0.target.hasSuffix("/Calls.json") }.count, 2, "nothing was sent to Twilio")
         let retried = try t.send("POST", "/api/v1/calls", headers: [("Authorization", "Bearer \(ana.key)"), ("Idempotency-Key", "k-bare")],
                                  body: #"{"number":"0722123457","integrationId":\#(integration.integration.id)}"#)
-        XCTAssertEqual(retried.status, 200, retried.text)
-        XCTAssertEqual(retried.json["state"] as? String, "failed", retried.text)
-        XCTAssertTrue((retried.json["error"] as? String ?? "").contains("dialer.sipDomain"), retried.text)
+        XCTAssertEqual(retried.status, 422, "answered as the first was, not left dialing (409): \(retried.text)")
+        XCTAssertEqual(retried.text, refused.text)
+        XCTAssertEqual(try t.value("SELECT state FROM click_to_call WHERE request_key LIKE '%:k-bare'").string, "failed")
     }
 }

@@ -296,10 +296,16 @@ extension ClickToCallTests {
         XCTAssertEqual(refused.status, 502, refused.text)
         XCTAssertTrue(refused.text.contains("ana was refused") && refused.text.contains("bob too"), refused.text)
         XCTAssertEqual(fake.callbacks.count, 2)
-        // The request and the call name the same account.
+        // A retry with its key answers as the first did (it was a 200 with `state: failed`, which a
+        // client checking the status took for a placed call), and dials nothing.
         let again = try click(["number": "+380671112234"], idempotency: "k-refused")
-        XCTAssertEqual(again.json["sipAccount"] as? String, "ana", again.text)
-        XCTAssertEqual((again.json["call"] as? [String: Any])?["sipLogin"] as? String, "ana", again.text)
+        XCTAssertEqual(again.status, 502, again.text)
+        XCTAssertEqual(again.errorCode, refused.errorCode)
+        XCTAssertEqual(again.text, refused.text)
+        XCTAssertEqual(fake.callbacks.count, 2)
+        // The request and the call name the same account.
+        XCTAssertEqual(try t.value("SELECT sip_account FROM click_to_call WHERE request_key LIKE '%:k-refused'").string, "ana")
+        XCTAssertEqual(try t.value("SELECT sip_login FROM calls WHERE end_reason = 'dial-failed' AND client_number = '+380671112234'").string, "ana")
         // A 5xx may have dialled: never a second account for it.
         fake.set { $0.refused = []; $0.callbacks = []; $0.behaviour = .status(503, "maintenance") }
         XCTAssertEqual(try click(["number": "+380671112235"]).status, 502)

@@ -39,6 +39,7 @@ enum Schema {
         threadResetAt,
         callAgentAt,
         callMergedFrom,
+        clickToCallErrorStatus,
     ]
 }
 
@@ -551,4 +552,10 @@ extension Schema {
     /// What a call had before its last merge (`MergedFrom`): the screen-pop of a ringing decides
     /// from it whether this ringing is new, without a read before every merge.
     static let callMergedFrom = Migration("024_call_merged_from", "ALTER TABLE calls ADD COLUMN merged_from TEXT")
+    /// The HTTP status and error code a failed click-to-call was answered with, so a retry
+    /// with its Idempotency-Key answers the same (it was a 200 carrying `state: failed`).
+    static let clickToCallErrorStatus = Migration("025_click_to_call_error_status", """
+        ALTER TABLE click_to_call ADD COLUMN error_status INTEGER;
+        ALTER TABLE click_to_call ADD COLUMN error_code TEXT;
+        """)
 }

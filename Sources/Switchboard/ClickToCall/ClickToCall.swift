@@ -1,5 +1,6 @@
 import Foundation
 import HTTPClient
+import HTTPServer
 import Store
 import Synchronization
 
@@ -173,10 +174,13 @@ final class ClickToCall: Sendable {
         default: event = .callDialFailed(requestId: requestId, reason: failure.map(Self.message(of:)) ?? "failed")
         }
         let errorText = failure.map(Self.message(of:))
-        let (dialledId, finalState) = (providerCallId, state)
+        let answered = failure as? HTTPResponseError
+        let (dialledId, finalState, errorStatus, errorCode) = (providerCallId, state, answered?.status, answered?.code)
         try store.writeAndWait { db in
-            try db.execute("UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, updated_at = ? WHERE request_key = ?",
-                           finalState, dialledId, errorText, finished, requestKey)
+            try db.execute("""
+                UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, error_status = ?, error_code = ?, updated_at = ?
+                WHERE request_key = ?
+                """, finalState, dialledId, errorText, SQLValue(errorStatus), SQLValue(errorCode), finished, requestKey)
             _ = try EventLog.record(event, source: "api", integrationId: integration.id, key: "c2c:\(requestId):\(finalState)",
                                     rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
         }
@@ -215,6 +219,10 @@ final class ClickToCall: Sendable {
                                 fallback: row.string("fallback_reason") != nil, fallbackReason: row.string("fallback_reason"),
                                 state: row.string("state") ?? "", providerCallId: row.string("provider_call_id"), error: row.string("error"))
             if placed.state == "dialing" { return (409, placed) }
+            // Failed (or timed out): answered as the first request was, not 200 with the state.
+            if let status = row.int("error_status"), let code = row.string("error_code") {
+                throw HTTPError(status, code: code, placed.error ?? "failed")
+            }
             return (200, placed)
         }
     }
