@@ -3,8 +3,16 @@ import Switchboard
 
 /// The commands: each parses its options and calls into the Switchboard module.
 enum Commands {
+    /// The configuration; when its database file does not exist yet, says on stderr that a new
+    /// one is made and where: an admin command run from another folder made an empty
+    /// `./switchboard.db` there without a word, and printed a key the daemon did not know.
     static func configuration(_ arguments: Arguments) throws -> Configuration {
-        try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
+        let configuration = try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
+        if !FileManager.default.fileExists(atPath: configuration.database) {
+            let absolute = URL(fileURLWithPath: configuration.database).standardizedFileURL.path
+            FileHandle.standardError.write(Data("switchboard: no database at \(absolute) yet: creating a new one there\n".utf8))
+        }
+        return configuration
     }
 
     static func serve(_ arguments: Arguments) throws -> ExitCode {

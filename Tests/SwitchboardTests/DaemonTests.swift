@@ -24,7 +24,11 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(json["role"] as? String, "supervisor")
         XCTAssertEqual(json["phones"] as? [String], ["+40722123456"])
 
+        // A command that makes the database says so, and where: run from another folder, one made
+        // an empty ./switchboard.db without a word and printed a key the daemon did not know.
+        XCTAssertTrue(added.stderr.contains("no database at \(dir.path("sb.db")) yet: creating a new one there"), added.stderr)
         let listed = try cli(["agents", "list", "--json"])
+        XCTAssertFalse(listed.stderr.contains("creating"), listed.stderr)
         XCTAssertFalse(listed.stdout.contains(key), "the key is never shown again")
         XCTAssertTrue(listed.stdout.contains("Ana Pop"))
         let stored = try Subprocess.run("/usr/bin/sqlite3", [dir.path("sb.db"), "SELECT api_key_hash FROM agents"])
