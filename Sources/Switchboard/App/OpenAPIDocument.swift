@@ -706,6 +706,37 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}]
       }
     },
+    "/api/v1/contacts/{id}/deals/{dealId}": {
+      "patch": {
+        "operationId": "updateDeal",
+        "summary": "Move a deal (title, pipeline, stage), close it or reopen it",
+        "tags": ["Contacts"],
+        "parameters": [
+          {"$ref": "#/components/parameters/Id"},
+          {"name": "dealId", "in": "path", "required": true, "description": "The deal's id", "schema": {"type": "integer"}},
+          {"$ref": "#/components/parameters/IdempotencyKey"}
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DealUpdate"}}}
+        },
+        "responses": {
+          "200": {
+            "description": "The deal as it now is",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Deal"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/Conflict"},
+          "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
     "/api/v1/contacts/{id}/timeline": {
       "get": {
         "operationId": "contactTimeline",
@@ -1793,7 +1824,7 @@ enum OpenAPIDocument {
           "title": {"type": "string"},
           "pipeline": {"type": "string"},
           "stage": {"type": "string"},
-          "state": {"type": "string", "description": "open for a deal in progress"},
+          "state": {"type": "string", "enum": ["open", "closed"], "description": "open for a deal in progress"},
           "callId": {"type": "integer", "description": "The call the deal was opened from, if any"},
           "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
           "updatedAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"}
@@ -1804,6 +1835,16 @@ enum OpenAPIDocument {
         "type": "object",
         "properties": {"deals": {"type": "array", "items": {"$ref": "#/components/schemas/Deal"}}},
         "required": ["deals"]
+      },
+      "DealUpdate": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "title": {"type": "string"},
+          "pipeline": {"type": "string"},
+          "stage": {"type": "string"},
+          "state": {"type": "string", "enum": ["open", "closed"], "description": "closed closes the deal (its stage can say won or lost); open reopens it"}
+        }
       },
       "DealCreate": {
         "type": "object",

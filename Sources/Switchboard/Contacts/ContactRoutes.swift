@@ -87,6 +87,28 @@ enum ContactRoutes {
             return .json(deal, status: 201)
         })
 
+        // Moving a deal along its pipeline, and closing it (the stage says won or lost): the WhatsApp channels'
+        // `closedDealsPolicy` acts on clients whose deals are all closed.
+        router.patch("/api/v1/contacts/:id/deals/:dealId", context.api { request, agent in
+            let id = try APIBody.id(request)
+            let dealId = try APIBody.id(request, "dealId")
+            let contact = try context.visibleContact(id, for: agent)
+            guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this contact") }
+            let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ["title", "pipeline", "stage", "state"])
+            let state = try ContactBody.text(body, "state")
+            if let state, !DealPatch.states.contains(state) {
+                throw WebhookError.invalidField("state", "expected open or closed, got \"\(state)\"")
+            }
+            let patch = DealPatch(dealId: dealId, contactId: id, title: try ContactBody.text(body, "title"),
+                                  pipeline: try ContactBody.text(body, "pipeline"), stage: try ContactBody.text(body, "stage"), state: state)
+            _ = try context.record(.dealUpdated(patch), by: agent, request: request)
+            guard let deal = try context.store.read({ db in try DealRecord.load(db, id: dealId) }) else {
+                throw DomainError.notFound("no deal \(dealId)")
+            }
+            return .json(deal)
+        })
+
         router.get("/api/v1/contacts/:id/deals", context.api { request, agent in
             let id = try APIBody.id(request)
             _ = try context.visibleContact(id, for: agent)

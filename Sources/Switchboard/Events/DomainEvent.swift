@@ -7,6 +7,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
     case contactCreated(ContactInput)
     case contactUpdated(contactId: Int, patch: ContactPatch)
     case dealCreated(DealInput)
+    case dealUpdated(DealPatch)
     case taskCompleted(taskId: Int, agentId: Int)
     case taskReassigned(taskId: Int, agentId: Int)
     case callRequested(CallRequest)
@@ -27,6 +28,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .contactCreated: return "contact.created"
         case .contactUpdated: return "contact.updated"
         case .dealCreated: return "deal.created"
+        case .dealUpdated: return "deal.updated"
         case .taskCompleted: return "task.completed"
         case .taskReassigned: return "task.reassigned"
         case .callRequested: return "call.requested"
@@ -57,6 +59,7 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case "contact.updated":
             self = .contactUpdated(contactId: try c.decode(Int.self, forKey: .contactId), patch: try c.decode(ContactPatch.self, forKey: .patch))
         case "deal.created": self = .dealCreated(try c.decode(DealInput.self, forKey: .deal))
+        case "deal.updated": self = .dealUpdated(try c.decode(DealPatch.self, forKey: .deal))
         case "task.completed":
             self = .taskCompleted(taskId: try c.decode(Int.self, forKey: .taskId), agentId: try c.decode(Int.self, forKey: .agentId))
         case "task.reassigned":
@@ -101,6 +104,9 @@ public enum DomainEvent: Codable, Sendable, Equatable {
         case .dealCreated(let input):
             try c.encode("deal.created", forKey: .type)
             try c.encode(input, forKey: .deal)
+        case .dealUpdated(let patch):
+            try c.encode("deal.updated", forKey: .type)
+            try c.encode(patch, forKey: .deal)
         case .taskCompleted(let task, let agent):
             try c.encode("task.completed", forKey: .type)
             try c.encode(task, forKey: .taskId)
@@ -179,6 +185,20 @@ public struct DealInput: Codable, Sendable, Equatable {
     public var pipeline: String
     public var stage: String
     public var callId: Int?
+}
+
+/// A change to a deal through the API: its stage moved, or it was closed or reopened (nil: unchanged).
+public struct DealPatch: Codable, Sendable, Equatable {
+    public var dealId: Int
+    public var contactId: Int
+    public var title: String?
+    public var pipeline: String?
+    public var stage: String?
+    /// `open` or `closed` (won or lost alike).
+    public var state: String?
+
+    /// The states a deal can be in.
+    static let states: Set<String> = ["open", "closed"]
 }
 
 /// An agent's click-to-call request, as recorded before anything is dialled.

@@ -28,6 +28,8 @@ struct Projector {
             return try updateContact(id, patch, at: receivedAt)
         case .dealCreated(let input):
             return try createDeal(input, at: receivedAt)
+        case .dealUpdated(let patch):
+            return try updateDeal(patch, at: receivedAt)
         case .taskCompleted(let taskId, let agentId):
             return try completeTask(taskId, byAgent: agentId, at: receivedAt)
         case .taskReassigned(let taskId, let agentId):

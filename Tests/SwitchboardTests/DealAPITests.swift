@@ -1,0 +1,63 @@
+import Foundation
+import Store
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// Deals move along their pipeline, close and reopen over the API; before, a deal could
+/// only be opened, so no client ever had all their deals closed.
+final class DealAPITests: XCTestCase {
+    var t: TestDaemon!
+
+    override func setUpWithError() throws { t = try TestDaemon() }
+    override func tearDown() { t.stop() }
+
+    private func contactWithDeal(owner: Int? = nil) throws -> (contact: Int, deal: Int) {
+        var body: [String: Any] = ["name": "Olga", "phones": ["+40722000111"]]
+        if let owner { body["ownerAgentId"] = owner }
+        let contact = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: body).json["id"] as? Int)
+        let deal = try XCTUnwrap(try t.api("POST", "/api/v1/contacts/\(contact)/deals", body: ["title": "Kitchen"]).json["id"] as? Int)
+        return (contact, deal)
+    }
+
+    func testADealMovesAlongItsPipelineClosesAndRebuildKeepsIt() throws {
+        let (contact, deal) = try contactWithDeal()
+        let moved = try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stage": "offer", "title": "Kitchen and hall"])
+        XCTAssertEqual(moved.status, 200, moved.text)
+        XCTAssertEqual(moved.json["stage"] as? String, "offer")
+        XCTAssertEqual(moved.json["title"] as? String, "Kitchen and hall")
+        XCTAssertEqual(moved.json["state"] as? String, "open")
+        let closed = try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["state": "closed"])
+        XCTAssertEqual(closed.json["state"] as? String, "closed", closed.text)
+        XCTAssertEqual(closed.json["stage"] as? String, "offer", "what the patch leaves out stays")
+        let listed = try t.api("GET", "/api/v1/contacts/\(contact)/deals").json["deals"] as? [[String: Any]]
+        XCTAssertEqual(listed?.first?["state"] as? String, "closed")
+
+        XCTAssertEqual(try Rebuild.run(store: t.daemon.store) { _, _ in }, try t.count("raw_events"))
+        let rebuilt = try t.api("GET", "/api/v1/contacts/\(contact)/deals").json["deals"] as? [[String: Any]]
+        XCTAssertEqual(rebuilt?.first?["state"] as? String, "closed")
+        XCTAssertEqual(rebuilt?.first?["stage"] as? String, "offer")
+    }
+
+    func testBadPatchesAndOtherPeoplesDealsAreRefusedAndNothingIsStored() throws {
+        let (contact, deal) = try contactWithDeal()
+        let stored = try t.count("raw_events")
+        let wrongState = try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["state": "won"])
+        XCTAssertEqual(wrongState.status, 422, wrongState.text)
+        XCTAssertTrue(wrongState.text.contains("open or closed"), wrongState.text)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stag": "offer"]).status, 422)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stage": 3]).status, 422)
+        let other = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ion"]).json["id"] as? Int)
+        let beforeOthers = try t.count("raw_events")
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(other)/deals/\(deal)", body: ["state": "closed"]).status, 404,
+                       "a deal is changed through its own contact")
+        let quality = try t.addAgent("Quinn", role: .qualityControl)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", key: quality.key, body: ["state": "closed"]).status, 403)
+        let manager = try t.addAgent("Mara", role: .manager)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", key: manager.key, body: ["state": "closed"]).status, 404,
+                       "a manager does not learn of another's client")
+        XCTAssertEqual(beforeOthers, stored + 1, "only Ion was stored meanwhile")
+        XCTAssertEqual(try t.count("raw_events"), beforeOthers)
+        XCTAssertEqual(try t.count("deals", "state = 'open' AND stage = 'new'"), 1)
+    }
+}
