@@ -194,6 +194,12 @@ final class ProviderWebhookTests: XCTestCase {
                                             environment: ["SIGN_BASE_URL": Self.publicURL])
             XCTAssertEqual(result.status, 0, "\(provider.rawValue):\n\(result.stdout)\n\(result.stderr)")
             XCTAssertTrue(result.stdout.contains("0 unexpected"), result.stdout)
+            // Again to the same integration: nothing new, which is no failure (every delivery was "UNEXPECTED").
+            let again = try Subprocess.run("/bin/bash", [script, provider.rawValue, "http://127.0.0.1:\(t.port)", created.secret]
+                                               + (providerSecret.isEmpty ? [] : [providerSecret]),
+                                           environment: ["SIGN_BASE_URL": Self.publicURL])
+            XCTAssertEqual(again.status, 0, "\(provider.rawValue):\n\(again.stdout)\n\(again.stderr)")
+            XCTAssertTrue(again.stdout.contains("all already stored"), again.stdout)
         }
     }
 }
