@@ -85,6 +85,19 @@ enum Commands {
                 }
             }
             return .ok
+        case "rotate-key":
+            try arguments.allow(["--config", "--json"], positional: 1)
+            guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents rotate-key needs an agent id") }
+            guard let rotated = try SwitchboardDaemon.withDirectory(configuration, { try $0.rotateKey(id: id) }) else {
+                throw DomainError.notFound("no agent \(id)")
+            }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(rotated))
+            } else {
+                print("agent \(rotated.agent.id) \(rotated.agent.name): the old key no longer works")
+                print("API key (shown once): \(rotated.apiKey)")
+            }
+            return .ok
         case "remove":
             try arguments.allow(["--config"], positional: 1)
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents remove needs an agent id") }

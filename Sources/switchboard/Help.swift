@@ -42,10 +42,13 @@ enum Help {
       switchboard agents add --name NAME --role ROLE [--phone E164]... [--sip LOGIN]...
                              [--receives-new-clients] [--json] [--config FILE]
       switchboard agents list [--json] [--config FILE]
+      switchboard agents rotate-key ID [--json] [--config FILE]
       switchboard agents remove ID [--config FILE]
 
     ROLE is manager, supervisor or quality-control. `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
+    `rotate-key` gives the agent a new key (printed once) and the old one stops
+    working at once.
     """
 
     static let integrations = """

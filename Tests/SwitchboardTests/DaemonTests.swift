@@ -36,6 +36,17 @@ final class DaemonTests: XCTestCase {
 
         let daemon = try RunningDaemon(environment: environment)
         defer { daemon.stop() }
+        // A leaked key is replaced from the command line, beside the running daemon.
+        let leaked = try cli(["agents", "add", "--name", "Leaky", "--role", "manager", "--json"])
+        let leakedJSON = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(leaked.stdout.utf8)) as? [String: Any])
+        let leakedKey = try XCTUnwrap(leakedJSON["apiKey"] as? String)
+        let rotated = try cli(["agents", "rotate-key", "\(try XCTUnwrap(leakedJSON["id"] as? Int))"])
+        XCTAssertEqual(rotated.status, 0, rotated.stderr)
+        let newKey = try XCTUnwrap(rotated.stdout.components(separatedBy: "API key (shown once): ").last?
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(leakedKey)\r\n\r\n").status, 401)
+        XCTAssertEqual(try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(newKey)\r\n\r\n").status, 200)
+        XCTAssertEqual(try cli(["agents", "rotate-key", "999"]).status, 66)
         let anonymous = try daemon.request("GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(anonymous.status, 401)
         XCTAssertEqual(anonymous.errorCode, "unauthorized")

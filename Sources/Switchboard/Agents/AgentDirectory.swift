@@ -49,8 +49,7 @@ public struct AgentDirectory: Sendable {
         let phones = try new.phones.map { phone in
             do { return try PhoneNumber.e164(phone, region: nil) } catch { throw DomainError.unprocessable("\(error)") }
         }
-        let key = "sb_" + (try Crypto.randomBytes(32)).hexString
-        let hash = Self.hash(key)
+        let (key, hash) = try Self.makeKey()
         let createdAt = JSONText.now()
         let agent = try store.writeAndWait { db -> Agent in
             try db.execute("""
@@ -74,6 +73,17 @@ public struct AgentDirectory: Sendable {
         try store.read { db in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
     }
 
+    /// Gives the agent a new API key (shown once, as at creation); the old one stops working at
+    /// once (keys are looked up on every request, not cached). nil when there is no such agent.
+    public func rotateKey(id: Int) throws -> Created? {
+        let (key, hash) = try Self.makeKey()
+        let agent = try store.writeAndWait { db -> Agent? in
+            guard try db.execute("UPDATE agents SET api_key_hash = ? WHERE id = ?", hash, id) > 0 else { return nil }
+            return try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:))
+        }
+        return agent.map { Created(agent: $0, apiKey: key) }
+    }
+
     /// Removes the agent; false when there was none with that id.
     public func remove(id: Int) throws -> Bool {
         try store.writeAndWait { db in try db.execute("DELETE FROM agents WHERE id = ?", id) > 0 }
@@ -89,4 +99,10 @@ public struct AgentDirectory: Sendable {
     }
 
     static func hash(_ key: String) -> String { Crypto.sha256(Array(key.utf8)).hexString }
+
+    /// A new key (`sb_` + 256 random bits in hex) and the hash that is stored.
+    private static func makeKey() throws -> (key: String, hash: String) {
+        let key = "sb_" + (try Crypto.randomBytes(32)).hexString
+        return (key, hash(key))
+    }
 }

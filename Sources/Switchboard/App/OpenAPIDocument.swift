@@ -123,6 +123,42 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}]
       }
     },
+    "/api/v1/me/key": {
+      "post": {
+        "operationId": "rotateMyKey",
+        "summary": "Replace the caller's API key; the old one stops working at once",
+        "tags": ["Agents"],
+        "responses": {
+          "201": {
+            "description": "The agent and the new key, shown once",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentWithKey"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
+    "/api/v1/agents/{id}/key": {
+      "post": {
+        "operationId": "rotateAgentKey",
+        "summary": "Replace an agent's API key (supervisors); the old one stops working at once",
+        "tags": ["Agents"],
+        "parameters": [{"$ref": "#/components/parameters/Id"}],
+        "responses": {
+          "201": {
+            "description": "The agent and the new key, shown once",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentWithKey"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
     "/api/v1/agents": {
       "get": {
         "operationId": "listAgents",
@@ -1586,6 +1622,12 @@ enum OpenAPIDocument {
           "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"}
         },
         "required": ["id", "name", "role", "phones", "sipLogins", "receivesNewClients", "createdAt"]
+      },
+      "AgentWithKey": {
+        "allOf": [
+          {"$ref": "#/components/schemas/Agent"},
+          {"type": "object", "properties": {"apiKey": {"type": "string", "description": "sb_ + 64 hex digits; stored only as a hash"}}, "required": ["apiKey"]}
+        ]
       },
       "AgentList": {
         "type": "object",
