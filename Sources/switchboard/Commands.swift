@@ -152,6 +152,22 @@ extension Commands {
                 for i in all { print("\(i.id)\t\(i.name)\t\(i.provider.rawValue)\t\(i.region ?? "-")") }
             }
             return .ok
+        case "rotate-secret":
+            try arguments.allow(["--config", "--json"], positional: 1)
+            guard let reference = arguments.positional.first else { throw UsageError("integrations rotate-secret needs an id or name") }
+            let rotated = try SwitchboardDaemon.withIntegrations(configuration) { directory -> IntegrationDirectory.Created? in
+                guard let found = try directory.find(reference: reference) else { return nil }
+                return try directory.rotateSecret(id: found.id, baseURL: configuration.baseURL)
+            }
+            guard let rotated else { throw DomainError.notFound("no integration \(reference)") }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(rotated))
+            } else {
+                print("integration \(rotated.integration.id) \(rotated.integration.name): the old secret no longer works; give the provider these URLs")
+                print("secret (shown once): \(rotated.secret)")
+                for (name, url) in rotated.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
+            }
+            return .ok
         case "remove":
             try arguments.allow(["--config"], positional: 1)
             guard let reference = arguments.positional.first else { throw UsageError("integrations remove needs an id or name") }

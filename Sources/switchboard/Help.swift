@@ -56,6 +56,7 @@ enum Help {
       switchboard integrations add --name NAME --provider native|twilio|zadarma|ringostat|aircall
                                    [--region CC] [--provider-secret SECRET] [--settings JSON] [--json]
       switchboard integrations list [--json]
+      switchboard integrations rotate-secret ID|NAME [--json]
       switchboard integrations remove ID|NAME
 
     `add` prints the integration's webhook secret once, with the URLs to give
@@ -64,6 +65,10 @@ enum Help {
     settings JSON (missedCallTask, utm, dialer, timeZone), see README.md;
     settings that are not JSON, have an unknown key or cannot work exit 65
     naming the setting.
+
+    `rotate-secret` gives it a new webhook secret, printed once with the new
+    URLs to give the provider; the old secret is refused at once (by a running
+    daemon within 5 seconds).
 
     `remove` stops the integration's webhooks (a running daemon refuses them
     within 5 seconds) and frees its name; its calls stay, and its id is never

@@ -531,6 +531,26 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}]
       }
     },
+    "/api/v1/integrations/{id}/secret": {
+      "post": {
+        "operationId": "rotateIntegrationSecret",
+        "summary": "Replace the webhook secret (supervisors); the old one is refused at once, the answer has the new URLs",
+        "tags": ["Integrations"],
+        "parameters": [{"$ref": "#/components/parameters/Id"}],
+        "responses": {
+          "201": {
+            "description": "The integration, its new secret (shown once) and webhook URLs",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IntegrationCreated"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
     "/api/v1/integrations/{id}": {
       "get": {
         "operationId": "getIntegration",

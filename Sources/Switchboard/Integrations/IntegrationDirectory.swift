@@ -77,7 +77,7 @@ public final class IntegrationDirectory: Sendable {
     public func add(_ new: NewIntegration, baseURL: String) throws -> Created {
         let name = try Self.checkedName(new.name)
         let region = try Self.checkedRegion(new.region)
-        let secret = "whs_" + (try Crypto.randomBytes(24)).hexString
+        let secret = try Self.makeSecret()
         let settings = JSONText.string(new.settings)
         let createdAt = Timestamp.now()
         let integration = try store.writeAndWait { db -> Integration in
@@ -137,6 +137,23 @@ public final class IntegrationDirectory: Sendable {
         return removed
     }
 
+    /// Gives the live integration `id` a new webhook secret (shown once, with the URLs that carry
+    /// it: give them to the provider). The old secret is refused at once in this process and by a
+    /// daemon beside the CLI within 5 seconds (its cache). nil when there is no live integration `id`.
+    public func rotateSecret(id: Int, baseURL: String) throws -> Created? {
+        let secret = try Self.makeSecret()
+        let integration = try store.writeAndWait { db -> Integration? in
+            guard try db.execute("UPDATE integrations SET secret_hash = ? WHERE id = ? AND removed_at IS NULL", Self.hash(secret), id) > 0 else {
+                return nil
+            }
+            return try Self.load(db, id: id)
+        }
+        cache.withLock { $0.removeAll() }
+        return integration.map {
+            Created(integration: $0, secret: secret, webhooks: Self.webhookURLs(for: $0.provider, secret: secret, baseURL: baseURL))
+        }
+    }
+
     /// Changes what `change` names of the live integration `id`; all of it or, when one part is refused, none.
     ///
     /// Settings are changed inside the writer job, from the settings stored at that moment, then
@@ -187,6 +204,9 @@ public final class IntegrationDirectory: Sendable {
     }
 
     static func hash(_ secret: String) -> String { Crypto.sha256(Array(secret.utf8)).hexString }
+
+    /// A new webhook secret: `whs_` + 192 random bits in hex.
+    private static func makeSecret() throws -> String { "whs_" + (try Crypto.randomBytes(24)).hexString }
 
     /// `name` without surrounding white space.
     /// - Throws: `DomainError.invalid` when nothing is left.

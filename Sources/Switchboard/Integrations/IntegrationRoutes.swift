@@ -45,6 +45,14 @@ enum IntegrationRoutes {
                 providerSecret: try string(object, "providerSecret", nullable: true).map { $0 ?? "" })
             return .json(try context.integrations.update(id: try APIBody.id(request), change))
         })
+        router.post("/api/v1/integrations/:id/secret", context.api { request, agent in
+            try agent.requireSupervisor()
+            let id = try APIBody.id(request)
+            guard let rotated = try context.integrations.rotateSecret(id: id, baseURL: context.baseURL) else {
+                throw DomainError.notFound("no integration \(id)")
+            }
+            return .json(bytes: JSONText.bytes(rotated), status: 201)
+        })
         router.delete("/api/v1/integrations/:id", context.api { request, agent in
             try agent.requireSupervisor()
             guard try context.integrations.remove(id: try APIBody.id(request)) else {
