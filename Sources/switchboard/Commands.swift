@@ -135,13 +135,7 @@ extension Commands {
                                         providerSecret: arguments.value("--provider-secret") ?? "", settings: settings),
                                   baseURL: configuration.baseURL)
             }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(created))
-            } else {
-                print("integration \(created.integration.id) \(created.integration.name) (\(provider.rawValue))")
-                print("secret (shown once): \(created.secret)")
-                for (name, url) in created.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
-            }
+            printSecret(created, json: arguments.has("--json"), headline: "(\(provider.rawValue))")
             return .ok
         case "list":
             try arguments.allow(["--config", "--json"])
@@ -160,13 +154,7 @@ extension Commands {
                 return try directory.rotateSecret(id: found.id, baseURL: configuration.baseURL)
             }
             guard let rotated else { throw DomainError.notFound("no integration \(reference)") }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(rotated))
-            } else {
-                print("integration \(rotated.integration.id) \(rotated.integration.name): the old secret no longer works; give the provider these URLs")
-                print("secret (shown once): \(rotated.secret)")
-                for (name, url) in rotated.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
-            }
+            printSecret(rotated, json: arguments.has("--json"), headline: ": the old secret no longer works; give the provider these URLs")
             return .ok
         case "remove":
             try arguments.allow(["--config"], positional: 1)
@@ -181,6 +169,17 @@ extension Commands {
         default:
             throw UsageError("unknown integrations command '\(sub)'")
         }
+    }
+
+    /// An integration with its one-time secret and webhook URLs, as JSON or as lines.
+    private static func printSecret(_ shown: IntegrationDirectory.Created, json: Bool, headline: String) {
+        if json {
+            print(SwitchboardDaemon.json(shown))
+            return
+        }
+        print("integration \(shown.integration.id) \(shown.integration.name)\(headline.hasPrefix(":") ? "" : " ")\(headline)")
+        print("secret (shown once): \(shown.secret)")
+        for (name, url) in shown.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
     }
 
     static func rebuild(_ arguments: Arguments) throws -> ExitCode {
