@@ -29,4 +29,13 @@ final class AgentKeyTests: XCTestCase {
         XCTAssertEqual(try t.api("GET", "/api/v1/me", key: third).status, 200)
         XCTAssertEqual(try t.api("POST", "/api/v1/agents/9999/key").status, 404)
     }
+
+    /// A stream opened with a key that was replaced ends at once: it kept receiving the
+    /// clients' names and numbers after the key (perhaps leaked) was replaced.
+    func testAStreamOpenedWithTheOldKeyEnds() throws {
+        let mara = try t.addAgent("Mara", role: .supervisor)
+        let stream = try t.openEvents(key: mara.key)
+        XCTAssertEqual(try t.api("POST", "/api/v1/me/key", key: mara.key).status, 201)
+        XCTAssertTrue(stream.waitForClose(), "the stream opened with the old key is closed (it stayed open and was fed)")
+    }
 }

@@ -98,6 +98,14 @@ final class ClickToCallTests: XCTestCase {
         XCTAssertEqual(timedOut.status, 504)
         XCTAssertEqual(timedOut.errorCode, "provider_timeout")
         XCTAssertEqual(fake.callbacks.count, 2, "the timed-out request was sent once")
+        // Retried with its key: a timeout may have dialled, so the retry finds the request and its
+        // call (200, state unknown) rather than the bare error again.
+        fake.set { $0.behaviour = .slow(2) }
+        XCTAssertEqual(try click(["number": "+380671112235"], idempotency: "k-slow").status, 504)
+        let retried = try click(["number": "+380671112235"], idempotency: "k-slow")
+        XCTAssertEqual(retried.status, 200, retried.text)
+        XCTAssertEqual(retried.json["state"] as? String, "unknown")
+        XCTAssertNotNil((retried.json["call"] as? [String: Any])?["id"] as? Int, retried.text)
     }
 
     func testRefusedConnectionIsRetriedThenReported() throws {

@@ -47,6 +47,8 @@ final class DealAPITests: XCTestCase {
         XCTAssertTrue(wrongState.text.contains("open or closed"), wrongState.text)
         XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stag": "offer"]).status, 422)
         XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stage": 3]).status, 422)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: [:]).status, 422, "nothing to change")
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["title": ""]).status, 422)
         let other = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ion"]).json["id"] as? Int)
         let beforeOthers = try t.count("raw_events")
         XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(other)/deals/\(deal)", body: ["state": "closed"]).status, 404,
@@ -59,5 +61,14 @@ final class DealAPITests: XCTestCase {
         XCTAssertEqual(beforeOthers, stored + 1, "only Ion was stored meanwhile")
         XCTAssertEqual(try t.count("raw_events"), beforeOthers)
         XCTAssertEqual(try t.count("deals", "state = 'open' AND stage = 'new'"), 1)
+    }
+
+    /// A deal touched by a WhatsApp message dated later keeps that time: a PATCH set it back,
+    /// which changed which open deal the client's next message went to.
+    func testAChangeNeverMovesTheDealsTimeBack() throws {
+        let (contact, deal) = try contactWithDeal()
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE deals SET updated_at = '2099-01-01T00:00:00.000Z'") }
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["stage": "offer"]).json["updatedAt"] as? String,
+                       "2099-01-01T00:00:00.000Z")
     }
 }

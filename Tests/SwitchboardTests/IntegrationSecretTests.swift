@@ -59,4 +59,18 @@ final class IntegrationSecretTests: XCTestCase {
         XCTAssertEqual(try ring(old), 401)
         XCTAssertEqual(try ring(secret), 200)
     }
+
+    /// Twilio is given `dialer.statusCallback` with each call it places; it carried the old secret
+    /// after a rotation, so every report of a click-to-call was refused.
+    func testTwilioStatusCallbackGetsTheNewSecret() throws {
+        let created = try t.api("POST", "/api/v1/integrations", body: ["name": "tw", "provider": "twilio", "region": "RO"])
+        let (id, old) = (try XCTUnwrap(created.json["id"] as? Int), try XCTUnwrap(created.json["secret"] as? String))
+        let callback = "https://crm.example.com/webhooks/twilio/\(old)"
+        let patched = try t.api("PATCH", "/api/v1/integrations/\(id)",
+                                body: ["settings": ["dialer": ["apiKey": "AC1", "callerId": "+40312345678", "statusCallback": callback]]])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        let secret = try XCTUnwrap(try t.api("POST", "/api/v1/integrations/\(id)/secret").json["secret"] as? String)
+        let settings = try t.api("GET", "/api/v1/integrations/\(id)").json["settings"] as? [String: Any]
+        XCTAssertEqual((settings?["dialer"] as? [String: Any])?["statusCallback"] as? String, "https://crm.example.com/webhooks/twilio/\(secret)")
+    }
 }

@@ -17,6 +17,13 @@ public struct Agent: Sendable, Codable, Equatable {
     public var sipLogins: [String]
     public var receivesNewClients: Bool
     public var createdAt: String
+    /// The stored hash of the agent's API key: a live stream opened with a key that was
+    /// replaced since is ended (see EventHub.recheckAgents). Never encoded.
+    var keyHash: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, role, phones, sipLogins, receivesNewClients, createdAt
+    }
 
     init(row: Row) {
         id = row.int("id") ?? 0
@@ -26,5 +33,6 @@ public struct Agent: Sendable, Codable, Equatable {
         sipLogins = JSONText.decodeStrings(row.string("sip_logins"))
         receivesNewClients = row.bool("receives_new_clients")
         createdAt = row.string("created_at") ?? ""
+        keyHash = row.string("api_key_hash")
     }
 }

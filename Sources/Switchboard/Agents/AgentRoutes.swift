@@ -21,6 +21,7 @@ enum AgentRoutes {
     /// The agent with their new key (shown once), 201.
     private static func rotatedKey(_ context: RouteContext, _ id: Int) throws -> HTTPResponse {
         guard let rotated = try context.agents.rotateKey(id: id) else { throw DomainError.notFound("no agent \(id)") }
+        context.hub.recheckAgents()   // streams opened with the old key end now
         return .json(bytes: JSONText.bytes(rotated), status: 201)
     }
 }

@@ -219,8 +219,9 @@ final class ClickToCall: Sendable {
                                 fallback: row.string("fallback_reason") != nil, fallbackReason: row.string("fallback_reason"),
                                 state: row.string("state") ?? "", providerCallId: row.string("provider_call_id"), error: row.string("error"))
             if placed.state == "dialing" { return (409, placed) }
-            // Failed (or timed out): answered as the first request was, not 200 with the state.
-            if let status = row.int("error_status"), let code = row.string("error_code") {
+            // Failed: answered as the first request was, not 200 with the state. A timeout may have
+            // dialled: its request and call are answered (200, state unknown), so a client finds the call.
+            if placed.state == "failed", let status = row.int("error_status"), let code = row.string("error_code") {
                 throw HTTPError(status, code: code, placed.error ?? "failed")
             }
             return (200, placed)

@@ -100,8 +100,14 @@ enum ContactRoutes {
             if let state, !DealPatch.states.contains(state) {
                 throw WebhookError.invalidField("state", "expected open or closed, got \"\(state)\"")
             }
+            for field in ["title", "pipeline", "stage"] where (body.values[field] as? String)?.isEmpty == true {
+                throw WebhookError.invalidField(field, "must not be empty")
+            }
             let patch = DealPatch(dealId: dealId, contactId: id, title: try ContactBody.text(body, "title"),
                                   pipeline: try ContactBody.text(body, "pipeline"), stage: try ContactBody.text(body, "stage"), state: state)
+            guard patch.title != nil || patch.pipeline != nil || patch.stage != nil || patch.state != nil else {
+                throw DomainError.unprocessable("nothing to change: give title, pipeline, stage or state")
+            }
             _ = try context.record(.dealUpdated(patch), by: agent, request: request)
             guard let deal = try context.store.read({ db in try DealRecord.load(db, id: dealId) }) else {
                 throw DomainError.notFound("no deal \(dealId)")

@@ -19,14 +19,15 @@ extension Projector {
         return ApplyResult(contactId: input.contactId, dealId: id)
     }
 
-    /// Moves a deal (title, pipeline, stage) or closes or reopens it; `updated_at` is the change's time.
+    /// Moves a deal (title, pipeline, stage) or closes or reopens it; `updated_at` becomes the
+    /// change's time unless a later one is there already (as the WhatsApp paths keep it).
     func updateDeal(_ patch: DealPatch, at: String) throws -> ApplyResult {
         guard try db.scalar("SELECT contact_id FROM deals WHERE id = ?", patch.dealId).int == patch.contactId else {
             throw DomainError.notFound("no deal \(patch.dealId) of contact \(patch.contactId)")
         }
         try db.execute("""
             UPDATE deals SET title = coalesce(?, title), pipeline = coalesce(?, pipeline), stage = coalesce(?, stage),
-                             state = coalesce(?, state), updated_at = ?
+                             state = coalesce(?, state), updated_at = max(updated_at, ?)
             WHERE id = ?
             """, SQLValue(patch.title), SQLValue(patch.pipeline), SQLValue(patch.stage), SQLValue(patch.state), at, patch.dealId)
         try touchContact(patch.contactId, at: at)

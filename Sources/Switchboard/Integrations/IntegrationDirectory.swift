@@ -17,6 +17,9 @@ public final class IntegrationDirectory: Sendable {
     /// Keyed by the secret's SHA-256 (the digest itself: no hex text is made on a hit).
     private let cache = Mutex<[SecretDigest: (integration: Integration, expires: UInt64)]>([:])
     private let cacheNanos: UInt64 = 5_000_000_000
+    /// Bumped, under the cache's lock, whenever the cache is emptied: a lookup that read the
+    /// database before a change caches its (stale) answer only if no change came meanwhile.
+    private let cacheGeneration = Atomic<UInt64>(0)
 
     public init(store: Store) { self.store = store }
 
@@ -133,7 +136,7 @@ public final class IntegrationDirectory: Sendable {
                 WHERE id = ? AND removed_at IS NULL
                 """, Timestamp.now(), id) > 0
         }
-        cache.withLock { $0.removeAll() }
+        forgetCached()
         return removed
     }
 
@@ -143,12 +146,19 @@ public final class IntegrationDirectory: Sendable {
     public func rotateSecret(id: Int, baseURL: String) throws -> Created? {
         let secret = try Self.makeSecret()
         let integration = try store.writeAndWait { db -> Integration? in
-            guard try db.execute("UPDATE integrations SET secret_hash = ? WHERE id = ? AND removed_at IS NULL", Self.hash(secret), id) > 0 else {
-                return nil
+            guard let stored = try Self.live(db, id: id),
+                  let oldHash = try db.scalar("SELECT secret_hash FROM integrations WHERE id = ?", id).string else { return nil }
+            try db.execute("UPDATE integrations SET secret_hash = ? WHERE id = ?", Self.hash(secret), id)
+            // Twilio is given `dialer.statusCallback` with each click-to-call: a URL that carries the
+            // old secret would have its reports refused from now on, so it gets the new one.
+            var settings = stored.settings
+            if let callback = settings.dialer?.statusCallback, let replaced = Self.replacingSecret(hashed: oldHash, in: callback, with: secret) {
+                settings.dialer?.statusCallback = replaced
+                try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id)
             }
             return try Self.load(db, id: id)
         }
-        cache.withLock { $0.removeAll() }
+        forgetCached()
         return integration.map {
             Created(integration: $0, secret: secret, webhooks: Self.webhookURLs(for: $0.provider, secret: secret, baseURL: baseURL))
         }
@@ -181,7 +191,7 @@ public final class IntegrationDirectory: Sendable {
             }
             return try Self.load(db, id: id)
         }
-        cache.withLock { $0.removeAll() }
+        forgetCached()
         return updated
     }
 
@@ -192,6 +202,7 @@ public final class IntegrationDirectory: Sendable {
         let key = SecretDigest(digest)
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = cache.withLock({ $0[key] }), hit.expires > now { return hit.integration }
+        let generation = cacheGeneration.load(ordering: .acquiring)
         let hash = digest.hexString
         let found = try store.read { db in
             try db.queryOne("SELECT * FROM integrations WHERE secret_hash = ? AND removed_at IS NULL", hash)
@@ -199,11 +210,37 @@ public final class IntegrationDirectory: Sendable {
         guard let found, let stored = found.string("secret_hash"),
               Crypto.constantTimeEquals(Array(stored.utf8), Array(hash.utf8)) else { return nil }
         let integration = Integration(row: found)
-        cache.withLock { $0[key] = (integration, now + cacheNanos) }
+        cache.withLock { if cacheGeneration.load(ordering: .acquiring) == generation { $0[key] = (integration, now + cacheNanos) } }
         return integration
     }
 
+    /// Empties the cache: removed, changed or re-keyed integrations are looked up again.
+    private func forgetCached() {
+        cache.withLock { entries in
+            entries.removeAll()
+            cacheGeneration.add(1, ordering: .releasing)
+        }
+    }
+
     static func hash(_ secret: String) -> String { Crypto.sha256(Array(secret.utf8)).hexString }
+
+    /// `text` with the webhook secret whose hash is `hashed` replaced by `secret`; nil when it has none.
+    private static func replacingSecret(hashed: String, in text: String, with secret: String) -> String? {
+        var result = text
+        var searchFrom = result.startIndex
+        var replacedAny = false
+        while let start = result.range(of: "whs_", range: searchFrom..<result.endIndex)?.lowerBound {
+            let end = result.index(start, offsetBy: 52, limitedBy: result.endIndex) ?? result.endIndex
+            if Self.hash(String(result[start..<end])) == hashed {
+                result.replaceSubrange(start..<end, with: secret)
+                replacedAny = true
+                searchFrom = result.index(start, offsetBy: secret.count)
+            } else {
+                searchFrom = result.index(after: start)
+            }
+        }
+        return replacedAny ? result : nil
+    }
 
     /// A new webhook secret: `whs_` + 192 random bits in hex.
     private static func makeSecret() throws -> String { "whs_" + (try Crypto.randomBytes(24)).hexString }

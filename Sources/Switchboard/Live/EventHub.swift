@@ -159,15 +159,17 @@ public final class EventHub: @unchecked Sendable {
         for stream in all { stream.sendComment("keep-alive") }
     }
 
-    /// Ends the streams of agents that are gone and refreshes the others' roles (run at each
-    /// heartbeat). A failed lookup leaves the stream as it is, to be checked at the next one.
+    /// Ends the streams of agents that are gone or whose key was replaced, and refreshes the
+    /// others' roles (run at each heartbeat, and at once after a key is replaced through the API).
+    /// A failed lookup leaves the stream as it is, to be checked at the next one.
     func recheckAgents() {
         guard let lookup = currentAgent.withLock({ $0 }) else { return }
         for (id, subscriber) in subscribers.withLock({ $0 }) {
             let found: Agent?
             do { found = try lookup(subscriber.agent.id) } catch { continue }
-            guard let found else {
-                subscriber.stream.close()   // removed: the stream's onTermination drops the subscriber
+            // Removed, or its key replaced (it may have leaked): the stream's onTermination drops the subscriber.
+            guard let found, found.keyHash == subscriber.agent.keyHash else {
+                subscriber.stream.close()
                 continue
             }
             if found != subscriber.agent {
