@@ -271,6 +271,21 @@ extension Commands {
                 for c in all { print("\(c.id)\t\(c.name)\t\(c.provider.rawValue)\t\(c.phoneNumberId ?? "-")\t\(c.displayNumber ?? "-")") }
             }
             return .ok
+        case "rotate-secret":
+            try arguments.allow(["--config", "--json"], positional: 1)
+            guard let reference = arguments.positional.first else { throw UsageError("channels rotate-secret needs an id or name") }
+            let rotated = try SwitchboardDaemon.withChannels(configuration) { directory -> ChannelDirectory.Created? in
+                guard let found = try directory.find(reference: reference, preferringId: true) else { return nil }
+                return try directory.rotateSecret(id: found.id, baseURL: configuration.baseURL)
+            }
+            guard let rotated else { throw DomainError.notFound("no channel \(reference)") }
+            if arguments.has("--json") {
+                print(SwitchboardDaemon.json(rotated))
+            } else {
+                print("channel \(rotated.channel.id) \(rotated.channel.name): the old secret no longer works; give Wazzup this URL")
+                print("webhook URL: \(rotated.webhook)")
+            }
+            return .ok
         case "remove":
             try arguments.allow(["--config"], positional: 1)
             guard let reference = arguments.positional.first else { throw UsageError("channels remove needs an id or name") }

@@ -95,13 +95,14 @@ enum Help {
                                [--region CC] [--app-secret S] [--verify-token T] [--access-token T]
                                [--settings JSON] [--json]
       switchboard channels list [--json]
+      switchboard channels rotate-secret ID|NAME [--json]
       switchboard channels remove ID|NAME
 
     One channel per business number. For Meta, --phone-number-id is the Cloud API
     phone_number_id, --app-secret signs webhooks (X-Hub-Signature-256),
     --verify-token answers the subscription handshake and --access-token sends.
     For Wazzup, --access-token is the API key and the printed webhook URL carries
-    a secret. --settings takes the channel settings JSON (syncFilter, exceptions,
+    a secret; `rotate-secret` replaces it and prints the new URL for Wazzup. --settings takes the channel settings JSON (syncFilter, exceptions,
     pipeline, stage, createAs, closedDealsPolicy, distribution, apiBase,
     apiVersion), see README.md.
     """

@@ -73,4 +73,24 @@ final class IntegrationSecretTests: XCTestCase {
         let settings = try t.api("GET", "/api/v1/integrations/\(id)").json["settings"] as? [String: Any]
         XCTAssertEqual((settings?["dialer"] as? [String: Any])?["statusCallback"] as? String, "https://crm.example.com/webhooks/twilio/\(secret)")
     }
+
+    /// A Wazzup channel's URL carries its secret too: it is replaced the same way. A Meta channel
+    /// is authenticated by Meta's signature, so it has nothing to replace here.
+    func testAWazzupChannelsSecretIsReplacedAndAMetaChannelSaysWhatToChange() throws {
+        let created = try t.daemon.channels.add(.init(name: "wz", provider: .wazzup, phoneNumberId: "wz-1", region: "RU"), baseURL: "http://x")
+        let ping: [String: Any] = ["test": true]
+        XCTAssertEqual(try t.postWazzup(ping, secret: created.secret).status, 200)
+        let rotated = try t.api("POST", "/api/v1/channels/\(created.channel.id)/secret")
+        XCTAssertEqual(rotated.status, 201, rotated.text)
+        let secret = try XCTUnwrap(rotated.json["secret"] as? String)
+        XCTAssertEqual(rotated.json["webhook"] as? String, "\(t.daemon.configuration.baseURL)/webhooks/wazzup/\(secret)")
+        XCTAssertEqual(try t.postWazzup(ping, secret: created.secret).status, 401, "the old secret is refused at once")
+        XCTAssertEqual(try t.postWazzup(ping, secret: secret).status, 200)
+
+        let meta = try t.daemon.channels.add(.init(name: "ro", provider: .meta, phoneNumberId: "106", region: "RO", appSecret: "s"), baseURL: "http://x")
+        let refused = try t.api("POST", "/api/v1/channels/\(meta.channel.id)/secret")
+        XCTAssertEqual(refused.status, 422, refused.text)
+        XCTAssertTrue(refused.text.contains("appSecret"), refused.text)
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels/\(created.channel.id)/secret", key: try t.addAgent("Mara", role: .manager).key).status, 403)
+    }
 }

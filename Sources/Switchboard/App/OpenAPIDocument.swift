@@ -1059,6 +1059,27 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}]
       }
     },
+    "/api/v1/channels/{id}/secret": {
+      "post": {
+        "operationId": "rotateChannelSecret",
+        "summary": "Replace a Wazzup channel's webhook secret (supervisors); the answer has the new URL, the old one is refused at once",
+        "tags": ["WhatsApp channels"],
+        "parameters": [{"$ref": "#/components/parameters/Id"}],
+        "responses": {
+          "201": {
+            "description": "The channel, its new secret (shown once) and webhook URL",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChannelCreated"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
     "/api/v1/channels/{id}": {
       "get": {
         "operationId": "getChannel",

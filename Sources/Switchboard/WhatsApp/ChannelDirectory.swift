@@ -90,6 +90,23 @@ public final class ChannelDirectory: Sendable {
         return Created(channel: channel, webhook: webhook, secret: secret)
     }
 
+    /// Gives a Wazzup channel a new webhook secret (its URL carries it): shown once, with the new
+    /// URL to give Wazzup; the old one is refused at once (Wazzup secrets are not cached). A Meta
+    /// channel is authenticated by Meta's signature with the app secret (PATCH `appSecret`): 422.
+    /// nil when there is no channel `id`.
+    public func rotateSecret(id: Int, baseURL: String) throws -> Created? {
+        guard let channel = try find(id: id) else { return nil }
+        guard channel.provider == .wazzup else {
+            throw DomainError.unprocessable("channel \(channel.name) is a Meta channel: Meta signs its webhooks with the app secret; change appSecret instead")
+        }
+        let secret = "whc_" + (try Crypto.randomBytes(24)).hexString
+        let changed = try store.writeAndWait { db in
+            try db.execute("UPDATE channels SET secret_hash = ? WHERE id = ?", Crypto.sha256(Array(secret.utf8)).hexString, id) > 0
+        }
+        found.withLock { $0.removeAll() }
+        return changed ? Created(channel: channel, webhook: "\(baseURL)/webhooks/wazzup/\(secret)", secret: secret) : nil
+    }
+
     public func list() throws -> [Channel] {
         try store.read { db in try db.query("SELECT * FROM channels ORDER BY id").map(Channel.init(row:)) }
     }

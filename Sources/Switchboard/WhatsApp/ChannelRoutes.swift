@@ -37,6 +37,13 @@ enum ChannelRoutes {
                                                      region: body.string("region"), appSecret: body.string("appSecret"),
                                                      verifyToken: body.string("verifyToken"), accessToken: body.string("accessToken")))
         })
+        router.post("/api/v1/channels/:id/secret", context.api { request, agent in
+            try agent.requireSupervisor()
+            guard let rotated = try context.channels.rotateSecret(id: try APIBody.id(request), baseURL: context.baseURL) else {
+                throw DomainError.notFound("no channel")
+            }
+            return .json(rotated, status: 201)
+        })
         router.delete("/api/v1/channels/:id", context.api { request, agent in
             try agent.requireSupervisor()
             guard try context.channels.remove(id: try APIBody.id(request)) else { throw DomainError.notFound("no channel") }
