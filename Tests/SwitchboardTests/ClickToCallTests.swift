@@ -356,3 +356,15 @@ extension ClickToCallTests {
         XCTAssertTrue(note.contains("may have dialled"), note)
     }
 }
+
+extension ClickToCallTests {
+    /// An unknown client is 404 before anything about the integrations is said (it was 422 "no
+    /// integration is set up to place calls" when none was), and that 422 says where to set one up.
+    func testAnUnknownClientIsNotFoundWhateverTheIntegrations() throws {
+        XCTAssertEqual(try t.daemon.integrations.remove(id: integration.integration.id), true)
+        XCTAssertEqual(try click(["contactId": 999]).status, 404)
+        let none = try click(["number": "+380671112233"])
+        XCTAssertEqual(none.status, 422, none.text)
+        XCTAssertTrue(none.text.contains("\\\"dialer\\\" in its settings"), none.text)
+    }
+}

@@ -49,7 +49,9 @@ final class ClickToCall: Sendable {
             return found
         }
         let dialers = try integrations.list().filter { $0.settings.dialer != nil }
-        guard let only = dialers.first else { throw DomainError.unprocessable("no integration is set up to place calls") }
+        guard let only = dialers.first else {
+            throw DomainError.unprocessable("no integration is set up to place calls: give one a \"dialer\" in its settings (README.md, Click-to-call)")
+        }
         guard dialers.count == 1 else {
             throw DomainError.unprocessable("several integrations place calls; choose one with integrationId (\(dialers.map { "\($0.id) \($0.name)" }.joined(separator: ", ")))")
         }

@@ -9,14 +9,19 @@ enum ClickToCallRoutes {
         router.post("/api/v1/calls", context.api { request, agent in
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
             let body = try APIBody.object(request)
-            let integration = try service.integration(named: try body.int("integrationId"))
+            // The client first: an unknown one is 404 whatever the integrations can do.
             var contactId = try body.int("contactId")
-            let number: String
+            var called: String?
             if let id = contactId {
                 let contact = try context.visibleContact(id, for: agent)
                 guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not call this client") }
                 guard let first = contact.phones.first else { throw DomainError.unprocessable("contact \(id) has no phone number") }
-                number = first
+                called = first
+            }
+            let integration = try service.integration(named: try body.int("integrationId"))
+            let number: String
+            if let called {
+                number = called
             } else if let raw = body.string("number") {
                 do { number = try PhoneNumber.e164(raw, region: body.string("region") ?? integration.region) } catch {
                     throw DomainError.unprocessable("\(error)")
