@@ -2290,7 +2290,7 @@ enum OpenAPIDocument {
           "agentName": {"type": "string"},
           "online": {"type": "boolean"},
           "onCall": {"type": "boolean"},
-          "presenceError": {"type": "string", "description": "Why presence is unknown for this integration (its provider's status API failed); online and onCall are then false"}
+          "presenceError": {"type": "string", "description": "Why presence is unknown for this integration (its provider's status API failed, or nothing reports presence for it: then the account asked for is dialled as it is); online and onCall are then false"}
         },
         "required": ["integrationId", "integration", "login", "online", "onCall"]
       },

@@ -81,8 +81,9 @@ enum SIPAccounts {
         let agentName: String?
         let online: Bool
         let onCall: Bool
-        /// Why presence is unknown for this integration (its provider's status API failed);
-        /// `online` and `onCall` are then false. Other integrations are listed as usual.
+        /// Why presence is unknown for this integration (its provider's status API failed, or it
+        /// has no presence source at all); `online` and `onCall` are then false. Other
+        /// integrations are listed as usual.
         var presenceError: String?
     }
 
@@ -103,6 +104,11 @@ enum SIPAccounts {
                 // One provider's failure does not hide the other integrations' accounts.
                 snapshot = PresenceService.Snapshot(online: [], speaking: [], known: [])
                 failure = (error as? ClickToCallError)?.message ?? "\(error)"
+            }
+            // Nothing reports presence (Twilio, a template without presenceURL, before any presence
+            // webhook): "offline" would be wrong, since the account asked for is dialled as it is.
+            if failure == nil && !snapshot.hasSource {
+                failure = "no presence source (status API, presenceURL or presence webhook): the account asked for is dialled as it is"
             }
             var logins = snapshot.known.union(agents.flatMap(\.sipLogins))
             if let shared = integration.settings.dialer?.sipAccount { logins.insert(shared) }
