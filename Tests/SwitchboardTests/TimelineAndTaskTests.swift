@@ -170,12 +170,13 @@ extension TimelineAndTaskTests {
         try t.call("missed", secret: secret, ["callId": "old", "clientNumber": "+79161234567"])
         let task = try XCTUnwrap(try t.value("SELECT id FROM tasks").int)
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/complete").status, 200)
-        // As an older version stored it: applied, after the completion.
+        // As an older version stored it: applied, after the completion, before the rule came in.
         let event = DomainEvent.taskReassigned(taskId: task, agentId: mia.id)
         try t.daemon.store.writeAndWait { db in
+            try db.execute("UPDATE rule_epochs SET since = ? WHERE name = 'done-tasks-stay'", Timestamp.now())
             try db.execute("""
                 INSERT INTO raw_events(source, idempotency_key, kind, received_at, payload) VALUES ('api', 'api:old-reassign', ?, ?, ?)
-                """, event.kind, Timestamp.now(), JSONText.string(event))
+                """, event.kind, "2026-01-01T00:00:00.000Z", JSONText.string(event))
             try db.execute("UPDATE tasks SET assignee_agent_id = ? WHERE id = ?", mia.id, task)
         }
         _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
@@ -205,5 +206,25 @@ extension TimelineAndTaskTests {
         XCTAssertEqual(ready.status, 503, ready.text)
         XCTAssertTrue(ready.text.contains("full"), ready.text)
         try t.daemon.store.writeAndWait { db in _ = try db.scalar("PRAGMA max_page_count = 1073741823") }
+    }
+}
+
+extension TimelineAndTaskTests {
+    /// A completion that commits between a reassignment's check at the request and its write:
+    /// the reassignment reached the done task (the check read a snapshot). Now it is refused
+    /// when applied, and nothing of it is stored.
+    func testAReassignmentThatLosesTheRaceWithACompletionIsRefused() throws {
+        let mia = try t.addAgent("Mia", role: .manager)
+        try t.call("missed", secret: secret, ["callId": "race", "clientNumber": "+79161234567"])
+        let task = try XCTUnwrap(try t.value("SELECT id FROM tasks").int)
+        let assignee = try t.value("SELECT assignee_agent_id FROM tasks WHERE id = ?", task).int
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/complete").status, 200)
+        // What the reassignment's request writes once its check has passed.
+        XCTAssertThrowsError(try t.daemon.store.writeAndWait { db in
+            try EventLog.record(.taskReassigned(taskId: task, agentId: mia.id), source: "api", integrationId: nil, key: "api:late-reassign",
+                                rawBody: nil, receivedAt: Timestamp.now(), in: db, settings: .fromDatabase)
+        }) { error in XCTAssertEqual((error as? DomainError)?.status, 409, "\(error)") }
+        XCTAssertEqual(try t.value("SELECT assignee_agent_id FROM tasks WHERE id = ?", task).int, assignee)
+        XCTAssertEqual(try t.count("raw_events", "idempotency_key = 'api:late-reassign'"), 0)
     }
 }

@@ -40,6 +40,7 @@ enum Schema {
         callAgentAt,
         callMergedFrom,
         clickToCallErrorStatus,
+        doneTasksStay,
     ]
 }
 
@@ -557,5 +558,10 @@ extension Schema {
     static let clickToCallErrorStatus = Migration("025_click_to_call_error_status", """
         ALTER TABLE click_to_call ADD COLUMN error_status INTEGER;
         ALTER TABLE click_to_call ADD COLUMN error_code TEXT;
+        """)
+
+    /// From now on a reassignment reaching a done task is refused when applied (RuleEpoch.doneTasksStay).
+    static let doneTasksStay = Migration("026_done_tasks_stay", """
+        INSERT INTO rule_epochs(name, since) VALUES ('done-tasks-stay', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         """)
 }

@@ -33,7 +33,7 @@ struct Projector {
         case .taskCompleted(let taskId, let agentId):
             return try completeTask(taskId, byAgent: agentId, at: receivedAt)
         case .taskReassigned(let taskId, let agentId):
-            return try reassignTask(taskId, to: agentId)
+            return try reassignTask(taskId, to: agentId, at: receivedAt)
         case .callRequested(let request):
             return try recordCallRequest(request, integrationId: integrationId, at: receivedAt)
         case .callDialed(let requestId, let providerCallId, let sip, let note):

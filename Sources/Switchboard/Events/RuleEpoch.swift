@@ -10,6 +10,10 @@ enum RuleEpoch: String {
     /// failed reply reopens the task it closed (`applyInbound`, `reopenReplyIfUnanswered`).
     case whatsappReplies = "whatsapp-replies"
 
+    /// A done task is not reassigned (`reassignTask`). The API checked it before recording, but a
+    /// completion committed between that check and the reassignment's write slipped through.
+    case doneTasksStay = "done-tasks-stay"
+
     /// Whether the rule applies to an event received at `receivedAt`.
     func applies(to receivedAt: String, in db: Database) throws -> Bool {
         guard let since = try db.scalar("SELECT since FROM rule_epochs WHERE name = ?", rawValue).string else { return true }

@@ -15,8 +15,14 @@ extension Projector {
         return result
     }
 
-    func reassignTask(_ id: Int, to agentId: Int) throws -> ApplyResult {
+    func reassignTask(_ id: Int, to agentId: Int, at receivedAt: String) throws -> ApplyResult {
         guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
+        // Checked here too (in the write, not only at the request): a completion that committed
+        // after the request's check would otherwise be reassigned. Reassignments older versions
+        // stored before the rule replay as they were applied (RuleEpoch).
+        if task.state != "open", try RuleEpoch.doneTasksStay.applies(to: receivedAt, in: db) {
+            throw DomainError.conflict("task \(id) is already done")
+        }
         guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
         try db.execute("UPDATE tasks SET assignee_agent_id = ?, assignee_from_owner = 0 WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)
