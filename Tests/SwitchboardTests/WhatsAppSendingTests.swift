@@ -403,6 +403,25 @@ final class WhatsAppSendingTests: XCTestCase {
         drain()
         XCTAssertEqual(graph.requests.count, 1)
         XCTAssertEqual(try t.count("wa_messages", "direction = 'outbound'"), 1)
+        // The key reused for another message (an agent copying the README's example): 422, not a
+        // 200 with the first message while the second was never sent.
+        let other = try send(contact, ["text": "altceva"], idempotencyKey: "reply-1")
+        XCTAssertEqual(other.status, 422, other.text)
+        XCTAssertTrue(other.text.contains("different request"), other.text)
+        let respaced = try t.send("POST", "/api/v1/contacts/\(contact)/messages",
+                                  headers: [("Authorization", "Bearer \(t.supervisorKey)"), ("Idempotency-Key", "reply-1")],
+                                  body: #"{ "text" : "o dată" }"#)
+        XCTAssertEqual(respaced.status, 200, "the same request spelt with other spacing is the retry: \(respaced.text)")
+        XCTAssertEqual(try t.count("wa_messages", "direction = 'outbound'"), 1)
+        // A reset's key reused for another channel: 422 too (it answered as if that one was reset).
+        func reset(_ body: String) throws -> RawResponse {
+            try t.send("POST", "/api/v1/contacts/\(contact)/conversation/reset",
+                       headers: [("Authorization", "Bearer \(t.supervisorKey)"), ("Idempotency-Key", "r-1")], body: body)
+        }
+        XCTAssertEqual(try reset("{}").status, 200)
+        XCTAssertEqual(try reset("{}").status, 200, "the retry")
+        let otherReset = try reset(#"{"channelId": 1}"#)
+        XCTAssertEqual(otherReset.status, 422, otherReset.text)
     }
 
     func testRolesAndUnknownContact() throws {

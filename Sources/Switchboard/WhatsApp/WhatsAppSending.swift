@@ -18,13 +18,24 @@ struct WhatsAppSending: Sendable {
 
     /// Records `draft` for `agent` to send to `contactId` and wakes the sender.
     /// - Returns: 202 with the pending message; 200 with the same message when `idempotencyKey` was seen.
-    func send(_ draft: OutboundDraft, to contactId: Int, by agent: Agent, idempotencyKey: String?) throws -> (status: Int, sent: Sent) {
+    /// `request` identifies what was asked (the route gives the contact and the body): the same
+    /// key with another request is 422, as for every other write; it answered 200 with the first
+    /// message, and nothing was sent to the second client.
+    func send(_ draft: OutboundDraft, to contactId: Int, by agent: Agent, idempotencyKey: String?,
+              request: String = "") throws -> (status: Int, sent: Sent) {
         let outboundId = UUID().uuidString.lowercased()
+        let fingerprint = Crypto.sha256(Array("\(contactId)\n\(request)".utf8)).hexString
         let key = idempotencyKey.map { "wa-out:agent:\(agent.id):\($0)" } ?? "wa-out:\(outboundId)"
         let now = Date()
         let receivedAt = Timestamp.format(now)
         let (status, sent, updates) = try store.writeAndWait { db -> (Int, Sent, [LiveUpdate]) in
-            if let earlier = try Self.recorded(db, key: key) { return (200, earlier, []) }
+            if let earlier = try Self.recorded(db, key: key) {
+                // Rows from before the fingerprint was kept have none: answered as they were.
+                if let first = try db.scalar("SELECT result FROM raw_events WHERE idempotency_key = ?", key).string, first != fingerprint {
+                    throw DomainError.unprocessable("this Idempotency-Key was used for a different request")
+                }
+                return (200, earlier, [])
+            }
             // Checked inside the writer job: two agents racing for an unsorted client are decided here.
             let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId, agent: agent, intent: .write)
             if draft.isFreeForm { try conversation.requireOpenWindow(at: now) }
@@ -34,9 +45,10 @@ struct WhatsAppSending: Sendable {
                                             agentId: agent.id, to: conversation.to, parts: parts)
             let outcome = try EventLog.record(.whatsappOutbound(outbound), source: "api", integrationId: nil, key: key, rawBody: nil,
                                               receivedAt: receivedAt, in: db, settings: .fromDatabase)
-            guard case .applied(_, let result) = outcome, let sent = try Self.recorded(db, key: key) else {
+            guard case .applied(let eventId, let result) = outcome, let sent = try Self.recorded(db, key: key) else {
                 throw DomainError.conflict("a request with this Idempotency-Key was already applied")
             }
+            try db.execute("UPDATE raw_events SET result = ? WHERE id = ?", fingerprint, eventId)
             return (202, sent, result.updates)
         }
         hub.publishAfterCommit(updates)
@@ -83,7 +95,12 @@ struct WhatsAppSending: Sendable {
         }
         switch outcome {
         case .applied(_, let result): return result
-        case .duplicate: return ApplyResult(contactId: contactId)
+        case .duplicate(let id):
+            // The same key for another client or channel is 422: it answered as if that one was reset.
+            let first = try store.read { db in try db.scalar("SELECT payload FROM raw_events WHERE id = ?", id).string }
+            let asked = JSONText.string(DomainEvent.whatsappConversationReset(channelId: channelId, contactId: contactId, agentId: agent.id))
+            guard first == asked else { throw DomainError.unprocessable("this Idempotency-Key was used for a different request") }
+            return ApplyResult(contactId: contactId)
         }
     }
 

@@ -7,8 +7,12 @@ enum WhatsAppSendingRoutes {
     static func register(on router: inout Router, _ context: RouteContext, sender: WhatsAppSender) {
         let sending = WhatsAppSending(store: context.store, hub: context.hub, sender: sender)
         router.post("/api/v1/contacts/:id/messages", context.api { request, agent in
-            let draft = try OutboundDraft(try APIBody.object(request))
-            let (status, sent) = try sending.send(draft, to: try APIBody.id(request), by: agent, idempotencyKey: request.header("idempotency-key"))
+            let body = try APIBody.object(request)
+            let draft = try OutboundDraft(body)
+            // What was asked, whatever the spacing or member order: a retry matches it, another request does not.
+            let asked = String(decoding: (try? JSONSerialization.data(withJSONObject: body.values, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+            let (status, sent) = try sending.send(draft, to: try APIBody.id(request), by: agent, idempotencyKey: request.header("idempotency-key"),
+                                                  request: asked)
             return .json(sent, status: status)
         })
         router.post("/api/v1/contacts/:id/messages/preview", context.api { request, agent in
