@@ -60,6 +60,20 @@ final class WazzupWebhookTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events"), 0)
     }
 
+    /// One message of a batch whose chatId is no phone number failed the whole batch (422), so
+    /// Wazzup redelivered the good message with it for ever. It is kept as skipped, the rest stored.
+    func testAMessageFromNoPhoneNumberIsSkippedAndTheBatchStored() throws {
+        let response = try t.postWazzup(["messages": [message("good-1"), message("bad-1", chatId: "abc")]], secret: secret)
+        XCTAssertEqual(response.status, 200, response.text)
+        XCTAssertEqual(response.json["stored"] as? Int, 1, response.text)
+        XCTAssertEqual(response.json["skipped"] as? Int, 1, response.text)
+        XCTAssertEqual(try row("good-1")?.string("status"), "received")
+        let bad = try XCTUnwrap(try row("bad-1"))
+        XCTAssertEqual(bad.string("status"), "skipped")
+        XCTAssertTrue((bad.string("skipped_reason") ?? "").contains("sender abc is not a phone number"), "\(bad)")
+        XCTAssertEqual(try t.count("contacts"), 1)
+    }
+
     func testInboundMessageCreatesTheClientDealAndReplyTaskOncePerMessageId() throws {
         let first = try t.postWazzup(["messages": [message("m-1")]], secret: secret)
         XCTAssertEqual(first.status, 200, first.text)

@@ -6,9 +6,13 @@ extension Projector {
     func applyInbound(_ m: WhatsAppInbound, at receivedAt: String) throws -> ApplyResult {
         guard let channel = try settings.channel(db, m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
         var result = ApplyResult()
-        let phone: String? = try m.from.map { from in
+        // A sender that is no phone number (a Wazzup chatId typed by hand) is kept in the history
+        // as skipped, not refused: refusing failed the provider's whole batch, which it then redelivers.
+        var unreadableSender: String?
+        let phone: String? = m.from.flatMap { from in
             do { return try PhoneNumber.e164(from.hasPrefix("+") ? from : "+" + from, region: channel.region) } catch {
-                throw DomainError.unprocessable("sender \(from): \(error)")
+                unreadableSender = "sender \(from) is not a phone number (\(error))"
+                return nil
             }
         }
         var contactId = try phone.flatMap { try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", $0).int }
@@ -16,8 +20,9 @@ extension Projector {
             contactId = try db.scalar("SELECT contact_id FROM wa_identities WHERE bsuid = ?", user).int
         }
 
-        // Recorded but not synced: the type, or the channel's sync filter.
+        // Recorded but not synced: the type, the channel's sync filter, or no sender to file it under.
         var skip = m.skipReason
+        if skip == nil, contactId == nil, phone == nil, m.userId == nil, let unreadableSender { skip = "not synced: \(unreadableSender)" }
         if skip == nil, channel.settings.syncFilter == .existing, contactId == nil {
             skip = "not synced: the channel syncs only existing contacts"
         }
