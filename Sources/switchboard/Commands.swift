@@ -244,7 +244,10 @@ extension Commands {
                 if let unknown = object.flatMap({ ChannelSettings.unknownKeys(in: $0).first }) {
                     throw DomainError.unprocessable("settings.\(unknown): unknown setting")
                 }
-                do { settings = try JSONDecoder().decode(ChannelSettings.self, from: Data(text.utf8)) } catch {
+                do { settings = try JSONDecoder().decode(ChannelSettings.self, from: Data(text.utf8)) } catch let error as DecodingError {
+                    let (path, message) = error.described
+                    throw DomainError.unprocessable("settings\(path): \(message)")
+                } catch {
                     throw DomainError.unprocessable("--settings is not valid channel settings JSON: \(error)")
                 }
             }

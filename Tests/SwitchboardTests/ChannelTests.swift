@@ -21,8 +21,12 @@ final class ChannelTests: XCTestCase {
         XCTAssertTrue(listed.contains("ro-sales"))
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "bad name!"], environment: env).status, 65)
         // A setting with a value it cannot have is invalid data (65), as for integrations.
-        XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "x", "--settings", "{\"syncFilter\":\"some\"}"],
-                                          environment: env).status, 65)
+        let badValue = try Subprocess.run(Subprocess.switchboardBinary, ["channels", "add", "--name", "x", "--settings", "{\"syncFilter\":\"some\"}"],
+                                          environment: env)
+        XCTAssertEqual(badValue.status, 65)
+        // Named in words, not as Swift's DecodingError(codingPath: …) dump.
+        XCTAssertTrue(badValue.stderr.contains("settings.syncFilter:"), badValue.stderr)
+        XCTAssertFalse(badValue.stderr.contains("codingPath"), badValue.stderr)
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 0)
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "ro-sales"], environment: env).status, 66)
     }
@@ -38,7 +42,9 @@ final class ChannelTests: XCTestCase {
         let id = try XCTUnwrap(created.json["id"] as? Int)
         XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "pl-shop"]).status, 409)
         XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "other", "phoneNumberId": "77"]).status, 409)
-        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "x", "settings": ["createAs": "maybe"]]).status, 422)
+        let maybe = try t.api("POST", "/api/v1/channels", body: ["name": "x", "settings": ["createAs": "maybe"]])
+        XCTAssertEqual(maybe.status, 422)
+        XCTAssertTrue(maybe.text.contains("settings.createAs") && !maybe.text.contains("codingPath"), maybe.text)
         let patched = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": ["closedDealsPolicy": "new-deal"]])
         XCTAssertEqual((patched.json["settings"] as? [String: Any])?["closedDealsPolicy"] as? String, "new-deal")
         XCTAssertFalse(try t.api("GET", "/api/v1/channels").text.contains("\"appSecret\""))
