@@ -67,12 +67,7 @@ enum Commands {
                                         sipLogins: arguments.values("--sip"),
                                         receivesNewClients: arguments.has("--receives-new-clients")))
             }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(created))
-            } else {
-                print("agent \(created.agent.id) \(created.agent.name) (\(created.agent.role.rawValue))")
-                print("API key (shown once): \(created.apiKey)")
-            }
+            printKey(created, json: arguments.has("--json"), headline: " (\(created.agent.role.rawValue))")
             return .ok
         case "list":
             try arguments.allow(["--config", "--json"])
@@ -91,12 +86,7 @@ enum Commands {
             guard let rotated = try SwitchboardDaemon.withDirectory(configuration, { try $0.rotateKey(id: id) }) else {
                 throw DomainError.notFound("no agent \(id)")
             }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(rotated))
-            } else {
-                print("agent \(rotated.agent.id) \(rotated.agent.name): the old key no longer works")
-                print("API key (shown once): \(rotated.apiKey)")
-            }
+            printKey(rotated, json: arguments.has("--json"), headline: ": the old key no longer works")
             return .ok
         case "remove":
             try arguments.allow(["--config"], positional: 1)
@@ -135,7 +125,7 @@ extension Commands {
                                         providerSecret: arguments.value("--provider-secret") ?? "", settings: settings),
                                   baseURL: configuration.baseURL)
             }
-            printSecret(created, json: arguments.has("--json"), headline: "(\(provider.rawValue))")
+            printSecret(created, json: arguments.has("--json"), headline: " (\(provider.rawValue))")
             return .ok
         case "list":
             try arguments.allow(["--config", "--json"])
@@ -171,13 +161,23 @@ extension Commands {
         }
     }
 
+    /// An agent with their one-time API key, as JSON or as lines.
+    private static func printKey(_ shown: AgentDirectory.Created, json: Bool, headline: String) {
+        if json {
+            print(SwitchboardDaemon.json(shown))
+            return
+        }
+        print("agent \(shown.agent.id) \(shown.agent.name)\(headline)")
+        print("API key (shown once): \(shown.apiKey)")
+    }
+
     /// An integration with its one-time secret and webhook URLs, as JSON or as lines.
     private static func printSecret(_ shown: IntegrationDirectory.Created, json: Bool, headline: String) {
         if json {
             print(SwitchboardDaemon.json(shown))
             return
         }
-        print("integration \(shown.integration.id) \(shown.integration.name)\(headline.hasPrefix(":") ? "" : " ")\(headline)")
+        print("integration \(shown.integration.id) \(shown.integration.name)\(headline)")
         print("secret (shown once): \(shown.secret)")
         for (name, url) in shown.webhooks.sorted(by: { $0.key < $1.key }) { print("  \(name): \(url)") }
     }

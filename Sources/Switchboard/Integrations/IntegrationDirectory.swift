@@ -146,12 +146,12 @@ public final class IntegrationDirectory: Sendable {
     public func rotateSecret(id: Int, baseURL: String) throws -> Created? {
         let secret = try Self.makeSecret()
         let integration = try store.writeAndWait { db -> Integration? in
-            guard let stored = try Self.live(db, id: id),
-                  let oldHash = try db.scalar("SELECT secret_hash FROM integrations WHERE id = ?", id).string else { return nil }
+            guard let row = try db.queryOne("SELECT * FROM integrations WHERE id = ? AND removed_at IS NULL", id),
+                  let oldHash = row.string("secret_hash") else { return nil }
             try db.execute("UPDATE integrations SET secret_hash = ? WHERE id = ?", Self.hash(secret), id)
             // Twilio is given `dialer.statusCallback` with each click-to-call: a URL that carries the
             // old secret would have its reports refused from now on, so it gets the new one.
-            var settings = stored.settings
+            var settings = Integration(row: row).settings
             if let callback = settings.dialer?.statusCallback, let replaced = Self.replacingSecret(hashed: oldHash, in: callback, with: secret) {
                 settings.dialer?.statusCallback = replaced
                 try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id)

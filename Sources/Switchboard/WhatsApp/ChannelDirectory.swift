@@ -68,7 +68,7 @@ public final class ChannelDirectory: Sendable {
         var adjusted = new.settings
         adjusted.exceptions = exceptions
         let settings = adjusted
-        let secret = "whc_" + (try Crypto.randomBytes(24)).hexString
+        let secret = try Self.makeSecret()
         let now = Timestamp.now()
         let channel = try store.writeAndWait { db -> Channel in
             if try db.queryOne("SELECT id FROM channels WHERE name = ?", name) != nil {
@@ -82,12 +82,11 @@ public final class ChannelDirectory: Sendable {
                                      app_secret, verify_token, access_token, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, name, new.provider.rawValue, new.phoneNumberId, new.displayNumber, region, JSONText.string(settings),
-                Crypto.sha256(Array(secret.utf8)).hexString, new.appSecret, new.verifyToken, new.accessToken, now)
+                Self.hash(secret), new.appSecret, new.verifyToken, new.accessToken, now)
             guard let channel = try Channel.load(db, id: db.lastInsertRowID) else { throw DomainError.notFound("channel vanished") }
             return channel
         }
-        let webhook = channel.provider == .meta ? "\(baseURL)/webhooks/whatsapp/\(name)" : "\(baseURL)/webhooks/wazzup/\(secret)"
-        return Created(channel: channel, webhook: webhook, secret: secret)
+        return Created(channel: channel, webhook: Self.webhookURL(of: channel, secret: secret, baseURL: baseURL), secret: secret)
     }
 
     /// Gives a Wazzup channel a new webhook secret (its URL carries it): shown once, with the new
@@ -99,12 +98,22 @@ public final class ChannelDirectory: Sendable {
         guard channel.provider == .wazzup else {
             throw DomainError.unprocessable("channel \(channel.name) is a Meta channel: Meta signs its webhooks with the app secret; change appSecret instead")
         }
-        let secret = "whc_" + (try Crypto.randomBytes(24)).hexString
+        let secret = try Self.makeSecret()
         let changed = try store.writeAndWait { db in
-            try db.execute("UPDATE channels SET secret_hash = ? WHERE id = ?", Crypto.sha256(Array(secret.utf8)).hexString, id) > 0
+            try db.execute("UPDATE channels SET secret_hash = ? WHERE id = ?", Self.hash(secret), id) > 0
         }
         found.withLock { $0.removeAll() }
-        return changed ? Created(channel: channel, webhook: "\(baseURL)/webhooks/wazzup/\(secret)", secret: secret) : nil
+        return changed ? Created(channel: channel, webhook: Self.webhookURL(of: channel, secret: secret, baseURL: baseURL), secret: secret) : nil
+    }
+
+    /// A new webhook secret: `whc_` + 192 random bits in hex (stored only as `hash`).
+    private static func makeSecret() throws -> String { "whc_" + (try Crypto.randomBytes(24)).hexString }
+
+    static func hash(_ secret: String) -> String { Crypto.sha256(Array(secret.utf8)).hexString }
+
+    /// Where the provider posts: Meta by the channel's name (it signs with the app secret), Wazzup by the secret.
+    private static func webhookURL(of channel: Channel, secret: String, baseURL: String) -> String {
+        channel.provider == .meta ? "\(baseURL)/webhooks/whatsapp/\(channel.name)" : "\(baseURL)/webhooks/wazzup/\(secret)"
     }
 
     public func list() throws -> [Channel] {
@@ -142,7 +151,7 @@ public final class ChannelDirectory: Sendable {
 
     /// The channel a Wazzup webhook secret belongs to.
     func authenticate(secret: String) throws -> Channel? {
-        let hash = Crypto.sha256(Array(secret.utf8)).hexString
+        let hash = Self.hash(secret)
         return try store.read { db in try db.queryOne("SELECT * FROM channels WHERE secret_hash = ?", hash).map(Channel.init(row:)) }
     }
 
