@@ -63,6 +63,25 @@ final class DealAPITests: XCTestCase {
         XCTAssertEqual(try t.count("deals", "state = 'open' AND stage = 'new'"), 1)
     }
 
+    /// Closing a deal that is closed already changes nothing: its time (which orders the client's
+    /// deals, and which a WhatsApp message's deal is picked by) and its client's time stay.
+    func testAPatchThatChangesNothingLeavesTheTimesAlone() throws {
+        let (contact, deal) = try contactWithDeal()
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["state": "closed"]).status, 200)
+        let old = "2000-01-01T00:00:00.000Z"
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("UPDATE deals SET updated_at = ?", old)
+            try db.execute("UPDATE contacts SET updated_at = ?", old)
+        }
+        let again = try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["state": "closed", "stage": "new"])
+        XCTAssertEqual(again.status, 200, again.text)
+        XCTAssertEqual(again.json["updatedAt"] as? String, old)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contact)").json["updatedAt"] as? String, old)
+        let moved = try t.api("PATCH", "/api/v1/contacts/\(contact)/deals/\(deal)", body: ["state": "closed", "stage": "lost"])
+        XCTAssertNotEqual(moved.json["updatedAt"] as? String, old, "a real change still dates the deal")
+        XCTAssertNotEqual(try t.api("GET", "/api/v1/contacts/\(contact)").json["updatedAt"] as? String, old)
+    }
+
     /// A deal touched by a WhatsApp message dated later keeps that time: a PATCH set it back,
     /// which changed which open deal the client's next message went to.
     func testAChangeNeverMovesTheDealsTimeBack() throws {

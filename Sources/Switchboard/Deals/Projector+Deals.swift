@@ -20,17 +20,19 @@ extension Projector {
     }
 
     /// Moves a deal (title, pipeline, stage) or closes or reopens it; `updated_at` becomes the
-    /// change's time unless a later one is there already (as the WhatsApp paths keep it).
+    /// change's time unless a later one is there already (as the WhatsApp paths keep it). A patch
+    /// that changes nothing (closing a closed deal) leaves the deal and its client's time as they were.
     func updateDeal(_ patch: DealPatch, at: String) throws -> ApplyResult {
         guard try db.scalar("SELECT contact_id FROM deals WHERE id = ?", patch.dealId).int == patch.contactId else {
             throw DomainError.notFound("no deal \(patch.dealId) of contact \(patch.contactId)")
         }
-        try db.execute("""
-            UPDATE deals SET title = coalesce(?, title), pipeline = coalesce(?, pipeline), stage = coalesce(?, stage),
-                             state = coalesce(?, state), updated_at = max(updated_at, ?)
-            WHERE id = ?
+        let changed = try db.execute("""
+            UPDATE deals SET title = coalesce(?1, title), pipeline = coalesce(?2, pipeline), stage = coalesce(?3, stage),
+                             state = coalesce(?4, state), updated_at = max(updated_at, ?5)
+            WHERE id = ?6 AND (coalesce(?1, title) IS NOT title OR coalesce(?2, pipeline) IS NOT pipeline
+                               OR coalesce(?3, stage) IS NOT stage OR coalesce(?4, state) IS NOT state)
             """, SQLValue(patch.title), SQLValue(patch.pipeline), SQLValue(patch.stage), SQLValue(patch.state), at, patch.dealId)
-        try touchContact(patch.contactId, at: at)
+        if changed > 0 { try touchContact(patch.contactId, at: at) }
         return ApplyResult(contactId: patch.contactId, dealId: patch.dealId)
     }
 }
