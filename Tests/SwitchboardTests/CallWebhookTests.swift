@@ -33,6 +33,29 @@ final class CallWebhookTests: XCTestCase {
         XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(id)", key: agent.key).status, 200)
     }
 
+    /// A call naming a SIP login no agent has is stored (the provider must not retry it), and the
+    /// answer says why it has no agent; it was silent, and its missed-call task sat unassigned.
+    func testACallNamingAnUnknownSIPLoginIsStoredWithAWarning() throws {
+        let missed = try t.call("missed", secret: secret, ["callId": "c9", "clientNumber": "0722 123 456", "sipLogin": "ana-sip",
+                                                            "occurredAt": "2026-11-23T12:00:00+02:00"])
+        XCTAssertEqual(missed.status, 200, missed.text)
+        let item = try XCTUnwrap((missed.json["events"] as? [[String: Any]])?.first)
+        XCTAssertEqual(item["status"] as? String, "stored")
+        let warning = try XCTUnwrap(item["warning"] as? String, missed.text)
+        XCTAssertTrue(warning.contains(#"no agent has SIP login "ana-sip""#), warning)
+        XCTAssertEqual(try t.count("calls", "sip_login = 'ana-sip' AND agent_id IS NULL"), 1)
+        XCTAssertEqual(try t.count("tasks", "assignee_agent_id IS NULL"), 1)
+        let unknownId = try t.call("ringing", secret: secret, ["callId": "c10", "clientNumber": "0722 123 456", "agentId": 999])
+        let unknownItem = try XCTUnwrap((unknownId.json["events"] as? [[String: Any]])?.first)
+        XCTAssertEqual(unknownItem["warning"] as? String, "there is no agent 999: the call has no agent")
+
+        _ = try t.addAgent("Ana", role: .manager, sip: ["ana-sip"])
+        let known = try t.call("ringing", secret: secret, ["callId": "c11", "clientNumber": "0722 123 456", "sipLogin": "ana-sip"])
+        XCTAssertNil((known.json["events"] as? [[String: Any]])?.first?["warning"], known.text)
+        let plain = try t.call("ringing", secret: secret, ["callId": "c12", "clientNumber": "0722 123 456"])
+        XCTAssertNil((plain.json["events"] as? [[String: Any]])?.first?["warning"], "a call that names no agent is no surprise")
+    }
+
     func testKnownCallerScreenPopShowsNameAndOpenDeals() throws {
         let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Maria Ionescu", "phones": ["+40722000111"]])
         XCTAssertEqual(created.status, 201, created.text)

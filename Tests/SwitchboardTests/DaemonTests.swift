@@ -75,6 +75,22 @@ final class DaemonTests: XCTestCase {
         XCTAssertFalse(daemon.log.contains(secret))
     }
 
+    /// The operator finds a call whose SIP login matches no agent in the log, with what to do.
+    func testACallForAnUnknownSIPLoginIsLoggedAsAWarning() throws {
+        let added = try cli(["integrations", "add", "--name", "pbx", "--provider", "native", "--json"])
+        let secret = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["secret"] as? String)
+        let daemon = try RunningDaemon(environment: environment)
+        let body = #"{"callId":"c1","clientNumber":"+40722123456","sipLogin":"ana-sip"}"#
+        let stored = try daemon.request("POST /webhooks/calls/ringing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(secret)\r\n"
+                                        + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        XCTAssertEqual(stored.status, 200, stored.text)
+        XCTAssertEqual(daemon.stop(), 0)
+        let line = try XCTUnwrap(daemon.log.split(separator: "\n").first { $0.contains("call event stored with a warning") }, daemon.log)
+        XCTAssertTrue(line.contains(#""level":"warning""#), String(line))
+        XCTAssertTrue(line.contains(#"no agent has SIP login \"ana-sip\""#), String(line))
+        XCTAssertTrue(line.contains(#""integration":"pbx""#), String(line))
+    }
+
     /// An unknown option last on the line is an unknown option, not one missing its value.
     func testAnUnknownLastOptionIsNamedAsUnknown() throws {
         for arguments in [["integrations", "list", "--bogus"], ["agents", "list", "--bogus"], ["channels", "list", "--bogus"]] {

@@ -2392,7 +2392,8 @@ enum OpenAPIDocument {
           "callId": {"type": "integer"},
           "contactId": {"type": "integer"},
           "taskId": {"type": "integer"},
-          "flag": {"type": "string"}
+          "flag": {"type": "string"},
+          "warning": {"type": "string", "description": "Stored, but an agentId or sipLogin in it names no agent: the call has none"}
         },
         "required": ["status", "eventId"]
       },

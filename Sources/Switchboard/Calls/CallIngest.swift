@@ -36,7 +36,15 @@ struct CallIngest: Sendable {
             case .success(let outcomes):
                 responder.send(.json(bytes: IngestReply(outcomes).json))
                 var updates: [LiveUpdate] = []
-                for case .applied(_, let applied) in outcomes { updates += applied.updates }
+                for case .applied(let eventId, let applied) in outcomes {
+                    updates += applied.updates
+                    if let warning = applied.warning {
+                        var fields: [(String, LogValue)] = [("integration", .string(integration.name)), ("eventId", .int(eventId))]
+                        if let callId = applied.callId { fields.append(("callId", .int(callId))) }
+                        fields.append(("warning", .string(warning)))
+                        Logger.shared.log(.warning, "call event stored with a warning", fields)
+                    }
+                }
                 hub.publishAfterCommit(updates)
             case .failure(let error):
                 responder.send(error: error)
@@ -63,6 +71,7 @@ struct IngestReply {
         let contactId: Int?
         let taskId: Int?
         let flag: String?
+        let warning: String?
     }
 
     let status: String
@@ -72,10 +81,10 @@ struct IngestReply {
         events = outcomes.map { outcome in
             switch outcome {
             case .duplicate(let id):
-                return Item(status: "duplicate", eventId: id, callId: nil, contactId: nil, taskId: nil, flag: nil)
+                return Item(status: "duplicate", eventId: id, callId: nil, contactId: nil, taskId: nil, flag: nil, warning: nil)
             case .applied(let id, let result):
                 return Item(status: result.flag == nil ? "stored" : "flagged", eventId: id, callId: result.callId,
-                            contactId: result.contactId, taskId: result.taskId, flag: result.flag)
+                            contactId: result.contactId, taskId: result.taskId, flag: result.flag, warning: result.warning)
             }
         }
         status = events.allSatisfy { $0.status == "duplicate" } && !events.isEmpty ? "duplicate" : "stored"
@@ -94,6 +103,7 @@ extension IngestReply {
             e.int("contactId", item.contactId)
             e.int("taskId", item.taskId)
             e.string("flag", item.flag)
+            e.string("warning", item.warning)
         }
         w.string("status", status)
         return w.finish()

@@ -40,6 +40,7 @@ extension Projector {
         }
 
         let agentId = try resolveAgent(event)
+        if agentId == nil { result.warning = Self.unknownAgentWarning(event) }
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false
@@ -145,6 +146,16 @@ extension Projector {
         if owner != row.int("owner_agent_id") {
             result.updates += try moveTasksFollowingOwner(ofContact: contactId, to: owner, openOnly: false)
         }
+    }
+
+    /// Why a call that names an agent got none: the call, and any missed-call task it files,
+    /// stay without one, so the operator is told which login or id to give an agent.
+    static func unknownAgentWarning(_ event: CallEvent) -> String? {
+        if let login = event.sipLogin, !login.isEmpty {
+            return "no agent has SIP login \"\(login)\": the call has no agent (give one the login: agents add --sip-login)"
+        }
+        if let id = event.agentId { return "there is no agent \(id): the call has no agent" }
+        return nil
     }
 
     /// Finds the agent by id, else by SIP login.

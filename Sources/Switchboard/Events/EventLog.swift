@@ -66,5 +66,7 @@ struct ApplyResult: Sendable {
     var dealId: Int?
     var taskId: Int?
     var flag: String?
+    /// Stored as sent, but something in it points nowhere (an agent no one has): for the operator.
+    var warning: String?
     var updates: [LiveUpdate] = []
 }
