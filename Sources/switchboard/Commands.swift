@@ -75,9 +75,12 @@ enum Commands {
             if arguments.has("--json") {
                 print(SwitchboardDaemon.json(agents))
             } else {
+                var table = Table("ID", "NAME", "ROLE", "PHONES", "SIP LOGINS", "NEW CLIENTS")
                 for agent in agents {
-                    print("\(agent.id)\t\(agent.name)\t\(agent.role.rawValue)\t\(agent.phones.joined(separator: ","))")
+                    table.add(String(agent.id), agent.name, agent.role.rawValue, agent.phones.listed, agent.sipLogins.listed,
+                              agent.receivesNewClients ? "yes" : "no")
                 }
+                table.print()
             }
             return .ok
         case "rotate-key":
@@ -133,7 +136,9 @@ extension Commands {
             if arguments.has("--json") {
                 print(SwitchboardDaemon.json(all))
             } else {
-                for i in all { print("\(i.id)\t\(i.name)\t\(i.provider.rawValue)\t\(i.region ?? "-")") }
+                var table = Table("ID", "NAME", "PROVIDER", "REGION")
+                for i in all { table.add(String(i.id), i.name, i.provider.rawValue, i.region ?? "-") }
+                table.print()
             }
             return .ok
         case "rotate-secret":
@@ -211,10 +216,12 @@ extension Commands {
                 Row(integration: $0.integration, login: $0.login, agent: $0.agent, online: $0.online, onCall: $0.onCall, presenceError: $0.presenceError)
             }))
         } else {
+            var table = Table("INTEGRATION", "SIP LOGIN", "AGENT", "PRESENCE")
             for a in accounts {
-                let state = a.presenceError.map { "presence unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? "\ton a call" : "")
-                print("\(a.integration)\t\(a.login)\t\(a.agent ?? "-")\t\(state)")
+                let state = a.presenceError.map { "unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? ", on a call" : "")
+                table.add(a.integration, a.login, a.agent ?? "-", state)
             }
+            table.print()
         }
         return .ok
     }
@@ -271,7 +278,9 @@ extension Commands {
             if arguments.has("--json") {
                 print(SwitchboardDaemon.json(all))
             } else {
-                for c in all { print("\(c.id)\t\(c.name)\t\(c.provider.rawValue)\t\(c.phoneNumberId ?? "-")\t\(c.displayNumber ?? "-")") }
+                var table = Table("ID", "NAME", "PROVIDER", "PHONE NUMBER ID", "NUMBER")
+                for c in all { table.add(String(c.id), c.name, c.provider.rawValue, c.phoneNumberId ?? "-", c.displayNumber ?? "-") }
+                table.print()
             }
             return .ok
         case "rotate-secret":
@@ -304,4 +313,9 @@ extension Commands {
             throw UsageError("unknown channels command '\(sub)'")
         }
     }
+}
+
+private extension [String] {
+    /// Comma-separated, or "-" for none.
+    var listed: String { isEmpty ? "-" : joined(separator: ",") }
 }

@@ -8,9 +8,9 @@ enum Help {
     Commands:
       serve              run the daemon (HTTP server, webhooks, API, live events)
       migrate            create or upgrade the database schema, then exit
-      agents add|list|remove   manage team members and their API keys
-      integrations add|list|remove   connect call platforms (webhook secrets and URLs)
-      channels add|list|remove   connect WhatsApp business numbers (Meta Cloud API or Wazzup)
+      agents add|list|rotate-key|remove   manage team members and their API keys
+      integrations add|list|rotate-secret|remove   connect call platforms (webhook secrets and URLs)
+      channels add|list|rotate-secret|remove   connect WhatsApp business numbers (Meta Cloud API or Wazzup)
       sip list           SIP accounts with presence (online, on a call)
       rebuild            recompute contacts, calls, deals, tasks and timeline from raw events
       version            print the version

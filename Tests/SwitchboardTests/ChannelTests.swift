@@ -68,7 +68,9 @@ extension ChannelTests {
         store.close()
         XCTAssertEqual(try Subprocess.run(Subprocess.switchboardBinary, ["channels", "remove", "2"], environment: env).status, 0)
         let left = try Subprocess.run(Subprocess.switchboardBinary, ["channels", "list"], environment: env).stdout
-        XCTAssertTrue(left.hasPrefix("1\t2\t"), left)
-        XCTAssertFalse(left.contains("\tb\t"), left)
+        let rows = left.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(rows.count, 2, left)
+        XCTAssertEqual(rows.first?.prefix(3), ["ID", "NAME", "PROVIDER"], left)
+        XCTAssertEqual(rows.last?.prefix(2), ["1", "2"], "the channel named 2 stays; b went")
     }
 }

@@ -233,8 +233,13 @@ extension ClickToCallTests {
                                         environment: ["SWITCHBOARD_DATABASE": t.dir.path("switchboard.db")])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains { $0.contains("\tana\tAna\tonline") && !$0.contains("on a call") }, result.stdout)
-        XCTAssertTrue(lines.contains { $0.contains("\tbob\t-\tonline\ton a call") }, result.stdout)
+        let rows = lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        XCTAssertEqual(rows.first, "INTEGRATION SIP LOGIN AGENT PRESENCE", result.stdout)
+        XCTAssertTrue(rows.contains { $0.hasSuffix(" ana Ana online") }, result.stdout)
+        XCTAssertTrue(rows.contains { $0.hasSuffix(" bob - online, on a call") }, result.stdout)
+        // Columns line up: every row's login starts where the header's SIP LOGIN does.
+        let column = try XCTUnwrap(lines.first?.range(of: "SIP LOGIN")?.lowerBound.utf16Offset(in: lines[0]))
+        for line in lines.dropFirst() { XCTAssertEqual(line.dropFirst(column).first.map { $0 == "a" || $0 == "b" }, true, line) }
     }
 }
 

@@ -31,6 +31,15 @@ final class DaemonTests: XCTestCase {
         XCTAssertFalse(listed.stderr.contains("creating"), listed.stderr)
         XCTAssertFalse(listed.stdout.contains(key), "the key is never shown again")
         XCTAssertTrue(listed.stdout.contains("Ana Pop"))
+        // For people: a header, the columns lined up, and the SIP logins calls are matched by.
+        XCTAssertEqual(try cli(["agents", "add", "--name", "Bo", "--role", "manager", "--sip", "bo-sip", "--sip", "bo2"]).status, 0)
+        let table = try cli(["agents", "list"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(table.count, 3, table.joined(separator: "\n"))
+        XCTAssertEqual(table[0].split(separator: " ").joined(separator: " "), "ID NAME ROLE PHONES SIP LOGINS NEW CLIENTS")
+        XCTAssertEqual(table[1].split(separator: " ").joined(separator: " "), "1 Ana Pop supervisor +40722123456 - no")
+        XCTAssertEqual(table[2].split(separator: " ").joined(separator: " "), "2 Bo manager - bo-sip,bo2 no")
+        let roleColumn = try XCTUnwrap(table[0].range(of: "ROLE")).lowerBound.utf16Offset(in: table[0])
+        XCTAssertTrue(table[2].dropFirst(roleColumn).hasPrefix("manager"), "columns line up")
         let stored = try Subprocess.run("/usr/bin/sqlite3", [dir.path("sb.db"), "SELECT api_key_hash FROM agents"])
         XCTAssertFalse(stored.stdout.contains(key), "only a hash is stored")
 

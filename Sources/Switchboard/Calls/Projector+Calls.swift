@@ -152,7 +152,7 @@ extension Projector {
     /// stay without one, so the operator is told which login or id to give an agent.
     static func unknownAgentWarning(_ event: CallEvent) -> String? {
         if let login = event.sipLogin, !login.isEmpty {
-            return "no agent has SIP login \"\(login)\": the call has no agent (give one the login: agents add --sip-login)"
+            return "no agent has SIP login \"\(login)\": the call has no agent (give an agent the login: agents add --sip LOGIN)"
         }
         if let id = event.agentId { return "there is no agent \(id): the call has no agent" }
         return nil
