@@ -51,7 +51,13 @@ final class WhatsAppInboundTests: XCTestCase {
         try addChannel()
         let body = delivery(messages: [text("wamid.1", "Bună ziua")])
         XCTAssertEqual(try post(body, signature: "sha256=" + String(repeating: "0", count: 64)).status, 401)
-        XCTAssertEqual(try t.send("POST", "/webhooks/whatsapp/ro-sales", headers: [("Content-Type", "application/json")], body: body).status, 401)
+        let missing = try t.send("POST", "/webhooks/whatsapp/ro-sales", headers: [("Content-Type", "application/json")], body: body)
+        XCTAssertEqual(missing.status, 401)
+        XCTAssertTrue(missing.text.contains("missing X-Hub-Signature-256"), missing.text)
+        // A bare hex HMAC (a proxy or a hand-made test that dropped the prefix) is there, but malformed.
+        let bare = try post(body, signature: Crypto.hmacSHA256(key: Array(appSecret.utf8), data: Array(body.utf8)).hexString)
+        XCTAssertEqual(bare.status, 401)
+        XCTAssertTrue(bare.text.contains("does not start with sha256="), bare.text)
         // The same JSON re-serialised with other spacing no longer matches the signature made over the original bytes.
         let original = "sha256=" + Crypto.hmacSHA256(key: Array(appSecret.utf8), data: Array(body.utf8)).hexString
         XCTAssertEqual(try post(body.replacingOccurrences(of: ",", with: ", "), signature: original).status, 401)

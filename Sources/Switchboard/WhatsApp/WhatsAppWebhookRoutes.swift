@@ -60,8 +60,11 @@ enum WhatsAppWebhookRoutes {
     /// checked over the bytes as received (never re-serialised JSON), in constant time.
     static func verifySignature(_ request: HTTPRequest, secret: String) throws {
         guard !secret.isEmpty else { throw DomainError.unauthorized("the channel has no app secret configured; refusing unsigned deliveries") }
-        guard let header = request.header("x-hub-signature-256"), header.hasPrefix("sha256=") else {
+        guard let header = request.header("x-hub-signature-256") else {
             throw WebhookError.badSignature("missing X-Hub-Signature-256")
+        }
+        guard header.hasPrefix("sha256=") else {
+            throw WebhookError.badSignature("X-Hub-Signature-256 does not start with sha256= (Meta sends sha256=<hex HMAC>)")
         }
         let expected = Crypto.hmacSHA256(key: Array(secret.utf8), data: request.body).hexString
         guard Crypto.constantTimeEquals(Array(header.dropFirst(7).lowercased().utf8), Array(expected.utf8)) else {
