@@ -65,6 +65,10 @@ public final class HTTPServer: Sendable {
         raiseFileLimit()
         let count = configuration.eventLoops > 0 ? configuration.eventLoops : max(1, ProcessInfo.processInfo.activeProcessorCount)
         var port = configuration.port
+        // SO_REUSEPORT lets a second process of the same user join our listeners on a port it
+        // names and take half the connections (a second daemon with another database got half the
+        // webhooks); a plain bind first fails if anything listens there already.
+        if port != 0 { try Self.checkFree(host: configuration.host, port: port) }
         var started: [EventLoop] = []
         for index in 0..<count {
             let fd = try Self.listen(host: configuration.host, port: port)
@@ -97,7 +101,25 @@ public final class HTTPServer: Sendable {
         for loop in all { loop.waitUntilFinished() }
     }
 
+    /// Throws "address already in use" when something listens on `host:port` already, even
+    /// with SO_REUSEPORT; a socket only lingering in TIME_WAIT does not count (SO_REUSEADDR).
+    private static func checkFree(host: String, port: Int) throws {
+        let fd = try socket(host: host, port: port, reusePort: false)
+        close(fd)
+    }
+
     private static func listen(host: String, port: Int) throws -> Int32 {
+        let fd = try socket(host: host, port: port, reusePort: true)
+        guard Glibc.listen(fd, 4096) == 0 else {
+            let error = SocketError(operation: "listen", errno: errno)
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// A socket bound to `host:port`.
+    private static func socket(host: String, port: Int, reusePort: Bool) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -108,18 +130,13 @@ public final class HTTPServer: Sendable {
             throw SocketError(operation: "resolve \(host): \(String(cString: gai_strerror(status)))", errno: 0)
         }
         defer { freeaddrinfo(result) }
-        let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(operation: "socket", errno: errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let error = SocketError(operation: "bind \(host):\(port)", errno: errno)
-            close(fd)
-            throw error
-        }
-        guard Glibc.listen(fd, 4096) == 0 else {
-            let error = SocketError(operation: "listen", errno: errno)
             close(fd)
             throw error
         }

@@ -10,5 +10,8 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
         self.errno = errno
     }
 
-    public var description: String { "\(operation): \(String(cString: strerror(errno))) (errno \(errno))" }
+    public var description: String {
+        let text = "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
+        return errno == EADDRINUSE ? text + ": another process listens there (another switchboard?)" : text
+    }
 }

@@ -178,3 +178,36 @@ final class Answered: @unchecked Sendable {
     func add() { lock.withLock { value += 1 } }
     var count: Int { lock.withLock { value } }
 }
+
+extension HTTPServerProtocolTests {
+    /// A second server on a port the first listens on refuses to start. With SO_REUSEPORT on
+    /// every listener it started and took half the connections: a second daemon (another
+    /// database) run by mistake on the same port silently got half of the webhooks.
+    func testASecondServerOnAPortInUseRefusesToStart() throws {
+        let second = HTTPServer(configuration: .init(host: "127.0.0.1", port: server.port, eventLoops: 2, logRequests: false),
+                                router: Router())
+        XCTAssertThrowsError(try second.start()) { error in
+            XCTAssertEqual((error as? SocketError)?.errno, EADDRINUSE, "\(error)")
+            XCTAssertTrue("\(error)".contains("another process listens there"), "\(error)")
+        }
+        // Every connection still reaches the first.
+        for _ in 0..<8 { XCTAssertEqual(try hello(port: server.port), "hello") }
+    }
+
+    /// The port of a server that stopped is free again at once (its connections in TIME_WAIT do not hold it).
+    func testAPortIsFreeAgainAfterTheServerStops() throws {
+        let first = try startTestServer()
+        let port = first.port
+        XCTAssertEqual(try hello(port: port), "hello")
+        first.shutdown()
+        let again = try startTestServer { $0.port = port }
+        defer { again.shutdown() }
+        XCTAssertEqual(try hello(port: port), "hello")
+    }
+}
+
+private func hello(port: Int) throws -> String {
+    let connection = try RawConnection(port: port)
+    try connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+    return try connection.readResponse().text
+}
