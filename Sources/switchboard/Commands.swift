@@ -18,12 +18,20 @@ enum Commands {
     static func serve(_ arguments: Arguments) throws -> ExitCode {
         if arguments.has("--help") { print(Help.serve); return .ok }
         try arguments.allow(["--config"])
+        // Blocked while this is the only thread, so every thread inherits the mask: a SIGTERM or
+        // SIGINT stays pending until dispatch's signalfd reads it for the sources below, however
+        // early it comes. (With SIG_IGN instead, one sent before dispatch had installed its own
+        // handler was discarded: the daemon ran on.)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let configuration = try configuration(arguments)
         // Signals are taken over before anything starts, so a SIGTERM during start-up still stops gracefully.
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { stop.signal() }
             source.resume()
