@@ -165,3 +165,37 @@ extension LiveStreamTests {
         XCTAssertEqual((answered["call"] as? [String: Any])?["providerCallId"] as? String, "h1")
     }
 }
+
+extension LiveStreamTests {
+    /// A call handed on (rings Ana, then Bob, who answers) keeps every screen it rang informed to
+    /// the end: Ana's pop learns it was answered, then that it ended. Before, her screen heard
+    /// nothing after the hand-on (the answer went to the call's agent of the moment, Bob) and kept
+    /// ringing; an agent whose call another answered never heard that it ended.
+    func testEveryAgentACallRangHearsItsAnswerAndEnd() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let anas = try t.openEvents(key: ana.key)
+        let bobs = try t.openEvents(key: bob.key)
+        try t.call("ringing", secret: secret, ["callId": "g1", "clientNumber": "+40722000941", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "g1", "clientNumber": "+40722000941", "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:10Z"])
+        try t.call("answered", secret: secret, ["callId": "g1", "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:15Z"])
+        try t.call("ended", secret: secret, ["callId": "g1", "occurredAt": "2026-01-01T10:03:00Z", "talkTime": 165])
+        for (name, stream) in [("Ana", anas), ("Bob", bobs)] {
+            let answered = try stream.nextEvent(named: "call.answered")
+            XCTAssertEqual((answered["agent"] as? [String: Any])?["name"] as? String, "Bob", name)
+            let ended = try stream.nextEvent(named: "call.ended")
+            XCTAssertEqual((ended["call"] as? [String: Any])?["providerCallId"] as? String, "g1", name)
+        }
+        // A missed call that rang both reaches both as missed; a ringing of another agent is no pop for the first.
+        try t.call("ringing", secret: secret, ["callId": "g2", "clientNumber": "+40722000942", "sipLogin": "bob", "occurredAt": "2026-01-01T11:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "g2", "clientNumber": "+40722000942", "sipLogin": "ana", "occurredAt": "2026-01-01T11:00:10Z"])
+        try t.call("missed", secret: secret, ["callId": "g2", "occurredAt": "2026-01-01T11:00:40Z"])
+        for (name, stream) in [("Ana", anas), ("Bob", bobs)] {
+            let missed = try stream.nextEvent(named: "call.missed")
+            XCTAssertEqual((missed["call"] as? [String: Any])?["providerCallId"] as? String, "g2", name)
+        }
+        XCTAssertEqual(try t.count("calls", "agents_named = ',\(bob.id),\(ana.id),'"), 1, "g2 named Bob, then Ana")
+        XCTAssertEqual(try Rebuild.run(store: t.daemon.store) { _, _ in }, try t.count("raw_events"))
+        XCTAssertEqual(try t.count("calls", "agents_named = ',\(bob.id),\(ana.id),'"), 1, "rebuild names the same agents")
+    }
+}

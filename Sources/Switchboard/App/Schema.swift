@@ -41,6 +41,7 @@ enum Schema {
         callMergedFrom,
         clickToCallErrorStatus,
         doneTasksStay,
+        callAgentsNamed,
     ]
 }
 
@@ -564,4 +565,9 @@ extension Schema {
     static let doneTasksStay = Migration("026_done_tasks_stay", """
         INSERT INTO rule_epochs(name, since) VALUES ('done-tasks-stay', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
         """)
+
+    /// Every agent a moment of the call named (`,3,5,`): each of their screens gets the call's later
+    /// updates. A call handed from one agent to another left the first one's pop ringing for ever.
+    /// Calls stored before stay NULL (their updates reach the call's agent, as before) until `rebuild`.
+    static let callAgentsNamed = Migration("027_call_agents_named", "ALTER TABLE calls ADD COLUMN agents_named TEXT")
 }

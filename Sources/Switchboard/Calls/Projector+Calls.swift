@@ -62,8 +62,8 @@ extension Projector {
             }
         }
 
-        let (call, isNewCall, firstEndedAt, before) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
-                                 agentId: agentId, contactId: contactId, at: at, flag: result.flag)
+        let (call, isNewCall, firstEndedAt, before, agentsNamed) = try mergeCall(event, integrationId: integration.id,
+                                 clientNumber: clientNumber, agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         // What the call knows after this event: an `answered` that carries only the call id
         // belongs to the contact an earlier moment found, and is not flagged for lacking a number.
@@ -86,8 +86,8 @@ extension Projector {
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
         }
-        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
-                                                     created: createdContact) {
+        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, agentsNamed: agentsNamed,
+                                                     isNewContact: isNewContact, created: createdContact) {
             result.updates.append(pop)
         }
         return result
@@ -173,7 +173,7 @@ extension Projector {
     /// earliest, `first_ended_at`, which dates a missed-call task), so any arrival order of the
     /// same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?) {
+                           at: String, flag: String?) throws -> MergedCall {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -187,10 +187,10 @@ extension Projector {
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at, agent_at)
+                              first_ended_at, agent_at, agents_named)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
-                    CASE WHEN ?7 IS NOT NULL THEN ?21 END)
+                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
@@ -236,7 +236,9 @@ extension Projector {
                 created_at = min(calls.created_at, excluded.created_at),
                 updated_at = max(calls.updated_at, excluded.updated_at),
                 merged_from = coalesce(calls.ringing_at, '') || '|' || coalesce(calls.answered_at, '') || '|'
-                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, '')
+                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, ''),
+                agents_named = CASE WHEN excluded.agents_named IS NULL OR instr(coalesce(calls.agents_named, ''), excluded.agents_named) > 0
+                    THEN calls.agents_named ELSE coalesce(calls.agents_named, ',') || substr(excluded.agents_named, 2) END
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
             SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
@@ -251,11 +253,13 @@ extension Projector {
                               clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
-                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at), true, ended, nil)
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at),
+                    true, ended, nil, agentId.map { [$0] } ?? [])
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")))
+        let named = (row.string("agents_named") ?? "").split(separator: ",").compactMap { Int($0) }
+        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")), named)
     }
 
     /// Copies the call's UTM tags (all its moments') into the contact fields the integration maps
@@ -526,11 +530,12 @@ extension Projector {
     /// The screen-pop (on ringing) or call update for the live stream.
     /// `created` is the contact this event created, known without reading it back (and without deals).
     /// `rings`: the agent this event names; a ringing pops their screen (a call handed on rings
-    /// another agent). `before`: the call before a ringing (nil: new). No pop for a ringing of a
-    /// call already answered or ended (a late delivery), or for a repeat of one that already rang
-    /// the same agent (a redelivery without an event id).
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
-                           created: ContactRecord?) throws -> LiveUpdate? {
+    /// another agent). `before`: the call before a ringing (nil: new). `agentsNamed`: every agent
+    /// the call's moments named so far. No pop for a ringing of a call already answered or ended
+    /// (a late delivery), or for a repeat of one that already rang the same agent (a redelivery
+    /// without an event id).
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, agentsNamed: [Int],
+                           isNewContact: Bool, created: ContactRecord?) throws -> LiveUpdate? {
         if kind == .ringing, let before {
             if before.answered || before.ended { return nil }
             if before.rang && (rings == nil || rings == before.agentId) { return nil }
@@ -545,15 +550,22 @@ extension Projector {
         let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         // The agent the call rings (even one who does not own the client) and everyone who sees the
-        // client; an update also reaches the agent the call had before this moment (another agent
-        // answered the call that rang them: their screen learns it is taken).
+        // client; an update (answered, ended, missed) also reaches every agent the call rang or
+        // named before (a call handed on, or answered by another: their screens learn it is taken,
+        // then that it ended), and the agent the call had before this moment.
         var agents = agentId.map { [$0] } ?? []
-        if kind != .ringing, let previous = before?.agentId, !agents.contains(previous) { agents.append(previous) }
+        if kind != .ringing {
+            for named in agentsNamed + (before?.agentId.map { [$0] } ?? []) where !agents.contains(named) { agents.append(named) }
+        }
         let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: contact?.ownerAgentId)
             : .agentsAndViewers(agents, ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
     }
 }
+
+/// A call after one event's merge: whether the event made it, its earliest end, what it had
+/// before (nil: new), and every agent its moments named so far.
+typealias MergedCall = (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?, agentsNamed: [Int])
 
 /// What a call had before its last merge (`calls.merged_from`, written by the merge itself so
 /// the screen-pop needs no read before it): whether it had rung, been answered or ended, and its agent.
