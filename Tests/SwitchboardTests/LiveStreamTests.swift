@@ -199,3 +199,26 @@ extension LiveStreamTests {
         XCTAssertEqual(try t.count("calls", "agents_named = ',\(bob.id),\(ana.id),'"), 1, "rebuild names the same agents")
     }
 }
+
+extension LiveStreamTests {
+    /// A ring group: the call rings Ana, then Bob (Twilio sends `initiated` and `ringing` for each
+    /// leg), and Ana answers. Bob's screen pops once and hears the answer. It popped twice (only
+    /// a repeat for the call's first agent was recognised) and never heard the answer.
+    func testARingGroupPopsEachScreenOnceAndTellsTheOthersWhoAnswered() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let bobs = try t.openEvents(key: bob.key)
+        let number = "+40722000951"
+        try t.call("ringing", secret: secret, ["callId": "s1", "clientNumber": number, "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        try t.call("ringing", secret: secret, ["callId": "s1", "clientNumber": number, "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:01Z"])
+        try t.call("ringing", secret: secret, ["callId": "s1", "clientNumber": number, "sipLogin": "bob", "occurredAt": "2026-01-01T10:00:02Z"])
+        try t.call("answered", secret: secret, ["callId": "s1", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:05Z"])
+        try t.call("ringing", secret: secret, ["callId": "marker", "clientNumber": "+40722000952", "sipLogin": "bob"])
+        let seen = try bobs.read(until: #""providerCallId":"marker""#)
+        let blocks = seen.components(separatedBy: "\n\n").filter { $0.contains(#""providerCallId":"s1""#) }
+        XCTAssertEqual(blocks.filter { $0.contains("event: call.ringing\n") }.count, 1, seen)
+        let answered = try XCTUnwrap(blocks.first { $0.contains("event: call.answered\n") }, seen)
+        XCTAssertTrue(answered.contains(#""name":"Ana""#), answered)
+        _ = ana
+    }
+}

@@ -236,7 +236,7 @@ extension Projector {
                 created_at = min(calls.created_at, excluded.created_at),
                 updated_at = max(calls.updated_at, excluded.updated_at),
                 merged_from = coalesce(calls.ringing_at, '') || '|' || coalesce(calls.answered_at, '') || '|'
-                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, ''),
+                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, '') || '|' || coalesce(calls.agents_named, ''),
                 agents_named = CASE WHEN excluded.agents_named IS NULL OR instr(coalesce(calls.agents_named, ''), excluded.agents_named) > 0
                     THEN calls.agents_named ELSE coalesce(calls.agents_named, ',') || substr(excluded.agents_named, 2) END
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
@@ -538,7 +538,8 @@ extension Projector {
                            isNewContact: Bool, created: ContactRecord?) throws -> LiveUpdate? {
         if kind == .ringing, let before {
             if before.answered || before.ended { return nil }
-            if before.rang && (rings == nil || rings == before.agentId) { return nil }
+            // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
+            if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return nil }
         }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
@@ -568,16 +569,20 @@ extension Projector {
 typealias MergedCall = (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?, agentsNamed: [Int])
 
 /// What a call had before its last merge (`calls.merged_from`, written by the merge itself so
-/// the screen-pop needs no read before it): whether it had rung, been answered or ended, and its agent.
+/// the screen-pop needs no read before it): whether it had rung, been answered or ended, its
+/// agent, and every agent its moments had named (`agents_named`; not in what versions before
+/// migration 027 wrote).
 struct MergedFrom {
     let rang: Bool
     let answered: Bool
     let ended: Bool
     let agentId: Int?
+    let agentsNamed: [Int]
 
     init?(_ text: String?) {
-        guard let parts = text?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4 else { return nil }
+        guard let parts = text?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4 || parts.count == 5 else { return nil }
         (rang, answered, ended, agentId) = (!parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty, Int(parts[3]))
+        agentsNamed = parts.count == 5 ? parts[4].split(separator: ",").compactMap { Int($0) } : []
     }
 }
 
