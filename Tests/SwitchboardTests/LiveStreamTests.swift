@@ -222,3 +222,31 @@ extension LiveStreamTests {
         _ = ana
     }
 }
+
+extension LiveStreamTests {
+    /// A stream resumed with Last-Event-ID that drops again right after `hello` loses nothing when
+    /// it resumes from the last id it saw: `hello` carried the newest id, ahead of the missed
+    /// updates sent after it, so the second resume skipped them.
+    func testAResumedStreamThatDropsAfterHelloStillGetsWhatItMissed() throws {
+        let first = try openStream()
+        try t.call("ringing", secret: secret, ["callId": "seen", "clientNumber": "+40722000961"])
+        let lastId = try XCTUnwrap(try nextEvent(first).id)
+        shutdown(first.fd, Int32(SHUT_RDWR))
+        for callId in ["gap-1", "gap-2"] { try t.call("ringing", secret: secret, ["callId": callId, "clientNumber": "+40722000962"]) }
+
+        let again = try RawConnection(port: t.port)
+        try again.send("GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(t.supervisorKey)\r\nLast-Event-ID: \(lastId)\r\n\r\n")
+        let hello = try again.read(until: "event: hello\n")
+        // (The HTTP head's CRLFs are single Characters, so the id is found by its prefix, not by lines.)
+        let helloId = try XCTUnwrap(hello.range(of: "id: ").map { String(hello[$0.upperBound...].prefix { $0.isNumber }) }, hello)
+        shutdown(again.fd, Int32(SHUT_RDWR))   // gone before the missed updates were read
+
+        let third = try openStream(lastEventId: helloId)
+        var got: [String] = []
+        for _ in 0..<2 {
+            let event = try nextEvent(third)
+            for callId in ["gap-1", "gap-2"] where event.data.contains("\"providerCallId\":\"\(callId)\"") { got.append(callId) }
+        }
+        XCTAssertEqual(got, ["gap-1", "gap-2"])
+    }
+}

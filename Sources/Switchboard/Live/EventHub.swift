@@ -64,16 +64,24 @@ public final class EventHub: @unchecked Sendable {
                 _ = subscribers.withLock { $0.removeValue(forKey: id) }
                 lastStreamEnded.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             }
+            let latest = sequence.load(ordering: .relaxed)
+            let hello = #"{"agentId":\#(agent.id)}"#
             // With the id of the last update published: a stream that drops before its first event
             // resumes from here (EventSource sends the last id it saw) instead of losing what came meanwhile.
-            stream.send(event: "hello", id: String(sequence.load(ordering: .relaxed)), data: #"{"agentId":\#(agent.id)}"#)
-            guard let lastEventId else { return }
-            let latest = sequence.load(ordering: .relaxed)
+            guard let lastEventId else {
+                stream.send(event: "hello", id: String(latest), data: hello)
+                return
+            }
             guard let last = UInt64(lastEventId.trimmingCharacters(in: .whitespaces)),
                   let missed = recent.after(last, latest: latest, unmadeAfter: unmadeAfter.load(ordering: .relaxed).nonZero) else {
+                stream.send(event: "hello", id: String(latest), data: hello)
                 stream.send(event: "reset", data: #"{"reason":"events since Last-Event-ID are no longer kept: reload"}"#)
                 return
             }
+            // Resuming: hello keeps the client's own id, and each missed update then carries its own,
+            // so a stream that drops again before they all arrive resumes from the last one it got
+            // (hello with the newest id made it skip the rest).
+            stream.send(event: "hello", id: String(last), data: hello)
             var output: [UInt8] = []
             for (missedId, update) in missed where update.isFor(agent) {
                 output += update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: String(missedId), data: $0) }
