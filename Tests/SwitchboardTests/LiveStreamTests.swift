@@ -250,3 +250,26 @@ extension LiveStreamTests {
         XCTAssertEqual(got, ["gap-1", "gap-2"])
     }
 }
+
+extension LiveStreamTests {
+    /// An end nobody answered is `call.missed` on the stream whichever moment reported it: Twilio
+    /// reports an unanswered inbound call as a completed parent leg (`ended`), and those went out
+    /// as `call.ended`, so a screen waiting for `call.missed` never heard of them. A `missed` that
+    /// a later-stored answer outranks is `call.ended`.
+    func testAnEndNobodyAnsweredIsToldAsMissed() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let anas = try t.openEvents(key: ana.key)
+        try t.call("ringing", secret: secret, ["callId": "m1", "clientNumber": "+40722000971", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        try t.call("ended", secret: secret, ["callId": "m1", "occurredAt": "2026-01-01T10:00:30Z"])
+        let missed = try anas.nextEvent(named: "call.missed")
+        XCTAssertEqual((missed["call"] as? [String: Any])?["providerCallId"] as? String, "m1")
+        XCTAssertEqual((missed["call"] as? [String: Any])?["outcome"] as? String, "missed")
+
+        try t.call("ringing", secret: secret, ["callId": "m2", "clientNumber": "+40722000972", "sipLogin": "ana", "occurredAt": "2026-01-01T11:00:00Z"])
+        try t.call("answered", secret: secret, ["callId": "m2", "sipLogin": "ana", "occurredAt": "2026-01-01T11:00:05Z"])
+        try t.call("missed", secret: secret, ["callId": "m2", "occurredAt": "2026-01-01T11:00:30Z"])
+        let ended = try anas.nextEvent(named: "call.ended")
+        XCTAssertEqual((ended["call"] as? [String: Any])?["providerCallId"] as? String, "m2")
+        XCTAssertEqual((ended["call"] as? [String: Any])?["outcome"] as? String, "answered")
+    }
+}

@@ -548,7 +548,11 @@ extension Projector {
             try db.query("SELECT * FROM deals WHERE contact_id = ? AND state = 'open' ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
         } ?? []
         let agent = try agentId.flatMap { id in try db.queryOne("SELECT * FROM agents WHERE id = ?", id).map(Agent.init(row:)) }
-        let pop = ScreenPop(type: kind.eventName, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
+        // An end is told as what it was: `call.missed` when nobody answered (Twilio reports an
+        // unanswered parent leg as completed, Ringostat's after-call webhook may say only that it
+        // ended), `call.ended` when the call was answered (a `missed` that lost to a later answer).
+        let event = kind == .ended || kind == .missed ? (call.outcome == "answered" ? "call.ended" : "call.missed") : kind.eventName
+        let pop = ScreenPop(type: event, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         // The agent the call rings (even one who does not own the client) and everyone who sees the
         // client; an update (answered, ended, missed) also reaches every agent the call rang or
@@ -560,7 +564,7 @@ extension Projector {
         }
         let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: contact?.ownerAgentId)
             : .agentsAndViewers(agents, ownerAgentId: contact?.ownerAgentId)
-        return LiveUpdate(event: kind.eventName, payload: pop, audience: audience)
+        return LiveUpdate(event: event, payload: pop, audience: audience)
     }
 }
 
