@@ -137,6 +137,8 @@ extension Commands {
                                   baseURL: configuration.baseURL)
             }
             printSecret(created, json: arguments.has("--json"), headline: " (\(provider.rawValue))")
+            warnAboutSetup(provider: provider, hasProviderSecret: !(arguments.value("--provider-secret") ?? "").isEmpty,
+                           configuration: configuration)
             return .ok
         case "list":
             try arguments.allow(["--config", "--json"])
@@ -320,6 +322,30 @@ extension Commands {
         default:
             throw UsageError("unknown channels command '\(sub)'")
         }
+    }
+}
+
+extension Commands {
+    /// Warnings on stderr for an integration that will refuse every webhook as set up: a signing
+    /// provider without its secret, or, for Twilio (which signs the URL), URLs made from the
+    /// listen address because `publicURL` is not set.
+    static func warnAboutSetup(provider: Integration.Provider, hasProviderSecret: Bool, configuration: Configuration) {
+        let signer: String? = switch provider {
+        case .twilio: "the Twilio auth token"
+        case .zadarma: "the Zadarma API secret"
+        case .aircall: "the Aircall webhook token"
+        case .native, .ringostat: nil
+        }
+        var warnings: [String] = []
+        if let signer, !hasProviderSecret {
+            warnings.append("no --provider-secret: every webhook is refused (401 bad_signature) until \(signer) is set "
+                + "(PATCH /api/v1/integrations/{id} with providerSecret)")
+        }
+        if provider == .twilio && configuration.publicURL.isEmpty {
+            warnings.append("publicURL is not set: Twilio signs the URL it calls, so give it a URL made from the address "
+                + "it reaches this daemon at, and set publicURL to that base (the URLs above use the listen address)")
+        }
+        for warning in warnings { FileHandle.standardError.write(Data("switchboard: warning: \(warning)\n".utf8)) }
     }
 }
 

@@ -100,6 +100,23 @@ final class DaemonTests: XCTestCase {
         XCTAssertTrue(line.contains(#""integration":"pbx""#), String(line))
     }
 
+    /// An integration set up so that every webhook will be refused says so when it is added (it
+    /// exited 0 without a word, and the operator learned of it from the provider's 401s).
+    func testAddingAnIntegrationThatWillRefuseEveryWebhookWarns() throws {
+        let bare = try cli(["integrations", "add", "--name", "tw", "--provider", "twilio"])
+        XCTAssertEqual(bare.status, 0, bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("warning: no --provider-secret: every webhook is refused"), bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("the Twilio auth token"), bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("warning: publicURL is not set"), bare.stderr)
+        let aircall = try cli(["integrations", "add", "--name", "ac", "--provider", "aircall"])
+        XCTAssertTrue(aircall.stderr.contains("the Aircall webhook token"), aircall.stderr)
+        XCTAssertFalse(aircall.stderr.contains("publicURL"), "only Twilio signs the URL")
+        environment["SWITCHBOARD_PUBLIC_URL"] = "https://crm.example.com"
+        let ready = try cli(["integrations", "add", "--name", "tw2", "--provider", "twilio", "--provider-secret", "token"])
+        XCTAssertFalse(ready.stderr.contains("warning"), ready.stderr)
+        XCTAssertFalse(try cli(["integrations", "add", "--name", "pbx", "--provider", "native"]).stderr.contains("warning"))
+    }
+
     /// An unknown option last on the line is an unknown option, not one missing its value.
     func testAnUnknownLastOptionIsNamedAsUnknown() throws {
         for arguments in [["integrations", "list", "--bogus"], ["agents", "list", "--bogus"], ["channels", "list", "--bogus"]] {
