@@ -42,14 +42,23 @@ final class CallWebhookTests: XCTestCase {
         let item = try XCTUnwrap((missed.json["events"] as? [[String: Any]])?.first)
         XCTAssertEqual(item["status"] as? String, "stored")
         let warning = try XCTUnwrap(item["warning"] as? String, missed.text)
-        XCTAssertTrue(warning.contains(#"no agent has SIP login "ana-sip""#), warning)
+        XCTAssertEqual(warning, #"sipLogin "ana-sip" names no agent: the call has no agent (give an agent the login: agents add --sip ana-sip)"#)
         XCTAssertEqual(try t.count("calls", "sip_login = 'ana-sip' AND agent_id IS NULL"), 1)
         XCTAssertEqual(try t.count("tasks", "assignee_agent_id IS NULL"), 1)
         let unknownId = try t.call("ringing", secret: secret, ["callId": "c10", "clientNumber": "0722 123 456", "agentId": 999])
         let unknownItem = try XCTUnwrap((unknownId.json["events"] as? [[String: Any]])?.first)
-        XCTAssertEqual(unknownItem["warning"] as? String, "there is no agent 999: the call has no agent")
+        XCTAssertEqual(unknownItem["warning"] as? String, "agentId 999 names no agent: the call has no agent")
 
-        _ = try t.addAgent("Ana", role: .manager, sip: ["ana-sip"])
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana-sip"])
+        // A queue's login on the answer of a call Ana's ringing named: the call keeps Ana, and says so.
+        try t.call("ringing", secret: secret, ["callId": "c13", "clientNumber": "0722 123 456", "sipLogin": "ana-sip"])
+        let queue = try t.call("answered", secret: secret, ["callId": "c13", "sipLogin": "queue-7"])
+        XCTAssertEqual((queue.json["events"] as? [[String: Any]])?.first?["warning"] as? String,
+                       #"sipLogin "queue-7" names no agent: the call keeps the agent an earlier moment named (give an agent the login: agents add --sip queue-7)"#)
+        XCTAssertEqual(try t.count("calls", "provider_call_id = 'c13' AND agent_id = \(ana.id)"), 1)
+        let both = try t.call("ringing", secret: secret, ["callId": "c14", "clientNumber": "0722 123 456", "agentId": 999, "sipLogin": "ana-sip"])
+        XCTAssertEqual((both.json["events"] as? [[String: Any]])?.first?["warning"] as? String,
+                       #"agentId 999 names no agent (sipLogin "ana-sip" named the agent)"#)
         let known = try t.call("ringing", secret: secret, ["callId": "c11", "clientNumber": "0722 123 456", "sipLogin": "ana-sip"])
         XCTAssertNil((known.json["events"] as? [[String: Any]])?.first?["warning"], known.text)
         let plain = try t.call("ringing", secret: secret, ["callId": "c12", "clientNumber": "0722 123 456"])

@@ -96,7 +96,7 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(daemon.stop(), 0)
         let line = try XCTUnwrap(daemon.log.split(separator: "\n").first { $0.contains("call event stored with a warning") }, daemon.log)
         XCTAssertTrue(line.contains(#""level":"warning""#), String(line))
-        XCTAssertTrue(line.contains(#"no agent has SIP login \"ana-sip\""#), String(line))
+        XCTAssertTrue(line.contains(#"sipLogin \"ana-sip\" names no agent"#), String(line))
         XCTAssertTrue(line.contains(#""integration":"pbx""#), String(line))
     }
 

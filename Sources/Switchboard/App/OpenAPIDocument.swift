@@ -2393,7 +2393,7 @@ enum OpenAPIDocument {
           "contactId": {"type": "integer"},
           "taskId": {"type": "integer"},
           "flag": {"type": "string"},
-          "warning": {"type": "string", "description": "Stored, but an agentId or sipLogin in it names no agent: the call has none"}
+          "warning": {"type": "string", "description": "Stored, but an agentId or sipLogin in it names no agent; says whether the call has an agent anyway"}
         },
         "required": ["status", "eventId"]
       },

@@ -39,8 +39,7 @@ extension Projector {
             event.ourNumber = PhoneNumber.line(ours, region: integration.region)
         }
 
-        let agentId = try resolveAgent(event)
-        if agentId == nil { result.warning = Self.unknownAgentWarning(event) }
+        let (agentId, unknownAgent) = try resolveAgent(event)
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false
@@ -65,6 +64,9 @@ extension Projector {
         let (call, isNewCall, firstEndedAt, before, agentsNamed) = try mergeCall(event, integrationId: integration.id,
                                  clientNumber: clientNumber, agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
+        if let unknownAgent {
+            result.warning = Self.unknownAgentWarning(unknownAgent, event: event, resolved: agentId != nil, call: call)
+        }
         // What the call knows after this event: an `answered` that carries only the call id
         // belongs to the contact an earlier moment found, and is not flagged for lacking a number.
         result.contactId = call.contactId
@@ -148,25 +150,36 @@ extension Projector {
         }
     }
 
-    /// Why a call that names an agent got none: the call, and any missed-call task it files,
-    /// stay without one, so the operator is told which login or id to give an agent.
-    static func unknownAgentWarning(_ event: CallEvent) -> String? {
-        if let login = event.sipLogin, !login.isEmpty {
-            return "no agent has SIP login \"\(login)\": the call has no agent (give an agent the login: agents add --sip LOGIN)"
+    /// The agent this event names: by id, else by SIP login; and what in it names no agent
+    /// (an `agentId` no agent has, a `sipLogin` no agent has that the id did not settle), for
+    /// the webhook's answer and the log.
+    private func resolveAgent(_ event: CallEvent) throws -> (id: Int?, unknown: String?) {
+        var unknown: [String] = []
+        if let id = event.agentId {
+            if try agentExists(id) { return (id, nil) }
+            unknown.append("agentId \(id)")
         }
-        if let id = event.agentId { return "there is no agent \(id): the call has no agent" }
-        return nil
+        if let login = event.sipLogin, !login.isEmpty {
+            if let found = try db.scalar("""
+                SELECT agents.id FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? ORDER BY agents.id LIMIT 1
+                """, login).int {
+                return (found, unknown.isEmpty ? nil : "\(unknown[0]) names no agent (sipLogin \"\(login)\" named the agent)")
+            }
+            unknown.append("sipLogin \"\(login)\"")
+        }
+        guard !unknown.isEmpty else { return (nil, nil) }
+        return (nil, unknown.joined(separator: " and ") + " name" + (unknown.count == 1 ? "s" : "") + " no agent")
     }
 
-    /// Finds the agent by id, else by SIP login.
-    private func resolveAgent(_ event: CallEvent) throws -> Int? {
-        if let id = event.agentId, try agentExists(id) { return id }
-        if let login = event.sipLogin, !login.isEmpty {
-            return try db.scalar("""
-                SELECT agents.id FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? ORDER BY agents.id LIMIT 1
-                """, login).int
+    /// The warning for an event whose agent is unknown: whether the call has an agent anyway
+    /// (an earlier moment's), and what to do.
+    static func unknownAgentWarning(_ unknown: String, event: CallEvent, resolved: Bool, call: CallRecord) -> String {
+        var text = unknown
+        if !resolved { text += call.agentId == nil ? ": the call has no agent" : ": the call keeps the agent an earlier moment named" }
+        if !resolved, let login = event.sipLogin, !login.isEmpty {
+            text += " (give an agent the login: agents add --sip \(login))"
         }
-        return nil
+        return text
     }
 
     /// Order-free merge: each moment keeps its earliest time, the end its latest (and its
