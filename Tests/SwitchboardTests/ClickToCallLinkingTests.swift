@@ -38,3 +38,34 @@ final class ClickToCallLinkingTests: XCTestCase {
         XCTAssertEqual(try state(), before)
     }
 }
+
+extension ClickToCallLinkingTests {
+    /// The agent who asked for a click-to-call hears the call's answer and end though another agent
+    /// takes it (a transfer) and the client is a colleague's: the requester was not among the
+    /// agents the call named, so their screen heard nothing after the request.
+    func testTheAgentWhoAskedHearsTheAnswerAndEndWhoeverTakesTheCall() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let integration = try t.addIntegration(.native, region: "RO")
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let cora = try t.addAgent("Cora", role: .manager)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts", body: ["name": "Olga", "phones": ["+40722123457"], "ownerAgentId": cora.id]).status, 201)
+        let anas = try t.openEvents(key: ana.key)
+        try t.daemon.store.writeAndWait { db in
+            _ = try EventLog.record(.callRequested(CallRequest(requestId: "r2", agentId: ana.id, contactId: nil, number: "+40722123457",
+                                                               sipAccount: "ana", dealId: nil)),
+                                    source: "test", integrationId: integration.integration.id, key: "k1", rawBody: nil,
+                                    receivedAt: "2026-11-23T10:00:00.000Z", in: db, settings: .fromDatabase)
+            _ = try EventLog.record(.callDialed(requestId: "r2", providerCallId: "prov-10", sipAccount: "ana", note: nil),
+                                    source: "test", integrationId: integration.integration.id, key: "k2", rawBody: nil,
+                                    receivedAt: "2026-11-23T10:00:01.000Z", in: db, settings: .fromDatabase)
+        }
+        let secret = integration.secret
+        try t.call("answered", secret: secret, ["callId": "prov-10", "direction": "outbound", "sipLogin": "bob", "occurredAt": "2026-11-23T10:00:05Z"])
+        try t.call("ended", secret: secret, ["callId": "prov-10", "direction": "outbound", "occurredAt": "2026-11-23T10:02:00Z", "talkTime": 110])
+        let answered = try anas.nextEvent(named: "call.answered")
+        XCTAssertEqual((answered["agent"] as? [String: Any])?["id"] as? Int, bob.id)
+        XCTAssertEqual((try anas.nextEvent(named: "call.ended")["call"] as? [String: Any])?["outcome"] as? String, "answered")
+    }
+}
