@@ -273,3 +273,28 @@ extension LiveStreamTests {
         XCTAssertEqual((ended["call"] as? [String: Any])?["outcome"] as? String, "answered")
     }
 }
+
+extension LiveStreamTests {
+    /// A manager resuming after updates meant only for others gets none of them, then the newest
+    /// id on its own, so its next resume starts there: it kept its old id, and once those updates
+    /// were no longer kept a later reconnect was told to reload for nothing.
+    func testAResumedStreamMovesOnPastUpdatesForOthers() throws {
+        let mara = try t.addAgent("Mara", role: .manager, sip: ["mara"])
+        _ = try t.addAgent("Ion", role: .manager, sip: ["ion"])
+        let first = try t.openEvents(key: mara.key)
+        try t.call("ringing", secret: secret, ["callId": "own", "clientNumber": "+40722000981", "sipLogin": "mara"])
+        let block = try first.read(until: "event: call.ringing\n")
+        let lastId = try XCTUnwrap(block.range(of: "id: ", options: .backwards).map { String(block[$0.upperBound...].prefix { $0.isNumber }) })
+        shutdown(first.fd, Int32(SHUT_RDWR))
+        for n in 2...4 { try t.call("ringing", secret: secret, ["callId": "ion-\(n)", "clientNumber": "+4072200098\(n)", "sipLogin": "ion"]) }
+
+        let resumed = try RawConnection(port: t.port)
+        try resumed.send("GET /api/v1/events HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(mara.key)\r\nLast-Event-ID: \(lastId)\r\n\r\n")
+        _ = try resumed.read(until: "event: hello\n")
+        _ = try resumed.read(until: "\n\n")
+        let next = try resumed.read(until: "\n\n")
+        XCTAssertFalse(next.contains("event:"), "nothing of Ion's reaches Mara: \(next)")
+        let movedTo = try XCTUnwrap(UInt64(next.replacingOccurrences(of: "id: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)), next)
+        XCTAssertEqual(movedTo, try XCTUnwrap(UInt64(lastId)) + 3, "the three updates for Ion are behind it")
+    }
+}

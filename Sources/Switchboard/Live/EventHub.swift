@@ -83,9 +83,15 @@ public final class EventHub: @unchecked Sendable {
             // (hello with the newest id made it skip the rest).
             stream.send(event: "hello", id: String(last), data: hello)
             var output: [UInt8] = []
+            var sentUpTo = last
             for (missedId, update) in missed where update.isFor(agent) {
                 output += update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: String(missedId), data: $0) }
+                sentUpTo = missedId
             }
+            // Then the newest id alone (no event fires; the client's last id moves on), so the
+            // updates meant for others do not have to be looked through again at its next
+            // reconnect, or cost it a needless reset once they are no longer kept.
+            if sentUpTo < latest { output += Array("id: \(latest)\n\n".utf8) }
             if !output.isEmpty { stream.send(frame: output) }
         }
     }
