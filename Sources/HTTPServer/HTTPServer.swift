@@ -49,6 +49,8 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let loops = Mutex<[EventLoop]>([])
     private let boundPort = Atomic<Int>(0)
+    /// The descriptor that claims the address from start to shutdown (see AddressClaim); -1: none.
+    private let claimedAddress = Atomic<Int32>(-1)
 
     public init(configuration: Configuration, router: Router, logger: Logger = .shared, metrics: Metrics = .shared) {
         context = ServerContext(configuration: configuration, router: router, logger: logger, metrics: metrics)
@@ -67,19 +69,32 @@ public final class HTTPServer: Sendable {
         var port = configuration.port
         // SO_REUSEPORT lets a second process of the same user join our listeners on a port it
         // names and take half the connections (a second daemon with another database got half the
-        // webhooks); a plain bind first fails if anything listens there already.
-        if port != 0 { try Self.checkFree(host: configuration.host, port: port) }
-        var started: [EventLoop] = []
-        for index in 0..<count {
-            let fd = try Self.listen(host: configuration.host, port: port)
-            if port == 0 { port = Self.localPort(fd) }
-            do {
-                started.append(try EventLoop(server: context, listenFD: fd))
-            } catch {
-                close(fd)
+        // webhooks): the address is claimed (one server at a time, even starting together), and a
+        // plain bind then fails if anything else listens there already.
+        if port != 0 {
+            let claim = try AddressClaim.claim(host: configuration.host, port: port)
+            do { try Self.checkFree(host: configuration.host, port: port) } catch {
+                close(claim)
                 throw error
             }
-            _ = index
+            claimedAddress.store(claim, ordering: .relaxed)
+        }
+        var started: [EventLoop] = []
+        do {
+            for _ in 0..<count {
+                let fd = try Self.listen(host: configuration.host, port: port)
+                if port == 0 { port = Self.localPort(fd) }
+                do {
+                    started.append(try EventLoop(server: context, listenFD: fd))
+                } catch {
+                    close(fd)
+                    throw error
+                }
+            }
+        } catch {
+            let claim = claimedAddress.exchange(-1, ordering: .relaxed)
+            if claim >= 0 { close(claim) }
+            throw error
         }
         boundPort.store(port, ordering: .relaxed)
         for (index, loop) in started.enumerated() { loop.start(name: "http-\(index)") }
@@ -99,6 +114,8 @@ public final class HTTPServer: Sendable {
         }
         for loop in all { loop.beginShutdown(deadline: deadline) }
         for loop in all { loop.waitUntilFinished() }
+        let claim = claimedAddress.exchange(-1, ordering: .relaxed)
+        if claim >= 0 { close(claim) }
     }
 
     /// Throws "address already in use" when something listens on `host:port` already, even

@@ -194,11 +194,15 @@ extension HTTPServerProtocolTests {
         for _ in 0..<8 { XCTAssertEqual(try hello(port: server.port), "hello") }
     }
 
-    /// The port of a server that stopped is free again at once (its connections in TIME_WAIT do not hold it).
+    /// The port of a server that stopped is free again at once: a connection the server closed
+    /// first lingers in TIME_WAIT on the server's side, and does not hold the port.
     func testAPortIsFreeAgainAfterTheServerStops() throws {
         let first = try startTestServer()
         let port = first.port
-        XCTAssertEqual(try hello(port: port), "hello")
+        let closedByServer = try RawConnection(port: port)
+        try closedByServer.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(try closedByServer.readResponse().text, "hello")
+        XCTAssertTrue(closedByServer.waitForClose(), "the server closes first, so the TIME_WAIT is on its side")
         first.shutdown()
         let again = try startTestServer { $0.port = port }
         defer { again.shutdown() }
@@ -210,4 +214,26 @@ private func hello(port: Int) throws -> String {
     let connection = try RawConnection(port: port)
     try connection.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     return try connection.readResponse().text
+}
+
+extension HTTPServerProtocolTests {
+    /// Two servers starting at the same moment on one port: exactly one starts. Both could pass
+    /// the plain bind check while neither listened yet, then share the port through SO_REUSEPORT.
+    func testOfTwoServersStartingTogetherOnOnePortOneStarts() throws {
+        for _ in 0..<150 {
+            let probe = try startTestServer()   // a port nothing else uses, then free again
+            let port = probe.port
+            probe.shutdown()
+            let servers = (0..<2).map { _ in
+                HTTPServer(configuration: .init(host: "127.0.0.1", port: port, eventLoops: 2, logRequests: false), router: Router())
+            }
+            let outcomes = Mutex<[Bool]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                let started = (try? servers[index].start()) != nil
+                outcomes.withLock { $0.append(started) }
+            }
+            XCTAssertEqual(outcomes.withLock { $0.filter { $0 }.count }, 1, "port \(port)")
+            for server in servers { server.shutdown() }
+        }
+    }
 }
