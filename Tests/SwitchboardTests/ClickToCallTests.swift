@@ -375,3 +375,19 @@ extension ClickToCallTests {
         XCTAssertTrue(none.text.contains("\\\"dialer\\\" in its settings"), none.text)
     }
 }
+
+extension ClickToCallTests {
+    /// One Idempotency-Key for a call to another number is 422 and dials nothing: it answered 200
+    /// with the first call, so the client took the second number for dialled.
+    func testAnIdempotencyKeyReusedForAnotherNumberIsRefused() throws {
+        fake.set { $0.online = ["ana", "bob"] }
+        let first = try click(["number": "+40722123456"], idempotency: "k-1")
+        XCTAssertEqual(first.status, 201, first.text)
+        let dialled = fake.callbacks.count
+        let other = try click(["number": "+40722999888"], idempotency: "k-1")
+        XCTAssertEqual(other.status, 422, other.text)
+        XCTAssertTrue(other.text.contains("used for a different request"), other.text)
+        XCTAssertEqual(fake.callbacks.count, dialled, "nothing dialled")
+        XCTAssertEqual(try click(["number": "+40722123456"], idempotency: "k-1").status, 200, "the same request still answers as the first did")
+    }
+}

@@ -65,7 +65,7 @@ final class ClickToCall: Sendable {
             throw DomainError.unprocessable("agent \(agent.name) has no SIP account and integration \(integration.name) has none configured for outbound calls")
         }
         let requestKey = "agent:\(agent.id):\(key)"
-        if let existing = try existing(requestKey) { return existing }
+        if let existing = try existing(requestKey, number: number, integrationId: integration.id) { return existing }
         // The same agent calling the same number while that request is still being placed (a double
         // click without an Idempotency-Key): not a second call through another account.
         let attempt = "\(agent.id):\(number)"
@@ -120,7 +120,10 @@ final class ClickToCall: Sendable {
             return true
         }
         // Lost a race with the same key on another connection: answer what that one did.
-        guard inserted else { return try existing(requestKey) ?? (409, placeholder(requestId, integration, sip, requested, reason)) }
+        guard inserted else {
+            return try existing(requestKey, number: number, integrationId: integration.id)
+                ?? (409, placeholder(requestId, integration, sip, requested, reason))
+        }
 
         var state: String
         var providerCallId: String?
@@ -187,7 +190,8 @@ final class ClickToCall: Sendable {
                                     rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
         }
         if let failure { throw failure }
-        return try existing(requestKey).map { (201, $0.1) } ?? (201, placeholder(requestId, integration, sip, requested, reason))
+        return try existing(requestKey, number: number, integrationId: integration.id).map { (201, $0.1) }
+            ?? (201, placeholder(requestId, integration, sip, requested, reason))
     }
 
     /// What the agent is told of a failed attempt.
@@ -211,9 +215,16 @@ final class ClickToCall: Sendable {
     }
 
     /// A request already made with this key: its outcome, without dialling again.
-    private func existing(_ requestKey: String) throws -> (Int, Placed)? {
+    /// What the request with this key did, when there was one. A key used before for a call to
+    /// another number or through another integration is 422: that request is not this one (it
+    /// answered 200 with the first call, and the client took the new number for dialled).
+    private func existing(_ requestKey: String, number: String, integrationId: Int) throws -> (Int, Placed)? {
         try store.read { db -> (Int, Placed)? in
             guard let row = try db.queryOne("SELECT * FROM click_to_call WHERE request_key = ?", requestKey) else { return nil }
+            guard row.string("number") == number, row.int("integration_id") == integrationId else {
+                throw DomainError.unprocessable("this Idempotency-Key was used for a different request (a call to \(row.string("number") ?? "?") "
+                    + "through integration \(row.int("integration_id") ?? 0)); use a new key for a new call")
+            }
             let call = try row.int("call_id").flatMap { try CallRecord.load(db, id: $0) }
             let placed = Placed(requestId: String((call?.providerCallId ?? "").dropFirst(4)), call: call,
                                 integrationId: row.int("integration_id") ?? 0,
