@@ -391,3 +391,20 @@ extension ClickToCallTests {
         XCTAssertEqual(try click(["number": "+40722123456"], idempotency: "k-1").status, 200, "the same request still answers as the first did")
     }
 }
+
+extension ClickToCallTests {
+    /// A PBX bridge that sends its flags as text is read as meant (`"online":"false"` was read as
+    /// offline only by luck, `"true"` as offline too); a flag that is neither is 422, and an
+    /// `integrationId` filter that is no id is 400 (it listed every integration).
+    func testPresenceFlagsSentAsTextAreReadAndNonsenseIsRefused() throws {
+        fake.set { $0.online = []; $0.speaking = [] }
+        let pushed = try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":"true","onCall":"false"}"#)
+        XCTAssertEqual(pushed.status, 200, pushed.text)
+        let accounts = try t.api("GET", "/api/v1/sip-accounts?integrationId=\(integration.integration.id)").json["sipAccounts"] as? [[String: Any]] ?? []
+        XCTAssertEqual(accounts.first { $0["login"] as? String == "ana" }?["online"] as? Bool, true)
+        let nonsense = try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":"yes please"}"#)
+        XCTAssertEqual(nonsense.status, 422, nonsense.text)
+        XCTAssertTrue(nonsense.text.contains("online"), nonsense.text)
+        XCTAssertEqual(try t.api("GET", "/api/v1/sip-accounts?integrationId=abc").status, 400)
+    }
+}

@@ -50,7 +50,7 @@ enum ClickToCallRoutes {
         })
 
         router.get("/api/v1/sip-accounts", context.api { request, _ in
-            .json(["sipAccounts": try SIPAccounts.list(context, integrationId: request.queryParameters["integrationId"].flatMap(Int.init))])
+            .json(["sipAccounts": try SIPAccounts.list(context, integrationId: try APIQuery(request).id("integrationId"))])
         })
 
         // Presence pushed by a provider or a PBX bridge: {"sipLogin": "...", "online": true, "onCall": false}.
@@ -62,11 +62,29 @@ enum ClickToCallRoutes {
                 let body = WebhookFields(try WebhookJSON.object(request.body))
                 guard let login = body.string("sipLogin") ?? body.string("login") else { throw WebhookError.missingField("sipLogin") }
                 let status = body.string("status")?.lowercased()
-                let online = (body.values["online"] as? Bool) ?? (status.map { $0 != "offline" } ?? false)
-                let onCall = (body.values["onCall"] as? Bool) ?? (status == "speaking" || status == "busy")
+                let online = try Self.flag(body.values["online"], "online") ?? (status.map { $0 != "offline" } ?? false)
+                let onCall = try Self.flag(body.values["onCall"], "onCall") ?? (status == "speaking" || status == "busy")
                 service.presence.report(integrationId: integration.id, login: login, online: online, onCall: onCall)
                 responder.send(.json(["status": "ok"]))
             }
+        }
+    }
+}
+
+extension ClickToCallRoutes {
+    /// A presence webhook's true/false: a JSON boolean, or the words `true`/`false` (bridges that
+    /// send every value as text). Anything else is 422: `"online":"true"` was read as offline.
+    static func flag(_ value: Any?, _ name: String) throws -> Bool? {
+        switch value {
+        case nil, is NSNull: return nil
+        case let text as String:
+            switch text.lowercased() {
+            case "true": return true
+            case "false": return false
+            default: throw WebhookError.invalidField(name, "expected true or false, got \"\(text)\"")
+            }
+        case let number as NSNumber where WebhookFields.isBoolean(number): return number.boolValue
+        default: throw WebhookError.invalidField(name, "expected true or false")
         }
     }
 }
