@@ -408,3 +408,22 @@ extension ClickToCallTests {
         XCTAssertEqual(try t.api("GET", "/api/v1/sip-accounts?integrationId=abc").status, 400)
     }
 }
+
+extension ClickToCallTests {
+    /// While the provider's status API fails, what presence webhooks said is still used: the agent
+    /// a push says is online is dialled, and the accounts list says the API failed. Every call
+    /// was 502 "presence … answered 500" though the pushes said who was online.
+    func testPushedPresenceIsUsedWhileTheStatusAPIFails() throws {
+        fake.set { $0.presenceStatus = 500 }
+        let refused = try click(["number": "+40722123456"])
+        XCTAssertEqual(refused.status, 502, "nothing pushed yet: the API's failure is the answer")
+        XCTAssertEqual(try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":true}"#).status, 200)
+        let placed = try click(["number": "+40722123456"])
+        XCTAssertEqual(placed.status, 201, placed.text)
+        XCTAssertEqual(fake.callbacks.last?["extension"], "ana")
+        let accounts = try t.api("GET", "/api/v1/sip-accounts").json["sipAccounts"] as? [[String: Any]] ?? []
+        let ana = try XCTUnwrap(accounts.first { $0["login"] as? String == "ana" })
+        XCTAssertEqual(ana["online"] as? Bool, true)
+        XCTAssertTrue((ana["presenceError"] as? String ?? "").contains("showing what presence webhooks said"), "\(ana)")
+    }
+}

@@ -99,9 +99,9 @@ enum SIPAccounts {
         let agentName: String?
         let online: Bool
         let onCall: Bool
-        /// Why presence is unknown for this integration (its provider's status API failed, or it
-        /// has no presence source at all); `online` and `onCall` are then false. Other
-        /// integrations are listed as usual.
+        /// Why presence is unknown or partial for this integration (its provider's status API
+        /// failed, or it has no presence source at all); `online` and `onCall` are then false,
+        /// except for accounts presence webhooks named. Other integrations are listed as usual.
         var presenceError: String?
     }
 
@@ -118,6 +118,7 @@ enum SIPAccounts {
             var failure: String?
             do {
                 snapshot = try presence.snapshot(for: integration)
+                failure = snapshot.statusAPIError.map { "\($0); showing what presence webhooks said" }
             } catch {
                 // One provider's failure does not hide the other integrations' accounts.
                 snapshot = PresenceService.Snapshot(online: [], speaking: [], known: [])

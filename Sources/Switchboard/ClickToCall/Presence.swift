@@ -17,6 +17,8 @@ final class PresenceService: Sendable {
         /// Whether any source answered: Ringostat's or Zadarma's API, a `presenceURL`, or a
         /// presence webhook. An answer naming nobody online means everyone is offline.
         var hasSource = true
+        /// The status API failed, and this is what presence webhooks said alone.
+        var statusAPIError: String?
     }
 
     private struct Cached: Sendable {
@@ -34,14 +36,31 @@ final class PresenceService: Sendable {
     func snapshot(for integration: Integration) throws -> Snapshot {
         let now = DispatchTime.now().uptimeNanoseconds
         var base: Snapshot
+        let pushed = reported.withLock { $0[integration.id] ?? [:] }
         if let hit = cache.withLock({ $0[integration.id] }), hit.expires > now {
             base = hit.snapshot
         } else {
-            base = try fetch(integration)
+            do {
+                base = try fetch(integration)
+            } catch {
+                // The status API failed: what presence webhooks said is still known, and is used
+                // (it answered 502 for every call while pushes said who was online). Not cached:
+                // the next request asks the API again.
+                guard !pushed.isEmpty else { throw error }
+                base = Snapshot(online: [], speaking: [], known: [], hasSource: true,
+                                statusAPIError: (error as? ClickToCallError)?.message ?? "\(error)")
+                return Self.applying(pushed, to: base)
+            }
             let ttl = UInt64((integration.settings.dialer?.presenceSeconds ?? 5) * 1e9)
             cache.withLock { $0[integration.id] = Cached(snapshot: base, expires: now + ttl) }
         }
-        for (login, state) in reported.withLock({ $0[integration.id] ?? [:] }) {
+        return Self.applying(pushed, to: base)
+    }
+
+    /// `base` with what presence webhooks said of the accounts they named.
+    private static func applying(_ pushed: [String: (online: Bool, onCall: Bool)], to snapshot: Snapshot) -> Snapshot {
+        var base = snapshot
+        for (login, state) in pushed {
             base.hasSource = true
             base.known.insert(login)
             if state.online { base.online.insert(login) } else { base.online.remove(login) }
