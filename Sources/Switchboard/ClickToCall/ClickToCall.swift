@@ -134,7 +134,8 @@ final class ClickToCall: Sendable {
             state = "dialed"
         } catch let error as ClickToCallError {
             failure = error
-            if case .providerTimedOut = error { state = "unknown" } else { state = "failed" }
+            // A timeout or a 5xx may have dialled: the request and its call stay "unknown", not failed.
+            state = error.mayHaveDialled ? "unknown" : "failed"
             // The provider refused this account (it answered, so nothing was placed): another online
             // free one is tried once, as when the account was offline to begin with.
             if case .providerRefused(let message) = error, snapshot.hasSource, let other = reserve(anotherThan: sip, in: snapshot, integration) {
@@ -150,7 +151,7 @@ final class ClickToCall: Sendable {
                     (state, failure) = ("dialed", nil)
                 } catch {
                     let again = error as? ClickToCallError ?? .providerRefused(Self.message(of: error))
-                    if case .providerTimedOut = again {
+                    if again.mayHaveDialled {
                         // It may have dialled through `other`: the request and the call name it.
                         (state, failure) = ("unknown", again)
                     } else {
@@ -174,7 +175,11 @@ final class ClickToCall: Sendable {
         switch state {
         case "dialed": event = .callDialed(requestId: requestId, providerCallId: providerCallId, sipAccount: used, note: note)
         case "unknown":
-            let unconfirmed = "the provider did not confirm the request in time; it may have dialled"
+            let unconfirmed = if case .providerTimedOut? = failure as? ClickToCallError {
+                "the provider did not confirm the request in time; it may have dialled"
+            } else {
+                "the provider answered with an error (\(failure.map(Self.message(of:)) ?? "?")); it may have dialled"
+            }
             event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used, note: note.map { "\($0); \(unconfirmed)" } ?? unconfirmed)
         default: event = .callDialFailed(requestId: requestId, reason: failure.map(Self.message(of:)) ?? "failed")
         }

@@ -58,6 +58,15 @@ enum ClickToCallError: HTTPResponseError {
     case providerTimedOut(String)
     case inProgress(String)
 
+    /// Whether the provider may have placed the call all the same: it did not answer in time, or
+    /// answered with a server error.
+    var mayHaveDialled: Bool {
+        switch self {
+        case .providerTimedOut, .providerRejected: return true
+        case .noneOnline, .inProgress, .providerRefused, .providerUnreachable: return false
+        }
+    }
+
     var status: Int {
         switch self {
         case .noneOnline, .inProgress: return 409
