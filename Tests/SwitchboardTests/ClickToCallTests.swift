@@ -436,3 +436,14 @@ extension ClickToCallTests {
         XCTAssertTrue((ana["presenceError"] as? String ?? "").contains("showing what presence webhooks said"), "\(ana)")
     }
 }
+
+extension ClickToCallTests {
+    /// A mistyped member is named (it was answered "missing field contactId or number"), nothing dialled.
+    func testAMistypedMemberIsNamed() throws {
+        fake.set { $0.online = ["ana"] }
+        let typo = try click(["contactID": 1])
+        XCTAssertEqual(typo.status, 422, typo.text)
+        XCTAssertTrue(typo.text.contains("unknown field contactID"), typo.text)
+        XCTAssertEqual(fake.callbacks.count, 0)
+    }
+}

@@ -2262,7 +2262,8 @@ enum OpenAPIDocument {
           "dealId": {"type": "integer"},
           "idempotencyKey": {"type": "string", "description": "Alternative to the Idempotency-Key header"}
         },
-        "description": "contactId or number is required"
+        "additionalProperties": false,
+        "description": "contactId or number is required; a member not listed here is 422 naming it"
       },
       "ClickToCallResult": {
         "type": "object",

@@ -9,6 +9,8 @@ enum ClickToCallRoutes {
         router.post("/api/v1/calls", context.api { request, agent in
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
             let body = try APIBody.object(request)
+            // A typo (`contactID`) is named, not answered with "missing contactId or number".
+            try APIBody.refuseUnknownFields(of: body.values, known: ["contactId", "number", "region", "integrationId", "dealId", "idempotencyKey"])
             // The client first: an unknown one is 404 whatever the integrations can do.
             var contactId = try body.int("contactId")
             var called: String?
