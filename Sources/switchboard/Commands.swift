@@ -219,17 +219,13 @@ extension Commands {
         try arguments.allow(["--config", "--json"])
         let accounts = try SwitchboardDaemon.sipAccounts(try configuration(arguments))
         if arguments.has("--json") {
-            struct Row: Encodable {
-                let integration: String; let login: String; let agent: String?; let online: Bool; let onCall: Bool; let presenceError: String?
-            }
-            print(SwitchboardDaemon.json(accounts.map {
-                Row(integration: $0.integration, login: $0.login, agent: $0.agent, online: $0.online, onCall: $0.onCall, presenceError: $0.presenceError)
-            }))
+            // The members GET /api/v1/sip-accounts has (a script reads either the same way).
+            print(SwitchboardDaemon.json(accounts))
         } else {
             var table = Table("INTEGRATION", "SIP LOGIN", "AGENT", "PRESENCE")
             for a in accounts {
                 let state = a.presenceError.map { "unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? ", on a call" : "")
-                table.add(a.integration, a.login, a.agent ?? "-", state)
+                table.add(a.integration, a.login, a.agentName ?? "-", state)
             }
             table.print()
         }

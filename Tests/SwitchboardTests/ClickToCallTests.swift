@@ -249,6 +249,14 @@ extension ClickToCallTests {
         // Columns line up: every row's login starts where the header's SIP LOGIN does.
         let column = try XCTUnwrap(lines.first?.range(of: "SIP LOGIN")?.lowerBound.utf16Offset(in: lines[0]))
         for line in lines.dropFirst() { XCTAssertEqual(line.dropFirst(column).first.map { $0 == "a" || $0 == "b" }, true, line) }
+
+        // --json has the members of GET /api/v1/sip-accounts (it named the agent `agent`, without ids).
+        let json = try Subprocess.run(Subprocess.switchboardBinary, ["sip", "list", "--json"],
+                                      environment: ["SWITCHBOARD_DATABASE": t.dir.path("switchboard.db")])
+        let cli = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], json.stdout)
+        let api = try XCTUnwrap(try t.api("GET", "/api/v1/sip-accounts").json["sipAccounts"] as? [[String: Any]])
+        XCTAssertEqual(cli.map { $0.keys.sorted() }, api.map { $0.keys.sorted() })
+        XCTAssertEqual(cli.first { $0["login"] as? String == "ana" }?["agentName"] as? String, "Ana")
     }
 }
 

@@ -48,14 +48,12 @@ extension SwitchboardDaemon {
 
 extension SwitchboardDaemon {
     /// `switchboard sip list`: SIP accounts with presence fetched from the providers now.
-    public static func sipAccounts(_ configuration: Configuration) throws
-        -> [(integration: String, login: String, agent: String?, online: Bool, onCall: Bool, presenceError: String?)] {
+    public static func sipAccounts(_ configuration: Configuration) throws -> [SIPAccounts.Account] {
         let store = try Store(path: configuration.database, migrations: Schema.migrations)
         defer { store.close() }
         let presence = PresenceService(api: ProviderAPI(client: HTTPClient()))
         return try SIPAccounts.list(agents: AgentDirectory(store: store), integrations: IntegrationDirectory(store: store),
                                     presence: presence, integrationId: nil)
-            .map { ($0.integration, $0.login, $0.agentName, $0.online, $0.onCall, $0.presenceError) }
     }
 }
 

@@ -92,19 +92,19 @@ extension ClickToCallRoutes {
 }
 
 /// SIP accounts with presence, per integration that places calls.
-enum SIPAccounts {
-    struct Account: Encodable, Sendable {
-        let integrationId: Int
-        let integration: String
-        let login: String
-        let agentId: Int?
-        let agentName: String?
-        let online: Bool
-        let onCall: Bool
+public enum SIPAccounts {
+    public struct Account: Encodable, Sendable {
+        public let integrationId: Int
+        public let integration: String
+        public let login: String
+        public let agentId: Int?
+        public let agentName: String?
+        public let online: Bool
+        public let onCall: Bool
         /// Why presence is unknown or partial for this integration (its provider's status API
         /// failed, or it has no presence source at all); `online` and `onCall` are then false,
         /// except for accounts presence webhooks named. Other integrations are listed as usual.
-        var presenceError: String?
+        public var presenceError: String?
     }
 
     static func list(_ context: RouteContext, integrationId: Int?) throws -> [Account] {
