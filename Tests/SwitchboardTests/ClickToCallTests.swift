@@ -1,5 +1,5 @@
 import Foundation
-import Switchboard
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -359,7 +359,18 @@ extension ClickToCallTests {
             XCTAssertTrue(refused.text.contains("dealId"), refused.text)
         }
         XCTAssertEqual(fake.callbacks.count, 0)
-        XCTAssertEqual(try click(["contactId": mine, "dealId": myDeal]).status, 201)
+        let placed = try click(["contactId": mine, "dealId": myDeal])
+        XCTAssertEqual(placed.status, 201)
+        // The call says which deal it was placed for (the dealId was checked, then dropped), on
+        // the timeline too, and rebuild keeps it.
+        XCTAssertEqual((placed.json["call"] as? [String: Any])?["dealId"] as? Int, myDeal, placed.text)
+        func timelineDeal() throws -> Int? {
+            let entries = try t.api("GET", "/api/v1/contacts/\(mine)/timeline").json["items"] as? [[String: Any]] ?? []
+            return entries.compactMap { $0["call"] as? [String: Any] }.first?["dealId"] as? Int
+        }
+        XCTAssertEqual(try timelineDeal(), myDeal)
+        XCTAssertEqual(try Rebuild.run(store: t.daemon.store) { _, _ in }, try t.count("raw_events"))
+        XCTAssertEqual(try timelineDeal(), myDeal)
     }
 }
 

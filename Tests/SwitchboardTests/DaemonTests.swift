@@ -159,7 +159,7 @@ final class DaemonTests: XCTestCase {
 
     func testMigrateCreatesTheSchema() throws {
         XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                       "applied: 001_agents, 002_calls, 003_click_to_call, 004_whatsapp, 005_whatsapp_sending, 006_whatsapp_media_views, 007_drop_contacts_name_index, 008_timeline_id_from_reference, 009_call_merge_order_free, 010_contact_owner_from_calls, 011_integrations_kept_when_removed, 012_task_ids_never_reused, 013_api_results, 014_agent_ids_never_reused, 015_contact_phones_without_foreign_key, 016_contacts_by_owner, 017_call_first_end, 018_contact_utm_sources, 019_tasks_by_contact_state_and_close, 020_contact_hand_set_utm_values, 021_rule_epochs, 022_thread_reset_at, 023_call_agent_at, 024_call_merged_from, 025_click_to_call_error_status, 026_done_tasks_stay, 027_call_agents_named")
+                       "applied: 001_agents, 002_calls, 003_click_to_call, 004_whatsapp, 005_whatsapp_sending, 006_whatsapp_media_views, 007_drop_contacts_name_index, 008_timeline_id_from_reference, 009_call_merge_order_free, 010_contact_owner_from_calls, 011_integrations_kept_when_removed, 012_task_ids_never_reused, 013_api_results, 014_agent_ids_never_reused, 015_contact_phones_without_foreign_key, 016_contacts_by_owner, 017_call_first_end, 018_contact_utm_sources, 019_tasks_by_contact_state_and_close, 020_contact_hand_set_utm_values, 021_rule_epochs, 022_thread_reset_at, 023_call_agent_at, 024_call_merged_from, 025_click_to_call_error_status, 026_done_tasks_stay, 027_call_agents_named, 028_call_deal")
         XCTAssertEqual(try cli(["migrate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "database is up to date")
     }
 

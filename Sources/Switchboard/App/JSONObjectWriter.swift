@@ -126,6 +126,7 @@ extension CallRecord: HandWrittenJSON {
         w.string("clientNumberRaw", clientNumberRaw)
         w.int("contactId", contactId)
         w.string("createdAt", createdAt)
+        w.int("dealId", dealId)
         w.string("direction", direction)
         w.int("duration", duration)
         w.string("endReason", endReason)

@@ -1967,6 +1967,7 @@ enum OpenAPIDocument {
             "description": "How the call was placed, e.g. which SIP account stood in for an offline one"
           },
           "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
+          "dealId": {"type": "integer", "description": "The deal a click-to-call was placed for (its dealId)"},
           "state": {"type": "string", "enum": ["requested", "ringing", "answered", "ended"]},
           "outcome": {
             "type": "string",

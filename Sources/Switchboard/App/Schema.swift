@@ -42,6 +42,7 @@ enum Schema {
         clickToCallErrorStatus,
         doneTasksStay,
         callAgentsNamed,
+        callDeal,
     ]
 }
 
@@ -570,4 +571,8 @@ extension Schema {
     /// updates. A call handed from one agent to another left the first one's pop ringing for ever.
     /// Calls stored before stay NULL (their updates reach the call's agent, as before) until `rebuild`.
     static let callAgentsNamed = Migration("027_call_agents_named", "ALTER TABLE calls ADD COLUMN agents_named TEXT")
+
+    /// The deal a click-to-call was placed for (`dealId` of `POST /api/v1/calls`: it was checked,
+    /// then kept only in the raw event). Filled for older calls by `rebuild`.
+    static let callDeal = Migration("028_call_deal", "ALTER TABLE calls ADD COLUMN deal_id INTEGER")
 }

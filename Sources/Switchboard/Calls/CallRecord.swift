@@ -30,6 +30,8 @@ struct CallRecord: Encodable, Sendable {
     let state: String
     /// `answered`, `missed`, `busy`, `failed` once over; nil while in progress.
     let outcome: String?
+    /// The deal a click-to-call was placed for.
+    var dealId: Int?
 
     init(row: Row) {
         self.init(id: row.int("id") ?? 0, integrationId: row.int("integration_id") ?? 0,
@@ -41,6 +43,7 @@ struct CallRecord: Encodable, Sendable {
                   talkTime: row.int("talk_time"), endReason: row.string("end_reason"), recordingUrl: row.string("recording_url"),
                   utm: JSONText.decodeDictionary(row.string("utm")), clientId: row.string("client_id"), flag: row.string("flag"),
                   note: row.string("note"), createdAt: row.string("created_at") ?? "")
+        dealId = row.int("deal_id")
     }
 
     /// The stored columns; `state` and `outcome` follow from them.

@@ -18,10 +18,10 @@ extension Projector {
         }
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, agent_id, sip_login,
-                              contact_id, created_at, updated_at, agents_named)
-            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',')
+                              contact_id, created_at, updated_at, agents_named, deal_id)
+            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',', ?8)
             """, integrationId, Self.requestCallId(request.requestId), request.number, request.agentId,
-            request.sipAccount, contactId, at)   // the agent who asked hears the call's answer and end, whoever takes it
+            request.sipAccount, contactId, at, SQLValue(request.dealId))   // the agent who asked hears the call's answer and end, whoever takes it
         let callId = db.lastInsertRowID
         if let contactId {
             try addToTimeline(contactId: contactId, at: at, kind: .call, ref: callId)
