@@ -454,6 +454,19 @@ extension ClickToCallTests {
         XCTAssertEqual(ana["online"] as? Bool, true)
         XCTAssertTrue((ana["presenceError"] as? String ?? "").contains("showing what presence webhooks said"), "\(ana)")
     }
+
+    /// While the status API fails, an account no push named is unknown, not offline: it is dialled
+    /// as asked rather than swapped for the one account a push said is online (Bob's phone rang
+    /// for Ana's client). Flags sent as 1/0 are read too.
+    func testAnAccountNoPushNamedIsDialledAsAskedWhileTheStatusAPIFails() throws {
+        fake.set { $0.presenceStatus = 500 }
+        let pushed = try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"bob","online":1,"onCall":0}"#)
+        XCTAssertEqual(pushed.status, 200, pushed.text)
+        let placed = try click(["number": "+40722123456"])
+        XCTAssertEqual(placed.status, 201, placed.text)
+        XCTAssertEqual(fake.callbacks.last?["extension"], "ana")
+        XCTAssertEqual(placed.json["fallback"] as? Bool, false, placed.text)
+    }
 }
 
 extension ClickToCallTests {

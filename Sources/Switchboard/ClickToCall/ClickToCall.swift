@@ -81,8 +81,10 @@ final class ClickToCall: Sendable {
                 snapshot.online.contains(login) && !snapshot.speaking.contains(login) && !busy.contains("\(integration.id):\(login)")
             }
             // No presence source at all (Twilio, or a template provider without presenceURL, before any
-            // presence webhook): nothing says the account is offline, so it is used as asked.
-            if !snapshot.hasSource && !busy.contains("\(integration.id):\(requested)") {
+            // presence webhook), or the status API failed and no push named the account: nothing says
+            // it is offline, so it is used as asked (not swapped for an account a push said is online).
+            let unknown = !snapshot.hasSource || (snapshot.statusAPIError != nil && !snapshot.known.contains(requested))
+            if unknown && !busy.contains("\(integration.id):\(requested)") {
                 busy.insert("\(integration.id):\(requested)")
                 return (requested, nil)
             }

@@ -74,8 +74,8 @@ enum ClickToCallRoutes {
 }
 
 extension ClickToCallRoutes {
-    /// A presence webhook's true/false: a JSON boolean, or the words `true`/`false` (bridges that
-    /// send every value as text). Anything else is 422: `"online":"true"` was read as offline.
+    /// A presence webhook's true/false: a JSON boolean, 1 or 0, or the words `true`/`false` (bridges
+    /// that send every value as text). Anything else is 422: `"online":"true"` was read as offline.
     static func flag(_ value: Any?, _ name: String) throws -> Bool? {
         switch value {
         case nil, is NSNull: return nil
@@ -86,6 +86,7 @@ extension ClickToCallRoutes {
             default: throw WebhookError.invalidField(name, "expected true or false, got \"\(text)\"")
             }
         case let number as NSNumber where WebhookFields.isBoolean(number): return number.boolValue
+        case let number as NSNumber where number == 0 || number == 1: return number == 1   // bridges that send 1/0
         default: throw WebhookError.invalidField(name, "expected true or false")
         }
     }

@@ -36,13 +36,14 @@ final class PresenceService: Sendable {
     func snapshot(for integration: Integration) throws -> Snapshot {
         let now = DispatchTime.now().uptimeNanoseconds
         var base: Snapshot
-        let pushed = reported.withLock { $0[integration.id] ?? [:] }
+        // Pushes are read after the fetch (which may take seconds): one that came meanwhile counts.
         if let hit = cache.withLock({ $0[integration.id] }), hit.expires > now {
             base = hit.snapshot
         } else {
             do {
                 base = try fetch(integration)
             } catch {
+                let pushed = reported.withLock { $0[integration.id] ?? [:] }
                 // The status API failed: what presence webhooks said is still known, and is used
                 // (it answered 502 for every call while pushes said who was online). Not cached:
                 // the next request asks the API again.
@@ -54,7 +55,7 @@ final class PresenceService: Sendable {
             let ttl = UInt64((integration.settings.dialer?.presenceSeconds ?? 5) * 1e9)
             cache.withLock { $0[integration.id] = Cached(snapshot: base, expires: now + ttl) }
         }
-        return Self.applying(pushed, to: base)
+        return Self.applying(reported.withLock { $0[integration.id] ?? [:] }, to: base)
     }
 
     /// `base` with what presence webhooks said of the accounts they named.

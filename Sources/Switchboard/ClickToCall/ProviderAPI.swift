@@ -44,9 +44,10 @@ struct ProviderAPI: Sendable {
 
 /// Why a click-to-call failed; each reaches the agent with its own status.
 enum ClickToCallError: HTTPResponseError {
-    /// `providerRefused` for a 4xx (the provider refused), else `providerRejected` (a 5xx may have dialled).
+    /// `providerRejected` for a 5xx (a server error may have dialled), else `providerRefused`: a 4xx
+    /// refused, and a 3xx (redirects are not followed) placed nothing either.
     static func answered(_ status: Int, _ message: String) -> ClickToCallError {
-        (400..<500).contains(status) ? .providerRefused(message) : .providerRejected(message)
+        (500..<600).contains(status) ? .providerRejected(message) : .providerRefused(message)
     }
 
     case noneOnline(String)
