@@ -479,3 +479,28 @@ extension ClickToCallTests {
         XCTAssertEqual(fake.callbacks.count, 0)
     }
 }
+
+extension ClickToCallTests {
+    /// A retry repeats what was asked, and is compared with that: a contactId request that may
+    /// have dialled (the provider's 5xx) is found again after the contact gained a number that
+    /// sorts first, and after a second integration able to dial was added. It was refused as "a
+    /// different request" (the number was worked out again and compared), and the client, told
+    /// to use a new key, dialled the client twice. Another deal with the same key is 422.
+    func testARetryIsComparedWithWhatWasAskedNotWithTheNumberWorkedOutAgain() throws {
+        fake.set { $0.online = ["ana"]; $0.behaviour = .status(503, "maintenance") }
+        let contact = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Olga", "phones": ["+40722123456"]]).json["id"] as? Int)
+        XCTAssertEqual(try click(["contactId": contact], idempotency: "k-c").status, 502)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["phones": ["+40722123456", "+380671112299"]]).status, 200)
+        var dialer = DialerSettings()
+        dialer.apiBase = fake.baseURL
+        var settings = IntegrationSettings()
+        settings.dialer = dialer
+        _ = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        let retried = try click(["contactId": contact], idempotency: "k-c")
+        XCTAssertEqual(retried.status, 200, retried.text)
+        XCTAssertEqual(retried.json["state"] as? String, "unknown")
+        XCTAssertEqual(fake.callbacks.count, 1, "dialled once")
+        let deal = try XCTUnwrap(try t.api("POST", "/api/v1/contacts/\(contact)/deals", body: ["title": "Y"]).json["id"] as? Int)
+        XCTAssertEqual(try click(["contactId": contact, "dealId": deal], idempotency: "k-c").status, 422)
+    }
+}

@@ -43,6 +43,7 @@ enum Schema {
         doneTasksStay,
         callAgentsNamed,
         callDeal,
+        clickToCallAsked,
     ]
 }
 
@@ -575,4 +576,9 @@ extension Schema {
     /// The deal a click-to-call was placed for (`dealId` of `POST /api/v1/calls`: it was checked,
     /// then kept only in the raw event). Filled for older calls by `rebuild`.
     static let callDeal = Migration("028_call_deal", "ALTER TABLE calls ADD COLUMN deal_id INTEGER")
+
+    /// A click-to-call request as the client sent it (contactId or number, region, integrationId,
+    /// dealId), so a retry with its Idempotency-Key is compared with what was asked, not with the
+    /// number worked out again (a contact's first number can change meanwhile).
+    static let clickToCallAsked = Migration("029_click_to_call_asked", "ALTER TABLE click_to_call ADD COLUMN asked TEXT")
 }

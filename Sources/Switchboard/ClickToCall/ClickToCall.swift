@@ -59,13 +59,15 @@ final class ClickToCall: Sendable {
     }
 
     /// Places a call from `agent` to `number` (E.164). Returns the HTTP status and the outcome.
-    func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String) throws -> (Int, Placed) {
+    /// `asked`: the request as the client sent it (`ClickToCall.asked`), which a retry with the same key must repeat.
+    func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String,
+               asked: String) throws -> (Int, Placed) {
         guard let settings = integration.settings.dialer else { throw DomainError.unprocessable("integration cannot place calls") }
         guard let requested = settings.sipAccount ?? agent.sipLogins.first else {
             throw DomainError.unprocessable("agent \(agent.name) has no SIP account and integration \(integration.name) has none configured for outbound calls")
         }
         let requestKey = "agent:\(agent.id):\(key)"
-        if let existing = try existing(requestKey, number: number, integrationId: integration.id) { return existing }
+        if let existing = try existing(requestKey, asked: asked) { return existing }
         // The same agent calling the same number while that request is still being placed (a double
         // click without an Idempotency-Key): not a second call through another account.
         let attempt = "\(agent.id):\(number)"
@@ -109,9 +111,9 @@ final class ClickToCall: Sendable {
         let inserted = try store.writeAndWait { db -> Bool in
             let rows = try db.execute("""
                 INSERT INTO click_to_call(request_key, agent_id, integration_id, number, sip_account, requested_sip_account,
-                                          fallback_reason, state, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'dialing', ?, ?) ON CONFLICT(request_key) DO NOTHING
-                """, requestKey, agent.id, integration.id, number, sip, requested, reason, now, now)
+                                          fallback_reason, state, created_at, updated_at, asked)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'dialing', ?, ?, ?) ON CONFLICT(request_key) DO NOTHING
+                """, requestKey, agent.id, integration.id, number, sip, requested, reason, now, now, asked)
             guard rows > 0 else { return false }
             let rowId = db.lastInsertRowID
             let outcome = try EventLog.record(.callRequested(request), source: "api", integrationId: integration.id,
@@ -123,7 +125,7 @@ final class ClickToCall: Sendable {
         }
         // Lost a race with the same key on another connection: answer what that one did.
         guard inserted else {
-            return try existing(requestKey, number: number, integrationId: integration.id)
+            return try existing(requestKey, asked: asked)
                 ?? (409, placeholder(requestId, integration, sip, requested, reason))
         }
 
@@ -197,7 +199,7 @@ final class ClickToCall: Sendable {
                                     rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
         }
         if let failure { throw failure }
-        return try existing(requestKey, number: number, integrationId: integration.id).map { (201, $0.1) }
+        return try existing(requestKey, asked: asked).map { (201, $0.1) }
             ?? (201, placeholder(requestId, integration, sip, requested, reason))
     }
 
@@ -222,15 +224,30 @@ final class ClickToCall: Sendable {
     }
 
     /// A request already made with this key: its outcome, without dialling again.
-    /// What the request with this key did, when there was one. A key used before for a call to
-    /// another number or through another integration is 422: that request is not this one (it
-    /// answered 200 with the first call, and the client took the new number for dialled).
-    private func existing(_ requestKey: String, number: String, integrationId: Int) throws -> (Int, Placed)? {
+    /// What `agent`'s earlier request with this Idempotency-Key did, when there was one; looked up
+    /// before the client, number and integration are worked out again (a contact's first number
+    /// or the integrations able to dial may have changed since, and the retry must still find it).
+    func replay(agent: Agent, key: String, asked: String) throws -> (Int, Placed)? {
+        try existing("agent:\(agent.id):\(key)", asked: asked)
+    }
+
+    /// The request as the client sent it, for comparing a retry with: the members that choose
+    /// whom to call, through which integration, for which deal.
+    static func asked(contactId: Int?, number: String?, region: String?, integrationId: Int?, dealId: Int?) -> String {
+        [("contactId", contactId.map(String.init)), ("number", number?.trimmedSpaces), ("region", region),
+         ("integrationId", integrationId.map(String.init)), ("dealId", dealId.map(String.init))]
+            .compactMap { name, value in value.map { "\(name)=\($0)" } }.joined(separator: "&")
+    }
+
+    /// What the request with this key did, when there was one. A key used before for another
+    /// request (another number, client, integration or deal) is 422: that request is not this one
+    /// (it answered 200 with the first call, and the client took the new number for dialled).
+    /// Requests stored before migration 029 kept no `asked` and are answered as they are.
+    private func existing(_ requestKey: String, asked: String) throws -> (Int, Placed)? {
         try store.read { db -> (Int, Placed)? in
             guard let row = try db.queryOne("SELECT * FROM click_to_call WHERE request_key = ?", requestKey) else { return nil }
-            guard row.string("number") == number, row.int("integration_id") == integrationId else {
-                throw DomainError.unprocessable("this Idempotency-Key was used for a different request (a call to \(row.string("number") ?? "?") "
-                    + "through integration \(row.int("integration_id") ?? 0)); use a new key for a new call")
+            if let first = row.string("asked"), first != asked {
+                throw DomainError.unprocessable("this Idempotency-Key was used for a different request (\(first)); use a new key for a new call")
             }
             let call = try row.int("call_id").flatMap { try CallRecord.load(db, id: $0) }
             let placed = Placed(requestId: String((call?.providerCallId ?? "").dropFirst(4)), call: call,

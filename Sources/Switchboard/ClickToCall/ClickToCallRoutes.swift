@@ -11,8 +11,16 @@ enum ClickToCallRoutes {
             let body = try APIBody.object(request)
             // A typo (`contactID`) is named, not answered with "missing contactId or number".
             try APIBody.refuseUnknownFields(of: body.values, known: ["contactId", "number", "region", "integrationId", "dealId", "idempotencyKey"])
-            // The client first: an unknown one is 404 whatever the integrations can do.
             var contactId = try body.int("contactId")
+            let asked = ClickToCall.asked(contactId: contactId, number: contactId == nil ? body.string("number") : nil, region: body.string("region"),
+                                          integrationId: try body.int("integrationId"), dealId: try body.int("dealId"))
+            // A retry first, answered as the request it repeats was (or 422 when it is another one).
+            let suppliedKey = request.header("idempotency-key") ?? body.string("idempotencyKey")
+            if let suppliedKey, let (status, placed) = try service.replay(agent: agent, key: suppliedKey, asked: asked) {
+                if status == 409 { throw ClickToCallError.inProgress("a request with this idempotency key is still being placed") }
+                return .json(placed, status: status)
+            }
+            // The client first: an unknown one is 404 whatever the integrations can do.
             var called: String?
             if let id = contactId {
                 let contact = try context.visibleContact(id, for: agent)
@@ -44,9 +52,9 @@ enum ClickToCallRoutes {
                     throw WebhookError.invalidField("dealId", "deal \(dealId) is not a deal of the client called")
                 }
             }
-            let key = request.header("idempotency-key") ?? body.string("idempotencyKey") ?? UUID().uuidString
+            let key = suppliedKey ?? UUID().uuidString
             let (status, placed) = try service.place(agent: agent, integration: integration, number: number, contactId: contactId,
-                                                     dealId: dealId, key: key)
+                                                     dealId: dealId, key: key, asked: asked)
             if status == 409 { throw ClickToCallError.inProgress("a request with this idempotency key is still being placed") }
             return .json(placed, status: status)
         })
