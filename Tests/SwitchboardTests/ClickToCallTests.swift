@@ -84,6 +84,7 @@ final class ClickToCallTests: XCTestCase {
         let serverError = try click(["number": "+380671112234"], idempotency: "k-503")
         XCTAssertEqual(serverError.status, 502)
         XCTAssertTrue(serverError.text.contains("maintenance"), serverError.text)
+        XCTAssertTrue(serverError.text.contains("the call may have been placed (request "), "told apart from a refusal: \(serverError.text)")
         fake.set { $0.behaviour = .okWithError("Extension is not found") }
         let inside = try click(["number": "+380671112235"])
         XCTAssertEqual(inside.status, 502)

@@ -965,7 +965,7 @@ enum OpenAPIDocument {
         "operationId": "clickToCall",
         "summary": "Click-to-call: ring the client and bridge the agent's SIP account",
         "tags": ["Click-to-call"],
-        "description": "409 no_sip_account_online when no SIP account is online and free (nothing dialled), or in_progress while the same key is being placed; 502 the provider refused or was unreachable; 504 the provider did not answer in time (never repeated).",
+        "description": "409 no_sip_account_online when no SIP account is online and free (nothing dialled), or in_progress while the same key is being placed; 502 the provider refused or was unreachable, or answered with a server error (5xx: the call may have been placed; the message says so and names the request, and a retry with the same Idempotency-Key answers 200 with state unknown and the call); 504 the provider did not answer in time (never repeated; the same for a retry).",
         "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
         "requestBody": {
           "required": true,
@@ -1004,7 +1004,7 @@ enum OpenAPIDocument {
             "name": "integrationId",
             "in": "query",
             "required": false,
-            "description": "Only this integration",
+            "description": "Only this integration (an id; anything else is 400)",
             "schema": {"type": "integer"}
           }
         ],
@@ -1013,6 +1013,7 @@ enum OpenAPIDocument {
             "description": "SIP accounts",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SIPAccountList"}}}
           },
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "500": {"$ref": "#/components/responses/InternalError"}
         },
@@ -2292,7 +2293,7 @@ enum OpenAPIDocument {
           "agentName": {"type": "string"},
           "online": {"type": "boolean"},
           "onCall": {"type": "boolean"},
-          "presenceError": {"type": "string", "description": "Why presence is unknown for this integration (its provider's status API failed, or nothing reports presence for it: then the account asked for is dialled as it is); online and onCall are then false"}
+          "presenceError": {"type": "string", "description": "Why presence is unknown or partial for this integration (its provider's status API failed, or nothing reports presence for it: then the account asked for is dialled as it is, unless a presence webhook said it is offline); online and onCall are then false except for accounts presence webhooks named"}
         },
         "required": ["integrationId", "integration", "login", "online", "onCall"]
       },
@@ -2459,8 +2460,8 @@ enum OpenAPIDocument {
         "type": "object",
         "properties": {
           "sipLogin": {"type": "string", "description": "Also accepted as login"},
-          "online": {"type": "boolean"},
-          "onCall": {"type": "boolean"},
+          "online": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}, {"type": "integer", "enum": [0, 1]}]},
+          "onCall": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}, {"type": "integer", "enum": [0, 1]}]},
           "status": {"type": "string", "description": "Alternative to online/onCall: offline, online, speaking, busy"}
         },
         "required": ["sipLogin"]

@@ -187,6 +187,12 @@ final class ClickToCall: Sendable {
             event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used, note: note.map { "\($0); \(unconfirmed)" } ?? unconfirmed)
         default: event = .callDialFailed(requestId: requestId, reason: failure.map(Self.message(of:)) ?? "failed")
         }
+        // The agent is told the call may exist, and how to find it (a 502 read like a refusal, and
+        // a client without an Idempotency-Key dialled again).
+        if state == "unknown", let error = failure as? ClickToCallError {
+            failure = error.adding("; the call may have been placed (request \(requestId)): "
+                + "retry with the same Idempotency-Key to find it, or look for it on the client's timeline")
+        }
         let errorText = failure.map(Self.message(of:))
         let answered = failure as? HTTPResponseError
         let (dialledId, finalState, errorStatus, errorCode) = (providerCallId, state, answered?.status, answered?.code)

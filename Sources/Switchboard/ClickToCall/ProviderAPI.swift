@@ -93,4 +93,16 @@ enum ClickToCallError: HTTPResponseError {
             return m
         }
     }
+
+    /// The same error with `text` after its message.
+    func adding(_ text: String) -> ClickToCallError {
+        switch self {
+        case .noneOnline(let m): return .noneOnline(m + text)
+        case .providerRejected(let m): return .providerRejected(m + text)
+        case .providerRefused(let m): return .providerRefused(m + text)
+        case .providerUnreachable(let m): return .providerUnreachable(m + text)
+        case .providerTimedOut(let m): return .providerTimedOut(m + text)
+        case .inProgress(let m): return .inProgress(m + text)
+        }
+    }
 }
