@@ -505,3 +505,31 @@ extension ClickToCallTests {
         XCTAssertEqual(try click(["contactId": contact, "dealId": deal], idempotency: "k-c").status, 422)
     }
 }
+
+extension ClickToCallTests {
+    /// Review mends of the retry lookup: a request stored before migration 029 (no `asked`) is still
+    /// compared (by number), a retry of a call whose client went to someone else is 404 as the call
+    /// itself is, and the "retry to find it" advice is not replayed to the retry.
+    func testRetriesOfOldRequestsOfClientsGoneAndOfCallsThatMayHaveDialled() throws {
+        fake.set { $0.online = ["ana", "mara"] }
+        XCTAssertEqual(try click(["number": "+40722123456"], idempotency: "k-old").status, 201)
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE click_to_call SET asked = NULL") }
+        XCTAssertEqual(try click(["number": "+40722999888"], idempotency: "k-old").status, 422, "another number, as before 029")
+        XCTAssertEqual(try click(["number": "+40722123456"], idempotency: "k-old").status, 200)
+
+        let mara = try t.addAgent("Mara", role: .manager, sip: ["mara"])
+        let client = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ion", "phones": ["+40722555111"], "ownerAgentId": mara.id])
+            .json["id"] as? Int)
+        XCTAssertEqual(try click(["contactId": client], key: mara.key, idempotency: "k-m").status, 201)
+        XCTAssertEqual(try click(["contactId": client], key: mara.key, idempotency: "k-m").status, 200)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(client)", body: ["ownerAgentId": ana.id]).status, 200)
+        XCTAssertEqual(try click(["contactId": client], key: mara.key, idempotency: "k-m").status, 404, "no longer Mara's client")
+
+        fake.set { $0.behaviour = .status(503, "maintenance") }
+        let first = try click(["number": "+40722777666"], idempotency: "k-5")
+        XCTAssertTrue(first.text.contains("retry with the same Idempotency-Key"), first.text)
+        let retried = try click(["number": "+40722777666"], idempotency: "k-5")
+        XCTAssertEqual(retried.status, 200)
+        XCTAssertFalse(retried.text.contains("retry with the same Idempotency-Key"), retried.text)
+    }
+}

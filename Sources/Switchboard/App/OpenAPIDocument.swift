@@ -965,7 +965,7 @@ enum OpenAPIDocument {
         "operationId": "clickToCall",
         "summary": "Click-to-call: ring the client and bridge the agent's SIP account",
         "tags": ["Click-to-call"],
-        "description": "409 no_sip_account_online when no SIP account is online and free (nothing dialled), or in_progress while the same key is being placed; 502 the provider refused or was unreachable, or answered with a server error (5xx: the call may have been placed; the message says so and names the request, and a retry with the same Idempotency-Key answers 200 with state unknown and the call); 504 the provider did not answer in time (never repeated; the same for a retry).",
+        "description": "409 no_sip_account_online when no SIP account is online and free (nothing dialled), or in_progress while the same key is being placed; 502 the provider refused or was unreachable, or answered with a server error (5xx: the call may have been placed; the message says so and names the request, and a retry with the same Idempotency-Key answers 200 with state unknown and the call); 504 the provider did not answer in time (never repeated; a retry with the same Idempotency-Key answers 200 with state unknown and the call).",
         "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
         "requestBody": {
           "required": true,

@@ -67,7 +67,7 @@ final class ClickToCall: Sendable {
             throw DomainError.unprocessable("agent \(agent.name) has no SIP account and integration \(integration.name) has none configured for outbound calls")
         }
         let requestKey = "agent:\(agent.id):\(key)"
-        if let existing = try existing(requestKey, asked: asked) { return existing }
+        if let existing = try existing(requestKey, asked: asked, worked: (number, integration.id)) { return existing }
         // The same agent calling the same number while that request is still being placed (a double
         // click without an Idempotency-Key): not a second call through another account.
         let attempt = "\(agent.id):\(number)"
@@ -125,7 +125,7 @@ final class ClickToCall: Sendable {
         }
         // Lost a race with the same key on another connection: answer what that one did.
         guard inserted else {
-            return try existing(requestKey, asked: asked)
+            return try existing(requestKey, asked: asked, worked: (number, integration.id))
                 ?? (409, placeholder(requestId, integration, sip, requested, reason))
         }
 
@@ -187,13 +187,13 @@ final class ClickToCall: Sendable {
             event = .callDialed(requestId: requestId, providerCallId: nil, sipAccount: used, note: note.map { "\($0); \(unconfirmed)" } ?? unconfirmed)
         default: event = .callDialFailed(requestId: requestId, reason: failure.map(Self.message(of:)) ?? "failed")
         }
-        // The agent is told the call may exist, and how to find it (a 502 read like a refusal, and
-        // a client without an Idempotency-Key dialled again).
-        if state == "unknown", let error = failure as? ClickToCallError {
+        let errorText = failure.map(Self.message(of:))
+        // The agent is told the call may exist, and how to find it (a 502 read like a refusal, and a
+        // client without an Idempotency-Key dialled again). Only in this answer: a retry is the way.
+        if state == "unknown", let error = failure as? ClickToCallError, case .providerRejected = error {
             failure = error.adding("; the call may have been placed (request \(requestId)): "
                 + "retry with the same Idempotency-Key to find it, or look for it on the client's timeline")
         }
-        let errorText = failure.map(Self.message(of:))
         let answered = failure as? HTTPResponseError
         let (dialledId, finalState, errorStatus, errorCode) = (providerCallId, state, answered?.status, answered?.code)
         try store.writeAndWait { db in
@@ -205,7 +205,7 @@ final class ClickToCall: Sendable {
                                     rawBody: nil, receivedAt: finished, in: db, settings: .fromDatabase)
         }
         if let failure { throw failure }
-        return try existing(requestKey, asked: asked).map { (201, $0.1) }
+        return try existing(requestKey, asked: asked, worked: (number, integration.id)).map { (201, $0.1) }
             ?? (201, placeholder(requestId, integration, sip, requested, reason))
     }
 
@@ -234,7 +234,7 @@ final class ClickToCall: Sendable {
     /// before the client, number and integration are worked out again (a contact's first number
     /// or the integrations able to dial may have changed since, and the retry must still find it).
     func replay(agent: Agent, key: String, asked: String) throws -> (Int, Placed)? {
-        try existing("agent:\(agent.id):\(key)", asked: asked)
+        try existing("agent:\(agent.id):\(key)", asked: asked, worked: nil)
     }
 
     /// The request as the client sent it, for comparing a retry with: the members that choose
@@ -248,12 +248,19 @@ final class ClickToCall: Sendable {
     /// What the request with this key did, when there was one. A key used before for another
     /// request (another number, client, integration or deal) is 422: that request is not this one
     /// (it answered 200 with the first call, and the client took the new number for dialled).
-    /// Requests stored before migration 029 kept no `asked` and are answered as they are.
-    private func existing(_ requestKey: String, asked: String) throws -> (Int, Placed)? {
+    /// Requests stored before migration 029 kept no `asked`: they are compared by the number and
+    /// integration `worked` out for this one (nil: not yet, so none is answered from here).
+    private func existing(_ requestKey: String, asked: String, worked: (number: String, integrationId: Int)?) throws -> (Int, Placed)? {
         try store.read { db -> (Int, Placed)? in
             guard let row = try db.queryOne("SELECT * FROM click_to_call WHERE request_key = ?", requestKey) else { return nil }
-            if let first = row.string("asked"), first != asked {
-                throw DomainError.unprocessable("this Idempotency-Key was used for a different request (\(first)); use a new key for a new call")
+            let refused = "this Idempotency-Key was used for a different request"
+            if let first = row.string("asked") {
+                guard first == asked else { throw DomainError.unprocessable("\(refused) (\(first)); use a new key for a new call") }
+            } else {
+                guard let worked else { return nil }
+                guard row.string("number") == worked.number, row.int("integration_id") == worked.integrationId else {
+                    throw DomainError.unprocessable("\(refused) (a call to \(row.string("number") ?? "?")); use a new key for a new call")
+                }
             }
             let call = try row.int("call_id").flatMap { try CallRecord.load(db, id: $0) }
             let placed = Placed(requestId: String((call?.providerCallId ?? "").dropFirst(4)), call: call,

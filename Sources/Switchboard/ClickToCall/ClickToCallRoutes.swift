@@ -18,6 +18,8 @@ enum ClickToCallRoutes {
             let suppliedKey = request.header("idempotency-key") ?? body.string("idempotencyKey")
             if let suppliedKey, let (status, placed) = try service.replay(agent: agent, key: suppliedKey, asked: asked) {
                 if status == 409 { throw ClickToCallError.inProgress("a request with this idempotency key is still being placed") }
+                // The agent's own request, but its client may have gone to someone else since: as GET /calls/{id}.
+                if let contactId = placed.call?.contactId { _ = try context.visibleContact(contactId, for: agent) }
                 return .json(placed, status: status)
             }
             // The client first: an unknown one is 404 whatever the integrations can do.
