@@ -1,4 +1,5 @@
 import Glibc
+import Telemetry
 
 /// Claims `host:port` for this process while the returned descriptor is open: an abstract Unix
 /// socket named after the address, which only one process (in a network namespace) can bind,
@@ -8,8 +9,11 @@ import Glibc
 /// plain bind check (a socket bound but not yet listening does not conflict with it) and then
 /// share the port: each would get half the connections.
 enum AddressClaim {
-    static func claim(host: String, port: Int) throws -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    /// The claim's descriptor; throws EADDRINUSE when another process holds the claim, or the
+    /// error that kept the socket from being made (`makeSocket`: socket(2), replaced in tests).
+    static func claim(host: String, port: Int,
+                      makeSocket: (Int32, Int32, Int32) -> Int32 = { Glibc.socket($0, $1, $2) }) throws -> Int32 {
+        let descriptor = makeSocket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SocketError(operation: "socket", errno: errno) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -26,5 +30,21 @@ enum AddressClaim {
             throw error
         }
         return descriptor
+    }
+}
+
+extension AddressClaim {
+    /// The claim, or nil where Unix sockets are not allowed (a systemd unit with
+    /// `RestrictAddressFamilies=AF_INET AF_INET6`, a seccomp or SELinux profile): the daemon then
+    /// starts with the bind check alone, and says so. Only a claim held by another process stops it.
+    static func claimIfAllowed(host: String, port: Int, logger: Logger,
+                               makeSocket: (Int32, Int32, Int32) -> Int32 = { Glibc.socket($0, $1, $2) }) throws -> Int32? {
+        do {
+            return try claim(host: host, port: port, makeSocket: makeSocket)
+        } catch let error as SocketError where error.errno != EADDRINUSE {
+            logger.log(.warning, "cannot claim the listen address through a Unix socket; two daemons starting at the same moment on it would not be told apart",
+                       [("address", .string("\(host):\(port)")), ("error", .string("\(error)"))])
+            return nil
+        }
     }
 }

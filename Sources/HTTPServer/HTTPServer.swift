@@ -72,12 +72,12 @@ public final class HTTPServer: Sendable {
         // webhooks): the address is claimed (one server at a time, even starting together), and a
         // plain bind then fails if anything else listens there already.
         if port != 0 {
-            let claim = try AddressClaim.claim(host: configuration.host, port: port)
+            let claim = try AddressClaim.claimIfAllowed(host: configuration.host, port: port, logger: context.logger)
             do { try Self.checkFree(host: configuration.host, port: port) } catch {
-                close(claim)
+                if let claim { close(claim) }
                 throw error
             }
-            claimedAddress.store(claim, ordering: .relaxed)
+            if let claim { claimedAddress.store(claim, ordering: .relaxed) }
         }
         var started: [EventLoop] = []
         do {

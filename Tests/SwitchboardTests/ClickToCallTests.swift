@@ -431,6 +431,9 @@ extension ClickToCallTests {
         XCTAssertEqual(pushed.status, 200, pushed.text)
         let accounts = try t.api("GET", "/api/v1/sip-accounts?integrationId=\(integration.integration.id)").json["sipAccounts"] as? [[String: Any]] ?? []
         XCTAssertEqual(accounts.first { $0["login"] as? String == "ana" }?["online"] as? Bool, true)
+        for text in ["1", "yes", "on", "TRUE"] {
+            XCTAssertEqual(try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":"\#(text)"}"#).status, 200, text)
+        }
         let nonsense = try t.send("POST", "/webhooks/presence/\(integration.secret)", body: #"{"sipLogin":"ana","online":"yes please"}"#)
         XCTAssertEqual(nonsense.status, 422, nonsense.text)
         XCTAssertTrue(nonsense.text.contains("online"), nonsense.text)

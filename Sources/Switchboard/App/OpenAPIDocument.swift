@@ -2460,8 +2460,8 @@ enum OpenAPIDocument {
         "type": "object",
         "properties": {
           "sipLogin": {"type": "string", "description": "Also accepted as login"},
-          "online": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}, {"type": "integer", "enum": [0, 1]}]},
-          "onCall": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}, {"type": "integer", "enum": [0, 1]}]},
+          "online": {"oneOf": [{"type": "boolean"}, {"type": "string", "description": "true/false, 1/0, yes/no, on/off in any case"}, {"type": "integer", "enum": [0, 1]}]},
+          "onCall": {"oneOf": [{"type": "boolean"}, {"type": "string", "description": "true/false, 1/0, yes/no, on/off in any case"}, {"type": "integer", "enum": [0, 1]}]},
           "status": {"type": "string", "description": "Alternative to online/onCall: offline, online, speaking, busy"}
         },
         "required": ["sipLogin"]

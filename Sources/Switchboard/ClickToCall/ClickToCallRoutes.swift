@@ -84,16 +84,17 @@ enum ClickToCallRoutes {
 }
 
 extension ClickToCallRoutes {
-    /// A presence webhook's true/false: a JSON boolean, 1 or 0, or the words `true`/`false` (bridges
-    /// that send every value as text). Anything else is 422: `"online":"true"` was read as offline.
+    /// A presence webhook's true/false: a JSON boolean, 1 or 0, or as text `true`/`false`, `1`/`0`,
+    /// `yes`/`no`, `on`/`off` (bridges that send every value as text). Anything else is 422:
+    /// `"online":"true"` was read as offline.
     static func flag(_ value: Any?, _ name: String) throws -> Bool? {
         switch value {
         case nil, is NSNull: return nil
         case let text as String:
-            switch text.lowercased() {
-            case "true": return true
-            case "false": return false
-            default: throw WebhookError.invalidField(name, "expected true or false, got \"\(text)\"")
+            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw WebhookError.invalidField(name, "expected true or false (or 1/0, yes/no, on/off), got \"\(text)\"")
             }
         case let number as NSNumber where WebhookFields.isBoolean(number): return number.boolValue
         case let number as NSNumber where number == 0 || number == 1: return number == 1   // bridges that send 1/0
