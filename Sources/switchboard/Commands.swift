@@ -80,15 +80,9 @@ enum Commands {
         case "list":
             try arguments.allow(["--config", "--json"])
             let agents = try SwitchboardDaemon.withDirectory(configuration) { try $0.list() }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(agents))
-            } else {
-                var table = Table("ID", "NAME", "ROLE", "PHONES", "SIP LOGINS", "NEW CLIENTS")
-                for agent in agents {
-                    table.add(String(agent.id), agent.name, agent.role.rawValue, agent.phones.listed, agent.sipLogins.listed,
-                              agent.receivesNewClients ? "yes" : "no")
-                }
-                table.print()
+            Table("ID", "NAME", "ROLE", "PHONES", "SIP LOGINS", "NEW CLIENTS").print(agents, json: arguments.has("--json")) { agent in
+                [String(agent.id), agent.name, agent.role.rawValue, agent.phones.listed, agent.sipLogins.listed,
+                 agent.receivesNewClients ? "yes" : "no"]
             }
             return .ok
         case "rotate-key":
@@ -143,12 +137,8 @@ extension Commands {
         case "list":
             try arguments.allow(["--config", "--json"])
             let all = try SwitchboardDaemon.withIntegrations(configuration) { try $0.list() }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(all))
-            } else {
-                var table = Table("ID", "NAME", "PROVIDER", "REGION")
-                for i in all { table.add(String(i.id), i.name, i.provider.rawValue, i.region ?? "-") }
-                table.print()
+            Table("ID", "NAME", "PROVIDER", "REGION").print(all, json: arguments.has("--json")) { i in
+                [String(i.id), i.name, i.provider.rawValue, i.region ?? "-"]
             }
             return .ok
         case "rotate-secret":
@@ -218,16 +208,10 @@ extension Commands {
         }
         try arguments.allow(["--config", "--json"])
         let accounts = try SwitchboardDaemon.sipAccounts(try configuration(arguments))
-        if arguments.has("--json") {
-            // The members GET /api/v1/sip-accounts has (a script reads either the same way).
-            print(SwitchboardDaemon.json(accounts))
-        } else {
-            var table = Table("INTEGRATION", "SIP LOGIN", "AGENT", "PRESENCE")
-            for a in accounts {
-                let state = a.presenceError.map { "unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? ", on a call" : "")
-                table.add(a.integration, a.login, a.agentName ?? "-", state)
-            }
-            table.print()
+        // --json: the members GET /api/v1/sip-accounts has (a script reads either the same way).
+        Table("INTEGRATION", "SIP LOGIN", "AGENT", "PRESENCE").print(accounts, json: arguments.has("--json")) { a in
+            let state = a.presenceError.map { "unknown: \($0)" } ?? (a.online ? "online" : "offline") + (a.onCall ? ", on a call" : "")
+            return [a.integration, a.login, a.agentName ?? "-", state]
         }
         return .ok
     }
@@ -281,12 +265,8 @@ extension Commands {
         case "list":
             try arguments.allow(["--config", "--json"])
             let all = try SwitchboardDaemon.withChannels(configuration) { try $0.list() }
-            if arguments.has("--json") {
-                print(SwitchboardDaemon.json(all))
-            } else {
-                var table = Table("ID", "NAME", "PROVIDER", "PHONE NUMBER ID", "NUMBER")
-                for c in all { table.add(String(c.id), c.name, c.provider.rawValue, c.phoneNumberId ?? "-", c.displayNumber ?? "-") }
-                table.print()
+            Table("ID", "NAME", "PROVIDER", "PHONE NUMBER ID", "NUMBER").print(all, json: arguments.has("--json")) { c in
+                [String(c.id), c.name, c.provider.rawValue, c.phoneNumberId ?? "-", c.displayNumber ?? "-"]
             }
             return .ok
         case "rotate-secret":

@@ -1,3 +1,5 @@
+import Switchboard
+
 /// A listing for people: a header line, then one line per row, columns padded to line up
 /// (`--json` is the form for scripts). Nothing at all when there are no rows.
 struct Table {
@@ -6,9 +8,18 @@ struct Table {
 
     init(_ header: String...) { self.header = header }
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
+    /// `items` as JSON when `json` (for scripts), else as this table with a row per item.
+    func print<Item: Encodable>(_ items: [Item], json: Bool, row: (Item) -> [String]) {
+        if json {
+            Swift.print(SwitchboardDaemon.json(items))
+            return
+        }
+        var filled = self
+        filled.rows = items.map(row)
+        filled.printRows()
+    }
 
-    func print() {
+    private func printRows() {
         guard !rows.isEmpty else { return }
         let lines = [header] + rows
         var widths = [Int](repeating: 0, count: header.count)

@@ -61,8 +61,8 @@ extension Projector {
             }
         }
 
-        let (call, isNewCall, firstEndedAt, before, agentsNamed) = try mergeCall(event, integrationId: integration.id,
-                                 clientNumber: clientNumber, agentId: agentId, contactId: contactId, at: at, flag: result.flag)
+        let (call, isNewCall, firstEndedAt, before) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
+                                 agentId: agentId, contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         if let unknownAgent {
             result.warning = Self.unknownAgentWarning(unknownAgent, event: event, resolved: agentId != nil, call: call)
@@ -88,8 +88,8 @@ extension Projector {
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
         }
-        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, agentsNamed: agentsNamed,
-                                                     isNewContact: isNewContact, created: createdContact) {
+        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
+                                                     created: createdContact) {
             result.updates.append(pop)
         }
         return result
@@ -186,7 +186,7 @@ extension Projector {
     /// earliest, `first_ended_at`, which dates a missed-call task), so any arrival order of the
     /// same events gives the same call.
     private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> MergedCall {
+                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?) {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -267,12 +267,11 @@ extension Projector {
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
                               recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at),
-                    true, ended, nil, agentId.map { [$0] } ?? [])
+                    true, ended, nil)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        let named = (row.string("agents_named") ?? "").split(separator: ",").compactMap { Int($0) }
-        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")), named)
+        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")))
     }
 
     /// Copies the call's UTM tags (all its moments') into the contact fields the integration maps
@@ -543,12 +542,12 @@ extension Projector {
     /// The screen-pop (on ringing) or call update for the live stream.
     /// `created` is the contact this event created, known without reading it back (and without deals).
     /// `rings`: the agent this event names; a ringing pops their screen (a call handed on rings
-    /// another agent). `before`: the call before a ringing (nil: new). `agentsNamed`: every agent
-    /// the call's moments named so far. No pop for a ringing of a call already answered or ended
+    /// another agent). `before`: the call before this event (nil: new), with every agent its
+    /// moments had named. No pop for a ringing of a call already answered or ended
     /// (a late delivery), or for a repeat of one that already rang the same agent (a redelivery
     /// without an event id).
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, agentsNamed: [Int],
-                           isNewContact: Bool, created: ContactRecord?) throws -> LiveUpdate? {
+    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
+                           created: ContactRecord?) throws -> LiveUpdate? {
         if kind == .ringing, let before {
             if before.answered || before.ended { return nil }
             // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
@@ -573,17 +572,14 @@ extension Projector {
         // then that it ended), and the agent the call had before this moment.
         var agents = agentId.map { [$0] } ?? []
         if kind != .ringing {
-            for named in agentsNamed + (before?.agentId.map { [$0] } ?? []) where !agents.contains(named) { agents.append(named) }
+            let earlier = (before?.agentsNamed ?? []) + (before?.agentId.map { [$0] } ?? [])
+            for named in earlier where !agents.contains(named) { agents.append(named) }
         }
         let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: contact?.ownerAgentId)
             : .agentsAndViewers(agents, ownerAgentId: contact?.ownerAgentId)
         return LiveUpdate(event: event, payload: pop, audience: audience)
     }
 }
-
-/// A call after one event's merge: whether the event made it, its earliest end, what it had
-/// before (nil: new), and every agent its moments named so far.
-typealias MergedCall = (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?, agentsNamed: [Int])
 
 /// What a call had before its last merge (`calls.merged_from`, written by the merge itself so
 /// the screen-pop needs no read before it): whether it had rung, been answered or ended, its
