@@ -91,11 +91,10 @@ extension ClickToCallRoutes {
         switch value {
         case nil, is NSNull: return nil
         case let text as String:
-            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw WebhookError.invalidField(name, "expected true or false (or 1/0, yes/no, on/off), got \"\(text)\"")
+            guard let flag = Bool(word: text) else {
+                throw WebhookError.invalidField(name, "expected true or false (or 1/0, yes/no, on/off), got \"\(text)\"")
             }
+            return flag
         case let number as NSNumber where WebhookFields.isBoolean(number): return number.boolValue
         case let number as NSNumber where number == 0 || number == 1: return number == 1   // bridges that send 1/0
         default: throw WebhookError.invalidField(name, "expected true or false")
@@ -136,7 +135,7 @@ public enum SIPAccounts {
             } catch {
                 // One provider's failure does not hide the other integrations' accounts.
                 snapshot = PresenceService.Snapshot(online: [], speaking: [], known: [])
-                failure = (error as? ClickToCallError)?.message ?? "\(error)"
+                failure = ClickToCall.message(of: error)
             }
             // Nothing reports presence (Twilio, a template without presenceURL, before any presence
             // webhook): "offline" would be wrong, since the account asked for is dialled as it is.

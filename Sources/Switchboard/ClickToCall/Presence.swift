@@ -49,7 +49,7 @@ final class PresenceService: Sendable {
                 // the next request asks the API again.
                 guard !pushed.isEmpty else { throw error }
                 base = Snapshot(online: [], speaking: [], known: [], hasSource: true,
-                                statusAPIError: (error as? ClickToCallError)?.message ?? "\(error)")
+                                statusAPIError: ClickToCall.message(of: error))
                 return Self.applying(pushed, to: base)
             }
             let ttl = UInt64((integration.settings.dialer?.presenceSeconds ?? 5) * 1e9)

@@ -63,11 +63,7 @@ extension Configuration {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
                 let flag: Bool?
                 if let text = value as? String {
-                    switch text.lowercased() {
-                    case "true", "1", "yes", "on": flag = true
-                    case "false", "0", "no", "off": flag = false
-                    default: flag = nil
-                    }
+                    flag = Bool(word: text)
                 // A JSON true or false only: on Linux the number 1 also casts to Bool.
                 } else if let n = value as? NSNumber, WebhookFields.isBoolean(n) { flag = n.boolValue } else { flag = nil }
                 guard let flag else { throw ConfigurationError(key: source, message: "expected true or false, got \(value)") }
