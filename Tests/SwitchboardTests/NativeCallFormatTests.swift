@@ -36,18 +36,19 @@ final class NativeCallFormatTests: XCTestCase {
         guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
-        var occurredAt: String?
-        if let raw = fields.string("occurredAt") {
+        func time(_ key: String) throws -> String? {
+            guard let raw = fields.string(key) else { return nil }
             guard let normalized = Timestamp.normalize(raw), !Timestamp.isWallClock(raw) else {
-                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds (a time without "
+                throw WebhookError.invalidField(key, "expected ISO 8601 with an offset or Unix seconds (a time without "
                     + "an offset only when the integration's timeZone says where it is), got \(raw)")
             }
-            occurredAt = normalized
+            return normalized
         }
+        let occurredAt = try time("occurredAt"), startedAt = try time("startedAt")
         return CallEvent(
             kind: kind, callId: callId, direction: direction, clientNumber: fields.string("clientNumber"),
             ourNumber: fields.string("ourNumber"), agentId: try fields.int("agentId"), sipLogin: fields.string("sipLogin"),
-            occurredAt: occurredAt, duration: try fields.int("duration"), talkTime: try fields.int("talkTime"),
+            occurredAt: occurredAt, startedAt: startedAt, duration: try fields.int("duration"), talkTime: try fields.int("talkTime"),
             endReason: fields.string("endReason"), recordingUrl: fields.string("recordingUrl"), utm: fields.utm(),
             clientId: fields.string("clientId"), eventId: fields.string("eventId"))
     }
@@ -62,7 +63,7 @@ final class NativeCallFormatTests: XCTestCase {
         case 3: return #"{"callId":"x","#
         default: break
         }
-        let keys = ["callId", "call_id", "direction", "clientNumber", "ourNumber", "agentId", "sipLogin", "occurredAt", "duration",
+        let keys = ["callId", "call_id", "direction", "clientNumber", "ourNumber", "agentId", "sipLogin", "occurredAt", "startedAt", "duration",
                     "talkTime", "endReason", "recordingUrl", "clientId", "eventId", "utm", "utm_source", "utm_medium", "utm_campaign",
                     "utm_term", "utm_content", "utm_other", "other", "CallId"]
         var members: [String] = []
@@ -86,7 +87,7 @@ final class NativeCallFormatTests: XCTestCase {
         }
         switch key {
         case "direction": return ["\"inbound\"", "\"OUTBOUND\"", "\"sideways\""][random.next(3)]
-        case "occurredAt": return ["\"2026-11-23T10:00:00Z\"", "\"2026-11-23T12:00:00+02:00\"", "\"1795000000\"", "\"yesterday\"",
+        case "occurredAt", "startedAt": return ["\"2026-11-23T10:00:00Z\"", "\"2026-11-23T12:00:00+02:00\"", "\"1795000000\"", "\"yesterday\"",
                                      "\"2026-11-23 12:00:00\""][random.next(5)]
         case "agentId", "duration", "talkTime": return ["\"7\"", "\"7.9\"", "\"seven\"", "12"][random.next(4)]
         case "clientNumber": return ["\"+40722123456\"", "\"0722 123 456\"", "\"\\u002b40722000000\""][random.next(3)]

@@ -142,6 +142,7 @@ extension CallRecord: HandWrittenJSON {
         w.string("recordingUrl", recordingUrl)
         w.string("ringingAt", ringingAt)
         w.string("sipLogin", sipLogin)
+        w.string("startedAt", startedAt)
         w.string("state", state)
         w.int("talkTime", talkTime)
         w.strings("utm", utm)

@@ -1968,6 +1968,11 @@ enum OpenAPIDocument {
             "description": "How the call was placed, e.g. which SIP account stood in for an offline one"
           },
           "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
+          "startedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the call began: its ringing, or the start a provider's report after the call states (the earlier), else its answer, else createdAt. Where it sits on the timeline"
+          },
           "dealId": {"type": "integer", "description": "The deal a click-to-call was placed for (its dealId)"},
           "state": {"type": "string", "enum": ["requested", "ringing", "answered", "ended"]},
           "outcome": {
@@ -1976,7 +1981,7 @@ enum OpenAPIDocument {
             "description": "Absent while the call is in progress"
           }
         },
-        "required": ["id", "integrationId", "providerCallId", "direction", "utm", "createdAt", "state"]
+        "required": ["id", "integrationId", "providerCallId", "direction", "utm", "createdAt", "startedAt", "state"]
       },
       "Task": {
         "type": "object",
@@ -2440,6 +2445,10 @@ enum OpenAPIDocument {
           "occurredAt": {
             "type": "string",
             "description": "ISO 8601 with an offset, or Unix seconds (a time without an offset only when the integration has a timeZone); default: when received"
+          },
+          "startedAt": {
+            "type": "string",
+            "description": "When the call began, for a report sent after it; same formats as occurredAt. Dates a call known only from its end"
           },
           "duration": {"type": "integer"},
           "talkTime": {"type": "integer"},

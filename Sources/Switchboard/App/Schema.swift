@@ -44,6 +44,7 @@ enum Schema {
         callAgentsNamed,
         callDeal,
         clickToCallAsked,
+        callBegan,
     ]
 }
 
@@ -581,4 +582,9 @@ extension Schema {
     /// dealId), so a retry with its Idempotency-Key is compared with what was asked, not with the
     /// number worked out again (a contact's first number can change meanwhile).
     static let clickToCallAsked = Migration("029_click_to_call_asked", "ALTER TABLE click_to_call ADD COLUMN asked TEXT")
+
+    /// When the call began as a report made after it says (`CallEvent.startedAt`): a call known
+    /// only from its end sat on the timeline at its end. Calls stored before keep their old
+    /// place until `rebuild` (their raw events do not carry the start either; see README).
+    static let callBegan = Migration("030_call_began", "ALTER TABLE calls ADD COLUMN began_at TEXT")
 }

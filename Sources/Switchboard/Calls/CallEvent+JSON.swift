@@ -18,6 +18,7 @@ extension CallEvent {
             c.string("ourNumber", ourNumber)
             c.string("recordingUrl", recordingUrl)
             c.string("sipLogin", sipLogin)
+            c.string("startedAt", startedAt)
             c.int("talkTime", talkTime)
             c.strings("utm", utm)
         }

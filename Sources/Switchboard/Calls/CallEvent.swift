@@ -28,6 +28,10 @@ public struct CallEvent: Codable, Sendable, Equatable {
     public var sipLogin: String?
     /// RFC 3339 UTC with milliseconds; nil means "when we received it".
     public var occurredAt: String?
+    /// When the call began, as a report made after it states it (Aircall `started_at`,
+    /// Ringostat `calldate`, Zadarma `call_start`, native `startedAt`): a call known only from
+    /// its end is dated on the timeline when it began, not when it ended. RFC 3339 UTC.
+    public var startedAt: String?
     public var duration: Int?
     public var talkTime: Int?
     public var endReason: String?
@@ -39,7 +43,7 @@ public struct CallEvent: Codable, Sendable, Equatable {
 
     public init(kind: CallEventKind, callId: String, direction: String? = nil, clientNumber: String? = nil,
                 ourNumber: String? = nil, agentId: Int? = nil, sipLogin: String? = nil, occurredAt: String? = nil,
-                duration: Int? = nil, talkTime: Int? = nil, endReason: String? = nil, recordingUrl: String? = nil,
+                startedAt: String? = nil, duration: Int? = nil, talkTime: Int? = nil, endReason: String? = nil, recordingUrl: String? = nil,
                 utm: [String: String] = [:], clientId: String? = nil, eventId: String? = nil) {
         self.kind = kind
         self.callId = callId
@@ -49,6 +53,7 @@ public struct CallEvent: Codable, Sendable, Equatable {
         self.agentId = agentId
         self.sipLogin = sipLogin
         self.occurredAt = occurredAt
+        self.startedAt = startedAt
         self.duration = duration
         self.talkTime = talkTime
         self.endReason = endReason

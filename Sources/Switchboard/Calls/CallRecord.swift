@@ -26,6 +26,8 @@ struct CallRecord: Encodable, Sendable {
     /// How the call was placed, e.g. which SIP account stood in for an offline one.
     let note: String?
     let createdAt: String
+    /// When the call began (`start(ringingAt:beganAt:answeredAt:createdAt:)`): where it sits on the timeline.
+    let startedAt: String
     /// `ringing`, `answered` or `ended`.
     let state: String
     /// `answered`, `missed`, `busy`, `failed` once over; nil while in progress.
@@ -38,7 +40,8 @@ struct CallRecord: Encodable, Sendable {
                   providerCallId: row.string("provider_call_id") ?? "", direction: row.string("direction") ?? "inbound",
                   clientNumber: row.string("client_number"), clientNumberRaw: row.string("client_number_raw"),
                   ourNumber: row.string("our_number"), agentId: row.int("agent_id"), sipLogin: row.string("sip_login"),
-                  contactId: row.int("contact_id"), ringingAt: row.string("ringing_at"), answeredAt: row.string("answered_at"),
+                  contactId: row.int("contact_id"), ringingAt: row.string("ringing_at"), beganAt: row.string("began_at"),
+                  answeredAt: row.string("answered_at"),
                   endedAt: row.string("ended_at"), missedAt: row.string("missed_at"), duration: row.int("duration"),
                   talkTime: row.int("talk_time"), endReason: row.string("end_reason"), recordingUrl: row.string("recording_url"),
                   utm: JSONText.decodeDictionary(row.string("utm")), clientId: row.string("client_id"), flag: row.string("flag"),
@@ -48,7 +51,7 @@ struct CallRecord: Encodable, Sendable {
 
     /// The stored columns; `state` and `outcome` follow from them.
     init(id: Int, integrationId: Int, providerCallId: String, direction: String, clientNumber: String?, clientNumberRaw: String?,
-         ourNumber: String?, agentId: Int?, sipLogin: String?, contactId: Int?, ringingAt: String?, answeredAt: String?,
+         ourNumber: String?, agentId: Int?, sipLogin: String?, contactId: Int?, ringingAt: String?, beganAt: String?, answeredAt: String?,
          endedAt: String?, missedAt: String?, duration: Int?, talkTime: Int?, endReason: String?, recordingUrl: String?,
          utm: [String: String], clientId: String?, flag: String?, note: String?, createdAt: String) {
         self.id = id
@@ -74,6 +77,7 @@ struct CallRecord: Encodable, Sendable {
         self.flag = flag
         self.note = note
         self.createdAt = createdAt
+        startedAt = Self.start(ringingAt: ringingAt, beganAt: beganAt, answeredAt: answeredAt, createdAt: createdAt)
         let isOver = endedAt != nil || missedAt != nil
         state = isOver ? "ended" : (answeredAt != nil ? "answered" : (ringingAt != nil ? "ringing" : "requested"))
         if answeredAt != nil || (talkTime ?? 0) > 0 {
@@ -90,10 +94,22 @@ struct CallRecord: Encodable, Sendable {
         }
     }
 
-    /// When the call began, for the timeline, UTM touches and ownership: its ringing, else its
+    /// When the call began, for the timeline, UTM touches and ownership: its ringing or the
+    /// start a report after the call stated (`began_at`), the earlier of the two; else its
     /// answer, else the earliest moment heard of (`created_at` keeps the minimum; `ended_at`
     /// keeps the latest end, so a start taken from it would depend on arrival order).
-    var startedAt: String { ringingAt ?? answeredAt ?? createdAt }
+    /// `startSQL` says the same in SQL.
+    static func start(ringingAt: String?, beganAt: String?, answeredAt: String?, createdAt: String) -> String {
+        switch (ringingAt, beganAt) {
+        case let (ringing?, began?): return min(ringing, began)
+        case let (ringing?, nil): return ringing
+        case let (nil, began?): return began
+        case (nil, nil): return answeredAt ?? createdAt
+        }
+    }
+
+    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row.
+    static let startSQL = "coalesce(min(ringing_at, began_at), ringing_at, began_at, answered_at, created_at)"
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {
         try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))

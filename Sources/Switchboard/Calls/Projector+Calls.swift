@@ -49,15 +49,17 @@ extension Projector {
             if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", clientNumber).int {
                 contactId = existing
             } else {
+                // Known since the call began, when a report after it says when that was.
+                let since = event.startedAt.map { min($0, at) } ?? at
                 try db.execute("""
                     INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at) VALUES (?, ?, 1, '{}', ?, ?)
-                    """, clientNumber, SQLValue(agentId), at, at)
+                    """, clientNumber, SQLValue(agentId), since, at)
                 let newId = db.lastInsertRowID
                 contactId = newId
                 try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
                 isNewContact = true
                 createdContact = ContactRecord(id: newId, name: clientNumber, phones: [clientNumber], ownerAgentId: agentId,
-                                               fields: [:], createdAt: at, updatedAt: at)
+                                               fields: [:], createdAt: since, updatedAt: at)
             }
         }
 
@@ -124,8 +126,8 @@ extension Projector {
     /// contact has. Missed-call tasks that went to the owner (no assignee configured) follow it.
     private func settleContact(_ contactId: Int, call: CallRecord, at: String, result: inout ApplyResult) throws {
         // The call's `createdAt` is its earliest moment of any kind (its earliest end too, which
-        // `endedAt`, the latest, is not).
-        let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, call.createdAt, at].compactMap { $0 }
+        // `endedAt`, the latest, is not); `startedAt` can be earlier (a start stated after the call).
+        let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, call.createdAt, call.startedAt, at].compactMap { $0 }
         let earliest = moments.min() ?? at, latest = moments.max() ?? at
         guard let row = try db.queryOne("""
             SELECT owner_agent_id, owner_from_calls, owner_call_id, owner_call_at, owner_call_ref FROM contacts WHERE id = ?
@@ -200,10 +202,10 @@ extension Projector {
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at, agent_at, agents_named)
+                              first_ended_at, agent_at, agents_named, began_at)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
-                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END)
+                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
@@ -227,6 +229,7 @@ extension Projector {
                 sip_login = coalesce(calls.sip_login, excluded.sip_login),
                 contact_id = coalesce(calls.contact_id, excluded.contact_id),
                 ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
+                began_at = coalesce(min(calls.began_at, excluded.began_at), calls.began_at, excluded.began_at),
                 answered_at = coalesce(min(calls.answered_at, excluded.answered_at), calls.answered_at, excluded.answered_at),
                 ended_at = coalesce(max(calls.ended_at, excluded.ended_at), calls.ended_at, excluded.ended_at),
                 first_ended_at = coalesce(min(calls.first_ended_at, excluded.first_ended_at), calls.first_ended_at, excluded.first_ended_at),
@@ -256,7 +259,7 @@ extension Projector {
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
             SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
             SQLValue(e.endReason), SQLValue(e.recordingUrl), SQLValue(utm), SQLValue(e.clientId), SQLValue(flag), at,
-            SQLValue(answeringAgent))   // SQLValue(optional): bound without Optional's generic witness
+            SQLValue(answeringAgent), SQLValue(e.startedAt))   // SQLValue(optional): bound without Optional's generic witness
         // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
         // insert rowid alone); a merged one is read back by its key, which is cheaper than
         // RETURNING (SQLite builds a temporary table for it).
@@ -264,7 +267,8 @@ extension Projector {
         if inserted != 0 {
             return (CallRecord(id: inserted, integrationId: integrationId, providerCallId: e.callId, direction: e.direction ?? "inbound",
                               clientNumber: clientNumber, clientNumberRaw: e.clientNumber, ourNumber: e.ourNumber, agentId: agentId,
-                              sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, answeredAt: answered, endedAt: ended,
+                              sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, beganAt: e.startedAt,
+                              answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
                               recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at),
                     true, ended, nil)
@@ -341,7 +345,7 @@ extension Projector {
     /// `key` into `field` in last touch, with its tag value.
     private func latestTouch(_ key: String, field: String, contactId: Int) throws -> (value: String, at: String, callId: Int)? {
         let candidates = try db.query("""
-            SELECT id, integration_id, json_extract(utm, '$.' || ?1) AS value, coalesce(ringing_at, answered_at, created_at) AS start
+            SELECT id, integration_id, json_extract(utm, '$.' || ?1) AS value, \(CallRecord.startSQL) AS start
             FROM calls WHERE contact_id = ?2 AND coalesce(json_extract(utm, '$.' || ?1), '') <> ''
             ORDER BY start DESC, provider_call_id DESC
             """, key, contactId)

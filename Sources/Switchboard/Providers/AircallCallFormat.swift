@@ -70,7 +70,7 @@ enum AircallCallFormat: CallProviderFormat {
             ourNumber: number.flatMap { WebhookFields($0).string("digits") },
             // Agents are matched by login: an agent's SIP logins may include their Aircall email.
             sipLogin: user?.string("email") ?? user?.string("id"),
-            occurredAt: occurredAt, duration: try call.int("duration"), talkTime: talkTime, endReason: endReason,
+            occurredAt: occurredAt, startedAt: startedAt, duration: try call.int("duration"), talkTime: talkTime, endReason: endReason,
             recordingUrl: call.string("recording"),
             // Aircall redelivers an event with the same timestamp, so the three name it; a ring
             // group rings several agents in the same second, one `call.ringing_on_agent` each,

@@ -16,29 +16,33 @@ enum NativeCallFormat {
         guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
-        var occurredAt: String?
-        if let raw = WebhookFields.string(fields.occurredAt) {
-            guard let normalized = Timestamp.normalize(raw, localTimeIn: zone), zone != nil || !Timestamp.isWallClock(raw) else {
-                throw WebhookError.invalidField("occurredAt", "expected ISO 8601 with an offset or Unix seconds (a time without "
-                    + "an offset only when the integration's timeZone says where it is), got \(raw)")
-            }
-            occurredAt = normalized
-        }
+        let occurredAt = try time(fields.occurredAt, key: "occurredAt", localTimeIn: zone)
+        let startedAt = try time(fields.startedAt, key: "startedAt", localTimeIn: zone)
         return CallEvent(
             kind: kind, callId: callId, direction: direction,
             clientNumber: WebhookFields.string(fields.clientNumber), ourNumber: WebhookFields.string(fields.ourNumber),
             agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: WebhookFields.string(fields.sipLogin),
-            occurredAt: occurredAt, duration: try WebhookFields.int(fields.duration, key: "duration"),
+            occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration, key: "duration"),
             talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime"), endReason: WebhookFields.string(fields.endReason),
             recordingUrl: WebhookFields.string(fields.recordingUrl), utm: fields.utm(),
             clientId: WebhookFields.string(fields.clientId), eventId: WebhookFields.string(fields.eventId))
+    }
+
+    /// A time member: ISO 8601 with an offset or Unix seconds, normalized to RFC 3339 UTC.
+    private static func time(_ value: Any?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
+        guard let raw = WebhookFields.string(value) else { return nil }
+        guard let normalized = Timestamp.normalize(raw, localTimeIn: zone), zone != nil || !Timestamp.isWallClock(raw) else {
+            throw WebhookError.invalidField(key, "expected ISO 8601 with an offset or Unix seconds (a time without "
+                + "an offset only when the integration's timeZone says where it is), got \(raw)")
+        }
+        return normalized
     }
 
     /// The body's members this format reads, picked out in one pass (every webhook goes
     /// through here; a dictionary of the whole body and a hashed lookup per field cost more).
     /// A repeated key keeps its last value, as the dictionary did.
     private struct Fields {
-        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt: Any?
+        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt, startedAt: Any?
         var duration, talkTime, endReason, recordingUrl, clientId, eventId, utmObject: Any?
         var utmTags: [String: Any] = [:]
 
@@ -53,6 +57,7 @@ enum NativeCallFormat {
                 case "agentId": agentId = value
                 case "sipLogin": sipLogin = value
                 case "occurredAt": occurredAt = value
+                case "startedAt": startedAt = value
                 case "duration": duration = value
                 case "talkTime": talkTime = value
                 case "endReason": endReason = value

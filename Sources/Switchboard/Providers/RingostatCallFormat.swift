@@ -78,7 +78,7 @@ enum RingostatCallFormat: CallProviderFormat {
             kind: event, callId: callId, direction: direction,
             clientNumber: isOutbound ? callee : caller, ourNumber: isOutbound ? caller : callee,
             sipLogin: fields.string("employee_sip", "manager_sip", "sip"), occurredAt: occurredAt,
-            duration: duration, talkTime: talkTime, endReason: endReason,
+            startedAt: start, duration: duration, talkTime: talkTime, endReason: endReason,
             recordingUrl: fields.string("recording", "record_url", "recording_url"), utm: fields.utm(),
             // One webhook per moment and call: a repeat (or an operator's re-post) is a duplicate.
             eventId: "\(event.rawValue):\(callId)")

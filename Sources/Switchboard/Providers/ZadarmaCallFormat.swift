@@ -80,7 +80,7 @@ enum ZadarmaCallFormat: CallProviderFormat {
         let event = CallEvent(
             kind: kind, callId: callId, direction: notification.isOutbound ? "outbound" : "inbound",
             clientNumber: client, ourNumber: ours, sipLogin: extensionNumber, occurredAt: occurredAt,
-            duration: duration, endReason: endReason, recordingUrl: recordingUrl,
+            startedAt: start, duration: duration, endReason: endReason, recordingUrl: recordingUrl,
             // One notification of each type per call and extension: a redelivery has the same key.
             eventId: "\(name):\(callId):\(extensionNumber ?? "")")
         // Outgoing calls have no NOTIFY_ANSWER: an answered NOTIFY_OUT_END (or NOTIFY_END) is also the answer.
