@@ -74,3 +74,55 @@ extension ChannelTests {
         XCTAssertEqual(rows.last?.prefix(2), ["1", "2"], "the channel named 2 stays; b went")
     }
 }
+
+extension ChannelTests {
+    /// A PATCH of one setting put every other one back to its default (pipeline, stage, the
+    /// sync filter and its exceptions…), and members it did not read answered 200 unchanged.
+    func testPatchingOneSettingKeepsTheOthers() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let created = try t.api("POST", "/api/v1/channels", body: [
+            "name": "ro-sales", "phoneNumberId": "11", "region": "RO", "appSecret": "s",
+            "settings": ["pipeline": "Sales", "stage": "Incoming", "syncFilter": "except", "exceptions": ["+40700000001"]]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = try XCTUnwrap(created.json["id"] as? Int)
+        let patched = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": ["distribution": "round-robin"]])
+        XCTAssertEqual(patched.status, 200, patched.text)
+        let settings = try XCTUnwrap(try t.api("GET", "/api/v1/channels/\(id)").json["settings"] as? [String: Any])
+        XCTAssertEqual(settings["distribution"] as? String, "round-robin")
+        XCTAssertEqual(settings["pipeline"] as? String, "Sales")
+        XCTAssertEqual(settings["stage"] as? String, "Incoming")
+        XCTAssertEqual(settings["syncFilter"] as? String, "except")
+        XCTAssertEqual(settings["exceptions"] as? [String], ["+40700000001"])
+
+        // null puts one setting back to its default; exceptions are read with the channel's region.
+        let reset = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": ["stage": NSNull(), "exceptions": ["0722 123 456"]]])
+        XCTAssertEqual(reset.status, 200, reset.text)
+        let after = try XCTUnwrap(reset.json["settings"] as? [String: Any])
+        XCTAssertEqual(after["stage"] as? String, "new")
+        XCTAssertEqual(after["pipeline"] as? String, "Sales")
+        XCTAssertEqual(after["exceptions"] as? [String], ["+40722123456"])
+
+        // Members it cannot change, or does not know, are refused, and nothing of the body is applied.
+        for body: [String: Any] in [["name": "renamed"], ["provider": "wazzup"], ["phoneNumberID": "9", "region": "PL"],
+                                    ["settings": ["pipeline": ""]], ["settings": ["stage": " "]], ["settings": ["syncFiltr": "existing"]],
+                                    ["settings": "everyone"], ["region": 40]] {
+            let refused = try t.api("PATCH", "/api/v1/channels/\(id)", body: body)
+            XCTAssertEqual(refused.status, 422, "\(body): \(refused.text)")
+        }
+        let named = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["name": "renamed"])
+        XCTAssertTrue(named.text.contains("webhook URL"), named.text)
+        let channel = try t.api("GET", "/api/v1/channels/\(id)").json
+        XCTAssertEqual(channel["name"] as? String, "ro-sales")
+        XCTAssertEqual(channel["region"] as? String, "RO")
+        XCTAssertEqual((channel["settings"] as? [String: Any])?["pipeline"] as? String, "Sales")
+
+        // The numbers it shows and sends from can change; one another channel has is a conflict.
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "other", "phoneNumberId": "22"]).status, 201)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/channels/\(id)", body: ["phoneNumberId": "22"]).status, 409)
+        let renumbered = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["phoneNumberId": "33", "displayNumber": "+40 31 000 0000"])
+        XCTAssertEqual(renumbered.json["phoneNumberId"] as? String, "33", renumbered.text)
+        XCTAssertEqual(renumbered.json["displayNumber"] as? String, "+40 31 000 0000")
+        XCTAssertNil(try t.api("PATCH", "/api/v1/channels/\(id)", body: ["displayNumber": NSNull()]).json["displayNumber"])
+    }
+}

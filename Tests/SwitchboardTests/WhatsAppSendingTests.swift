@@ -302,11 +302,11 @@ final class WhatsAppSendingTests: XCTestCase {
         let contact = try clientWrites()
         var settings = channel.settings
         settings.apiBase = "http://127.0.0.1:1"
-        _ = try t.daemon.channels.update(id: channel.id, settings: settings, region: nil, appSecret: nil, verifyToken: nil, accessToken: nil)
+        _ = try t.daemon.channels.update(id: channel.id, .init(settings: settings))
         XCTAssertEqual(try send(contact, ["text": "salut"]).status, 202)
         t.daemon.whatsAppSender.runPass()
         XCTAssertEqual(try t.count("wa_outbox", "state = 'pending' AND attempts = 1 AND last_error LIKE '%unreachable%'"), 1)
-        _ = try t.daemon.channels.update(id: channel.id, settings: channel.settings, region: nil, appSecret: nil, verifyToken: nil, accessToken: nil)
+        _ = try t.daemon.channels.update(id: channel.id, .init(settings: channel.settings))
         drain()
         XCTAssertEqual(try message("direction = 'outbound'").string("status"), "sent")
         XCTAssertEqual(graph.requests.count, 1)

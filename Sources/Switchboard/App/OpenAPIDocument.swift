@@ -2214,11 +2214,19 @@ enum OpenAPIDocument {
         "type": "object",
         "properties": {
           "region": {"type": "string"},
+          "phoneNumberId": {"type": "string"},
+          "displayNumber": {"type": "string", "nullable": true, "description": "null clears it"},
           "appSecret": {"type": "string"},
           "verifyToken": {"type": "string"},
           "accessToken": {"type": "string"},
-          "settings": {"$ref": "#/components/schemas/ChannelSettings"}
-        }
+          "settings": {
+            "allOf": [{"$ref": "#/components/schemas/ChannelSettings"}],
+            "nullable": true,
+            "description": "Merged into the stored settings (RFC 7396): settings left out stay, a null one goes back to its default; null is every default"
+          }
+        },
+        "additionalProperties": false,
+        "description": "A merge patch; name and provider cannot change (422), nor can unknown members be sent"
       },
       "CannedAnswer": {
         "type": "object",

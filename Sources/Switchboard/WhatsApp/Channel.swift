@@ -119,6 +119,33 @@ public struct ChannelSettings: Sendable, Codable, Equatable {
         return object.keys.filter { !known.contains($0) }.sorted()
     }
 
+    /// Settings from a parsed JSON document (`settings` of `POST /api/v1/channels`): null and a
+    /// null member are defaults, as absent is.
+    /// - Throws: 422 naming an unknown setting, a wrong type or an empty pipeline or stage.
+    static func decoded(document: Any?) throws -> ChannelSettings? {
+        guard let document, !(document is NSNull) else { return nil }
+        guard let object = document as? [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
+        if let unknown = unknownKeys(in: object).first {
+            throw DomainError.unprocessable("settings.\(unknown): unknown setting (README.md, WhatsApp, lists them)")
+        }
+        let settings = try APIBody.decode(JSONMergePatch.apply(object, to: nil), as: ChannelSettings.self, field: "settings")
+            ?? ChannelSettings()
+        for (name, value) in [("pipeline", settings.pipeline), ("stage", settings.stage)] where value.trimmedSpaces.isEmpty {
+            throw DomainError.unprocessable("settings.\(name): must not be empty (deals need one)")
+        }
+        return settings
+    }
+
+    /// `stored` with the JSON merge patch `patch` (RFC 7396; JSON text, `null` for every default)
+    /// applied: settings it leaves out stay as they are, a null member goes back to its default.
+    static func merging(_ patch: Data, into stored: ChannelSettings) throws -> ChannelSettings {
+        let parsed = try JSONSerialization.jsonObject(with: patch, options: .fragmentsAllowed)
+        if parsed is NSNull { return ChannelSettings() }
+        guard let object = parsed as? [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
+        let base = try JSONSerialization.jsonObject(with: Data(JSONText.bytes(stored)))
+        return try decoded(document: JSONMergePatch.apply(object, to: base)) ?? ChannelSettings()
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ChannelSettings()

@@ -62,11 +62,8 @@ public final class ChannelDirectory: Sendable {
                 + "where a number is a channel id)")
         }
         let region = try new.region.map(Self.checkedRegion)
-        let exceptions = try new.settings.exceptions.map { number -> String in
-            do { return try PhoneNumber.e164(number, region: region) } catch { throw DomainError.unprocessable("exceptions: \(error)") }
-        }
         var adjusted = new.settings
-        adjusted.exceptions = exceptions
+        adjusted.exceptions = try Self.checkedExceptions(new.settings.exceptions, region: region)
         let settings = adjusted
         let secret = try Self.makeSecret()
         let now = Timestamp.now()
@@ -169,20 +166,72 @@ public final class ChannelDirectory: Sendable {
         return region
     }
 
-    /// Changes settings, region and tokens where given.
-    public func update(id: Int, settings: ChannelSettings?, region: String?, appSecret: String?, verifyToken: String?,
-                       accessToken: String?) throws -> Channel {
+    /// What a `PATCH /api/v1/channels/{id}` changes; nil members stay as they are.
+    public struct Change: Sendable {
+        /// A JSON merge patch (RFC 7396) of the settings as JSON text, `null` for every default.
+        public var settingsPatch: Data?
+        /// The settings exactly (tests and tools); applied before `settingsPatch`.
+        public var settings: ChannelSettings?
+        public var region: String?
+        public var phoneNumberId: String?
+        /// `.some(nil)` clears it.
+        public var displayNumber: String??
+        public var appSecret: String?
+        public var verifyToken: String?
+        public var accessToken: String?
+
+        public init(settingsPatch: Data? = nil, settings: ChannelSettings? = nil, region: String? = nil, phoneNumberId: String? = nil,
+                    displayNumber: String?? = nil, appSecret: String? = nil, verifyToken: String? = nil, accessToken: String? = nil) {
+            self.settingsPatch = settingsPatch
+            self.settings = settings
+            self.region = region
+            self.phoneNumberId = phoneNumberId
+            self.displayNumber = displayNumber
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+            self.accessToken = accessToken
+        }
+    }
+
+    /// Applies `change`: settings merged into the stored ones (members a patch leaves out stay
+    /// as they are), the rest where given. Everything is checked before anything is written.
+    public func update(id: Int, _ change: Change) throws -> Channel {
         defer { found.withLock { $0.removeAll() } }
-        let region = try region.map(Self.checkedRegion)
+        let region = try change.region.map(Self.checkedRegion)
         return try store.writeAndWait { db -> Channel in
-            guard try Channel.load(db, id: id) != nil else { throw DomainError.notFound("no channel \(id)") }
+            guard let stored = try Channel.load(db, id: id) else { throw DomainError.notFound("no channel \(id)") }
+            var settings = change.settings
+            if let patch = change.settingsPatch {
+                settings = try ChannelSettings.merging(patch, into: settings ?? stored.settings)
+            }
+            if var changed = settings {
+                changed.exceptions = try Self.checkedExceptions(changed.exceptions, region: region ?? stored.region)
+                settings = changed
+            }
+            if let phoneNumberId = change.phoneNumberId,
+               try db.queryOne("SELECT id FROM channels WHERE phone_number_id = ? AND id <> ?", phoneNumberId, id) != nil {
+                throw DomainError.conflict("phone_number_id \(phoneNumberId) already belongs to a channel")
+            }
             if let settings { try db.execute("UPDATE channels SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
             if let region { try db.execute("UPDATE channels SET region = ? WHERE id = ?", region, id) }
-            if let appSecret { try db.execute("UPDATE channels SET app_secret = ? WHERE id = ?", appSecret, id) }
-            if let verifyToken { try db.execute("UPDATE channels SET verify_token = ? WHERE id = ?", verifyToken, id) }
-            if let accessToken { try db.execute("UPDATE channels SET access_token = ? WHERE id = ?", accessToken, id) }
+            if let phoneNumberId = change.phoneNumberId {
+                try db.execute("UPDATE channels SET phone_number_id = ? WHERE id = ?", phoneNumberId, id)
+            }
+            if let displayNumber = change.displayNumber {
+                try db.execute("UPDATE channels SET display_number = ? WHERE id = ?", SQLValue(displayNumber), id)
+            }
+            if let appSecret = change.appSecret { try db.execute("UPDATE channels SET app_secret = ? WHERE id = ?", appSecret, id) }
+            if let verifyToken = change.verifyToken { try db.execute("UPDATE channels SET verify_token = ? WHERE id = ?", verifyToken, id) }
+            if let accessToken = change.accessToken { try db.execute("UPDATE channels SET access_token = ? WHERE id = ?", accessToken, id) }
             guard let channel = try Channel.load(db, id: id) else { throw DomainError.notFound("no channel \(id)") }
             return channel
+        }
+    }
+
+    /// `exceptions` in E.164, read with the channel's region.
+    private static func checkedExceptions(_ numbers: [String], region: String?) throws -> [String] {
+        try numbers.map { number in
+            do { return try PhoneNumber.e164(number, region: region) } catch { throw DomainError.unprocessable("exceptions: \(error)") }
         }
     }
 }

@@ -20,7 +20,7 @@ enum ChannelRoutes {
                                                          displayNumber: body.string("displayNumber"), region: body.string("region"),
                                                          appSecret: body.string("appSecret") ?? "", verifyToken: body.string("verifyToken") ?? "",
                                                          accessToken: body.string("accessToken") ?? "",
-                                                         settings: try decodeSettings(object["settings"]) ?? .init()),
+                                                         settings: try ChannelSettings.decoded(document: object["settings"]) ?? .init()),
                                                    baseURL: context.baseURL)
             return .json(created, status: 201)
         })
@@ -29,13 +29,27 @@ enum ChannelRoutes {
             guard let channel = try context.channels.find(id: try APIBody.id(request)) else { throw DomainError.notFound("no channel") }
             return .json(channel)
         })
+        // A merge patch of the channel (RFC 7396), as for integrations: members left out stay as
+        // they are, and `settings` is merged into the stored settings.
         router.patch("/api/v1/channels/:id", context.api { request, agent in
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
-            let body = WebhookFields(object)
-            return .json(try context.channels.update(id: try APIBody.id(request), settings: try decodeSettings(object["settings"]),
-                                                     region: body.string("region"), appSecret: body.string("appSecret"),
-                                                     verifyToken: body.string("verifyToken"), accessToken: body.string("accessToken")))
+            for fixed in ["name", "provider"] where object[fixed] != nil {
+                throw DomainError.unprocessable("\(fixed) cannot change: it is part of the webhook URL the provider was given; "
+                    + "add a new channel instead")
+            }
+            try APIBody.refuseUnknownFields(of: object, known: ["settings", "region", "phoneNumberId", "displayNumber", "appSecret",
+                                                                "verifyToken", "accessToken"])
+            let settingsPatch = try object["settings"].map { value -> Data in
+                guard value is NSNull || value is [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
+                return try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed)
+            }
+            let change = ChannelDirectory.Change(
+                settingsPatch: settingsPatch, region: try string(object, "region"), phoneNumberId: try string(object, "phoneNumberId"),
+                displayNumber: object["displayNumber"] is NSNull ? .some(nil) : try string(object, "displayNumber").map { $0 },
+                appSecret: try string(object, "appSecret"), verifyToken: try string(object, "verifyToken"),
+                accessToken: try string(object, "accessToken"))
+            return .json(try context.channels.update(id: try APIBody.id(request), change))
         })
         router.post("/api/v1/channels/:id/secret", context.api { request, agent in
             try agent.requireSupervisor()
@@ -51,10 +65,10 @@ enum ChannelRoutes {
         })
     }
 
-    static func decodeSettings(_ value: Any?) throws -> ChannelSettings? {
-        if let object = value as? [String: Any], let unknown = ChannelSettings.unknownKeys(in: object).first {
-            throw DomainError.unprocessable("settings.\(unknown): unknown setting (README.md, WhatsApp, lists them)")
-        }
-        return try APIBody.decode(value, as: ChannelSettings.self, field: "settings")
+    /// Member `key` of a PATCH body: nil when absent; 422 when not a string.
+    private static func string(_ object: [String: Any], _ key: String) throws -> String? {
+        guard let value = object[key] else { return nil }
+        guard let text = value as? String else { throw WebhookError.invalidField(key, "must be a string") }
+        return text
     }
 }
