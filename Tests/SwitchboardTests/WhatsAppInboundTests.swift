@@ -314,3 +314,31 @@ extension WhatsAppInboundTests {
         XCTAssertEqual(try t.value("SELECT channel_id FROM wa_messages").int, 1)
     }
 }
+
+extension WhatsAppInboundTests {
+    /// A reply task stayed with the client's old owner when a supervisor handed the client to
+    /// another manager: the old one kept an overdue task for a client they could no longer open.
+    func testAReplyTaskFollowsTheClientToItsNewOwnerUntilReassignedByHand() throws {
+        let bob = try t.addAgent("Bob", role: .manager), ana = try t.addAgent("Ana", role: .manager)
+        try addChannel()
+        XCTAssertEqual(try post(delivery(messages: [text("wamid.o1", "Salut")])).status, 200)
+        let contactId = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT id FROM contacts").int })
+        // Unsorted: nobody owns the new client, so its task has no assignee; the supervisor gives it to Bob.
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["ownerAgentId": bob.id]).status, 200)
+        func replyTask() throws -> [String: Any] {
+            try XCTUnwrap((try t.api("GET", "/api/v1/tasks?kind=unanswered_message").json["tasks"] as? [[String: Any]])?.first)
+        }
+        XCTAssertEqual(try replyTask()["assigneeAgentId"] as? Int, bob.id)
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks", key: bob.key).json["tasks"].map { ($0 as? [Any])?.count }, 1)
+
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["ownerAgentId": ana.id]).status, 200)
+        XCTAssertEqual(try replyTask()["assigneeAgentId"] as? Int, ana.id, "the new owner has the client's task")
+        XCTAssertEqual((try t.api("GET", "/api/v1/tasks", key: bob.key).json["tasks"] as? [Any])?.count, 0)
+
+        // Reassigned by hand, it stays with whoever it was given to.
+        let taskId = try XCTUnwrap(try replyTask()["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": bob.id]).status, 200)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["ownerAgentId": NSNull()]).status, 200)
+        XCTAssertEqual(try replyTask()["assigneeAgentId"] as? Int, bob.id)
+    }
+}

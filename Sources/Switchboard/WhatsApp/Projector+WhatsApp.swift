@@ -91,14 +91,17 @@ extension Projector {
         }
 
         // One reply task per unanswered streak; its deadline is the arrival, so it is overdue at once.
+        // It goes to the client's owner (nobody, for an unsorted new client) and follows the
+        // owner when the owner changes, as missed-call tasks do, until someone reassigns it.
         let contactRow = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         let contact = contactRow.map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
         let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
                                  contactId, channel.id).int
         if open == nil, !answered {
             try db.execute("""
-                INSERT INTO tasks(kind, board, assignee_agent_id, title, deadline, state, contact_id, deal_id, channel_id, created_at)
-                VALUES ('unanswered_message', 'whatsapp', ?, ?, ?, 'open', ?, ?, ?, ?)
+                INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, deal_id,
+                                  channel_id, created_at)
+                VALUES ('unanswered_message', 'whatsapp', ?, 1, ?, ?, 'open', ?, ?, ?, ?)
                 """, contact?.ownerAgentId, "Reply to \(contact?.name ?? "client") on WhatsApp", m.timestamp, contactId,
                 placement.dealId, channel.id, m.timestamp)
             let taskId = db.lastInsertRowID

@@ -49,6 +49,8 @@ extension Projector {
         let closed = try closeReplyTasks(channelId: channel.id, contactId: contact.id, agentId: o.agentId, at: at)
         result.taskId = closed.first
         if wantsLiveUpdates { result.updates += try closed.compactMap { try replyTaskUpdate("task.completed", taskId: $0) } }
+        // The client's other open tasks that went to its owner (none yet) follow the one who claimed it.
+        if claimed { result.updates += try moveTasksFollowingOwner(ofContact: contact.id, to: owner, openOnly: true) }
         try touchContact(contact.id, at: at)
         if let dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", at, dealId) }
 
