@@ -94,11 +94,19 @@ enum Commands {
             printKey(rotated, json: arguments.has("--json"), headline: ": the old key no longer works")
             return .ok
         case "remove":
-            try arguments.allow(["--config"], positional: 1)
+            try arguments.allow(["--config", "--hand-over-to"], positional: 1)
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents remove needs an agent id") }
-            let removed = try SwitchboardDaemon.withDirectory(configuration) { try $0.remove(id: id) }
-            guard removed else { throw DomainError.notFound("no agent \(id)") }
-            print("removed agent \(id)")
+            let target = try arguments.value("--hand-over-to").map { value -> Int in
+                guard let target = Int(value) else { throw UsageError("--hand-over-to needs an agent id") }
+                return target
+            }
+            let handed = try SwitchboardDaemon.withDirectory(configuration) { try $0.remove(id: id, handOverTo: target) }
+            guard let handed else { throw DomainError.notFound("no agent \(id)") }
+            if let target, handed.clients + handed.openTasks > 0 {
+                print("removed agent \(id); agent \(target) now has their \(handed.clients) client(s) and \(handed.openTasks) open task(s)")
+            } else {
+                print("removed agent \(id)")
+            }
             return .ok
         default:
             throw UsageError("unknown agents command '\(sub)'")

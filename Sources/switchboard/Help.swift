@@ -43,12 +43,13 @@ enum Help {
                              [--receives-new-clients] [--json] [--config FILE]
       switchboard agents list [--json] [--config FILE]
       switchboard agents rotate-key ID [--json] [--config FILE]
-      switchboard agents remove ID [--config FILE]
+      switchboard agents remove ID [--hand-over-to AGENT_ID] [--config FILE]
 
     ROLE is manager, supervisor or quality-control. `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
     `rotate-key` gives the agent a new key (printed once) and the old one stops
-    working at once.
+    working at once. `remove` refuses (exit 65) an agent who owns clients or has
+    open tasks unless --hand-over-to names who takes them over.
     """
 
     static let integrations = """

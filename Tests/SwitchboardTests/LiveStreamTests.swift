@@ -22,7 +22,7 @@ final class LiveStreamTests: XCTestCase {
         let stays = try t.addAgent("Stays", role: .supervisor)
         let goneStream = try t.openEvents(key: gone.key)
         let staysStream = try t.openEvents(key: stays.key)
-        XCTAssertTrue(try t.daemon.agents.remove(id: gone.id))
+        XCTAssertNotNil(try t.daemon.agents.remove(id: gone.id, handOverTo: nil))
         t.daemon.hub.recheckAgents()   // what each heartbeat does
         XCTAssertTrue(goneStream.waitForClose(), "the removed agent's stream is ended")
         try t.call("ringing", secret: secret, ["callId": "after", "clientNumber": "+40722000901"])
@@ -33,7 +33,7 @@ final class LiveStreamTests: XCTestCase {
     /// clients, tasks and, until the next heartbeat, their open stream).
     func testARemovedAgentsIdIsNeverGivenAgain() throws {
         let bob = try t.addAgent("Bob", role: .manager)
-        XCTAssertTrue(try t.daemon.agents.remove(id: bob.id))
+        XCTAssertNotNil(try t.daemon.agents.remove(id: bob.id, handOverTo: nil))
         let carol = try t.addAgent("Carol", role: .supervisor)
         XCTAssertNotEqual(carol.id, bob.id)
     }

@@ -84,11 +84,6 @@ public struct AgentDirectory: Sendable {
         return agent.map { Created(agent: $0, apiKey: key) }
     }
 
-    /// Removes the agent; false when there was none with that id.
-    public func remove(id: Int) throws -> Bool {
-        try store.writeAndWait { db in try db.execute("DELETE FROM agents WHERE id = ?", id) > 0 }
-    }
-
     /// The agent owning `apiKey`, or nil.
     public func authenticate(apiKey: String) throws -> Agent? {
         guard apiKey.hasPrefix("sb_"), apiKey.utf8.count == 67 else { return nil }
