@@ -129,6 +129,19 @@ final class DaemonTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("--name needs a value"), missing.stderr)
     }
 
+    /// Two agents could be given one SIP login: click-to-call for the second rang the first's
+    /// phone, and webhooks naming it always found the first.
+    func testASIPLoginBelongsToOneAgent() throws {
+        XCTAssertEqual(try cli(["agents", "add", "--name", "Ana", "--role", "manager", "--sip", "ana", "--sip", "ana"]).status, 0)
+        let taken = try cli(["agents", "add", "--name", "Dup", "--role", "manager", "--sip", "dup", "--sip", "ana"])
+        XCTAssertEqual(taken.status, 65)
+        XCTAssertTrue(taken.stderr.contains("SIP login ana belongs to agent 1 (Ana)"), taken.stderr)
+        let list = try cli(["agents", "list", "--json"]).stdout
+        XCTAssertFalse(list.contains("Dup"), list)
+        XCTAssertTrue(list.contains(#""sipLogins":["ana"]"#), "a login given twice is kept once: \(list)")
+        XCTAssertEqual(try cli(["agents", "add", "--name", "Dup", "--role", "manager", "--sip", "dup"]).status, 0)
+    }
+
     func testAgentsRemoveAndBadInputExitCodes() throws {
         XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "boss"]).status, 64)
         XCTAssertEqual(try cli(["agents", "add", "--role", "manager"]).status, 64)

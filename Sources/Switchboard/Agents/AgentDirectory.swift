@@ -51,11 +51,26 @@ public struct AgentDirectory: Sendable {
         }
         let (key, hash) = try Self.makeKey()
         let createdAt = JSONText.now()
+        var given: [String] = []
+        for login in new.sipLogins.map(\.trimmedSpaces) where !given.contains(login) {
+            guard !login.isEmpty else { throw DomainError.invalid("a SIP login must not be empty") }
+            given.append(login)
+        }
+        let logins = given
         let agent = try store.writeAndWait { db -> Agent in
+            // A login is one phone: two agents with it would both be rung for each other's calls,
+            // and webhooks naming it would always find the first.
+            for login in logins {
+                if let holder = try db.queryOne("""
+                    SELECT agents.id, agents.name FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? LIMIT 1
+                    """, login) {
+                    throw DomainError.conflict("SIP login \(login) belongs to agent \(holder.int("id") ?? 0) (\(holder.string("name") ?? ""))")
+                }
+            }
             try db.execute("""
                 INSERT INTO agents(name, role, phones, sip_logins, receives_new_clients, api_key_hash, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, name, new.role.rawValue, JSONText.string(phones), JSONText.string(new.sipLogins),
+                """, name, new.role.rawValue, JSONText.string(phones), JSONText.string(logins),
                 new.receivesNewClients, hash, createdAt)
             guard let row = try db.queryOne("SELECT * FROM agents WHERE id = ?", db.lastInsertRowID) else {
                 throw DomainError.notFound("agent vanished after insert")
