@@ -81,3 +81,18 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 }
+
+extension ProviderWebhookTests {
+    /// A Twilio call heard of only from its parent leg's `completed`: it began CallDuration
+    /// before, and nobody answered, so it was missed when it ended (it had no missedAt at all).
+    func testATwilioCallKnownOnlyFromItsCompletionBeganCallDurationBeforeAndWasMissed() throws {
+        let secret = try t.addIntegration(.twilio, providerSecret: Self.twilioToken).secret
+        let incoming = TwilioInboundCall(sid: "CAonly1", caller: "+40722100007")
+        try postTwilioStored(secret, incoming.parent("completed", at: "10:00:25", sequence: 0, duration: 25))
+        let missed = try call("CAonly1")
+        XCTAssertEqual(missed["outcome"] as? String, "missed")
+        XCTAssertEqual(missed["startedAt"] as? String, "2026-11-23T10:00:00.000Z")
+        XCTAssertEqual(missed["missedAt"] as? String, "2026-11-23T10:00:25.000Z")
+        XCTAssertEqual(try timelineCalls(ofPhone: "+40722100007").calls.first?.1, "2026-11-23T10:00:00.000Z")
+    }
+}

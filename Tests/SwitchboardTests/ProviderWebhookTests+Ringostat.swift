@@ -197,8 +197,8 @@ extension ProviderWebhookTests {
         XCTAssertEqual((ended.json["events"] as? [[String: Any]])?.count, 1, "no answer is made up: \(ended.text)")
         var stored = try call("e1")
         XCTAssertNil(stored["answeredAt"] as? String)
-        XCTAssertNil(stored["missedAt"] as? String)
         XCTAssertEqual(stored["endedAt"] as? String, "2026-11-23T13:00:45.000Z")
+        XCTAssertEqual(stored["missedAt"] as? String, "2026-11-23T13:00:45.000Z", "an end nobody answered is missed when it ended")
         // Nobody said it was answered: it counts as missed until the pickup webhook says otherwise.
         XCTAssertEqual(stored["outcome"] as? String, "missed")
         XCTAssertEqual(try missedCallTasks().first?["state"] as? String, "open")
@@ -206,6 +206,7 @@ extension ProviderWebhookTests {
         stored = try call("e1")
         XCTAssertEqual(stored["outcome"] as? String, "answered")
         XCTAssertEqual(stored["answeredAt"] as? String, "2026-11-23T13:00:05.000Z")
+        XCTAssertNil(stored["missedAt"] as? String)
         XCTAssertEqual(try missedCallTasks().count, 0, "the task filed while it looked missed is withdrawn")
     }
 }

@@ -1955,7 +1955,7 @@ enum OpenAPIDocument {
           "ringingAt": {"type": "string", "format": "date-time", "description": ""},
           "answeredAt": {"type": "string", "format": "date-time", "description": ""},
           "endedAt": {"type": "string", "format": "date-time", "description": ""},
-          "missedAt": {"type": "string", "format": "date-time", "description": ""},
+          "missedAt": {"type": "string", "format": "date-time", "description": "When the call was missed: its missed moment, else, for an end nobody answered (Twilio's parent leg says only completed), its end"},
           "duration": {"type": "integer", "description": "Seconds"},
           "talkTime": {"type": "integer", "description": "Seconds"},
           "endReason": {"type": "string"},

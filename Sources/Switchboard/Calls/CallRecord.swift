@@ -67,7 +67,6 @@ struct CallRecord: Encodable, Sendable {
         self.ringingAt = ringingAt
         self.answeredAt = answeredAt
         self.endedAt = endedAt
-        self.missedAt = missedAt
         self.duration = duration
         self.talkTime = talkTime
         self.endReason = endReason
@@ -92,6 +91,9 @@ struct CallRecord: Encodable, Sendable {
         } else {
             outcome = nil
         }
+        // An end nobody answered is a missed call whichever moment reported it (Twilio's parent
+        // leg says only `completed`): it is missed when it ended.
+        self.missedAt = missedAt ?? (isOver && outcome != "answered" ? endedAt : nil)
     }
 
     /// When the call began, for the timeline, UTM touches and ownership: its ringing or the

@@ -29,10 +29,15 @@ enum TwilioCallFormat: CallProviderFormat {
 
         let duration = try fields.int(dialStatus == nil ? "CallDuration" : "DialCallDuration")
         let occurredAt = try ProviderBody.timestamp(fields.string("Timestamp"), field: "Timestamp")
+        // A leg's CallDuration runs from its start to Timestamp: a call heard of only when it
+        // completed began that long before (the <Dial action>'s duration is the dialled leg's).
+        let startedAt = dialStatus == nil ? duration.flatMap { length in
+            occurredAt.flatMap { ProviderBody.adding(seconds: -length, to: $0) }
+        } : nil
         let sequence = fields.string("SequenceNumber")
         func event(_ kind: CallEventKind, endReason: String? = nil, talkTime: Int? = nil) -> CallEvent {
             CallEvent(kind: kind, callId: leg.callId, direction: leg.direction, clientNumber: leg.client, ourNumber: leg.ours,
-                      sipLogin: leg.sipLogin, occurredAt: occurredAt,
+                      sipLogin: leg.sipLogin, occurredAt: occurredAt, startedAt: startedAt,
                       // The <Dial action>'s DialCallDuration is the dialled leg's talk, not the call's length.
                       duration: dialStatus == nil ? duration : nil, talkTime: talkTime, endReason: endReason,
                       recordingUrl: fields.string("RecordingUrl"),
