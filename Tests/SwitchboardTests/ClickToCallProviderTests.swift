@@ -84,6 +84,23 @@ final class ClickToCallProviderTests: XCTestCase {
         let sign = try Subprocess.run("/bin/bash", ["-c", "printf '%s' \"$D\" | openssl dgst -sha1 -hmac zd-secret -r | cut -d' ' -f1 | tr -d '\\n' | base64 -w0"],
                                       environment: ["D": "/v1/request/callback/" + query + md5]).stdout
         XCTAssertEqual(callback.headers["authorization"], "zd-key:\(sign)")
+
+        // Zadarma's callback API returns no call id: the first outbound webhook to that number
+        // becomes the request's call, and the call shows the id Zadarma gave it.
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyy-MM-dd'+'HH'%3A'mm'%3A'ss"
+        let start = "event=NOTIFY_OUT_START&call_start=\(format.string(from: Date()))&pbx_call_id=out_c2c.1&internal=101"
+            + "&destination=%2B380671112233"
+        let webhook = try t.send("POST", "/webhooks/zadarma/\(integration.secret)",
+                                 headers: [("Content-Type", "application/x-www-form-urlencoded"),
+                                           ("Signature", ProviderWebhookTests.zadarmaSignature(start, secret: "zd-secret"))], body: start)
+        XCTAssertEqual(webhook.status, 200, webhook.text)
+        let callId = try XCTUnwrap((response.json["call"] as? [String: Any])?["id"] as? Int)
+        let call = try t.api("GET", "/api/v1/calls/\(callId)", key: agent.key).json
+        XCTAssertEqual(call["dialedCallId"] as? String, "out_c2c.1", "\(call)")
+        XCTAssertEqual(call["state"] as? String, "ringing")
     }
 
     /// Twilio dialing through the local provider, from our number to one office SIP account.

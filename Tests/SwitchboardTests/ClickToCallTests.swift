@@ -227,6 +227,10 @@ extension ClickToCallTests {
         let placed = try click(["number": "+380671112233", "integrationId": rpc.integration.id])
         XCTAssertEqual(placed.status, 201, placed.text)
         XCTAssertEqual(placed.json["providerCallId"] as? String, "rpc-1")
+        // The call shows the provider's id too (it showed only our request's c2c: id).
+        XCTAssertEqual((placed.json["call"] as? [String: Any])?["dialedCallId"] as? String, "rpc-1", placed.text)
+        let callId = try XCTUnwrap((placed.json["call"] as? [String: Any])?["id"] as? Int)
+        XCTAssertEqual(try t.api("GET", "/api/v1/calls/\(callId)").json["dialedCallId"] as? String, "rpc-1")
         XCTAssertEqual(fake.callbacks.first?["method"], "Api\\V2\\Callback.external")
         XCTAssertEqual(fake.callbacks.first?["caller"], "ana")
         XCTAssertEqual(fake.callbacks.first?["callee"], "380671112233")

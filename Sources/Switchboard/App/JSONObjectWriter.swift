@@ -127,6 +127,7 @@ extension CallRecord: HandWrittenJSON {
         w.int("contactId", contactId)
         w.string("createdAt", createdAt)
         w.int("dealId", dealId)
+        w.string("dialedCallId", dialedCallId)
         w.string("direction", direction)
         w.int("duration", duration)
         w.string("endReason", endReason)

@@ -1974,6 +1974,7 @@ enum OpenAPIDocument {
             "description": "When the call began: its ringing, or the start a provider's report after the call states (the earlier), else its answer, else createdAt. Where it sits on the timeline"
           },
           "dealId": {"type": "integer", "description": "The deal a click-to-call was placed for (its dealId)"},
+          "dialedCallId": {"type": "string", "description": "A click-to-call's id at the provider, once known (providerCallId is our request's c2c: id); the provider's webhooks under it land on this call"},
           "state": {"type": "string", "enum": ["requested", "ringing", "answered", "ended"]},
           "outcome": {
             "type": "string",

@@ -45,6 +45,7 @@ enum Schema {
         callDeal,
         clickToCallAsked,
         callBegan,
+        callDialedId,
     ]
 }
 
@@ -587,4 +588,9 @@ extension Schema {
     /// only from its end sat on the timeline at its end. Calls stored before keep their old
     /// place until `rebuild` (their raw events do not carry the start either; see README).
     static let callBegan = Migration("030_call_began", "ALTER TABLE calls ADD COLUMN began_at TEXT")
+
+    /// The provider's own id for a click-to-call (what its webhooks and call log name), which
+    /// was kept only as an alias: the call showed our request's `c2c:` id alone. Filled for
+    /// older calls by `rebuild`.
+    static let callDialedId = Migration("031_call_dialed_id", "ALTER TABLE calls ADD COLUMN dialed_call_id TEXT")
 }

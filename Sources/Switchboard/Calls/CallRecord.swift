@@ -34,6 +34,8 @@ struct CallRecord: Encodable, Sendable {
     let outcome: String?
     /// The deal a click-to-call was placed for.
     var dealId: Int?
+    /// A click-to-call's id at the provider (its webhooks and call log name it), once known.
+    var dialedCallId: String?
 
     init(row: Row) {
         self.init(id: row.int("id") ?? 0, integrationId: row.int("integration_id") ?? 0,
@@ -47,6 +49,7 @@ struct CallRecord: Encodable, Sendable {
                   utm: JSONText.decodeDictionary(row.string("utm")), clientId: row.string("client_id"), flag: row.string("flag"),
                   note: row.string("note"), createdAt: row.string("created_at") ?? "")
         dealId = row.int("deal_id")
+        dialedCallId = row.string("dialed_call_id")
     }
 
     /// The stored columns; `state` and `outcome` follow from them.

@@ -114,6 +114,7 @@ extension Projector {
             let callId = pending.int("id"), let canonical = pending.string("provider_call_id") else { return }
         try db.execute("INSERT OR IGNORE INTO call_aliases(integration_id, provider_call_id, call_id) VALUES (?, ?, ?)",
                        integrationId, event.callId, callId)
+        try db.execute("UPDATE calls SET dialed_call_id = coalesce(dialed_call_id, ?) WHERE id = ?", event.callId, callId)
         event.callId = canonical
     }
 

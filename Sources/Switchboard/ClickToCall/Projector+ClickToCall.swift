@@ -44,6 +44,7 @@ extension Projector {
         guard let providerCallId, !providerCallId.isEmpty else { return result }
         try db.execute("INSERT OR REPLACE INTO call_aliases(integration_id, provider_call_id, call_id) VALUES (?, ?, ?)",
                        integrationId, providerCallId, call.id)
+        try db.execute("UPDATE calls SET dialed_call_id = ? WHERE id = ?", providerCallId, call.id)
         guard let early = try db.scalar("SELECT id FROM calls WHERE integration_id = ? AND provider_call_id = ?",
                                         integrationId, providerCallId).int else { return result }
         // Undo what the early webhooks projected on their own row, then replay them onto ours.
