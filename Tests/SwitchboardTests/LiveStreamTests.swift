@@ -298,3 +298,29 @@ extension LiveStreamTests {
         XCTAssertEqual(movedTo, try XCTUnwrap(UInt64(lastId)) + 3, "the three updates for Ion are behind it")
     }
 }
+
+extension LiveStreamTests {
+    /// A call rings a manager who does not own the client: their pop has the card but no links
+    /// (each answered 404 for them); the owner's and supervisors' pops keep them.
+    func testAManagerRungForAnotherManagersClientGetsNoLinksTheyCannotOpen() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let sam = try t.addAgent("Sam", role: .supervisor)
+        try t.call("ringing", secret: secret, ["callId": "o1", "clientNumber": "+40722000941", "sipLogin": "bob"])
+        let (anas, bobs, sams) = (try t.openEvents(key: ana.key), try t.openEvents(key: bob.key), try t.openEvents(key: sam.key))
+        try t.call("ringing", secret: secret, ["callId": "o2", "clientNumber": "+40722000941", "sipLogin": "ana"])
+        let anaCard = try XCTUnwrap(try anas.nextEvent(named: "call.ringing")["contact"] as? [String: Any])
+        XCTAssertEqual(anaCard["ownerAgentId"] as? Int, bob.id)
+        XCTAssertEqual(anaCard["name"] as? String, "+40722000941", "the card itself is shown")
+        XCTAssertNil(anaCard["links"], "\(anaCard)")
+        let contactId = try XCTUnwrap(anaCard["id"] as? Int)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contactId)", key: ana.key).status, 404, "what the links would have led to")
+        for stream in [bobs, sams] {
+            let card = try XCTUnwrap(try stream.nextEvent(named: "call.ringing")["contact"] as? [String: Any])
+            XCTAssertEqual((card["links"] as? [String: String])?["createDeal"], "/api/v1/contacts/\(contactId)/deals")
+        }
+        // Ana hears the call's end too, still without links.
+        try t.call("missed", secret: secret, ["callId": "o2", "clientNumber": "+40722000941"])
+        XCTAssertNil((try anas.nextEvent(named: "call.missed")["contact"] as? [String: Any])?["links"])
+    }
+}

@@ -185,7 +185,7 @@ extension ScreenPop: HandWrittenJSON {
             w.object("contact") { c in
                 c.int("id", contact.id)
                 c.bool("isNew", contact.isNew)
-                c.contactLinks(contact.id)
+                if contact.hasLinks { c.contactLinks(contact.id) }
                 c.string("name", contact.name)
                 c.objects("openDeals", contact.openDeals) { deal, d in deal.writeMembers(to: &d) }
                 c.int("ownerAgentId", contact.ownerAgentId)

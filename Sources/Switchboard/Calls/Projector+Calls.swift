@@ -90,9 +90,9 @@ extension Projector {
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
                                      firstEndedAt: firstEndedAt, result: &result)
         }
-        if wantsLiveUpdates, let pop = try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
-                                                     created: createdContact) {
-            result.updates.append(pop)
+        if wantsLiveUpdates {
+            result.updates += try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
+                                            created: createdContact)
         }
         return result
     }
@@ -552,11 +552,11 @@ extension Projector {
     /// (a late delivery), or for a repeat of one that already rang the same agent (a redelivery
     /// without an event id).
     private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
-                           created: ContactRecord?) throws -> LiveUpdate? {
+                           created: ContactRecord?) throws -> [LiveUpdate] {
         if kind == .ringing, let before {
-            if before.answered || before.ended { return nil }
+            if before.answered || before.ended { return [] }
             // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
-            if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return nil }
+            if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return [] }
         }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
@@ -580,9 +580,25 @@ extension Projector {
             let earlier = (before?.agentsNamed ?? []) + (before?.agentId.map { [$0] } ?? [])
             for named in earlier where !agents.contains(named) { agents.append(named) }
         }
-        let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: contact?.ownerAgentId)
-            : .agentsAndViewers(agents, ownerAgentId: contact?.ownerAgentId)
-        return LiveUpdate(event: event, payload: pop, audience: audience)
+        // A manager the call rings who does not own the client cannot open it (managers see only
+        // their own clients): their pop has the card without links that would answer 404.
+        let owner = contact?.ownerAgentId
+        let outsiders = try managers(among: agents.filter { $0 != owner })
+        var updates: [LiveUpdate] = []
+        if !outsiders.isEmpty {
+            var unlinked = pop
+            unlinked.contact?.hasLinks = false
+            updates.append(LiveUpdate(event: event, payload: unlinked, audience: .agents(outsiders)))
+            agents.removeAll(where: outsiders.contains)
+        }
+        let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: owner) : .agentsAndViewers(agents, ownerAgentId: owner)
+        updates.append(LiveUpdate(event: event, payload: pop, audience: audience))
+        return updates
+    }
+
+    /// Those of `ids` who are managers (who see only the clients they own).
+    private func managers(among ids: [Int]) throws -> [Int] {
+        try ids.filter { try db.scalar("SELECT role FROM agents WHERE id = ?", $0).string == Agent.Role.manager.rawValue }
     }
 }
 
@@ -615,6 +631,9 @@ struct ScreenPop: Encodable, Sendable {
         let isNew: Bool
         let openDeals: [DealRecord]
 
+        /// False in the pop of a manager who does not own the client, who could open none of `links`.
+        var hasLinks = true
+
         /// Where the agent's screen goes next; made when the card is encoded, off the writer thread.
         var links: [String: String] {
             ["contact": "/api/v1/contacts/\(id)", "createDeal": "/api/v1/contacts/\(id)/deals", "timeline": "/api/v1/contacts/\(id)/timeline"]
@@ -639,14 +658,14 @@ struct ScreenPop: Encodable, Sendable {
             try c.encodeIfPresent(ownerAgentId, forKey: .ownerAgentId)
             try c.encode(isNew, forKey: .isNew)
             try c.encode(openDeals, forKey: .openDeals)
-            try c.encode(links, forKey: .links)
+            if hasLinks { try c.encode(links, forKey: .links) }
         }
     }
 
     let type: String
     let call: CallRecord
     let agent: AgentRef?
-    let contact: ContactCard?
+    var contact: ContactCard?
 }
 
 /// `tasks.closed`: a call reached the client, and these missed-call tasks of theirs are done.
