@@ -92,3 +92,28 @@ final class CannedAnswerTests: XCTestCase {
         XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(contact)/messages", body: ["cannedAnswerId": answer, "text": "x"]).status, 422)
     }
 }
+
+extension CannedAnswerTests {
+    /// A merge field the client has no value for was sent as a gap ("Pentru masă: ", "Bună ziua,
+    /// +40733555666!" for a caller still named after their number): it is refused, naming why.
+    func testAMergeFieldWithoutAValueIsRefusedNotSentAsAGap() throws {
+        t.daemon.whatsAppSender.stop()
+        _ = try t.daemon.channels.add(.init(name: "ro-sales", phoneNumberId: "1065", region: "RO", accessToken: "EAAG"), baseURL: "http://x")
+        let caller = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "+40733555666", "phones": ["+40733555666"]]).json["id"] as? Int)
+        func preview(_ contact: Int, _ text: String) throws -> RawResponse {
+            try t.api("POST", "/api/v1/contacts/\(contact)/messages/preview", body: ["text": text])
+        }
+        let greeting = try preview(caller, "Bună ziua, {{contact.firstName}}!")
+        XCTAssertEqual(greeting.status, 422)
+        XCTAssertTrue(greeting.text.contains("{{contact.firstName}}") && greeting.text.contains("only its number"), greeting.text)
+        let deal = try preview(caller, "Pentru masă: {{deal.title}}")
+        XCTAssertEqual(deal.status, 422)
+        XCTAssertTrue(deal.text.contains("no open deal"), deal.text)
+        XCTAssertEqual(try preview(caller, "Sunt {{agent.name}}, numărul dvs. {{contact.phone}}").json["text"] as? String,
+                       "Sunt Sam Supervisor, numărul dvs. +40733555666")
+
+        let named = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ioana Pop", "phones": ["+40722123456"]]).json["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(named)/deals", body: ["title": "Masă"]).status, 201)
+        XCTAssertEqual(try preview(named, "Bună, {{contact.firstName}}! Pentru {{deal.title}}").json["text"] as? String, "Bună, Ioana! Pentru Masă")
+    }
+}

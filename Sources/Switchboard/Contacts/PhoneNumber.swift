@@ -52,6 +52,20 @@ public enum PhoneNumber {
     /// number the bundled data does not know loses only its spacing; anything marked as more than
     /// a number — letters (an extension, `ext.`), `@ ; , # *` (a SIP address, `;ext=`) — or an
     /// extension like `101` that is no number at all, as given.
+    /// Whether `text` is written like a phone number (digits with `+ -().` and spaces, at least
+    /// five digits) rather than a name: contacts made from calls are named after their number.
+    static func looksLikeNumber(_ text: String) -> Bool {
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: " "): continue
+            default: return false
+            }
+        }
+        return digits >= 5
+    }
+
     static func line(_ text: String, region: String?) -> String {
         let number = text.lowercased().hasPrefix("tel:") ? String(text.dropFirst(4)) : text
         let marked = number.unicodeScalars.contains { scalar in
