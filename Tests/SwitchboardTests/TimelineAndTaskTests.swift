@@ -228,3 +228,31 @@ extension TimelineAndTaskTests {
         XCTAssertEqual(try t.count("raw_events", "idempotency_key = 'api:late-reassign'"), 0)
     }
 }
+
+extension TimelineAndTaskTests {
+    /// The task list stopped at 500 tasks by deadline with no way further: the newest tasks of a
+    /// busy board could not be reached. Pages now follow `nextAfter`; a misspelt kind is a 400.
+    func testTheTaskListPagesThroughEveryTask() throws {
+        for i in 0..<7 {
+            try t.call("missed", secret: secret, ["callId": "p\(i)", "clientNumber": "+7916123450\(i)",
+                                                  "occurredAt": "2026-01-0\(1 + i % 3)T09:00:0\(i)Z"])
+        }
+        var seen: [Int] = []
+        var after: String?
+        var pages = 0
+        repeat {
+            let path = "/api/v1/tasks?state=open&limit=3" + (after.map { "&after=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? "")
+            let page = try t.api("GET", path).json
+            let tasks = try XCTUnwrap(page["tasks"] as? [[String: Any]])
+            seen += tasks.compactMap { $0["id"] as? Int }
+            after = page["nextAfter"] as? String
+            pages += 1
+        } while after != nil && pages < 10
+        XCTAssertEqual(pages, 3, "3 + 3 + 1, and no empty page after the last")
+        XCTAssertEqual(Set(seen).count, 7)
+        let all = try XCTUnwrap(try t.api("GET", "/api/v1/tasks?state=open").json["tasks"] as? [[String: Any]])
+        XCTAssertEqual(seen, all.compactMap { $0["id"] as? Int }, "the pages are the list, in its order")
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks?after=garbage").status, 400)
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks?kind=missed-call").status, 400)
+    }
+}

@@ -858,7 +858,13 @@ enum OpenAPIDocument {
             "schema": {"type": "integer"}
           },
           {"name": "board", "in": "query", "required": false, "description": "Board name", "schema": {"type": "string"}},
-          {"name": "kind", "in": "query", "required": false, "description": "Task kind", "schema": {"type": "string"}},
+          {
+            "name": "kind",
+            "in": "query",
+            "required": false,
+            "description": "Task kind (400 for any other)",
+            "schema": {"type": "string", "enum": ["missed_call", "unanswered_message"]}
+          },
           {
             "name": "contact",
             "in": "query",
@@ -879,6 +885,13 @@ enum OpenAPIDocument {
             "required": false,
             "description": "400 when not an integer from 1 to 500",
             "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "required": false,
+            "description": "The previous page's nextAfter (400 for anything else)",
+            "schema": {"type": "string"}
           }
         ],
         "responses": {
@@ -2006,7 +2019,10 @@ enum OpenAPIDocument {
       },
       "TaskList": {
         "type": "object",
-        "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}},
+        "properties": {
+          "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+          "nextAfter": {"type": "string", "description": "Cursor (deadline~id) for the next page; absent on the last page"}
+        },
         "required": ["tasks"]
       },
       "TaskReassign": {

@@ -15,7 +15,12 @@ enum TaskRoutes {
             }
             if let id = try query.id("assignee") { conditions.append("t.assignee_agent_id = ?"); arguments.append(id) }
             if let board = query["board"] { conditions.append("t.board = ?"); arguments.append(board) }
-            if let kind = query["kind"] { conditions.append("t.kind = ?"); arguments.append(kind) }
+            if let kind = query["kind"] {
+                guard kind == "missed_call" || kind == "unanswered_message" else {
+                    throw DomainError.invalid("kind must be missed_call or unanswered_message, got \"\(kind)\"")
+                }
+                conditions.append("t.kind = ?"); arguments.append(kind)
+            }
             if let id = try query.id("contact") { conditions.append("t.contact_id = ?"); arguments.append(id) }
             // false, like no overdue at all, does not filter: it is what a client whose
             // "overdue only" switch is off sends.
@@ -25,12 +30,23 @@ enum TaskRoutes {
             if agent.role == .manager {
                 conditions.append("(t.assignee_agent_id = ? OR c.owner_agent_id = ?)"); arguments.append(agent.id); arguments.append(agent.id)
             }
-            arguments.append(try query.limit(default: 100, maximum: 500))
+            // Pages follow the order: `after` is the last task's deadline and id (`nextAfter`).
+            if let after = query["after"] {
+                let parts = after.split(separator: "~", maxSplits: 1)
+                guard parts.count == 2, let id = Int(parts[1]), Timestamp.normalize(String(parts[0])) == String(parts[0]) else {
+                    throw DomainError.invalid("after must be a cursor from nextAfter")
+                }
+                conditions.append("(t.deadline, t.id) > (?, ?)"); arguments.append(String(parts[0])); arguments.append(id)
+            }
+            let limit = try query.limit(default: 100, maximum: 500)
+            arguments.append(limit + 1)
             let sql = "SELECT t.* FROM tasks t LEFT JOIN contacts c ON c.id = t.contact_id"
                 + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 + " ORDER BY t.deadline, t.id LIMIT ?"
-            let tasks = try context.store.read { db in try db.query(sql, arguments: arguments).map(TaskRecord.init(row:)) }
-            return .json(["tasks": tasks])
+            var tasks = try context.store.read { db in try db.query(sql, arguments: arguments).map(TaskRecord.init(row:)) }
+            let hasMore = tasks.count > limit
+            if hasMore { tasks.removeLast(tasks.count - limit) }
+            return .json(TaskPage(tasks: tasks, nextAfter: hasMore ? tasks.last.map { "\($0.deadline)~\($0.id)" } : nil))
         })
 
         router.get("/api/v1/tasks/:id", context.api { request, agent in
@@ -68,4 +84,10 @@ enum TaskRoutes {
         }
         return task
     }
+}
+
+/// A page of `GET /api/v1/tasks`; `nextAfter` is absent on the last page.
+struct TaskPage: Encodable {
+    let tasks: [TaskRecord]
+    let nextAfter: String?
 }
