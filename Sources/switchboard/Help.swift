@@ -45,7 +45,8 @@ enum Help {
       switchboard agents rotate-key ID [--json] [--config FILE]
       switchboard agents remove ID [--hand-over-to AGENT_ID] [--config FILE]
 
-    ROLE is manager, supervisor or quality-control. `add` prints the agent's
+    ROLE is manager, supervisor or quality-control. Calls find agents by SIP
+    login, not by --phone (kept for reference only). `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
     `rotate-key` gives the agent a new key (printed once) and the old one stops
     working at once. `remove` refuses (exit 65) an agent who owns clients or has

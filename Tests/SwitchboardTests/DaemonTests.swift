@@ -110,7 +110,13 @@ final class DaemonTests: XCTestCase {
         XCTAssertTrue(bare.stderr.contains("warning: publicURL is not set"), bare.stderr)
         let aircall = try cli(["integrations", "add", "--name", "ac", "--provider", "aircall"])
         XCTAssertTrue(aircall.stderr.contains("the Aircall webhook token"), aircall.stderr)
-        XCTAssertFalse(aircall.stderr.contains("publicURL"), "only Twilio signs the URL")
+        // Aircall does not sign the URL, but cannot call this machine's loopback (the default listen address) either.
+        XCTAssertTrue(aircall.stderr.contains("the listen address 127.0.0.1:"), aircall.stderr)
+        XCTAssertFalse(try cli(["integrations", "add", "--name", "local-pbx", "--provider", "native"]).stderr.contains("warning"),
+                       "a PBX on this machine can call its loopback")
+        environment["SWITCHBOARD_LISTEN"] = "0.0.0.0:38090"
+        let anywhere = try cli(["integrations", "add", "--name", "pbx0", "--provider", "native"])
+        XCTAssertTrue(anywhere.stderr.contains("warning: publicURL is not set") && anywhere.stderr.contains("0.0.0.0:38090"), anywhere.stderr)
         environment["SWITCHBOARD_PUBLIC_URL"] = "https://crm.example.com"
         let ready = try cli(["integrations", "add", "--name", "tw2", "--provider", "twilio", "--provider-secret", "token"])
         XCTAssertFalse(ready.stderr.contains("warning"), ready.stderr)
