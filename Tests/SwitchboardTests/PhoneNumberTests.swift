@@ -23,6 +23,13 @@ final class PhoneNumberTests: XCTestCase {
         }
         XCTAssertThrowsError(try PhoneNumber.e164("0722 123 456", region: nil), "a national number with no region cannot be placed")
         XCTAssertThrowsError(try PhoneNumber.e164("+40 1", region: "RO"), "too short to be valid")
+        // A number with its own country code is not judged by the default region (it said "for region RO").
+        XCTAssertThrowsError(try PhoneNumber.e164("+266696687", region: "RO")) { error in
+            XCTAssertFalse("\(error)".contains("RO"), "\(error)")
+        }
+        XCTAssertThrowsError(try PhoneNumber.e164("0799 1", region: "RO")) { error in
+            XCTAssertTrue("\(error)".contains("region RO") || "\(error)".contains("cannot parse"), "\(error)")
+        }
     }
 }
 

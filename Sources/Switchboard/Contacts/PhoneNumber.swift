@@ -116,7 +116,10 @@ public enum PhoneNumber {
         case 0:
             return number
         case 2:
-            throw ParseError(input: text, reason: "not a valid number for \(region.map { "region \($0)" } ?? "any region")")
+            // A number with its own country code is judged by that country, not by the default region.
+            let international = text.trimmedSpaces.hasPrefix("+") || text.trimmedSpaces.hasPrefix("00")
+            throw ParseError(input: text, reason: international || region == nil ? "not a valid number in its country's numbering plan"
+                : "not a valid number for region \(region ?? "")")
         default:
             throw ParseError(input: text, reason: region == nil ? "cannot parse it (no default region given)" : "cannot parse it")
         }

@@ -113,7 +113,7 @@ enum RingostatCallFormat: CallProviderFormat {
         case "out", "outbound", "outgoing": return "outbound"
         // A callback is an incoming call in Ringostat's own terms.
         case "in", "inbound", "incoming", "callback": return "inbound"
-        default: throw WebhookError.invalidField("call_type", "expected in, out or callback, got \(given)")
+        default: throw WebhookError.invalidField("call_type", "expected in, out or callback (or inbound, incoming, outbound, outgoing), got \(given)")
         }
     }
 }
