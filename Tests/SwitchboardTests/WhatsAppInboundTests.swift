@@ -342,3 +342,31 @@ extension WhatsAppInboundTests {
         XCTAssertEqual(try replyTask()["assigneeAgentId"] as? Int, bob.id)
     }
 }
+
+extension WhatsAppInboundTests {
+    /// Managers told of a new unsorted client ("the first to reply owns it") could read only the
+    /// one message in each live event: the contact, its conversation and timeline were 404.
+    func testManagersWhoReceiveNewClientsReadAnUnclaimedConversationUntilSomeoneOwnsIt() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE agents SET receives_new_clients = 1 WHERE id = ?", ana.id) }
+        let bob = try t.addAgent("Bob", role: .manager)
+        try addChannel()
+        XCTAssertEqual(try post(delivery(messages: [text("wamid.u1", "Bună"), text("wamid.u2", "Aveți mese?", at: 1_795_428_060)])).status, 200)
+        let contactId = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT id FROM contacts").int })
+        for path in ["/api/v1/contacts/\(contactId)", "/api/v1/conversations/\(contactId)/messages", "/api/v1/contacts/\(contactId)/timeline"] {
+            XCTAssertEqual(try t.api("GET", path, key: ana.key).status, 200, path)
+            XCTAssertEqual(try t.api("GET", path, key: bob.key).status, 404, "\(path): Bob receives no new clients")
+        }
+        let messages = try t.api("GET", "/api/v1/conversations/\(contactId)/messages", key: ana.key).json["messages"] as? [[String: Any]] ?? []
+        XCTAssertEqual(messages.count, 2)
+        XCTAssertEqual((try t.api("GET", "/api/v1/conversations", key: ana.key).json["conversations"] as? [Any])?.count, 1)
+        XCTAssertEqual((try t.api("GET", "/api/v1/conversations", key: bob.key).json["conversations"] as? [Any])?.count, 0)
+        // Reading is all: the card stays someone else's to change.
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", key: ana.key, body: ["name": "Ioana"]).status, 404)
+
+        // Once another manager owns the client, Ana has lost the chat.
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contactId)", body: ["ownerAgentId": bob.id]).status, 200)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contactId)", key: ana.key).status, 404)
+        XCTAssertEqual((try t.api("GET", "/api/v1/conversations", key: ana.key).json["conversations"] as? [Any])?.count, 0)
+    }
+}

@@ -66,6 +66,29 @@ extension RouteContext {
         }
         return contact
     }
+
+    /// `visibleContact`, or, for reading only, a new WhatsApp client nobody owns yet on an
+    /// unsorted channel, to a manager who receives new clients: they are told of its messages
+    /// and the first to reply owns it, so they read the conversation before answering.
+    func readableContact(_ id: Int, for agent: Agent) throws -> ContactRecord {
+        guard agent.role == .manager, agent.receivesNewClients else { return try visibleContact(id, for: agent) }
+        let found = try store.read { db -> ContactRecord? in
+            guard let contact = try ContactRecord.load(db, id: id) else { return nil }
+            if contact.ownerAgentId == agent.id { return contact }
+            return try contact.ownerAgentId == nil && Self.isUnsorted(id, in: db) ? contact : nil
+        }
+        guard let found else { throw DomainError.notFound("no contact \(id)") }
+        return found
+    }
+
+    /// Whether contact `id` has a WhatsApp thread on a channel that leaves new clients unsorted
+    /// (its owner is not checked here).
+    static func isUnsorted(_ id: Int, in db: Database) throws -> Bool {
+        try db.scalar("""
+            SELECT 1 FROM wa_threads t JOIN channels ch ON ch.id = t.channel_id
+            WHERE t.contact_id = ? AND coalesce(json_extract(ch.settings, '$.distribution'), 'unsorted') = 'unsorted' LIMIT 1
+            """, id).int != nil
+    }
 }
 
 /// Reading request bodies of the API.

@@ -43,7 +43,7 @@ enum ContactRoutes {
         })
 
         router.get("/api/v1/contacts/:id", context.api { request, agent in
-            .json(try context.visibleContact(try APIBody.id(request), for: agent))
+            .json(try context.readableContact(try APIBody.id(request), for: agent))
         })
 
         router.patch("/api/v1/contacts/:id", context.api { request, agent in
@@ -117,7 +117,7 @@ enum ContactRoutes {
 
         router.get("/api/v1/contacts/:id/deals", context.api { request, agent in
             let id = try APIBody.id(request)
-            _ = try context.visibleContact(id, for: agent)
+            _ = try context.readableContact(id, for: agent)
             let deals = try context.store.read { db in
                 try db.query("SELECT * FROM deals WHERE contact_id = ? ORDER BY updated_at DESC", id).map(DealRecord.init(row:))
             }
@@ -126,7 +126,7 @@ enum ContactRoutes {
 
         router.get("/api/v1/contacts/:id/timeline", context.api { request, agent in
             let id = try APIBody.id(request)
-            _ = try context.visibleContact(id, for: agent)
+            _ = try context.readableContact(id, for: agent)
             let query = APIQuery(request)
             let limit = try query.limit(default: 50, maximum: 200)
             return .json(try context.store.read { db in try Timeline.page(db, contactId: id, limit: limit, before: query["before"]) })

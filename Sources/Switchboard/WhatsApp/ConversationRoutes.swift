@@ -18,6 +18,8 @@ enum ConversationRoutes {
             filter.repliedByAgentId = try number(query["repliedBy"], name: "repliedBy")
             filter.channelId = try number(query["channelId"], name: "channelId")
             filter.visibleToOwner = agent.role == .manager ? agent.id : nil
+            // Managers who receive new clients also see the unsorted ones nobody has claimed yet.
+            filter.withUnsorted = agent.role == .manager && agent.receivesNewClients
             filter.limit = try APIQuery(request).limit(default: 50, maximum: 200)
             filter.before = query["before"]
             return .json(try context.store.read { db in try ConversationViews.threads(db, filter: filter) })
@@ -25,7 +27,7 @@ enum ConversationRoutes {
 
         router.get("/api/v1/conversations/:contactId/messages", context.api { request, agent in
             let contactId = try APIBody.id(request, "contactId")
-            _ = try context.visibleContact(contactId, for: agent)
+            _ = try context.readableContact(contactId, for: agent)
             let query = request.queryParameters
             let channelId = try number(query["channelId"], name: "channelId")
             let limit = try APIQuery(request).limit(default: 50, maximum: 200)

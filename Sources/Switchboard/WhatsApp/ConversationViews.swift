@@ -22,6 +22,8 @@ enum ConversationViews {
         var channelId: Int?
         /// Managers: only their own clients.
         var visibleToOwner: Int?
+        /// With `visibleToOwner`: also clients nobody owns on unsorted channels (a manager who receives new clients).
+        var withUnsorted = false
         var limit = 50
         /// `nextBefore` of the previous page.
         var before: String?
@@ -91,7 +93,14 @@ enum ConversationViews {
         var inner: [String] = []
         var innerArguments: [any SQLBindable] = []
         if let owner = filter.visibleToOwner {
-            inner.append("c.owner_agent_id = ?")
+            if filter.withUnsorted {
+                inner.append("""
+                    (c.owner_agent_id = ? OR (c.owner_agent_id IS NULL
+                     AND coalesce((SELECT json_extract(ch.settings, '$.distribution') FROM channels ch WHERE ch.id = t.channel_id), 'unsorted') = 'unsorted'))
+                    """)
+            } else {
+                inner.append("c.owner_agent_id = ?")
+            }
             innerArguments.append(owner)
         }
         if let owner = filter.ownerAgentId {

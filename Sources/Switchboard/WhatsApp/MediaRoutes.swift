@@ -46,7 +46,7 @@ enum MediaRoutes {
 
         router.get("/api/v1/contacts/:id/attachments", context.api { request, agent in
             let contactId = try APIBody.id(request)
-            _ = try context.visibleContact(contactId, for: agent)
+            _ = try context.readableContact(contactId, for: agent)
             let query = request.queryParameters
             let channelId = try query["channelId"].map { text -> Int in
                 guard let id = Int(text) else { throw DomainError.invalid("channelId must be a number") }
@@ -65,7 +65,7 @@ enum MediaRoutes {
     /// A message is visible with its contact; one with no contact (skipped from a stranger) to non-managers only.
     static func requireVisible(_ message: MessageRecord, to agent: Agent, _ context: RouteContext) throws {
         if let contactId = message.contactId {
-            _ = try context.visibleContact(contactId, for: agent)
+            _ = try context.readableContact(contactId, for: agent)
         } else if !agent.canSee(contactOwner: nil) {
             throw DomainError.notFound("no message \(message.id)")
         }
