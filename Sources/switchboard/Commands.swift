@@ -332,8 +332,8 @@ extension Commands {
                   ["0.0.0.0", "::"].contains(host) || (provider != .native && ["127.0.0.1", "::1", "localhost"].contains(host)) {
             // A wildcard address is no place to call, and a cloud provider cannot reach this machine's loopback.
             warnings.append("publicURL is not set: the URLs above use the listen address \(configuration.listen), which "
-                + "\(provider == .native ? "nothing" : "the provider") can call there; give it the address it reaches this "
-                + "daemon at, and set publicURL to that base")
+                + "\(provider == .native ? "no PBX can call" : "the provider cannot reach"); give it the address it reaches "
+                + "this daemon at, and set publicURL to that base")
         }
         for warning in warnings { FileHandle.standardError.write(Data("switchboard: warning: \(warning)\n".utf8)) }
     }

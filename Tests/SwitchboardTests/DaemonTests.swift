@@ -111,12 +111,14 @@ final class DaemonTests: XCTestCase {
         let aircall = try cli(["integrations", "add", "--name", "ac", "--provider", "aircall"])
         XCTAssertTrue(aircall.stderr.contains("the Aircall webhook token"), aircall.stderr)
         // Aircall does not sign the URL, but cannot call this machine's loopback (the default listen address) either.
-        XCTAssertTrue(aircall.stderr.contains("the listen address 127.0.0.1:"), aircall.stderr)
+        XCTAssertTrue(aircall.stderr.contains("the listen address 127.0.0.1:") && aircall.stderr.contains("which the provider cannot reach"),
+                      aircall.stderr)
         XCTAssertFalse(try cli(["integrations", "add", "--name", "local-pbx", "--provider", "native"]).stderr.contains("warning"),
                        "a PBX on this machine can call its loopback")
         environment["SWITCHBOARD_LISTEN"] = "0.0.0.0:38090"
         let anywhere = try cli(["integrations", "add", "--name", "pbx0", "--provider", "native"])
-        XCTAssertTrue(anywhere.stderr.contains("warning: publicURL is not set") && anywhere.stderr.contains("0.0.0.0:38090"), anywhere.stderr)
+        XCTAssertTrue(anywhere.stderr.contains("warning: publicURL is not set") && anywhere.stderr.contains("0.0.0.0:38090, which no PBX can call"),
+                      anywhere.stderr)
         environment["SWITCHBOARD_PUBLIC_URL"] = "https://crm.example.com"
         let ready = try cli(["integrations", "add", "--name", "tw2", "--provider", "twilio", "--provider-secret", "token"])
         XCTAssertFalse(ready.stderr.contains("warning"), ready.stderr)

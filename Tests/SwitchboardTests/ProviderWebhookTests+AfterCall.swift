@@ -96,3 +96,55 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try timelineCalls(ofPhone: "+40722100007").calls.first?.1, "2026-11-23T10:00:00.000Z")
     }
 }
+
+extension ProviderWebhookTests {
+    /// A stated start later than the answer (a second's rounding in Timestamp − CallDuration)
+    /// moved the call's start later in one arrival order and not in the other.
+    func testAStatedStartNeverMovesACallLaterWhateverTheOrder() throws {
+        let native = try t.addIntegration().secret
+        let answered: [String: Any] = ["occurredAt": "2026-11-23T13:00:10Z"]
+        let ended: [String: Any] = ["occurredAt": "2026-11-23T13:01:00Z", "startedAt": "2026-11-23T13:00:11Z", "talkTime": 49]
+        for (callId, phone, order) in [("s1", "+40722100011", [("answered", answered), ("ended", ended)]),
+                                       ("s2", "+40722100012", [("ended", ended), ("answered", answered)])] {
+            for (kind, fields) in order {
+                XCTAssertEqual(try t.call(kind, secret: native, fields.merging(["callId": callId, "clientNumber": phone]) { a, _ in a }).status, 200)
+            }
+            XCTAssertEqual(try call(callId)["startedAt"] as? String, "2026-11-23T13:00:10.000Z", callId)
+            XCTAssertEqual(try timelineCalls(ofPhone: phone).calls.first?.1, "2026-11-23T13:00:10.000Z", callId)
+        }
+    }
+
+    /// First touch goes to the call that began first, also when only a report after it says so.
+    func testAStartStatedAfterTheCallCountsForFirstTouch() throws {
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        let native = try t.addIntegration(settings: settings).secret
+        func deliver(_ phone: String, endFirst: Bool) throws {
+            let a = "a" + phone.suffix(2), b = "b" + phone.suffix(2)
+            let end: (String, [String: Any]) = ("ended", ["callId": a, "occurredAt": "2026-11-23T13:06:00Z", "startedAt": "2026-11-23T13:00:00Z"])
+            var steps: [(String, [String: Any])] = [
+                ("ringing", ["callId": a, "clientNumber": phone, "occurredAt": "2026-11-23T13:05:00Z", "utm_source": "a"]),
+                ("ringing", ["callId": b, "clientNumber": phone, "occurredAt": "2026-11-23T13:03:00Z", "utm_source": "b"])]
+            if endFirst { steps.insert(end, at: 1) } else { steps.append(end) }
+            for (kind, fields) in steps { XCTAssertEqual(try t.call(kind, secret: native, fields).status, 200) }
+        }
+        try deliver("+40722100021", endFirst: false)
+        try deliver("+40722100022", endFirst: true)
+        for phone in ["+40722100021", "+40722100022"] {
+            let fields = try timelineCalls(ofPhone: phone).contact["fields"] as? [String: String]
+            XCTAssertEqual(fields?["Source"], "a", "\(phone): call a began at 13:00, before b")
+        }
+    }
+
+    /// An end nobody answered, reported twice: missed when it first ended, as its task is dated.
+    func testAnUnansweredCallIsMissedAtItsFirstEnd() throws {
+        let native = try t.addIntegration().secret
+        for at in ["2026-11-23T13:00:40Z", "2026-11-23T13:00:10Z"] {
+            XCTAssertEqual(try t.call("ended", secret: native, ["callId": "m1", "clientNumber": "+40722100031", "occurredAt": at]).status, 200)
+        }
+        let stored = try call("m1")
+        XCTAssertEqual(stored["endedAt"] as? String, "2026-11-23T13:00:40.000Z")
+        XCTAssertEqual(stored["missedAt"] as? String, "2026-11-23T13:00:10.000Z")
+        XCTAssertEqual(try missedCallTasks().first?["createdAt"] as? String, "2026-11-23T13:00:10.000Z")
+    }
+}

@@ -12,7 +12,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "Switchboard",
     "version": "0.1.0",
-    "description": "Calls and WhatsApp conversations in one CRM timeline. Every /api/v1 endpoint (except this document) needs Authorization: Bearer <apiKey>. Roles: quality control sees everything and writes nothing; a manager sees and writes only the clients they own (others answer 404); a supervisor sees and writes everything. API writes accept an Idempotency-Key header. Every error is JSON: {\"error\":{\"code\":\"…\",\"message\":\"…\"}}. Any endpoint may also answer 405 (method_not_allowed, with Allow), 408, 413 (body over maxBodyBytes), 414, 431 or 503 (too many connections) from the HTTP server itself."
+    "description": "Calls and WhatsApp conversations in one CRM timeline. Every /api/v1 endpoint (except this document) needs Authorization: Bearer <apiKey>. Roles: quality control sees everything and writes nothing; a manager sees and writes only the clients they own (others answer 404), and, if they receive new clients, reads unowned clients of unsorted WhatsApp channels until one replies; a supervisor sees and writes everything. API writes accept an Idempotency-Key header. Every error is JSON: {\"error\":{\"code\":\"…\",\"message\":\"…\"}}. Any endpoint may also answer 405 (method_not_allowed, with Allow), 408, 413 (body over maxBodyBytes), 414, 431 or 503 (too many connections) from the HTTP server itself."
   },
   "servers": [{"url": "/"}],
   "tags": [
@@ -187,7 +187,7 @@ enum OpenAPIDocument {
         ],
         "responses": {
           "200": {
-            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
+            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links — none for a manager rung for a client another owns), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -1158,7 +1158,7 @@ enum OpenAPIDocument {
         "operationId": "sendMessage",
         "summary": "Send a WhatsApp message to the contact",
         "tags": ["WhatsApp messages"],
-        "description": "409 outside the 24-hour customer-service window (Meta channels, free text and attachments); 422 unknown merge field, ambiguous channel, or what the channel's provider cannot send.",
+        "description": "409 outside the 24-hour customer-service window (Meta channels, free text and attachments); 422 unknown merge field or one this client has no value for (no open deal; a contact still named after its number), ambiguous channel, or what the channel's provider cannot send.",
         "parameters": [{"$ref": "#/components/parameters/Id"}, {"$ref": "#/components/parameters/IdempotencyKey"}],
         "requestBody": {
           "required": true,
@@ -2243,7 +2243,7 @@ enum OpenAPIDocument {
           }
         },
         "additionalProperties": false,
-        "description": "A merge patch; name and provider cannot change (422), nor can unknown members be sent"
+        "description": "A merge patch; name and provider cannot change (422), nor can unknown members be sent; region, phoneNumberId and the tokens take a string (null is 422), displayNumber null clears it"
       },
       "CannedAnswer": {
         "type": "object",

@@ -47,7 +47,7 @@ struct CallRecord: Encodable, Sendable {
                   endedAt: row.string("ended_at"), missedAt: row.string("missed_at"), duration: row.int("duration"),
                   talkTime: row.int("talk_time"), endReason: row.string("end_reason"), recordingUrl: row.string("recording_url"),
                   utm: JSONText.decodeDictionary(row.string("utm")), clientId: row.string("client_id"), flag: row.string("flag"),
-                  note: row.string("note"), createdAt: row.string("created_at") ?? "")
+                  note: row.string("note"), createdAt: row.string("created_at") ?? "", firstEndedAt: row.string("first_ended_at"))
         dealId = row.int("deal_id")
         dialedCallId = row.string("dialed_call_id")
     }
@@ -56,7 +56,7 @@ struct CallRecord: Encodable, Sendable {
     init(id: Int, integrationId: Int, providerCallId: String, direction: String, clientNumber: String?, clientNumberRaw: String?,
          ourNumber: String?, agentId: Int?, sipLogin: String?, contactId: Int?, ringingAt: String?, beganAt: String?, answeredAt: String?,
          endedAt: String?, missedAt: String?, duration: Int?, talkTime: Int?, endReason: String?, recordingUrl: String?,
-         utm: [String: String], clientId: String?, flag: String?, note: String?, createdAt: String) {
+         utm: [String: String], clientId: String?, flag: String?, note: String?, createdAt: String, firstEndedAt: String?) {
         self.id = id
         self.integrationId = integrationId
         self.providerCallId = providerCallId
@@ -95,26 +95,25 @@ struct CallRecord: Encodable, Sendable {
             outcome = nil
         }
         // An end nobody answered is a missed call whichever moment reported it (Twilio's parent
-        // leg says only `completed`): it is missed when it ended.
-        self.missedAt = missedAt ?? (isOver && outcome != "answered" ? endedAt : nil)
+        // leg says only `completed`): it is missed when it first ended, as its task is dated.
+        self.missedAt = missedAt ?? (isOver && outcome != "answered" ? firstEndedAt ?? endedAt : nil)
     }
 
-    /// When the call began, for the timeline, UTM touches and ownership: its ringing or the
-    /// start a report after the call stated (`began_at`), the earlier of the two; else its
-    /// answer, else the earliest moment heard of (`created_at` keeps the minimum; `ended_at`
-    /// keeps the latest end, so a start taken from it would depend on arrival order).
-    /// `startSQL` says the same in SQL.
+    /// When the call began, for the timeline, UTM touches and ownership: the earliest of its
+    /// ringing, the start a report after the call stated (`began_at`) and its answer; else the
+    /// earliest moment heard of (`created_at` keeps the minimum; `ended_at` keeps the latest end,
+    /// so a start taken from it would depend on arrival order). Only ever moves earlier, as the
+    /// timeline entry does, whatever order the moments arrive in. `startSQL` says the same in SQL.
     static func start(ringingAt: String?, beganAt: String?, answeredAt: String?, createdAt: String) -> String {
-        switch (ringingAt, beganAt) {
-        case let (ringing?, began?): return min(ringing, began)
-        case let (ringing?, nil): return ringing
-        case let (nil, began?): return began
-        case (nil, nil): return answeredAt ?? createdAt
-        }
+        [ringingAt, beganAt, answeredAt].compactMap { $0 }.min() ?? createdAt
     }
 
-    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row.
-    static let startSQL = "coalesce(min(ringing_at, began_at), ringing_at, began_at, answered_at, created_at)"
+    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row (SQLite's min() of
+    /// several values is NULL when one is, so each coalesce stands in for a missing one).
+    static let startSQL = """
+        min(coalesce(ringing_at, began_at, answered_at, created_at), coalesce(began_at, answered_at, ringing_at, created_at),
+            coalesce(answered_at, ringing_at, began_at, created_at))
+        """
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {
         try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))

@@ -82,9 +82,10 @@ extension Projector {
             if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
             // All the call's tags, not only this moment's: a moment without tags can move the
             // call's start earlier, and its tags then count from there (first/last touch). Only
-            // when this moment brought tags or set the start: otherwise nothing changed.
+            // when this moment brought tags or set the start (its own time, or the start it
+            // states): otherwise nothing changed.
             // (or named the client: the call's tags may have come before its contact did).
-            if !event.utm.isEmpty || call.startedAt == at || (clientNumber != nil && !call.utm.isEmpty) {
+            if !event.utm.isEmpty || call.startedAt == at || call.startedAt == event.startedAt || (clientNumber != nil && !call.utm.isEmpty) {
                 try writeUTM(of: call, to: contactId, settings: integration.settings.utm)
             }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
@@ -271,7 +272,8 @@ extension Projector {
                               sipLogin: e.sipLogin, contactId: contactId, ringingAt: ringing, beganAt: e.startedAt,
                               answeredAt: answered, endedAt: ended,
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
-                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at),
+                              recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at,
+                              firstEndedAt: ended),
                     true, ended, nil)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
@@ -583,7 +585,7 @@ extension Projector {
         // A manager the call rings who does not own the client cannot open it (managers see only
         // their own clients): their pop has the card without links that would answer 404.
         let owner = contact?.ownerAgentId
-        let outsiders = try managers(among: agents.filter { $0 != owner })
+        let outsiders = try managers(among: agents.filter { $0 != owner }, known: agent)
         var updates: [LiveUpdate] = []
         if !outsiders.isEmpty {
             var unlinked = pop
@@ -596,9 +598,22 @@ extension Projector {
         return updates
     }
 
-    /// Those of `ids` who are managers (who see only the clients they own).
-    private func managers(among ids: [Int]) throws -> [Int] {
-        try ids.filter { try db.scalar("SELECT role FROM agents WHERE id = ?", $0).string == Agent.Role.manager.rawValue }
+    /// Those of `ids` who are managers (who see only the clients they own); `known` is an agent
+    /// already read (the one the call rings), whose role needs no query.
+    private func managers(among ids: [Int], known: Agent?) throws -> [Int] {
+        var result: [Int] = []
+        var unknown: [Int] = []
+        for id in ids {
+            if let known, known.id == id {
+                if known.role == .manager { result.append(id) }
+            } else {
+                unknown.append(id)
+            }
+        }
+        guard !unknown.isEmpty else { return result }
+        let found = try db.query("SELECT id FROM agents WHERE role = ? AND id IN (SELECT value FROM json_each(?))",
+                                 Agent.Role.manager.rawValue, "[" + unknown.map(String.init).joined(separator: ",") + "]")
+        return result + found.compactMap { $0.int("id") }
     }
 }
 

@@ -47,11 +47,6 @@ public enum PhoneNumber {
     /// The longest text taken for a phone number.
     public static let maximumLength = 64
 
-    /// One of our own lines as stored: E.164 when `text` (a `tel:` prefix aside) is a phone
-    /// number in `region` as libphonenumber reads them (any spacing, `/`, full-width digits); a `+`
-    /// number the bundled data does not know loses only its spacing; anything marked as more than
-    /// a number — letters (an extension, `ext.`), `@ ; , # *` (a SIP address, `;ext=`) — or an
-    /// extension like `101` that is no number at all, as given.
     /// Whether `text` is written like a phone number (digits with `+ -().` and spaces, at least
     /// five digits) rather than a name: contacts made from calls are named after their number.
     static func looksLikeNumber(_ text: String) -> Bool {
@@ -66,6 +61,11 @@ public enum PhoneNumber {
         return digits >= 5
     }
 
+    /// One of our own lines as stored: E.164 when `text` (a `tel:` prefix aside) is a phone
+    /// number in `region` as libphonenumber reads them (any spacing, `/`, full-width digits); a `+`
+    /// number the bundled data does not know loses only its spacing; anything marked as more than
+    /// a number — letters (an extension, `ext.`), `@ ; , # *` (a SIP address, `;ext=`) — or an
+    /// extension like `101` that is no number at all, as given.
     static func line(_ text: String, region: String?) -> String {
         let number = text.lowercased().hasPrefix("tel:") ? String(text.dropFirst(4)) : text
         let marked = number.unicodeScalars.contains { scalar in

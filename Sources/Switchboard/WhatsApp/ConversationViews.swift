@@ -95,8 +95,8 @@ enum ConversationViews {
         if let owner = filter.visibleToOwner {
             if filter.withUnsorted {
                 inner.append("""
-                    (c.owner_agent_id = ? OR (c.owner_agent_id IS NULL
-                     AND coalesce((SELECT json_extract(ch.settings, '$.distribution') FROM channels ch WHERE ch.id = t.channel_id), 'unsorted') = 'unsorted'))
+                    (c.owner_agent_id = ? OR (c.owner_agent_id IS NULL AND EXISTS (SELECT 1 FROM channels ch WHERE ch.id = t.channel_id
+                     AND coalesce(json_extract(ch.settings, '$.distribution'), 'unsorted') = 'unsorted')))
                     """)
             } else {
                 inner.append("c.owner_agent_id = ?")

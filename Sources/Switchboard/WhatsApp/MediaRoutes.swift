@@ -6,8 +6,9 @@ import Store
 /// `GET /api/v1/messages/{id}/media/{mediaId}` (the bytes) and
 /// `GET /api/v1/contacts/{id}/attachments` (a conversation's files, apart from its messages).
 ///
-/// Role rules as for contacts: a manager sees only their own clients' files, and a client
-/// they do not own answers 404 rather than 403, so its existence does not leak.
+/// Role rules as for reading contacts (`readableContact`): a manager sees only their own
+/// clients' files (and, receiving new clients, an unclaimed unsorted client's), and a client
+/// they may not read answers 404 rather than 403, so its existence does not leak.
 enum MediaRoutes {
     static func register(on router: inout Router, _ context: RouteContext, media: MediaFetcher) {
         router.get("/api/v1/messages/:id/media/:mediaId", context.api { request, agent in

@@ -54,14 +54,9 @@ struct OutboundConversation {
     /// clients they own, or to an owner-less client of an unsorted channel when they receive new clients.
     static func resolve(_ db: Database, contactId: Int, channelId: Int?, agent: Agent, intent: Intent) throws -> OutboundConversation {
         guard let contact = try ContactRecord.load(db, id: contactId) else { throw DomainError.notFound("no contact \(contactId)") }
-        // A manager does not learn that another manager's client exists — unless they were told of
-        // it as a new unsorted client and lost the race to answer: then it is taken, not gone.
-        if agent.role == .manager, let owner = contact.ownerAgentId, owner != agent.id {
-            if agent.receivesNewClients, try RouteContext.isUnsorted(contactId, in: db) {
-                throw DomainError.conflict("another manager answered this client first and now owns it")
-            }
-            throw DomainError.notFound("no contact \(contactId)")
-        }
+        // A manager does not learn that another manager's client exists (one who lost the race for
+        // an unsorted client was told who won by `whatsapp.claimed`).
+        if agent.role == .manager, let owner = contact.ownerAgentId, owner != agent.id { throw DomainError.notFound("no contact \(contactId)") }
         if intent == .write && agent.role == .qualityControl { throw DomainError.forbidden("quality control cannot write to clients") }
         let channel = try pickChannel(db, contactId: contactId, channelId: channelId)
         if agent.role == .manager, contact.ownerAgentId == nil {
