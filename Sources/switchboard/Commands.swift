@@ -53,65 +53,6 @@ enum Commands {
         print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
         return .ok
     }
-
-    static func agents(_ words: [String]) throws -> ExitCode {
-        let arguments = try Arguments(Array(words.dropFirst()))
-        guard let sub = words.first, sub != "--help", sub != "-h" else {
-            print(Help.agents)
-            return words.isEmpty ? .usage : .ok
-        }
-        if arguments.has("--help") { print(Help.agents); return .ok }
-        let configuration = try configuration(arguments)
-        switch sub {
-        case "add":
-            try arguments.allow(["--config", "--name", "--role", "--phone", "--sip", "--receives-new-clients", "--json"])
-            guard let name = arguments.value("--name") else { throw UsageError("agents add needs --name") }
-            guard let roleText = arguments.value("--role") else { throw UsageError("agents add needs --role") }
-            guard let role = Agent.Role(rawValue: roleText) else {
-                throw UsageError("--role must be one of: \(Agent.Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let created = try SwitchboardDaemon.withDirectory(configuration) { directory in
-                try directory.add(.init(name: name, role: role, phones: arguments.values("--phone"),
-                                        sipLogins: arguments.values("--sip"),
-                                        receivesNewClients: arguments.has("--receives-new-clients")))
-            }
-            printKey(created, json: arguments.has("--json"), headline: " (\(created.agent.role.rawValue))")
-            return .ok
-        case "list":
-            try arguments.allow(["--config", "--json"])
-            let agents = try SwitchboardDaemon.withDirectory(configuration) { try $0.list() }
-            Table("ID", "NAME", "ROLE", "PHONES", "SIP LOGINS", "NEW CLIENTS").print(agents, json: arguments.has("--json")) { agent in
-                [String(agent.id), agent.name, agent.role.rawValue, agent.phones.listed, agent.sipLogins.listed,
-                 agent.receivesNewClients ? "yes" : "no"]
-            }
-            return .ok
-        case "rotate-key":
-            try arguments.allow(["--config", "--json"], positional: 1)
-            guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents rotate-key needs an agent id") }
-            guard let rotated = try SwitchboardDaemon.withDirectory(configuration, { try $0.rotateKey(id: id) }) else {
-                throw DomainError.notFound("no agent \(id)")
-            }
-            printKey(rotated, json: arguments.has("--json"), headline: ": the old key no longer works")
-            return .ok
-        case "remove":
-            try arguments.allow(["--config", "--hand-over-to"], positional: 1)
-            guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents remove needs an agent id") }
-            let target = try arguments.value("--hand-over-to").map { value -> Int in
-                guard let target = Int(value) else { throw UsageError("--hand-over-to needs an agent id") }
-                return target
-            }
-            let handed = try SwitchboardDaemon.withDirectory(configuration) { try $0.remove(id: id, handOverTo: target) }
-            guard let handed else { throw DomainError.notFound("no agent \(id)") }
-            if let target, handed.clients + handed.openTasks > 0 {
-                print("removed agent \(id); agent \(target) now has their \(handed.clients) client(s) and \(handed.openTasks) open task(s)")
-            } else {
-                print("removed agent \(id)")
-            }
-            return .ok
-        default:
-            throw UsageError("unknown agents command '\(sub)'")
-        }
-    }
 }
 
 extension Commands {
@@ -175,7 +116,7 @@ extension Commands {
     }
 
     /// An agent with their one-time API key, as JSON or as lines.
-    private static func printKey(_ shown: AgentDirectory.Created, json: Bool, headline: String) {
+    static func printKey(_ shown: AgentDirectory.Created, json: Bool, headline: String) {
         if json {
             print(SwitchboardDaemon.json(shown))
             return
@@ -337,9 +278,4 @@ extension Commands {
         }
         for warning in warnings { FileHandle.standardError.write(Data("switchboard: warning: \(warning)\n".utf8)) }
     }
-}
-
-private extension [String] {
-    /// Comma-separated, or "-" for none.
-    var listed: String { isEmpty ? "-" : joined(separator: ",") }
 }

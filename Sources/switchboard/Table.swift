@@ -36,3 +36,8 @@ struct Table {
         }
     }
 }
+
+extension [String] {
+    /// A table cell: comma-separated, or "-" for none.
+    var listed: String { isEmpty ? "-" : joined(separator: ",") }
+}

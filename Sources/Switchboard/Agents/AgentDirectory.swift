@@ -44,29 +44,13 @@ public struct AgentDirectory: Sendable {
 
     /// Creates an agent and its API key. Phones are normalised to E.164 (no default region: give `+…`).
     public func add(_ new: NewAgent) throws -> Created {
-        let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
-        let phones = try new.phones.map { phone in
-            do { return try PhoneNumber.e164(phone, region: nil) } catch { throw DomainError.unprocessable("\(error)") }
-        }
+        let name = try Self.checkedName(new.name)
+        let phones = try Self.checkedPhones(new.phones)
+        let logins = try Self.checkedLogins(new.sipLogins)
         let (key, hash) = try Self.makeKey()
         let createdAt = JSONText.now()
-        var given: [String] = []
-        for login in new.sipLogins.map(\.trimmedSpaces) where !given.contains(login) {
-            guard !login.isEmpty else { throw DomainError.invalid("a SIP login must not be empty") }
-            given.append(login)
-        }
-        let logins = given
         let agent = try store.writeAndWait { db -> Agent in
-            // A login is one phone: two agents with it would both be rung for each other's calls,
-            // and webhooks naming it would always find the first.
-            for login in logins {
-                if let holder = try db.queryOne("""
-                    SELECT agents.id, agents.name FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? LIMIT 1
-                    """, login) {
-                    throw DomainError.conflict("SIP login \(login) belongs to agent \(holder.int("id") ?? 0) (\(holder.string("name") ?? ""))")
-                }
-            }
+            try Self.refuseTakenLogins(logins, except: nil, in: db)
             try db.execute("""
                 INSERT INTO agents(name, role, phones, sip_logins, receives_new_clients, api_key_hash, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -78,6 +62,40 @@ public struct AgentDirectory: Sendable {
             return Agent(row: row)
         }
         return Created(agent: agent, apiKey: key)
+    }
+
+    static func checkedName(_ name: String) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        return name
+    }
+
+    static func checkedPhones(_ phones: [String]) throws -> [String] {
+        try phones.map { phone in
+            do { return try PhoneNumber.e164(phone, region: nil) } catch { throw DomainError.unprocessable("\(error)") }
+        }
+    }
+
+    /// `logins` trimmed, each once; an empty one is refused.
+    static func checkedLogins(_ logins: [String]) throws -> [String] {
+        var given: [String] = []
+        for login in logins.map(\.trimmedSpaces) where !given.contains(login) {
+            guard !login.isEmpty else { throw DomainError.invalid("a SIP login must not be empty") }
+            given.append(login)
+        }
+        return given
+    }
+
+    /// A login is one phone: two agents with it would both be rung for each other's calls, and
+    /// webhooks naming it would always find the first. 409 naming the agent who has it.
+    static func refuseTakenLogins(_ logins: [String], except id: Int?, in db: Database) throws {
+        for login in logins {
+            if let holder = try db.queryOne("""
+                SELECT agents.id, agents.name FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? AND agents.id IS NOT ? LIMIT 1
+                """, login, SQLValue(id)) {
+                throw DomainError.conflict("SIP login \(login) belongs to agent \(holder.int("id") ?? 0) (\(holder.string("name") ?? ""))")
+            }
+        }
     }
 
     public func list() throws -> [Agent] {

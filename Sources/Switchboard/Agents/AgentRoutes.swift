@@ -12,10 +12,50 @@ enum AgentRoutes {
             try agent.requireSupervisor()
             return try rotatedKey(context, try APIBody.id(request))
         })
+        // Supervisors change an agent in place: name, role, phones, SIP logins, new clients.
+        router.patch("/api/v1/agents/:id", context.api { request, agent in
+            try agent.requireSupervisor()
+            let object = try WebhookJSON.object(request.body)
+            try APIBody.refuseUnknownFields(of: object, known: ["name", "role", "phones", "sipLogins", "receivesNewClients"])
+            let body = WebhookFields(object)
+            let role = try body.string("role").map { text -> Agent.Role in
+                guard let role = Agent.Role(rawValue: text) else {
+                    throw WebhookError.invalidField("role", Agent.Role.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return role
+            }
+            let change = AgentDirectory.Change(
+                name: try text(object, "name"), role: role, phones: try texts(object, "phones"), sipLogins: try texts(object, "sipLogins"),
+                receivesNewClients: try object["receivesNewClients"].map { value -> Bool in
+                    guard let flag = value as? Bool else { throw WebhookError.invalidField("receivesNewClients", "must be true or false") }
+                    return flag
+                })
+            guard let updated = try context.agents.update(id: try APIBody.id(request), change) else {
+                throw DomainError.notFound("no agent \(request.parameters["id"] ?? "")")
+            }
+            context.hub.recheckAgents()   // open streams see the new role at once
+            return .json(bytes: JSONText.bytes(updated))
+        })
         router.get("/api/v1/agents", context.api { _, agent in
             guard agent.role != .manager else { throw DomainError.forbidden("managers cannot list agents") }
             return .json(bytes: JSONText.bytes(["agents": try context.agents.list()]))
         })
+    }
+
+    /// Member `key`: nil when absent, else a string (422 otherwise).
+    private static func text(_ object: [String: Any], _ key: String) throws -> String? {
+        guard let value = object[key] else { return nil }
+        guard let text = value as? String else { throw WebhookError.invalidField(key, "must be a string") }
+        return text
+    }
+
+    /// Member `key`: nil when absent, else an array of strings (422 otherwise).
+    private static func texts(_ object: [String: Any], _ key: String) throws -> [String]? {
+        guard let value = object[key] else { return nil }
+        guard let list = value as? [Any], let texts = list as? [String], texts.count == list.count else {
+            throw WebhookError.invalidField(key, "must be an array of strings")
+        }
+        return texts
     }
 
     /// The agent with their new key (shown once), 201.

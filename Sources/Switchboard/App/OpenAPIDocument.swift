@@ -159,6 +159,29 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}]
       }
     },
+    "/api/v1/agents/{id}": {
+      "patch": {
+        "operationId": "updateAgent",
+        "summary": "Change an agent in place (supervisors): their id, key, clients and tasks stay",
+        "tags": ["Agents"],
+        "parameters": [{"$ref": "#/components/parameters/Id"}],
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentPatch"}}}
+        },
+        "responses": {
+          "200": {"description": "The agent", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Agent"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/Conflict"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"apiKey": []}]
+      }
+    },
     "/api/v1/agents": {
       "get": {
         "operationId": "listAgents",
@@ -2226,6 +2249,18 @@ enum OpenAPIDocument {
           "settings": {"$ref": "#/components/schemas/ChannelSettings"}
         },
         "required": ["name"]
+      },
+      "AgentPatch": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string"},
+          "role": {"type": "string", "enum": ["manager", "supervisor", "quality-control"], "description": "quality-control is 409 for an agent who owns clients or has open tasks"},
+          "phones": {"type": "array", "items": {"type": "string"}, "description": "Replaces the list; E.164 with +"},
+          "sipLogins": {"type": "array", "items": {"type": "string"}, "description": "Replaces the list; a login another agent has is 409"},
+          "receivesNewClients": {"type": "boolean"}
+        },
+        "additionalProperties": false,
+        "description": "Members left out stay as they are; unknown members are 422"
       },
       "ChannelPatch": {
         "type": "object",
