@@ -486,7 +486,7 @@ final class WhatsAppSendingTests: XCTestCase {
         XCTAssertEqual(graph.requests.count, 4, "after rebuild only the pending part is sent; nothing already tried goes again")
     }
 
-    private func dump() throws -> String {
+    func dump() throws -> String {
         try t.daemon.store.read { db in
             var out = ""
             for (table, order) in [("contacts", "id"), ("deals", "id"), ("wa_messages", "id"), ("wa_threads", "channel_id, contact_id"),

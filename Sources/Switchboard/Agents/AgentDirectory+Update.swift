@@ -33,6 +33,13 @@ extension AgentDirectory {
         return try store.writeAndWait { db -> Agent? in
             guard try db.queryOne("SELECT id FROM agents WHERE id = ?", id) != nil else { return nil }
             if let logins { try Self.refuseTakenLogins(logins, except: id, in: db) }
+            let role = try change.role ?? db.scalar("SELECT role FROM agents WHERE id = ?", id).string.flatMap(Agent.Role.init(rawValue:))
+            let receives = try change.receivesNewClients ?? db.scalar("SELECT receives_new_clients FROM agents WHERE id = ?", id).int.map { $0 != 0 }
+            if role == .qualityControl && receives == true {
+                // Turning quality control on also turns new clients off, unless new clients were asked for.
+                guard change.receivesNewClients != true else { throw Self.qualityControlTakesNoClients }
+                try db.execute("UPDATE agents SET receives_new_clients = 0 WHERE id = ?", id)
+            }
             if change.role == .qualityControl {
                 let owns = try db.scalar("SELECT count(*) FROM contacts WHERE owner_agent_id = ?", id).int ?? 0
                 let open = try db.scalar("SELECT count(*) FROM tasks WHERE assignee_agent_id = ? AND state = 'open'", id).int ?? 0

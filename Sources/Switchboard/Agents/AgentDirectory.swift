@@ -47,6 +47,7 @@ public struct AgentDirectory: Sendable {
         let name = try Self.checkedName(new.name)
         let phones = try Self.checkedPhones(new.phones)
         let logins = try Self.checkedLogins(new.sipLogins)
+        if new.role == .qualityControl && new.receivesNewClients { throw Self.qualityControlTakesNoClients }
         let (key, hash) = try Self.makeKey()
         let createdAt = JSONText.now()
         let agent = try store.writeAndWait { db -> Agent in
@@ -63,6 +64,9 @@ public struct AgentDirectory: Sendable {
         }
         return Created(agent: agent, apiKey: key)
     }
+
+    /// Quality control owns no clients, so is given no new ones.
+    static let qualityControlTakesNoClients = DomainError.unprocessable("quality control owns no clients: it cannot receive new clients")
 
     static func checkedName(_ name: String) throws -> String {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)

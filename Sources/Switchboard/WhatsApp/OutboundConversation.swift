@@ -58,10 +58,15 @@ struct OutboundConversation {
         // an unsorted client was told who won by `whatsapp.claimed`).
         if agent.role == .manager, let owner = contact.ownerAgentId, owner != agent.id { throw DomainError.notFound("no contact \(contactId)") }
         if intent == .write && agent.role == .qualityControl { throw DomainError.forbidden("quality control cannot write to clients") }
-        let channel = try pickChannel(db, contactId: contactId, channelId: channelId)
-        if agent.role == .manager, contact.ownerAgentId == nil {
-            guard channel.settings.distribution == .unsorted, agent.receivesNewClients else { throw DomainError.notFound("no contact \(contactId)") }
+        // An unowned client, to a manager: only one in the pool (a thread on an unsorted channel),
+        // to one who receives new clients, checked before anything else is told (naming an unsorted
+        // channel for any other unowned contact read it and took it).
+        let pooled = agent.role == .manager && contact.ownerAgentId == nil
+        if try pooled && (!agent.receivesNewClients || !RouteContext.isUnsorted(contactId, in: db)) {
+            throw DomainError.notFound("no contact \(contactId)")
         }
+        let channel = try pickChannel(db, contactId: contactId, channelId: channelId)
+        if pooled, channel.settings.distribution != .unsorted { throw DomainError.notFound("no contact \(contactId)") }
         let thread = try db.queryOne("SELECT last_inbound_at FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId)
         // The number the client wrote from on this thread, else the contact's first number.
         let lastFrom = try db.scalar("""

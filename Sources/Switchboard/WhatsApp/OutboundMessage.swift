@@ -11,6 +11,11 @@ public struct WhatsAppOutbound: Codable, Sendable, Equatable {
     /// The recipient's WhatsApp id: international digits, no `+`.
     public var to: String
     public var parts: [Part]
+    /// Whether this reply makes its agent the owner of an unsorted client nobody owns: decided
+    /// when it was sent (a manager's first reply on an unsorted channel), so `rebuild` does not
+    /// decide again with the channel's settings of the day. Absent in replies stored before it
+    /// was kept: those claim as then, any agent's first reply on a channel unsorted now.
+    public var claims: Bool?
 
     /// One message as Meta receives it.
     public struct Part: Codable, Sendable, Equatable {

@@ -4,7 +4,11 @@ import Store
 extension Projector {
     /// An inbound message: the right contact, thread and deal, the timeline, the reply task.
     func applyInbound(_ m: WhatsAppInbound, at receivedAt: String) throws -> ApplyResult {
-        guard let channel = try settings.channel(db, m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
+        guard var channel = try settings.channel(db, m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
+        if let rules = m.rules {   // as they were when it arrived
+            channel.region = rules.region
+            channel.settings = rules.settings
+        }
         var result = ApplyResult()
         // A sender that is no phone number (a Wazzup chatId typed by hand) is kept in the history
         // as skipped, not refused: refusing failed the provider's whole batch, which it then redelivers.
@@ -116,7 +120,9 @@ extension Projector {
                 audience = .agents([owner])
             } else {
                 // Unsorted new client: everyone who receives new clients is told; the first to reply owns it.
-                audience = .agents(try db.query("SELECT id FROM agents WHERE receives_new_clients = 1").compactMap { $0.int("id") })
+                audience = .agents(try db.query("""
+                    SELECT id FROM agents WHERE receives_new_clients = 1 AND role <> 'quality-control'
+                    """).compactMap { $0.int("id") })
             }
             result.updates.append(LiveUpdate(event: "whatsapp.message",
                                              payload: InboundNotice(message: message, contactId: contactId, contactName: contact?.name ?? "",
@@ -194,7 +200,7 @@ extension Projector {
     /// Each receiving agent's latest client is one step down the `contacts_owner` index (migration
     /// 016); without it this read the contacts table once per agent, on the writer thread.
     static let newClientOwnerQuery = """
-        SELECT a.id FROM agents a WHERE a.receives_new_clients = 1
+        SELECT a.id FROM agents a WHERE a.receives_new_clients = 1 AND a.role <> 'quality-control'
         ORDER BY (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id) IS NOT NULL,
                  (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
         """

@@ -11,7 +11,7 @@ extension Projector {
         var result = ApplyResult(contactId: contact.id)
         var owner = contact.ownerAgentId
         var claimed = false
-        if owner == nil, channel.settings.distribution == .unsorted {
+        if owner == nil, o.claims ?? (channel.settings.distribution == .unsorted) {
             try db.execute("UPDATE contacts SET owner_agent_id = ? WHERE id = ?", o.agentId, contact.id)
             owner = o.agentId
             claimed = true
@@ -46,11 +46,13 @@ extension Projector {
             ON CONFLICT(channel_id, contact_id) DO UPDATE SET unanswered = 0, deal_id = coalesce(excluded.deal_id, deal_id),
                 last_outbound_at = max(coalesce(last_outbound_at, ''), excluded.last_outbound_at)
             """, channel.id, contact.id, dealId, at)
+        // The client's open tasks that went to its owner (none yet) follow the one who claimed it,
+        // the reply task this reply closes too: done, it records who did the work, and a failed
+        // send reopens it for them.
+        if claimed { result.updates += try moveTasksFollowingOwner(ofContact: contact.id, to: owner, openOnly: true) }
         let closed = try closeReplyTasks(channelId: channel.id, contactId: contact.id, agentId: o.agentId, at: at)
         result.taskId = closed.first
         if wantsLiveUpdates { result.updates += try closed.compactMap { try replyTaskUpdate("task.completed", taskId: $0) } }
-        // The client's other open tasks that went to its owner (none yet) follow the one who claimed it.
-        if claimed { result.updates += try moveTasksFollowingOwner(ofContact: contact.id, to: owner, openOnly: true) }
         try touchContact(contact.id, at: at)
         if let dealId { try db.execute("UPDATE deals SET updated_at = max(updated_at, ?) WHERE id = ?", at, dealId) }
 
@@ -60,7 +62,9 @@ extension Projector {
                                              audience: .contactViewers(ownerAgentId: owner)))
             if claimed {
                 // Everyone who was told about the new client learns it is taken.
-                let receivers = try db.query("SELECT id FROM agents WHERE receives_new_clients = 1").compactMap { $0.int("id") }
+                let receivers = try db.query("""
+                    SELECT id FROM agents WHERE receives_new_clients = 1 AND role <> 'quality-control'
+                    """).compactMap { $0.int("id") }
                 result.updates.append(LiveUpdate(event: "whatsapp.claimed", payload: ClaimNotice(contactId: contact.id, ownerAgentId: o.agentId),
                                                  audience: .agents(receivers)))
             }
@@ -148,9 +152,13 @@ extension Projector {
                 SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'done' AND contact_id = ? AND channel_id = ?
                 ORDER BY closed_at DESC, id DESC LIMIT 1
                 """, contactId, channelId).int else { return [] }
-        try db.execute("UPDATE tasks SET state = 'open', closed_by_agent_id = NULL, closed_at = NULL WHERE id = ?", task)
-        guard let reopened = try TaskRecord.load(db, id: task) else { return [] }
         let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId).int
+        // Open again for the client's owner when it follows the owner (a task filed before anyone owned the client).
+        try db.execute("""
+            UPDATE tasks SET state = 'open', closed_by_agent_id = NULL, closed_at = NULL,
+                assignee_agent_id = CASE WHEN assignee_from_owner THEN ?2 ELSE assignee_agent_id END WHERE id = ?1
+            """, task, owner)
+        guard let reopened = try TaskRecord.load(db, id: task) else { return [] }
         return [LiveUpdate(event: "task.reopened", payload: reopened,
                            audience: .agentsAndViewers(reopened.assigneeAgentId.map { [$0] } ?? [], ownerAgentId: owner))]
     }

@@ -20,6 +20,21 @@ public struct WhatsAppInbound: Codable, Sendable, Equatable {
     public var media: [WhatsAppMediaRef]
     /// Click-to-WhatsApp ad data, kept as attribution.
     public var referral: String?
+    /// The channel's rules when the message arrived: `rebuild` applies them, not the channel's
+    /// settings of the day (a sync filter or pipeline changed since would otherwise give another
+    /// history). Absent in messages stored before it was kept, which rebuild reads with today's.
+    public var rules: ChannelRules?
+}
+
+/// What of a channel decides how an inbound message is filed.
+public struct ChannelRules: Codable, Sendable, Equatable {
+    public var region: String?
+    public var settings: ChannelSettings
+
+    public init(_ channel: Channel) {
+        region = channel.region
+        settings = channel.settings
+    }
 }
 
 /// A media object of a message: fetched later by id.

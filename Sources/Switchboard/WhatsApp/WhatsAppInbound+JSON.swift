@@ -36,6 +36,7 @@ extension WhatsAppInbound {
         string("newNumber", newNumber, to: &out)
         string("profileName", profileName, to: &out)
         string("referral", referral, to: &out)
+        if let rules { out += Array(#","rules":"#.utf8) + Array(JSONText.string(rules).utf8) }
         string("skipReason", skipReason, to: &out)
         string("text", text, to: &out)
         string("timestamp", timestamp, to: &out)

@@ -41,8 +41,11 @@ struct WhatsAppSending: Sendable {
             if draft.isFreeForm { try conversation.requireOpenWindow(at: now) }
             let parts = try conversation.render(draft, outboundId: outboundId, in: db)
             try conversation.requireSendable(parts)
+            // DESIGN: the first *manager* to answer owns the client; a supervisor's word leaves it in the pool.
+            let claims = agent.role == .manager && conversation.contact.ownerAgentId == nil
+                && conversation.channel.settings.distribution == .unsorted
             let outbound = WhatsAppOutbound(outboundId: outboundId, channelId: conversation.channel.id, contactId: contactId,
-                                            agentId: agent.id, to: conversation.to, parts: parts)
+                                            agentId: agent.id, to: conversation.to, parts: parts, claims: claims)
             let outcome = try EventLog.record(.whatsappOutbound(outbound), source: "api", integrationId: nil, key: key, rawBody: nil,
                                               receivedAt: receivedAt, in: db, settings: .fromDatabase)
             guard case .applied(let eventId, let result) = outcome, let sent = try Self.recorded(db, key: key) else {

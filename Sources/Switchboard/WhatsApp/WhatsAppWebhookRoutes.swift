@@ -83,9 +83,16 @@ struct WhatsAppIngest: Sendable {
         let receivedAt = Timestamp.now()
         let listening = hub.isListenedTo
         // Keys and payloads are made here, on the event loop, so the single writer only writes.
+        var rulesByChannel = [channel.id: ChannelRules(channel)]
         let prepared = events.map { event -> (DomainEvent, String, String) in
             switch event {
-            case .whatsappInbound(let m): return (event, "wa:\(m.channelId):m:\(m.messageId)", m.domainEventJSON)
+            case .whatsappInbound(var m):
+                // The rules of the message's own channel (a Meta app may route to another), read now.
+                if rulesByChannel[m.channelId] == nil, let other = try? store.read({ db in try Channel.load(db, id: m.channelId) }) {
+                    rulesByChannel[m.channelId] = ChannelRules(other)
+                }
+                m.rules = rulesByChannel[m.channelId]
+                return (.whatsappInbound(m), "wa:\(m.channelId):m:\(m.messageId)", m.domainEventJSON)
             default: break
             }
             let payload = JSONText.string(event)

@@ -1,0 +1,84 @@
+import Foundation
+import Store
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// The pool of new clients on an unsorted channel, and rebuilding WhatsApp history.
+extension WhatsAppSendingTests {
+    func stranger(_ digits: String, _ text: String = "Bună") throws {
+        let at = Int(Date().timeIntervalSince1970 - 60)
+        try deliver(messages: [["from": digits, "id": "wamid.in.\(UUID().uuidString)", "timestamp": String(at), "type": "text", "text": ["body": text]]])
+    }
+
+    func patchChannel(_ id: Int, _ settings: [String: Any]) throws {
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/channels/\(id)", body: ["settings": settings]).status, 200)
+    }
+
+    /// `rebuild` replayed messages with the channel's settings of the day: a stranger a sync
+    /// filter had kept out became a contact, every later contact id moved (and replies with
+    /// them), and deals took today's pipeline.
+    func testRebuildFilesEachMessageByTheChannelRulesItArrivedUnder() throws {
+        let channel = try addChannel()
+        try patchChannel(channel.id, ["syncFilter": "existing"])
+        try stranger("40722000200")
+        try patchChannel(channel.id, ["syncFilter": "everyone", "pipeline": "Sales2"])
+        try stranger("40722000201")
+        try patchChannel(channel.id, ["syncFilter": "existing", "pipeline": "Sales3", "distribution": "round-robin"])
+        XCTAssertEqual(try t.count("contacts"), 1, "the first stranger was kept out")
+        XCTAssertEqual(try t.count("deals", "pipeline = 'Sales2'"), 1)
+        let before = try dump()
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try dump(), before)
+    }
+
+    /// DESIGN: the first *manager* to answer owns an unsorted client; a supervisor's reply left
+    /// the managers with 404. The task the claiming reply closes is the claimer's, so a failed
+    /// send reopens it for them (it reopened with nobody assigned).
+    func testOnlyAManagerClaimsAndAFailedClaimingReplyReopensTheirTask() throws {
+        try addChannel()
+        let ana = try t.daemon.agents.add(.init(name: "Ana", role: .manager, receivesNewClients: true))
+        let contact = try clientWrites()
+        XCTAssertEqual(try send(contact, ["text": "Vă preia un coleg"]).status, 202, "the supervisor")
+        XCTAssertEqual(try t.count("contacts", "owner_agent_id IS NULL"), 1, "still in the pool")
+        drain()
+        // Another new client; Ana's reply claims them, and Meta refuses it.
+        try stranger("40722000401")
+        let other = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = '+40722000401'").int })
+        graph.then(.metaError(status: 400, code: 131047, message: "Re-engagement message"))
+        XCTAssertEqual(try send(other, ["text": "Sunt Ana"], key: ana.apiKey).status, 202)
+        XCTAssertEqual(try t.count("contacts", "owner_agent_id = \(ana.agent.id)"), 1)
+        XCTAssertEqual(try t.count("tasks", "contact_id = \(other) AND state = 'done' AND assignee_agent_id = \(ana.agent.id)"), 1,
+                       "the task her reply closed is hers")
+        drain()
+        let reopened = try XCTUnwrap((try t.api("GET", "/api/v1/tasks?kind=unanswered_message&state=open&contact=\(other)").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(reopened["assigneeAgentId"] as? Int, ana.agent.id, "\(reopened)")
+    }
+
+    /// A manager who receives new clients could read and take any unowned contact by naming an unsorted channel.
+    func testAManagerTakesOnlyAPooledClient() throws {
+        let channel = try addChannel()
+        let ana = try t.daemon.agents.add(.init(name: "Ana", role: .manager, receivesNewClients: true))
+        let vip = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Vlad", "phones": ["+40722000099"]]).json["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts/\(vip)/messages/preview", key: ana.apiKey,
+                                 body: ["channelId": channel.id, "text": "{{contact.name}}"]).status, 404)
+        XCTAssertEqual(try send(vip, ["channelId": channel.id, "template": ["name": "hello", "language": "ro"]], key: ana.apiKey).status, 404)
+        XCTAssertEqual(try send(vip, ["text": "x"], key: ana.apiKey).status, 404, "not a 422 listing the channels")
+        XCTAssertEqual(try t.count("contacts", "owner_agent_id IS NULL"), 1)
+    }
+
+    /// Round-robin gave new clients to a quality-control agent flagged to receive them, who can
+    /// write to nobody: the client's reply task sat with them.
+    func testNewClientsNeverGoToQualityControl() throws {
+        try addChannel(distribution: .roundRobin)
+        let ana = try t.daemon.agents.add(.init(name: "Ana", role: .manager, receivesNewClients: true))
+        XCTAssertThrowsError(try t.daemon.agents.add(.init(name: "Quinn", role: .qualityControl, receivesNewClients: true)))
+        let quinn = try t.daemon.agents.add(.init(name: "Quinn", role: .qualityControl))
+        try t.daemon.store.writeAndWait { db in try db.execute("UPDATE agents SET receives_new_clients = 1 WHERE id = ?", quinn.agent.id) }
+        for digits in ["40722000301", "40722000302", "40722000303"] { try stranger(digits) }
+        XCTAssertEqual(try t.count("contacts", "owner_agent_id = \(ana.agent.id)"), 3)
+        // Made quality control, an agent stops receiving new clients.
+        let bob = try t.daemon.agents.add(.init(name: "Bob", role: .manager, receivesNewClients: true))
+        XCTAssertEqual(try t.daemon.agents.update(id: bob.agent.id, .init(role: .qualityControl))?.receivesNewClients, false)
+    }
+}
