@@ -498,13 +498,22 @@ final class EventLoop: @unchecked Sendable {
 
     private func record(method: String, path: String, route: String, status: Int, startedAt: UInt64, connection: Connection) {
         let elapsed = clock.now() &- startedAt
-        let stats = requestStats(RequestKey(route: route, method: method, status: status))
+        let stats = requestStats(RequestKey(route: route, method: Self.metricMethod(method), status: status))
         stats.count.add()
         durationRecorder.observe(Double(elapsed) / 1e9)
         guard logRequests else { return }
         // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
         let logged = stats.routeCarriesSecret ? route : redactingSecrets(path)
         appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
+    }
+
+    /// The method as a metrics label: any client can send any token there, and each new one
+    /// made a new series for ever; those outside HTTP's own methods count as `other`.
+    static func metricMethod(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT": return method
+        default: return "other"
+        }
     }
 
     /// `path` with every segment that starts with a secret marker replaced by `:secret`.

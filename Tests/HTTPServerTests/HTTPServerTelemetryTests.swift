@@ -81,6 +81,18 @@ final class HTTPServerTelemetryTests: XCTestCase {
         XCTAssertTrue(text.contains("switchboard_http_request_duration_seconds_count \(expected + 2)\n"), text)
     }
 
+    /// Each method token a client made up was a new series for ever (500 requests, 502 series).
+    func testMadeUpMethodsShareOneSeries() throws {
+        let c = try RawConnection(port: server.port)
+        for method in ["QWERTY", "FROB", "PROPFIND"] {
+            try c.send("\(method) /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+            XCTAssertEqual(try c.readResponse().status, 404)
+        }
+        let text = metrics.render()
+        XCTAssertFalse(text.contains("QWERTY") || text.contains("FROB"), text)
+        XCTAssertTrue(text.contains("method=\"other\",status=\"404\"} 3\n"), text)
+    }
+
     func testHistogramBucketsAreCumulativeAcrossRecorders() {
         let histogram = Histogram(name: "h", help: "test", buckets: [1, 2])
         let recorder = histogram.makeRecorder()
