@@ -75,6 +75,16 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_LOG_REQUESTS": "maybe"])) { error in
             XCTAssertEqual((error as? ConfigurationError)?.key, "SWITCHBOARD_LOG_REQUESTS")
         }
+        // Too large to be a timer (1e11 s crashed the media fetcher at start, 1e300 the shutdown),
+        // or event loops beyond what the process may open: refused, not a crash.
+        for (name, value) in [("SWITCHBOARD_MEDIA_FETCH_INTERVAL_SECONDS", "1e11"), ("SWITCHBOARD_SHUTDOWN_GRACE_SECONDS", "1e300"),
+                              ("SWITCHBOARD_IDLE_TIMEOUT_SECONDS", "86401"), ("SWITCHBOARD_EVENT_LOOPS", "100000")] {
+            XCTAssertThrowsError(try Configuration.load(file: nil, environment: [name: value]), name) { error in
+                XCTAssertEqual((error as? ConfigurationError)?.key, name)
+                XCTAssertTrue("\(error)".contains("at most"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try Configuration.load(file: nil, environment: ["SWITCHBOARD_IDLE_TIMEOUT_SECONDS": "86400"]).idleTimeoutSeconds, 86_400)
     }
 }
 

@@ -33,7 +33,7 @@ extension Configuration {
             }
         }
 
-        static func int(_ name: String, _ path: WritableKeyPath<Configuration, Int> & Sendable, min: Int) -> Key {
+        static func int(_ name: String, _ path: WritableKeyPath<Configuration, Int> & Sendable, min: Int, max: Int = Int.max) -> Key {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
                 let number: Int?
                 if let text = value as? String { number = Int(text.trimmingCharacters(in: .whitespaces)) }
@@ -42,9 +42,13 @@ extension Configuration {
                 else { number = nil }
                 guard let number else { throw ConfigurationError(key: source, message: "expected an integer, got \(value)") }
                 guard number >= min else { throw ConfigurationError(key: source, message: "must be at least \(min)") }
+                guard number <= max else { throw ConfigurationError(key: source, message: "must be at most \(max)") }
                 configuration[keyPath: path] = number
             }
         }
+
+        /// The longest any timeout or interval may be set to.
+        static let maximumSeconds = 86_400.0
 
         static func double(_ name: String, _ path: WritableKeyPath<Configuration, Double> & Sendable) -> Key {
             Key(name: name) { (configuration: inout Configuration, value: Any, source: String) throws(ConfigurationError) in
@@ -54,6 +58,10 @@ extension Configuration {
                 else { number = nil }
                 guard let number, number > 0, number.isFinite else {
                     throw ConfigurationError(key: source, message: "expected a positive number of seconds, got \(value)")
+                }
+                // Timers are nanoseconds in 64 bits: 1e11 s crashed the daemon. A day is more than any of them needs.
+                guard number <= Self.maximumSeconds else {
+                    throw ConfigurationError(key: source, message: "must be at most \(Int(Self.maximumSeconds)) seconds (a day), got \(value)")
                 }
                 configuration[keyPath: path] = number
             }

@@ -43,7 +43,7 @@ public struct Configuration: Sendable, Equatable {
         .double("bodyTimeoutSeconds", \.bodyTimeoutSeconds),
         .double("idleTimeoutSeconds", \.idleTimeoutSeconds),
         .double("shutdownGraceSeconds", \.shutdownGraceSeconds),
-        .int("eventLoops", \.eventLoops, min: 0),
+        .int("eventLoops", \.eventLoops, min: 0, max: 256),
         .bool("logRequests", \.logRequests),
         .bool("fetchMedia", \.fetchMedia),
         .double("mediaFetchIntervalSeconds", \.mediaFetchIntervalSeconds),
