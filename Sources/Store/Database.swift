@@ -1,5 +1,6 @@
 internal import CSQLite
 internal import CSQLiteWAL
+import Glibc
 
 /// One SQLite connection; owns its `sqlite3*` handle and closes it in deinit.
 ///
@@ -25,6 +26,13 @@ public final class Database {
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         _ = Self.processConfigured
+        if !readOnly && path != ":memory:" && access(path, F_OK) != 0 {
+            // A new database holds provider secrets and API key hashes: readable by its owner
+            // only, whatever the umask (SQLite would make it 0644). Its -wal and -shm files take
+            // the same mode from it. An empty file is an empty database.
+            let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if created >= 0 { close(created) }
+        }
         var pointer: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX

@@ -47,6 +47,19 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
     }
 
+    /// A new database (provider secrets, key hashes) was readable by everyone under umask 022.
+    func testANewDatabaseAndItsWALAreReadableByTheirOwnerOnly() throws {
+        let path = dir.path("private.db")
+        let store = try Store(path: path, migrations: migrations)
+        defer { store.close() }
+        try store.writeAndWait { db in try db.execute("INSERT INTO items(name) VALUES ('x')") }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            XCTAssertEqual(stat(file, &info), 0, file)
+            XCTAssertEqual(info.st_mode & 0o777, 0o600, file)
+        }
+    }
+
     func testConcurrentWritesAreGroupCommittedAndEachIsAnsweredAfterItsCommit() throws {
         let metrics = Metrics()
         let store = try Store(path: dir.path("g.db"), migrations: migrations, metrics: metrics)
