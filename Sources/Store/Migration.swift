@@ -33,6 +33,14 @@ public enum Migrator {
             )
             """)
         let applied = Set(try database.query("SELECT name FROM schema_migrations").compactMap { $0.string("name") })
+        // A newer version changed this database in ways this one does not know: serving it could
+        // write rows that version's rules no longer expect, so it is refused rather than run quietly.
+        let known = Set(migrations.map(\.name))
+        let unknown = applied.subtracting(known).sorted()
+        if !unknown.isEmpty, !migrations.isEmpty {
+            throw SQLiteError(code: 1, message: "\(database.path) was upgraded by a newer switchboard (migrations this version does not "
+                + "know: \(unknown.joined(separator: ", "))): run that version, or restore a backup made before the upgrade")
+        }
         // An upgrade of a database in use can rewrite big tables (008 rebuilds the timeline:
         // ~2.4 s per million entries) before the daemon listens, so each step is logged.
         // Creating a new database is instant and stays quiet.

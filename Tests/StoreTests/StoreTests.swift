@@ -47,6 +47,15 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
     }
 
+    /// A database a newer version had upgraded was served by the older one without a word.
+    func testADatabaseUpgradedByANewerVersionIsRefused() throws {
+        let path = dir.path("newer.db")
+        try Store(path: path, migrations: migrations + [Migration("002_future", "CREATE TABLE later (id INTEGER)")]).close()
+        XCTAssertThrowsError(try Store(path: path, migrations: migrations)) { error in
+            XCTAssertTrue("\(error)".contains("upgraded by a newer switchboard") && "\(error)".contains("002_future"), "\(error)")
+        }
+    }
+
     /// A new database (provider secrets, key hashes) was readable by everyone under umask 022.
     func testANewDatabaseAndItsWALAreReadableByTheirOwnerOnly() throws {
         let path = dir.path("private.db")
