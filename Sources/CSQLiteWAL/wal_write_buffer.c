@@ -110,15 +110,20 @@ static int gWrite(sqlite3_file *file, const void *data, int amount, sqlite3_int6
     f->flushAfterNextWrite = 0;
     if (offset != f->nextAppend) {
         // Not an append (the WAL header of a restarted log, a page rewritten in place,
-        // checksums rewritten after the commit frame): straight to the file, in order.
+        // checksums rewritten after the commit frame, or the first frame a connection writes
+        // into a WAL that already holds frames): straight to the file, in order.
         FLUSH_OR_RETURN(f);
         int rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
-        if (rc == SQLITE_OK) f->nextAppend = offset + amount;
-        return rc;
+        if (rc != SQLITE_OK) return rc;
+        f->nextAppend = offset + amount;
+    } else {
+        int rc = gather(f, data, amount, offset);
+        if (rc != SQLITE_OK) return rc;
+        if (commitEnds) return flushGathered(f);   // the commit frame's page: the transaction is complete
     }
-    int rc = gather(f, data, amount, offset);
-    if (rc != SQLITE_OK) return rc;
-    if (commitEnds) return flushGathered(f);   // the commit frame's page: the transaction is complete
+    // A commit frame's header, however it was written, makes the next write (its page) flush:
+    // a header that went straight to the file once left its page gathered after the commit
+    // returned, for other connections to read stale bytes in its place.
     if (amount == FRAME_HEADER_BYTES) {
         // A frame header: page number (4 bytes), then the database size after a commit, else 0.
         const unsigned char *h = data;

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// An error that knows its HTTP status and renders as the standard JSON error body.
 /// Errors crossing into HTTP should conform; anything else becomes a 500.
 public protocol HTTPResponseError: Error {
@@ -36,6 +38,8 @@ extension HTTPResponse {
         if let error = error as? any HTTPResponseError {
             return .error(status: error.status, code: error.code, message: error.message)
         }
+        // The request line says only "500": the cause goes to the log at error level too.
+        Logger.shared.log(.error, "request failed", [("error", .string("\(error)"))])
         return .error(status: 500, code: "internal", message: "internal error: \(error)")
     }
 }

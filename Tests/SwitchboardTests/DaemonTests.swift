@@ -150,6 +150,22 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(try cli(["agents", "add", "--name", "Dup", "--role", "manager", "--sip", "dup"]).status, 0)
     }
 
+    /// A database the daemon may read but not write started, answered /healthz, and gave every
+    /// webhook a 500 with only an info-level log line. (An immutable file stands in for another
+    /// user's: the tests run as root, whom file modes do not stop.)
+    func testADatabaseThatCannotBeWrittenIsRefusedAtStart() throws {
+        XCTAssertEqual(try cli(["agents", "list"]).status, 0)
+        guard try Subprocess.run("/usr/bin/chattr", ["+i", dir.path("sb.db")]).status == 0 else {
+            throw XCTSkip("chattr +i is not possible here")
+        }
+        defer { _ = try? Subprocess.run("/usr/bin/chattr", ["-i", dir.path("sb.db")]) }
+        environment["SWITCHBOARD_LISTEN"] = "127.0.0.1:0"
+        let served = try cli(["serve"])
+        XCTAssertEqual(served.status, 1, served.stderr)
+        XCTAssertTrue(served.stderr.contains("cannot write to the database \(dir.path("sb.db"))"), served.stderr)
+        XCTAssertFalse(served.stderr.contains("\"listening\""), "it never listened: \(served.stderr)")
+    }
+
     func testAgentsRemoveAndBadInputExitCodes() throws {
         XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "boss"]).status, 64)
         XCTAssertEqual(try cli(["agents", "add", "--role", "manager"]).status, 64)
@@ -190,9 +206,10 @@ final class DaemonTests: XCTestCase {
         let ready = try daemon.request("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(ready.status, 200)
         XCTAssertEqual(ready.json["status"] as? String, "ready")
+        // Two writes: the check that the database is writable at start, and /readyz.
         let metrics = try daemon.request("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text
         for needle in [#"switchboard_http_requests_total{route="/readyz",method="GET",status="200"} 1"#,
-                       "switchboard_http_request_duration_seconds_bucket", "switchboard_writer_batch_size_count 1",
+                       "switchboard_http_request_duration_seconds_bucket", "switchboard_writer_batch_size_count 2",
                        "switchboard_writer_commit_duration_seconds_bucket", "# TYPE switchboard_http_open_connections gauge",
                        "switchboard_sse_subscribers 0"] {
             XCTAssertTrue(metrics.contains(needle), "missing \(needle)")

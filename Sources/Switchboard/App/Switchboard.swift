@@ -74,6 +74,16 @@ public final class SwitchboardDaemon: Sendable {
 
     /// Binds and starts serving.
     public func start() throws {
+        // A database this process may read but not write (another user's file) opened and
+        // answered /healthz while every webhook got a 500: found before listening instead.
+        do {
+            try store.writeAndWait { db in
+                try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
+                               JSONText.now())
+            }
+        } catch {
+            throw DatabaseNotWritable(path: configuration.database, cause: "\(error)")
+        }
         try server.start()
         if configuration.fetchMedia { mediaFetcher.start(interval: configuration.mediaFetchIntervalSeconds) }
         whatsAppSender.start()
@@ -111,4 +121,11 @@ struct RouteContext: Sendable {
     let baseURL: String
     let clickToCall: ClickToCall
     let channels: ChannelDirectory
+}
+
+/// `serve` found the database readable but not writable: it does not start.
+public struct DatabaseNotWritable: Error, CustomStringConvertible {
+    let path: String
+    let cause: String
+    public var description: String { "cannot write to the database \(path): check who owns the file and its folder (\(cause))" }
 }

@@ -1,0 +1,30 @@
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// The VFS that gathers a commit's WAL frames into one write (Sources/CSQLiteWAL).
+final class WALWriteBufferTests: XCTestCase {
+    /// A connection that opened a WAL already holding frames (a daemon restarted after a crash)
+    /// wrote its first commit frame's header straight to the file, missed that it was a commit,
+    /// and kept the page gathered: the commit returned, the wal-index listed the frame, and
+    /// another connection (the checkpointer) read stale bytes for it and copied them into the
+    /// database file. Every restart after SIGKILL followed by a write could corrupt the database.
+    func testAFirstCommitIntoAnExistingWALIsInTheFileWhenItReturns() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("w.db")
+        let first = try Database(path: path)
+        _ = try first.scalar("PRAGMA journal_mode = WAL")
+        try first.executeScript("PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        for i in 0..<50 { try first.execute("INSERT INTO t(id, v) VALUES (?, ?)", i, String(repeating: "a", count: 500)) }
+        // A second connection: its WAL handle starts with nothing gathered, behind 50 frames.
+        let second = try Database(path: path)
+        // As the writer runs: commits do not sync the WAL (the syncer does), so nothing flushes it.
+        try second.executeScript("PRAGMA synchronous = NORMAL")
+        try second.execute("INSERT INTO t(id, v) VALUES (?, ?)", 1000, "written by the second connection")
+        XCTAssertEqual(try first.scalar("SELECT v FROM t WHERE id = 1000").string, "written by the second connection")
+        XCTAssertEqual(try first.scalar("PRAGMA integrity_check").string, "ok")
+        XCTAssertEqual(try first.scalar("SELECT count(*) FROM t").int, 51)
+    }
+}
