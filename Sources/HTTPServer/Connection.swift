@@ -44,7 +44,9 @@ final class Connection {
     @exclusivity(unchecked) var streamFlushPending = false
     /// Monotonic time the current parsing phase began (idle, head or body), for timeouts.
     @exclusivity(unchecked) var phaseStartedAt: UInt64
-    @exclusivity(unchecked) var phase: HTTPRequestParser.Phase = .idle
+    /// A new connection waits for its first request's head: `headerTimeout` runs from accept
+    /// (as idle, a connection that sent nothing held a slot for the whole idle timeout).
+    @exclusivity(unchecked) var phase: HTTPRequestParser.Phase = .head
     /// The peer shut its sending side; finish what is in flight and close.
     @exclusivity(unchecked) var peerClosed = false
     /// Input was left unread because the buffer is full; read again when a request completes.

@@ -94,6 +94,19 @@ final class HTTPServerLimitsTests: XCTestCase {
         XCTAssertTrue(c.waitForClose())
     }
 
+    /// A connection that never sends anything is held for the header timeout, not the idle
+    /// one: silent sockets kept every slot (maxConnections) busy for 75 s.
+    func testASilentNewConnectionGetsTheHeaderTimeout() throws {
+        let patient = try startTestServer { c in
+            c.headerTimeout = 0.5
+            c.idleTimeout = 600
+        }
+        defer { patient.shutdown() }
+        let c = try RawConnection(port: patient.port)
+        XCTAssertEqual(try c.readResponse().status, 408)
+        XCTAssertTrue(c.waitForClose())
+    }
+
     func testIdleConnectionIsClosed() throws {
         let c = try RawConnection(port: server.port)
         try c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
