@@ -58,6 +58,13 @@ final class ConfigurationTests: XCTestCase {
         for injected in ["SWITCHBOARD_SERVICE_PORT_HTTP", "SWITCHBOARD_PORT_8080_TCP_PORT", "SWITCHBOARD_DB_SERVICE_HOST", "SWITCHBOARD_ENV_TZ"] {
             XCTAssertNoThrow(try Configuration.load(file: nil, environment: [injected: "x"]), injected)
         }
+        // Told by their values too: a port variable Kubernetes made is a URL, a Docker link's name a path.
+        XCTAssertNoThrow(try Configuration.load(file: nil, environment: ["SWITCHBOARD_WEB_PORT": "tcp://10.0.0.9:80",
+                                                                         "SWITCHBOARD_DB_NAME": "/web/db"]))
+        for (typo, value) in [("SWITCHBOARD_LISTEN_PORT", "38499"), ("SWITCHBOARD_HTTP_PORT", "8081"), ("SWITCHBOARD_DB_NAME", "crm"),
+                              ("SWITCHBOARD_DATABASE_NAME", "crm.db")] {
+            XCTAssertThrowsError(try Configuration.load(file: nil, environment: [typo: value]), typo)
+        }
         XCTAssertThrowsError(try Configuration.load(file: nil, environment: ["SWITCHBOARD_DATABASE": "file:/srv/crm.db?mode=rwc"])) { error in
             XCTAssertTrue("\(error)".contains("not an SQLite URI"), "\(error)")
         }

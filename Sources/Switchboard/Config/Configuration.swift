@@ -78,16 +78,26 @@ public struct Configuration: Sendable, Equatable {
             if let meant {
                 throw ConfigurationError(key: name, message: "unknown environment variable; did you mean \(meant)?")
             }
-            guard upper.hasPrefix("SWITCHBOARD_"), !isInjectedByServiceLinks(String(upper.dropFirst("SWITCHBOARD_".count))) else { continue }
+            guard upper.hasPrefix("SWITCHBOARD_"),
+                  !isInjectedByServiceLinks(String(upper.dropFirst("SWITCHBOARD_".count)), value: environment[name] ?? "") else { continue }
             throw ConfigurationError(key: name, message: "unknown environment variable (settings: \(known.joined(separator: ", ")))")
         }
     }
 
     /// What follows `SWITCHBOARD_` in the variables Kubernetes (a Service named switchboard or
-    /// switchboard-…) and Docker links define: SERVICE_HOST, SERVICE_PORT[_NAME], PORT[_8080_TCP[_ADDR…]], NAME, ENV_….
-    private static func isInjectedByServiceLinks(_ rest: String) -> Bool {
-        rest.contains("SERVICE_HOST") || rest.contains("SERVICE_PORT") || rest == "PORT" || rest.hasPrefix("PORT_")
-            || rest.contains("_PORT") || rest == "NAME" || rest.hasSuffix("_NAME") || rest.hasPrefix("ENV_") || rest.contains("_ENV_")
+    /// switchboard-…) and Docker links define — [X_]SERVICE_HOST, [X_]SERVICE_PORT[_NAME],
+    /// [X_]PORT=tcp://…, [X_]PORT_8080_TCP[_PROTO|_PORT|_ADDR], NAME=/…, [X_]ENV_… —, told by
+    /// their shape and value: SWITCHBOARD_LISTEN_PORT=8081 or SWITCHBOARD_DB_NAME=x are typos.
+    private static func isInjectedByServiceLinks(_ rest: String, value: String) -> Bool {
+        if rest.hasPrefix("ENV_") || rest.contains("_ENV_") { return true }
+        if rest.range(of: #"(^|_)SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$"#, options: .regularExpression) != nil { return true }
+        if rest.range(of: #"(^|_)PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?$"#, options: .regularExpression) != nil { return true }
+        let lowered = value.lowercased()
+        if rest == "PORT" || rest.hasSuffix("_PORT") {
+            return lowered.hasPrefix("tcp://") || lowered.hasPrefix("udp://") || lowered.hasPrefix("sctp://")
+        }
+        if rest == "NAME" || rest.hasSuffix("_NAME") { return value.hasPrefix("/") }
+        return false
     }
 
     /// Whether `a` becomes `b` with at most `limit` inserted, deleted or replaced characters.
