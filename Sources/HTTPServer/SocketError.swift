@@ -11,7 +11,8 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        let text = "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
+        // errno 0: the operation says it all (a name that does not resolve is no system error).
+        let text = errno == 0 ? operation : "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
         return errno == EADDRINUSE ? text + ": another process listens there (another switchboard?)" : text
     }
 }

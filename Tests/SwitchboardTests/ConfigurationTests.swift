@@ -40,6 +40,11 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try Configuration.load(file: file, environment: [:])) { error in
             XCTAssertEqual((error as? ConfigurationError)?.key, "lisen")
         }
+        // Malformed JSON says where ("The data is not in the correct format" did not).
+        try "{\"listen\": \"127.0.0.1:1\",\n \"database\": }".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Configuration.load(file: file, environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("around character"), "\(error)")
+        }
     }
 
     func testAMisspelledVariableIsRefusedNotIgnored() throws {

@@ -141,7 +141,9 @@ public struct Configuration: Sendable, Equatable {
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigurationError(key: "config", message: "\(path) is not valid JSON: \(error.localizedDescription)")
+            // Foundation's own text ("The data is not in the correct format") says nothing of where.
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw ConfigurationError(key: "config", message: "\(path) is not valid JSON: \(detail)")
         }
         guard let dictionary = object as? [String: Any] else {
             throw ConfigurationError(key: "config", message: "\(path) must hold a JSON object")
