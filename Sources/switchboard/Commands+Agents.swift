@@ -9,6 +9,7 @@ extension Commands {
             return words.isEmpty ? .usage : .ok
         }
         if arguments.has("--help") { print(Help.agents); return .ok }
+        try requireKnown(sub, of: "agents", ["add", "update", "list", "rotate-key", "remove"])
         let configuration = try configuration(arguments)
         switch sub {
         case "add":

@@ -6,6 +6,12 @@ enum Commands {
     /// The configuration; when its database file does not exist yet, says on stderr that a new
     /// one is made and where: an admin command run from another folder made an empty
     /// `./switchboard.db` there without a word, and printed a key the daemon did not know.
+    /// A usage error for a subcommand `group` does not have, before the configuration is read
+    /// (which says it is creating a database that a typo then never made).
+    static func requireKnown(_ sub: String, of group: String, _ known: [String]) throws {
+        guard known.contains(sub) else { throw UsageError("unknown \(group) command '\(sub)'") }
+    }
+
     static func configuration(_ arguments: Arguments) throws -> Configuration {
         let configuration = try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
         if !FileManager.default.fileExists(atPath: configuration.database) {
@@ -63,6 +69,7 @@ extension Commands {
             return words.isEmpty ? .usage : .ok
         }
         if arguments.has("--help") { print(Help.integrations); return .ok }
+        try requireKnown(sub, of: "integrations", ["add", "list", "rotate-secret", "remove"])
         let configuration = try configuration(arguments)
         switch sub {
         case "add":
@@ -174,6 +181,7 @@ extension Commands {
             return words.isEmpty ? .usage : .ok
         }
         if arguments.has("--help") { print(Help.channels); return .ok }
+        try requireKnown(sub, of: "channels", ["add", "list", "rotate-secret", "remove"])
         let configuration = try configuration(arguments)
         switch sub {
         case "add":

@@ -172,6 +172,11 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(try cli(["agents", "add", "--name", "X", "--role", "manager", "--phone", "garbage"]).status, 65)
         XCTAssertEqual(try cli(["agents", "remove", "99"]).status, 66)
         XCTAssertEqual(try cli(["frobnicate"]).status, 64)
+        // A mistyped subcommand is named before the database is looked at ("creating a new one
+        // there" was printed for a database the typo never made).
+        let typo = try cli(["integrations", "ad", "--name", "x"])
+        XCTAssertEqual(typo.status, 64)
+        XCTAssertTrue(typo.stderr.contains("unknown integrations command 'ad'") && !typo.stderr.contains("creating"), typo.stderr)
         let added = try cli(["agents", "add", "--name", "Bo", "--role", "manager", "--json"])
         let id = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["id"] as? Int)
         XCTAssertEqual(try cli(["agents", "remove", String(id)]).status, 0)
