@@ -361,7 +361,7 @@ final class EventLoop: @unchecked Sendable {
         response.serialize(into: &connection.output, date: clock.httpDate(), keepAlive: keepAlive,
                            includeBody: pending.method != "HEAD")
         record(method: pending.method, path: pending.path, route: route, status: response.status,
-               startedAt: pending.startedAt, connection: connection)
+               startedAt: pending.startedAt, connection: connection, errorCode: response.status >= 400 ? response.errorCode : nil)
         connection.state = keepAlive ? .reading : .closing
         connection.phase = .idle
         connection.phaseStartedAt = clock.now()
@@ -496,7 +496,8 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: - Logging and metrics
 
-    private func record(method: String, path: String, route: String, status: Int, startedAt: UInt64, connection: Connection) {
+    private func record(method: String, path: String, route: String, status: Int, startedAt: UInt64, connection: Connection,
+                        errorCode: String? = nil) {
         let elapsed = clock.now() &- startedAt
         let stats = requestStats(RequestKey(route: route, method: Self.metricMethod(method), status: status))
         stats.count.add()
@@ -504,7 +505,8 @@ final class EventLoop: @unchecked Sendable {
         guard logRequests else { return }
         // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
         let logged = stats.routeCarriesSecret ? route : redactingSecrets(path)
-        appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix)
+        appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix,
+                      errorCode: errorCode)
     }
 
     /// The method as a metrics label: any client can send any token there, and each new one
@@ -528,7 +530,8 @@ final class EventLoop: @unchecked Sendable {
     /// The request log line, written straight into the loop's buffer: the JSON object
     /// `{"ts":…,"level":"info","msg":"request","method":…,"path":…,"route":…,"status":…,"ms":…,"remote":…}`
     /// with `ms` a fixed-point number of milliseconds (three decimals).
-    private func appendLogLine(to out: inout [UInt8], stats: RequestStats, path: String, micros: UInt64, suffix: [UInt8]) {
+    private func appendLogLine(to out: inout [UInt8], stats: RequestStats, path: String, micros: UInt64, suffix: [UInt8],
+                               errorCode: String?) {
         out.append(static: #"{"ts":""#)
         clock.appendTimestamp(to: &out)
         out.append(contentsOf: stats.logBeforePath)
@@ -540,6 +543,10 @@ final class EventLoop: @unchecked Sendable {
         out.append(UInt8(truncatingIfNeeded: fraction / 100) &+ 48)
         out.append(UInt8(truncatingIfNeeded: fraction / 10 % 10) &+ 48)
         out.append(UInt8(truncatingIfNeeded: fraction % 10) &+ 48)
+        if let errorCode {   // why it was refused (bad_signature, missing_field…), as the answer said
+            out.append(static: #","error":"#)
+            JSONLine.appendString(errorCode, to: &out)
+        }
         out.append(contentsOf: suffix)
     }
 
@@ -592,7 +599,14 @@ private final class RequestStats {
         count = counter.makeCell([key.route, key.method, String(key.status)])
         routeCarriesSecret = key.route.contains(":secret")
         var before: [UInt8] = []
-        before.append(static: #"","level":"info","msg":"request","method":"#)
+        // A refusal is worth an operator's eye: 4xx warn, 5xx are errors.
+        if key.status >= 500 {
+            before.append(static: #"","level":"error","msg":"request","method":"#)
+        } else if key.status >= 400 {
+            before.append(static: #"","level":"warning","msg":"request","method":"#)
+        } else {
+            before.append(static: #"","level":"info","msg":"request","method":"#)
+        }
         JSONLine.appendString(key.method, to: &before)
         before.append(static: #","path":"#)
         logBeforePath = before

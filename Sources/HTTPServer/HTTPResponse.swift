@@ -23,6 +23,14 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The JSON error body every failure uses: `{"error":{"code":"...","message":"..."}}`.
+    /// The `code` of an error body made by `error(status:code:message:)`, read back for the log.
+    var errorCode: String? {
+        let prefix = Array(#"{"error":{"code":""#.utf8)
+        guard body.count > prefix.count, body.starts(with: prefix),
+              let end = body[prefix.count...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return String(decoding: body[prefix.count..<end], as: UTF8.self)
+    }
+
     public static func error(status: Int, code: String, message: String) -> HTTPResponse {
         var body: [UInt8] = Array(#"{"error":{"code":"#.utf8)
         appendJSONString(code, to: &body)

@@ -146,8 +146,11 @@ final class HTTPServerTelemetryTests: XCTestCase {
         XCTAssertEqual(lines.count, 5)
         let keys: Set<String> = ["ts", "level", "msg", "method", "path", "route", "status", "ms", "remote"]
         for line in lines {
-            XCTAssertEqual(Set(line.keys), keys)
-            XCTAssertEqual(line["level"] as? String, "info")
+            // A refusal says why, at warning level (an operator could not tell a provider's 401 from a 404).
+            let refused = (line["status"] as? Int ?? 0) >= 400
+            XCTAssertEqual(Set(line.keys), refused ? keys.union(["error"]) : keys)
+            XCTAssertEqual(line["level"] as? String, refused ? "warning" : "info")
+            if refused { XCTAssertEqual(line["error"] as? String, "not_found") }
             XCTAssertEqual(line["method"] as? String, "GET")
             let ms = try XCTUnwrap(line["ms"] as? Double)
             XCTAssertGreaterThanOrEqual(ms, 0)
