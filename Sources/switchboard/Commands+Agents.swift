@@ -3,14 +3,11 @@ import Switchboard
 
 extension Commands {
     static func agents(_ words: [String]) throws -> ExitCode {
-        let arguments = try Arguments(Array(words.dropFirst()))
-        guard let sub = words.first, sub != "--help", sub != "-h" else {
-            print(Help.agents)
-            return words.isEmpty ? .usage : .ok
+        let (sub, arguments, configuration): (String, Arguments, Configuration)
+        switch try subcommand(words, of: "agents", ["add", "update", "list", "rotate-key", "remove"], help: Help.agents) {
+        case .done(let code): return code
+        case .run(let name, let parsed, let read): (sub, arguments, configuration) = (name, parsed, read)
         }
-        if arguments.has("--help") { print(Help.agents); return .ok }
-        try requireKnown(sub, of: "agents", ["add", "update", "list", "rotate-key", "remove"])
-        let configuration = try configuration(arguments)
         switch sub {
         case "add":
             try arguments.allow(["--config", "--name", "--role", "--phone", "--sip", "--receives-new-clients", "--json"])

@@ -6,10 +6,25 @@ enum Commands {
     /// The configuration; when its database file does not exist yet, says on stderr that a new
     /// one is made and where: an admin command run from another folder made an empty
     /// `./switchboard.db` there without a word, and printed a key the daemon did not know.
-    /// A usage error for a subcommand `group` does not have, before the configuration is read
+    /// What a command group (`agents`, `integrations`, `channels`) does with its words.
+    enum Subcommand {
+        /// Help was printed (or nothing was asked): exit with this.
+        case done(ExitCode)
+        case run(String, Arguments, Configuration)
+    }
+
+    /// Parses a group's words: help, or a known subcommand with its options and the
+    /// configuration. An unknown subcommand is a usage error before the configuration is read
     /// (which says it is creating a database that a typo then never made).
-    static func requireKnown(_ sub: String, of group: String, _ known: [String]) throws {
+    static func subcommand(_ words: [String], of group: String, _ known: [String], help: String) throws -> Subcommand {
+        let arguments = try Arguments(Array(words.dropFirst()))
+        guard let sub = words.first, sub != "--help", sub != "-h" else {
+            print(help)
+            return .done(words.isEmpty ? .usage : .ok)
+        }
+        if arguments.has("--help") { print(help); return .done(.ok) }
         guard known.contains(sub) else { throw UsageError("unknown \(group) command '\(sub)'") }
+        return .run(sub, arguments, try configuration(arguments))
     }
 
     static func configuration(_ arguments: Arguments) throws -> Configuration {
@@ -63,14 +78,11 @@ enum Commands {
 
 extension Commands {
     static func integrations(_ words: [String]) throws -> ExitCode {
-        let arguments = try Arguments(Array(words.dropFirst()))
-        guard let sub = words.first, sub != "--help", sub != "-h" else {
-            print(Help.integrations)
-            return words.isEmpty ? .usage : .ok
+        let (sub, arguments, configuration): (String, Arguments, Configuration)
+        switch try subcommand(words, of: "integrations", ["add", "list", "rotate-secret", "remove"], help: Help.integrations) {
+        case .done(let code): return code
+        case .run(let name, let parsed, let read): (sub, arguments, configuration) = (name, parsed, read)
         }
-        if arguments.has("--help") { print(Help.integrations); return .ok }
-        try requireKnown(sub, of: "integrations", ["add", "list", "rotate-secret", "remove"])
-        let configuration = try configuration(arguments)
         switch sub {
         case "add":
             try arguments.allow(["--config", "--name", "--provider", "--region", "--provider-secret", "--settings", "--json"])
@@ -175,14 +187,11 @@ extension Commands {
 
 extension Commands {
     static func channels(_ words: [String]) throws -> ExitCode {
-        let arguments = try Arguments(Array(words.dropFirst()))
-        guard let sub = words.first, sub != "--help", sub != "-h" else {
-            print(Help.channels)
-            return words.isEmpty ? .usage : .ok
+        let (sub, arguments, configuration): (String, Arguments, Configuration)
+        switch try subcommand(words, of: "channels", ["add", "list", "rotate-secret", "remove"], help: Help.channels) {
+        case .done(let code): return code
+        case .run(let name, let parsed, let read): (sub, arguments, configuration) = (name, parsed, read)
         }
-        if arguments.has("--help") { print(Help.channels); return .ok }
-        try requireKnown(sub, of: "channels", ["add", "list", "rotate-secret", "remove"])
-        let configuration = try configuration(arguments)
         switch sub {
         case "add":
             try arguments.allow(["--config", "--name", "--provider", "--phone-number-id", "--display-number", "--region",
