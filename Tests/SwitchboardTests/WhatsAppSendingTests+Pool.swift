@@ -82,3 +82,28 @@ extension WhatsAppSendingTests {
         XCTAssertEqual(try t.daemon.agents.update(id: bob.agent.id, .init(role: .qualityControl))?.receivesNewClients, false)
     }
 }
+
+extension WhatsAppSendingTests {
+    /// A pooled client whose latest thread is on a round-robin channel: a manager's preview
+    /// without channelId answered 404 "no contact" (the latest thread's channel was picked),
+    /// though naming the unsorted channel worked. The unsorted thread is picked for them.
+    func testAPooledClientIsWrittenToOnItsUnsortedThreadByDefault() throws {
+        try addChannel()
+        let service = try addChannel("ro-service", phoneNumberId: "2222", distribution: .roundRobin)
+        let ana = try t.daemon.agents.add(.init(name: "Ana", role: .manager, receivesNewClients: true))
+        let contact = try clientWrites("Bună", ago: 120)   // on ro-sales (unsorted): a new, pooled client
+        // Later the same client writes to the round-robin number: known already, they stay pooled.
+        let value: [String: Any] = ["messaging_product": "whatsapp", "metadata": ["display_phone_number": "40312000222", "phone_number_id": "2222"],
+                                    "contacts": [["profile": ["name": "Ioana Pop"], "wa_id": "40722123456"]],
+                                    "messages": [["from": "40722123456", "id": "wamid.in.rr", "timestamp": String(Int(Date().timeIntervalSince1970 - 30)),
+                                                  "type": "text", "text": ["body": "Și aici"]]]]
+        let root: [String: Any] = ["object": "whatsapp_business_account", "entry": [["id": "1", "changes": [["value": value, "field": "messages"]]]]]
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]), as: UTF8.self)
+        let sign = "sha256=" + Crypto.hmacSHA256(key: Array(appSecret.utf8), data: Array(body.utf8)).hexString
+        XCTAssertEqual(try t.send("POST", "/webhooks/whatsapp/\(service.name)", headers: [("X-Hub-Signature-256", sign), ("Content-Type", "application/json")],
+                                  body: body).status, 200)
+        XCTAssertEqual(try t.count("contacts", "owner_agent_id IS NULL"), 1)
+        let preview = try t.api("POST", "/api/v1/contacts/\(contact)/messages/preview", key: ana.apiKey, body: ["text": "Bună, sunt Ana"])
+        XCTAssertEqual(preview.status, 200, preview.text)
+    }
+}

@@ -65,7 +65,7 @@ struct OutboundConversation {
         if try pooled && (!agent.receivesNewClients || !RouteContext.isUnsorted(contactId, in: db)) {
             throw DomainError.notFound("no contact \(contactId)")
         }
-        let channel = try pickChannel(db, contactId: contactId, channelId: channelId)
+        let channel = try pickChannel(db, contactId: contactId, channelId: channelId, unsortedOnly: pooled)
         if pooled, channel.settings.distribution != .unsorted { throw DomainError.notFound("no contact \(contactId)") }
         let thread = try db.queryOne("SELECT last_inbound_at FROM wa_threads WHERE channel_id = ? AND contact_id = ?", channel.id, contactId)
         // The number the client wrote from on this thread, else the contact's first number.
@@ -95,15 +95,18 @@ struct OutboundConversation {
         for part in parts { _ = try WazzupSendFormat.requests(for: part, to: to, channel: channel) }
     }
 
-    private static func pickChannel(_ db: Database, contactId: Int, channelId: Int?) throws -> Channel {
+    /// `unsortedOnly`: the client's most recent thread on an unsorted channel (a pooled client,
+    /// to a manager, who may write to it only there).
+    private static func pickChannel(_ db: Database, contactId: Int, channelId: Int?, unsortedOnly: Bool = false) throws -> Channel {
         if let channelId {
             guard let channel = try Channel.load(db, id: channelId) else { throw DomainError.unprocessable("no channel \(channelId)") }
             return channel
         }
         if let recent = try db.scalar("""
-            SELECT t.channel_id FROM wa_threads t JOIN channels c ON c.id = t.channel_id WHERE t.contact_id = ?
+            SELECT t.channel_id FROM wa_threads t JOIN channels c ON c.id = t.channel_id WHERE t.contact_id = ?1
+              AND (NOT ?2 OR coalesce(json_extract(c.settings, '$.distribution'), 'unsorted') = 'unsorted')
             ORDER BY max(coalesce(t.last_inbound_at, ''), coalesce(t.last_outbound_at, '')) DESC LIMIT 1
-            """, contactId).int, let channel = try Channel.load(db, id: recent) {
+            """, contactId, unsortedOnly).int, let channel = try Channel.load(db, id: recent) {
             return channel
         }
         let all = try db.query("SELECT * FROM channels ORDER BY id").map(Channel.init(row:))
