@@ -9,10 +9,14 @@
 //     transaction also writes it and returns the write's error to SQLite, before
 //     SQLite publishes the new frames in the wal-index;
 //   - before any other operation on that file (read, sync, truncate, size, lock,
-//     file control, close) and before a write that does not continue the run; such
+//     file control) and before a write that does not continue the run; such
 //     a write (a restarted log's header, a page rewritten in place, checksums
 //     rewritten after the commit frame) goes to the file at once, in order;
 //   - when 4 MiB are gathered.
+// What is gathered when a transaction rolls back, or the file closes, is dropped: no commit
+// covers it, and written later it would overwrite frames another connection committed at the
+// same offsets (sb_wal_write_buffer_install hooks every rollback). A WAL whose device lacks
+// powersafe overwrite (where SQLite pads commits) is not gathered at all.
 // Other files, and everything else, go straight to the default VFS. Frames never
 // become visible to other connections before they are in the file: readers only use
 // frames the wal-index header lists, and SQLite writes that header after the commit
@@ -87,14 +91,24 @@ static int gather(GatherFile *f, const void *data, int amount, sqlite3_int64 off
     return SQLITE_OK;
 }
 
+// What is still gathered when a transaction ends without committing (or the file closes)
+// belongs to frames no commit covers: a commit flushes its own. Written later, those frames
+// would land over frames another connection committed at the same offsets meanwhile, so
+// they are dropped, never written.
+static void discardGathered(GatherFile *f) {
+    f->length = 0;
+    f->flushAfterNextWrite = 0;
+    f->nextAppend = -1;
+}
+
 static int gClose(sqlite3_file *file) {
     GatherFile *f = (GatherFile *)file;
-    int flushed = flushGathered(f);
+    discardGathered(f);
     int rc = f->real->pMethods->xClose(f->real);
     sqlite3_free(f->bytes);
     f->bytes = NULL;
     f->capacity = 0;
-    return flushed != SQLITE_OK ? flushed : rc;
+    return rc;
 }
 
 static int gRead(sqlite3_file *file, void *data, int amount, sqlite3_int64 offset) {
@@ -238,9 +252,26 @@ static int gOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, in
         f->base.pMethods = NULL;
         return SQLITE_CANTOPEN;
     }
-    f->isWAL = (flags & SQLITE_OPEN_WAL) != 0;
+    // Without powersafe overwrite SQLite pads a synced commit with copies of its last frame,
+    // split around the sync point, and the tail after it carries no commit mark: such a WAL
+    // is never gathered.
+    int powersafe = (f->real->pMethods->xDeviceCharacteristics(f->real) & SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
+    f->isWAL = (flags & SQLITE_OPEN_WAL) != 0 && powersafe;
     f->base.pMethods = &gatherMethods;
     return SQLITE_OK;
+}
+
+// Drops what `db`'s WAL has gathered; run on every rollback (see sb_wal_write_buffer_install).
+static void discardOnRollback(void *context) {
+    sqlite3 *db = context;
+    sqlite3_file *file = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) != SQLITE_OK || file == NULL) return;
+    if (file->pMethods != &gatherMethods) return;
+    discardGathered((GatherFile *)file);
+}
+
+void sb_wal_write_buffer_install(sqlite3 *db) {
+    sqlite3_rollback_hook(db, discardOnRollback, db);
 }
 
 // VFS-level calls go straight to the default VFS.

@@ -44,6 +44,7 @@ public final class Database {
         }
         handle = pointer
         self.path = path
+        if Self.vfsName != nil { sb_wal_write_buffer_install(pointer) }
         walFrameCount.initialize(to: 0)
         sqlite3_extended_result_codes(handle, 1)
         registerFold()

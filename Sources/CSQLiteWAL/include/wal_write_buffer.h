@@ -10,4 +10,11 @@ int sb_wal_write_buffer_register(void);
 /// The name to pass to sqlite3_open_v2.
 extern const char *const sb_wal_write_buffer_vfs_name;
 
+struct sqlite3;
+
+/// Makes every rollback on `db` drop what its WAL has gathered (frames no commit covers,
+/// which written later would overwrite another connection's). Call once per connection
+/// opened with the VFS; it takes the connection's rollback hook.
+void sb_wal_write_buffer_install(struct sqlite3 *db);
+
 #endif
