@@ -22,7 +22,6 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
     }
 
-    /// The JSON error body every failure uses: `{"error":{"code":"...","message":"..."}}`.
     /// The `code` of an error body made by `error(status:code:message:)`, read back for the log.
     var errorCode: String? {
         let prefix = Array(#"{"error":{"code":""#.utf8)
@@ -31,6 +30,7 @@ public struct HTTPResponse: Sendable {
         return String(decoding: body[prefix.count..<end], as: UTF8.self)
     }
 
+    /// The JSON error body every failure uses: `{"error":{"code":"...","message":"..."}}`.
     public static func error(status: Int, code: String, message: String) -> HTTPResponse {
         var body: [UInt8] = Array(#"{"error":{"code":"#.utf8)
         appendJSONString(code, to: &body)

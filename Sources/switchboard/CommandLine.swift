@@ -11,7 +11,8 @@ struct Arguments {
     var dashedValues: [(option: String, value: String)] = []
 
     /// Flags that take no value.
-    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients", "--no-receives-new-clients"]
+    static let switchNames: Set<String> = ["--json", "--help", "-h", "--receives-new-clients", "--no-receives-new-clients",
+                                                "--no-sip", "--no-phone"]
 
     init(_ words: [String]) throws(UsageError) {
         var index = 0

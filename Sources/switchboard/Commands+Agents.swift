@@ -25,10 +25,12 @@ extension Commands {
             return .ok
         case "update":
             try arguments.allow(["--config", "--name", "--role", "--phone", "--sip", "--receives-new-clients", "--no-receives-new-clients",
-                                 "--json"], positional: 1)
+                                 "--no-sip", "--no-phone", "--json"], positional: 1)
             guard let text = arguments.positional.first, let id = Int(text) else { throw UsageError("agents update needs an agent id") }
             let change = try agentChange(arguments)
-            guard !change.isEmpty else { throw UsageError("agents update needs something to change (--name, --role, --phone, --sip, --[no-]receives-new-clients)") }
+            guard !change.isEmpty else {
+                throw UsageError("agents update needs something to change (--name, --role, --[no-]phone, --[no-]sip, --[no-]receives-new-clients)")
+            }
             guard let updated = try SwitchboardDaemon.withDirectory(configuration, { try $0.update(id: id, change) }) else {
                 throw DomainError.notFound("no agent \(id)")
             }
@@ -88,9 +90,18 @@ extension Commands {
             }
             return role
         }
-        let phones = arguments.values("--phone"), logins = arguments.values("--sip")
+        // --sip/--phone replace the list; --no-sip/--no-phone empty it.
+        func list(_ option: String, none: String) throws -> [String]? {
+            let values = arguments.values(option)
+            if arguments.has(none) {
+                guard values.isEmpty else { throw UsageError("\(option) and \(none) contradict each other") }
+                return []
+            }
+            return values.isEmpty ? nil : values
+        }
         return AgentDirectory.Change(
-            name: arguments.value("--name"), role: role, phones: phones.isEmpty ? nil : phones, sipLogins: logins.isEmpty ? nil : logins,
+            name: arguments.value("--name"), role: role, phones: try list("--phone", none: "--no-phone"),
+            sipLogins: try list("--sip", none: "--no-sip"),
             receivesNewClients: arguments.has("--receives-new-clients") ? true : arguments.has("--no-receives-new-clients") ? false : nil)
     }
 }

@@ -42,7 +42,7 @@ enum Help {
       switchboard agents add --name NAME --role ROLE [--phone E164]... [--sip LOGIN]...
                              [--receives-new-clients] [--json] [--config FILE]
       switchboard agents list [--json] [--config FILE]
-      switchboard agents update ID [--name NAME] [--role ROLE] [--phone E164]... [--sip LOGIN]...
+      switchboard agents update ID [--name NAME] [--role ROLE] [--phone E164... | --no-phone] [--sip LOGIN... | --no-sip]
                                 [--receives-new-clients | --no-receives-new-clients] [--json] [--config FILE]
       switchboard agents rotate-key ID [--json] [--config FILE]
       switchboard agents remove ID [--hand-over-to AGENT_ID] [--config FILE]
@@ -51,7 +51,8 @@ enum Help {
     login, not by --phone (kept for reference only). `add` prints the agent's
     API key once; it is stored only as a hash and cannot be shown again.
     `update` changes what it is given (--phone and --sip, repeated, replace the
-    whole list) and keeps the agent's id, key, clients and tasks.
+    whole list; --no-phone and --no-sip empty it) and keeps the agent's id, key,
+    clients and tasks.
     `rotate-key` gives the agent a new key (printed once) and the old one stops
     working at once. `remove` refuses (exit 65) an agent who owns clients or has
     open tasks unless --hand-over-to names who takes them over.

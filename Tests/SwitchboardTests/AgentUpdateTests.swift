@@ -51,6 +51,8 @@ final class AgentUpdateTests: XCTestCase {
         let off = try cli(["agents", "update", "1", "--no-receives-new-clients"])
         XCTAssertEqual(off.stdout, "updated agent 1 Ana (manager); SIP logins: ana,101; new clients: no\n")
         XCTAssertEqual(try cli(["agents", "update", "1"]).status, 64, "nothing to change")
+        XCTAssertEqual(try cli(["agents", "update", "1", "--no-sip"]).stdout, "updated agent 1 Ana (manager); SIP logins: -; new clients: no\n")
+        XCTAssertEqual(try cli(["agents", "update", "1", "--sip", "x", "--no-sip"]).status, 64)
         XCTAssertEqual(try cli(["agents", "update", "1", "--receives-new-clients", "--no-receives-new-clients"]).status, 64)
         XCTAssertEqual(try cli(["agents", "update", "9", "--name", "X"]).status, 66)
     }

@@ -68,11 +68,13 @@ extension WhatsAppSendingTests {
     }
 
     /// Round-robin gave new clients to a quality-control agent flagged to receive them, who can
-    /// write to nobody: the client's reply task sat with them.
+    /// write to nobody (the client's reply task sat with them), and to supervisors: DESIGN gives
+    /// them to one manager at a time.
     func testNewClientsNeverGoToQualityControl() throws {
         try addChannel(distribution: .roundRobin)
         let ana = try t.daemon.agents.add(.init(name: "Ana", role: .manager, receivesNewClients: true))
         XCTAssertThrowsError(try t.daemon.agents.add(.init(name: "Quinn", role: .qualityControl, receivesNewClients: true)))
+        _ = try t.daemon.agents.add(.init(name: "Sue", role: .supervisor, receivesNewClients: true))   // DESIGN: to managers
         let quinn = try t.daemon.agents.add(.init(name: "Quinn", role: .qualityControl))
         try t.daemon.store.writeAndWait { db in try db.execute("UPDATE agents SET receives_new_clients = 1 WHERE id = ?", quinn.agent.id) }
         for digits in ["40722000301", "40722000302", "40722000303"] { try stranger(digits) }

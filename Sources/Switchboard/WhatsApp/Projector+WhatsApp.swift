@@ -200,7 +200,7 @@ extension Projector {
     /// Each receiving agent's latest client is one step down the `contacts_owner` index (migration
     /// 016); without it this read the contacts table once per agent, on the writer thread.
     static let newClientOwnerQuery = """
-        SELECT a.id FROM agents a WHERE a.receives_new_clients = 1 AND a.role <> 'quality-control'
+        SELECT a.id FROM agents a WHERE a.receives_new_clients = 1 AND a.role = 'manager'
         ORDER BY (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id) IS NOT NULL,
                  (SELECT max(c.id) FROM contacts c WHERE c.owner_agent_id = a.id), a.id LIMIT 1
         """
