@@ -505,15 +505,15 @@ final class EventLoop: @unchecked Sendable {
         guard logRequests else { return }
         // A secret carried in the path (webhook URLs for providers that cannot send headers) is never logged.
         let logged = stats.routeCarriesSecret ? route : redactingSecrets(path)
-        appendLogLine(to: &pendingLog, stats: stats, path: logged, micros: (elapsed + 500) / 1000, suffix: connection.logSuffix,
-                      errorCode: errorCode)
+        appendLogLine(to: &pendingLog, stats: stats, method: method, path: logged, micros: (elapsed + 500) / 1000,
+                      suffix: connection.logSuffix, errorCode: errorCode)
     }
 
     /// The method as a metrics label: any client can send any token there, and each new one
     /// made a new series for ever; those outside HTTP's own methods count as `other`.
     static func metricMethod(_ method: String) -> String {
         switch method {
-        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT": return method
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "-": return method
         default: return "other"
         }
     }
@@ -530,11 +530,18 @@ final class EventLoop: @unchecked Sendable {
     /// The request log line, written straight into the loop's buffer: the JSON object
     /// `{"ts":…,"level":"info","msg":"request","method":…,"path":…,"route":…,"status":…,"ms":…,"remote":…}`
     /// with `ms` a fixed-point number of milliseconds (three decimals).
-    private func appendLogLine(to out: inout [UInt8], stats: RequestStats, path: String, micros: UInt64, suffix: [UInt8],
-                               errorCode: String?) {
+    private func appendLogLine(to out: inout [UInt8], stats: RequestStats, method: String, path: String, micros: UInt64,
+                               suffix: [UInt8], errorCode: String?) {
         out.append(static: #"{"ts":""#)
         clock.appendTimestamp(to: &out)
-        out.append(contentsOf: stats.logBeforePath)
+        if stats.isOtherMethod, method != "-" {
+            // Counted as `other`, logged as sent.
+            out.append(contentsOf: stats.logBeforeMethod)
+            JSONLine.appendString(method, to: &out)
+            out.append(static: #","path":"#)
+        } else {
+            out.append(contentsOf: stats.logBeforePath)
+        }
         JSONLine.appendString(path, to: &out)
         out.append(contentsOf: stats.logAfterPath)
         out.append(decimal: Int(micros / 1000))
@@ -589,15 +596,20 @@ private final class RequestStats {
     let count: CounterCell
     /// `","level":"info","msg":"request","method":"GET","path":`
     let logBeforePath: [UInt8]
+    /// `logBeforePath` up to the method, for a method logged as sent (one counted as `other`).
+    let logBeforeMethod: [UInt8]
     /// `,"route":"/healthz","status":200,"ms":`
     let logAfterPath: [UInt8]
 
     /// The route has a `:secret` parameter: the log shows the pattern, not the path.
     let routeCarriesSecret: Bool
+    /// The method label is `other`: the log writes the method as sent.
+    let isOtherMethod: Bool
 
     init(_ key: RequestKey, counter: LabeledCounter) {
         count = counter.makeCell([key.route, key.method, String(key.status)])
         routeCarriesSecret = key.route.contains(":secret")
+        isOtherMethod = key.method == "other"
         var before: [UInt8] = []
         // A refusal is worth an operator's eye: 4xx warn, 5xx are errors.
         if key.status >= 500 {
@@ -607,6 +619,7 @@ private final class RequestStats {
         } else {
             before.append(static: #"","level":"info","msg":"request","method":"#)
         }
+        logBeforeMethod = before
         JSONLine.appendString(key.method, to: &before)
         before.append(static: #","path":"#)
         logBeforePath = before

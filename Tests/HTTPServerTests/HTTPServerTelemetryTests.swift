@@ -91,6 +91,9 @@ final class HTTPServerTelemetryTests: XCTestCase {
         let text = metrics.render()
         XCTAssertFalse(text.contains("QWERTY") || text.contains("FROB"), text)
         XCTAssertTrue(text.contains("method=\"other\",status=\"404\"} 3\n"), text)
+        // The log, which is not a label set, keeps the method as sent.
+        let methods = try logLines().filter { $0["msg"] as? String == "request" }.compactMap { $0["method"] as? String }
+        XCTAssertEqual(methods, ["QWERTY", "FROB", "PROPFIND"])
     }
 
     func testHistogramBucketsAreCumulativeAcrossRecorders() {
