@@ -126,3 +126,41 @@ extension ChannelTests {
         XCTAssertNil(try t.api("PATCH", "/api/v1/channels/\(id)", body: ["displayNumber": NSNull()]).json["displayNumber"])
     }
 }
+
+extension ChannelTests {
+    /// A removed channel's id went to the next channel, and the removed one's conversations
+    /// (which keep their channel id) appeared under the new one.
+    func testARemovedChannelsIdIsNeverGivenAgain() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        func add(_ name: String, _ number: String) throws -> Int {
+            let created = try t.api("POST", "/api/v1/channels", body: ["name": name, "phoneNumberId": number, "appSecret": "s"])
+            XCTAssertEqual(created.status, 201, created.text)
+            return try XCTUnwrap(created.json["id"] as? Int)
+        }
+        let first = try add("cx", "999")
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("INSERT INTO wa_threads(channel_id, contact_id, unanswered) VALUES (?, 1, 0)", first)
+        }
+        XCTAssertEqual(try t.api("DELETE", "/api/v1/channels/\(first)").status, 204)
+        let second = try add("cy", "998")
+        XCTAssertGreaterThan(second, first)
+    }
+
+    /// A database from before migration 032 whose removed channel left threads behind: the
+    /// next channel's id is past them too.
+    func testTheMigrationStartsIdsPastEveryChannelIdAlreadyUsed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("old.db")
+        let legacy = try Database(path: path)
+        _ = try legacy.scalar("PRAGMA journal_mode = WAL")
+        try Migrator.migrate(legacy, Array(Schema.migrations.prefix { $0.name != "032_channel_ids_never_reused" }))
+        try legacy.execute("INSERT INTO wa_threads(channel_id, contact_id, unanswered) VALUES (7, 1, 0)")
+        let store = try Store(path: path, migrations: Schema.migrations)
+        defer { store.close() }
+        let channels = ChannelDirectory(store: store)
+        let created = try channels.add(.init(name: "fresh", phoneNumberId: "1", region: "RO"), baseURL: "http://x")
+        XCTAssertEqual(created.channel.id, 8, "past channel 7, whose threads remain")
+    }
+}

@@ -210,7 +210,7 @@ enum OpenAPIDocument {
         ],
         "responses": {
           "200": {
-            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links — none for a manager rung for a client another owns), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event has an id and its data is JSON",
+            "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links — none for a manager rung for a client another owns), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event but reset has an id and its data is JSON",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -2267,13 +2267,12 @@ enum OpenAPIDocument {
         "properties": {
           "region": {"type": "string"},
           "phoneNumberId": {"type": "string"},
-          "displayNumber": {"type": "string", "nullable": true, "description": "null clears it"},
+          "displayNumber": {"type": ["string", "null"], "description": "null clears it"},
           "appSecret": {"type": "string"},
           "verifyToken": {"type": "string"},
           "accessToken": {"type": "string"},
           "settings": {
-            "allOf": [{"$ref": "#/components/schemas/ChannelSettings"}],
-            "nullable": true,
+            "oneOf": [{"$ref": "#/components/schemas/ChannelSettings"}, {"type": "null"}],
             "description": "Merged into the stored settings (RFC 7396): settings left out stay, a null one goes back to its default; null is every default"
           }
         },

@@ -46,6 +46,7 @@ enum Schema {
         clickToCallAsked,
         callBegan,
         callDialedId,
+        channelIdsNeverReused,
     ]
 }
 
@@ -593,4 +594,36 @@ extension Schema {
     /// was kept only as an alias: the call showed our request's `c2c:` id alone. Filled for
     /// older calls by `rebuild`.
     static let callDialedId = Migration("031_call_dialed_id", "ALTER TABLE calls ADD COLUMN dialed_call_id TEXT")
+
+    /// A removed channel's id went to the next channel added, and the removed one's threads and
+    /// messages (which keep their channel id) showed up under it. AUTOINCREMENT never gives an
+    /// id twice; the sequence starts past every id a channel, thread or message has used, as
+    /// channels removed before this left their ids in threads and messages.
+    static let channelIdsNeverReused = Migration("032_channel_ids_never_reused", """
+        CREATE TABLE channels_numbered (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            provider TEXT NOT NULL CHECK (provider IN ('meta', 'wazzup')),
+            phone_number_id TEXT UNIQUE,
+            display_number TEXT,
+            region TEXT,
+            settings TEXT NOT NULL DEFAULT '{}',
+            secret_hash TEXT NOT NULL UNIQUE,
+            app_secret TEXT NOT NULL DEFAULT '',
+            verify_token TEXT NOT NULL DEFAULT '',
+            access_token TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        INSERT INTO channels_numbered(id, name, provider, phone_number_id, display_number, region, settings, secret_hash,
+                                      app_secret, verify_token, access_token, created_at)
+            SELECT id, name, provider, phone_number_id, display_number, region, settings, secret_hash,
+                   app_secret, verify_token, access_token, created_at FROM channels;
+        DROP TABLE channels;
+        ALTER TABLE channels_numbered RENAME TO channels;
+        DELETE FROM sqlite_sequence WHERE name = 'channels';
+        INSERT INTO sqlite_sequence(name, seq) SELECT 'channels', max(
+            coalesce((SELECT max(id) FROM channels), 0),
+            coalesce((SELECT max(channel_id) FROM wa_threads), 0),
+            coalesce((SELECT max(channel_id) FROM wa_messages), 0));
+        """)
 }
