@@ -159,10 +159,14 @@ extension Commands {
         if arguments.has("--help") { print(Help.rebuild); return .ok }
         try arguments.allow(["--config"])
         let configuration = try configuration(arguments)
-        let applied = try SwitchboardDaemon.rebuild(configuration: configuration) { done, total in
+        var skippedCount = 0
+        let applied = try SwitchboardDaemon.rebuild(configuration: configuration, progress: { done, total in
             FileHandle.standardError.write(Data("rebuild: \(done)/\(total) events\n".utf8))
-        }
-        print("rebuilt projections from \(applied) events")
+        }, skipped: { id, reason in
+            skippedCount += 1
+            FileHandle.standardError.write(Data("rebuild: event \(id) skipped: \(reason)\n".utf8))
+        })
+        print("rebuilt projections from \(applied) events" + (skippedCount > 0 ? " (\(skippedCount) skipped, named above)" : ""))
         return .ok
     }
 }

@@ -72,3 +72,21 @@ final class AgentRemovalCLITests: XCTestCase {
         XCTAssertFalse(try cli(["agents", "list"]).stdout.contains("Cris"))
     }
 }
+
+extension CallWebhookTests {
+    /// `rebuild` skipped events that no longer apply without a word ("45/45 events", then
+    /// "rebuilt projections from 44 events"): each is named, with why.
+    func testRebuildNamesTheEventsItSkips() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        try t.call("missed", secret: secret, ["callId": "s1", "clientNumber": "+40722920011"])
+        let taskId = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": bob.id]).status, 200)
+        XCTAssertNotNil(try t.daemon.agents.remove(id: bob.id, handOverTo: ana.id))
+        var skipped: [(Int, String)] = []
+        _ = try Rebuild.run(store: t.daemon.store, progress: { _, _ in }, skipped: { skipped.append(($0, $1)) })
+        XCTAssertEqual(skipped.count, 1, "\(skipped)")
+        XCTAssertTrue(skipped.first?.1.contains("no agent \(bob.id)") == true, "\(skipped)")
+        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(taskId)").json["assigneeAgentId"] as? Int, ana.id, "the hand-over still applies")
+    }
+}

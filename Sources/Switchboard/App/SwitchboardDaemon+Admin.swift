@@ -39,10 +39,12 @@ extension SwitchboardDaemon {
     /// Recomputes every projection from the raw events; `progress` is called every 1,000 events.
     /// Refused (`DatabaseLockError.held`) while a daemon serves the database: its writes
     /// during the rebuild would be replaced by the rebuild's.
-    public static func rebuild(configuration: Configuration, progress: @escaping (Int, Int) -> Void) throws -> Int {
+    /// `skipped` hears of each stored event that no longer applies (its id and why).
+    public static func rebuild(configuration: Configuration, progress: @escaping (Int, Int) -> Void,
+                               skipped: @escaping (Int, String) -> Void = { _, _ in }) throws -> Int {
         let store = try Store(path: configuration.database, migrations: Schema.migrations, exclusiveFor: "rebuild")
         defer { store.close() }
-        return try Rebuild.run(store: store, progress: progress)
+        return try Rebuild.run(store: store, progress: progress, skipped: skipped)
     }
 }
 

@@ -7,10 +7,12 @@ import Store
 /// which holds only if every event applied live applies again: a removed integration keeps its
 /// row and settings for that reason (IntegrationDirectory.remove, migration 011).
 enum Rebuild {
-    static func run(store: Store, progress: @escaping (Int, Int) -> Void) throws -> Int {
+    /// `skipped` hears of each event that no longer applies (its id and why), which is kept on it.
+    static func run(store: Store, progress: @escaping (Int, Int) -> Void,
+                    skipped: @escaping (Int, String) -> Void = { _, _ in }) throws -> Int {
         let total = try store.read { db in try db.scalar("SELECT count(*) FROM raw_events").int ?? 0 }
         let counter = ProgressBox(report: progress, total: total)
-        return try store.writeAndWait { db in
+        let (applied, skippedEvents) = try store.writeAndWait { db -> (Int, [SkippedEvent]) in
             // wa_media stays: it records downloads (state, file, attempts, error), which no event
             // does. Messages come back with the same ids, so the replay's inserts find their rows
             // (ON CONFLICT DO NOTHING); rows of messages that do not come back go at the end.
@@ -24,6 +26,7 @@ enum Rebuild {
             try db.execute("UPDATE raw_events SET outcome = 'applied', note = NULL")
             var lastId = 0
             var applied = 0
+            var skippedEvents: [SkippedEvent] = []
             while true {
                 let batch = try db.query("SELECT id, integration_id, received_at, payload FROM raw_events WHERE id > ? ORDER BY id LIMIT 1000", lastId)
                 if batch.isEmpty { break }
@@ -39,6 +42,7 @@ enum Rebuild {
                         // world changed since (a row it needs was deleted by hand; removed
                         // integrations are kept for this): record why and carry on.
                         try db.execute("UPDATE raw_events SET outcome = 'skipped', note = ? WHERE id = ?", error.message, lastId)
+                        skippedEvents.append(SkippedEvent(id: lastId, reason: error.message))
                         continue
                     }
                     if let flag = result.flag {
@@ -49,8 +53,10 @@ enum Rebuild {
                 counter.tick(batch.count)
             }
             try db.execute("DELETE FROM wa_media WHERE message_id NOT IN (SELECT id FROM wa_messages)")
-            return applied
+            return (applied, skippedEvents)
         }
+        for event in skippedEvents { skipped(event.id, event.reason) }
+        return applied
     }
 }
 
@@ -68,4 +74,10 @@ private final class ProgressBox: @unchecked Sendable {
         done += n
         report(done, total)
     }
+}
+
+/// A stored event `rebuild` could not apply, and why.
+private struct SkippedEvent: Sendable {
+    let id: Int
+    let reason: String
 }
