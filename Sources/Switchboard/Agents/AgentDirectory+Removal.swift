@@ -53,10 +53,13 @@ extension AgentDirectory {
 
     /// What the agent holds now, for a dry look before removing them.
     public func holdings(of id: Int) throws -> HandOver {
-        try store.read { db in
-            HandOver(clients: try db.scalar("SELECT count(*) FROM contacts WHERE owner_agent_id = ?", id).int ?? 0,
-                     openTasks: try Self.openTasks(of: id, in: db).count)
-        }
+        try store.read { db in try Self.holdings(of: id, in: db) }
+    }
+
+    /// The clients agent `id` owns and their open tasks, counted.
+    static func holdings(of id: Int, in db: Database) throws -> HandOver {
+        HandOver(clients: try db.scalar("SELECT count(*) FROM contacts WHERE owner_agent_id = ?", id).int ?? 0,
+                 openTasks: try openTasks(of: id, in: db).count)
     }
 
     private static func openTasks(of id: Int, in db: Database) throws -> [Int] {

@@ -41,11 +41,10 @@ extension AgentDirectory {
                 try db.execute("UPDATE agents SET receives_new_clients = 0 WHERE id = ?", id)
             }
             if change.role == .qualityControl {
-                let owns = try db.scalar("SELECT count(*) FROM contacts WHERE owner_agent_id = ?", id).int ?? 0
-                let open = try db.scalar("SELECT count(*) FROM tasks WHERE assignee_agent_id = ? AND state = 'open'", id).int ?? 0
-                if owns + open > 0 {
-                    throw DomainError.conflict("agent \(id) owns \(owns) client(s) and has \(open) open task(s), which quality control "
-                        + "cannot have: hand them to another agent first")
+                let held = try Self.holdings(of: id, in: db)
+                if held.clients + held.openTasks > 0 {
+                    throw DomainError.conflict("agent \(id) owns \(held.clients) client(s) and has \(held.openTasks) open task(s), which "
+                        + "quality control cannot have: hand them to another agent first")
                 }
             }
             if let name { try db.execute("UPDATE agents SET name = ? WHERE id = ?", name, id) }

@@ -25,7 +25,7 @@ enum AgentRoutes {
                 return role
             }
             let change = AgentDirectory.Change(
-                name: try text(object, "name"), role: role, phones: try texts(object, "phones"), sipLogins: try texts(object, "sipLogins"),
+                name: try APIBody.patchString(object, "name") ?? nil, role: role, phones: try texts(object, "phones"), sipLogins: try texts(object, "sipLogins"),
                 receivesNewClients: try object["receivesNewClients"].map { value -> Bool in
                     guard let flag = value as? Bool else { throw WebhookError.invalidField("receivesNewClients", "must be true or false") }
                     return flag
@@ -40,13 +40,6 @@ enum AgentRoutes {
             guard agent.role != .manager else { throw DomainError.forbidden("managers cannot list agents") }
             return .json(bytes: JSONText.bytes(["agents": try context.agents.list()]))
         })
-    }
-
-    /// Member `key`: nil when absent, else a string (422 otherwise).
-    private static func text(_ object: [String: Any], _ key: String) throws -> String? {
-        guard let value = object[key] else { return nil }
-        guard let text = value as? String else { throw WebhookError.invalidField(key, "must be a string") }
-        return text
     }
 
     /// Member `key`: nil when absent, else an array of strings (422 otherwise).

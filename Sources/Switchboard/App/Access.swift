@@ -86,7 +86,7 @@ extension RouteContext {
     static func isUnsorted(_ id: Int, in db: Database) throws -> Bool {
         try db.scalar("""
             SELECT 1 FROM wa_threads t JOIN channels ch ON ch.id = t.channel_id
-            WHERE t.contact_id = ? AND coalesce(json_extract(ch.settings, '$.distribution'), 'unsorted') = 'unsorted' LIMIT 1
+            WHERE t.contact_id = ? AND \(ChannelSettings.isUnsortedSQL("ch")) LIMIT 1
             """, id).int != nil
     }
 }
@@ -108,6 +108,18 @@ enum APIBody {
             throw WebhookError.invalidField(field + path, message)
         } catch {
             throw WebhookError.invalidField(field, "\(error)")
+        }
+    }
+
+    /// Member `key` of a PATCH body: nil when absent, `.some(nil)` when null (refused unless
+    /// `nullable`), the text when a string.
+    /// - Throws: `WebhookError.invalidField` (422) for any other JSON type.
+    static func patchString(_ object: [String: Any], _ key: String, nullable: Bool = false) throws -> String?? {
+        switch object[key] {
+        case nil: return .none
+        case is NSNull where nullable: return .some(nil)
+        case let text as String: return .some(text)
+        default: throw WebhookError.invalidField(key, nullable ? "must be a string or null" : "must be a string")
         }
     }
 

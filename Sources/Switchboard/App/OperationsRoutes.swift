@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Store
 
 /// `/healthz`, `/readyz`, `/metrics`.
 enum OperationsRoutes {
@@ -17,9 +18,7 @@ enum OperationsRoutes {
                 return
             }
             let now = JSONText.now()
-            context.store.write({ db in
-                try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at", now)
-            }, completion: { result in
+            context.store.write({ db in try recordHealthCheck(db, at: now) }, completion: { result in
                 switch result {
                 case .success:
                     responder.send(.json(bytes: Array(#"{"status":"ready"}"#.utf8)))
@@ -31,5 +30,10 @@ enum OperationsRoutes {
         router.get("/metrics") { _, responder in
             responder.send(.text(context.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
         }
+    }
+
+    /// The one-row write that shows the database takes writes (/readyz, and `serve` before it listens).
+    static func recordHealthCheck(_ db: Database, at now: String) throws {
+        try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at", now)
     }
 }

@@ -77,10 +77,8 @@ public final class SwitchboardDaemon: Sendable {
         // A database this process may read but not write (another user's file) opened and
         // answered /healthz while every webhook got a 500: found before listening instead.
         do {
-            try store.writeAndWait { db in
-                try db.execute("INSERT INTO health(id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at",
-                               JSONText.now())
-            }
+            let now = JSONText.now()
+            try store.writeAndWait { db in try OperationsRoutes.recordHealthCheck(db, at: now) }
         } catch {
             throw DatabaseNotWritable(path: configuration.database, cause: "\(error)")
         }

@@ -39,10 +39,10 @@ enum IntegrationRoutes {
             let object = try WebhookJSON.object(request.body)
             try refuseUnknownFields(of: object, known: ["name", "region", "settings", "providerSecret"])
             let change = IntegrationDirectory.Change(
-                name: try string(object, "name", nullable: false) ?? nil,
-                region: try string(object, "region", nullable: true),
+                name: try APIBody.patchString(object, "name", nullable: false) ?? nil,
+                region: try APIBody.patchString(object, "region", nullable: true),
                 settings: try object["settings"].map(IntegrationSettingsChange.merging),
-                providerSecret: try string(object, "providerSecret", nullable: true).map { $0 ?? "" })
+                providerSecret: try APIBody.patchString(object, "providerSecret", nullable: true).map { $0 ?? "" })
             return .json(try context.integrations.update(id: try APIBody.id(request), change))
         })
         router.post("/api/v1/integrations/:id/secret", context.api { request, agent in
@@ -67,17 +67,5 @@ enum IntegrationRoutes {
     /// for a change that was never made.
     private static func refuseUnknownFields(of object: [String: Any], known: Set<String>) throws {
         try APIBody.refuseUnknownFields(of: object, known: known)
-    }
-
-    /// Member `key` of a PATCH body: nil when absent, `.some(nil)` when null (refused unless
-    /// `nullable`), the text when a string.
-    /// - Throws: `WebhookError.invalidField` (422) for any other JSON type.
-    private static func string(_ object: [String: Any], _ key: String, nullable: Bool) throws -> String?? {
-        switch object[key] {
-        case nil: return .none
-        case is NSNull where nullable: return .some(nil)
-        case let text as String: return .some(text)
-        default: throw WebhookError.invalidField(key, nullable ? "must be a string or null" : "must be a string")
-        }
     }
 }

@@ -119,6 +119,12 @@ public struct ChannelSettings: Sendable, Codable, Equatable {
         return object.keys.filter { !known.contains($0) }.sorted()
     }
 
+    /// SQL true when the `channels` row `alias` leaves new clients unsorted (the default when
+    /// its settings do not say).
+    static func isUnsortedSQL(_ alias: String) -> String {
+        "coalesce(json_extract(\(alias).settings, '$.distribution'), 'unsorted') = 'unsorted'"
+    }
+
     /// Settings from a parsed JSON document (`settings` of `POST /api/v1/channels`): null and a
     /// null member are defaults, as absent is.
     /// - Throws: 422 naming an unknown setting, a wrong type or an empty pipeline or stage.

@@ -44,11 +44,11 @@ enum ChannelRoutes {
                 guard value is NSNull || value is [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
                 return try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed)
             }
+            func text(_ key: String) throws -> String? { try APIBody.patchString(object, key) ?? nil }
             let change = ChannelDirectory.Change(
-                settingsPatch: settingsPatch, region: try string(object, "region"), phoneNumberId: try string(object, "phoneNumberId"),
-                displayNumber: object["displayNumber"] is NSNull ? .some(nil) : try string(object, "displayNumber").map { $0 },
-                appSecret: try string(object, "appSecret"), verifyToken: try string(object, "verifyToken"),
-                accessToken: try string(object, "accessToken"))
+                settingsPatch: settingsPatch, region: try text("region"), phoneNumberId: try text("phoneNumberId"),
+                displayNumber: try APIBody.patchString(object, "displayNumber", nullable: true),
+                appSecret: try text("appSecret"), verifyToken: try text("verifyToken"), accessToken: try text("accessToken"))
             return .json(try context.channels.update(id: try APIBody.id(request), change))
         })
         router.post("/api/v1/channels/:id/secret", context.api { request, agent in
@@ -63,12 +63,5 @@ enum ChannelRoutes {
             guard try context.channels.remove(id: try APIBody.id(request)) else { throw DomainError.notFound("no channel") }
             return HTTPResponse(status: 204)
         })
-    }
-
-    /// Member `key` of a PATCH body: nil when absent; 422 when not a string.
-    private static func string(_ object: [String: Any], _ key: String) throws -> String? {
-        guard let value = object[key] else { return nil }
-        guard let text = value as? String else { throw WebhookError.invalidField(key, "must be a string") }
-        return text
     }
 }

@@ -96,7 +96,7 @@ enum ConversationViews {
             if filter.withUnsorted {
                 inner.append("""
                     (c.owner_agent_id = ? OR (c.owner_agent_id IS NULL AND EXISTS (SELECT 1 FROM channels ch WHERE ch.id = t.channel_id
-                     AND coalesce(json_extract(ch.settings, '$.distribution'), 'unsorted') = 'unsorted')))
+                     AND \(ChannelSettings.isUnsortedSQL("ch")))))
                     """)
             } else {
                 inner.append("c.owner_agent_id = ?")

@@ -104,7 +104,7 @@ struct OutboundConversation {
         }
         if let recent = try db.scalar("""
             SELECT t.channel_id FROM wa_threads t JOIN channels c ON c.id = t.channel_id WHERE t.contact_id = ?1
-              AND (NOT ?2 OR coalesce(json_extract(c.settings, '$.distribution'), 'unsorted') = 'unsorted')
+              AND (NOT ?2 OR \(ChannelSettings.isUnsortedSQL("c")))
             ORDER BY max(coalesce(t.last_inbound_at, ''), coalesce(t.last_outbound_at, '')) DESC LIMIT 1
             """, contactId, unsortedOnly).int, let channel = try Channel.load(db, id: recent) {
             return channel
