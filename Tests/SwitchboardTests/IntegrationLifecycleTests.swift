@@ -285,7 +285,7 @@ final class IntegrationLifecycleTests: XCTestCase {
         XCTAssertEqual(renamed.json["name"] as? String, "head office")
         XCTAssertEqual(try t.api("GET", path).json["name"] as? String, "head office")
         XCTAssertEqual(try t.api("PATCH", path, body: ["name": "shop"]).status, 409, "names are unique")
-        XCTAssertEqual(try t.api("PATCH", path, body: ["name": " "]).status, 400)
+        XCTAssertEqual(try t.api("PATCH", path, body: ["name": " "]).status, 422)
         XCTAssertEqual(try t.api("PATCH", path, body: ["name": 7]).status, 422)
         XCTAssertEqual(try t.api("PATCH", path, body: ["region": 7]).status, 422)
 

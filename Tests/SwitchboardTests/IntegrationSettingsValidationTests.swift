@@ -60,7 +60,7 @@ final class IntegrationSettingsValidationTests: XCTestCase {
             XCTAssertFalse(code.isEmpty, refused.text)
             XCTAssertTrue(message.contains(name), "\(settings): the error names \(name): \(message)")
         }
-        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "Poland"]).status, 400,
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "Poland"]).status, 422,
                        "a region is checked on update as on create")
         XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").text, before, "neither the settings nor the region changed")
     }
@@ -130,7 +130,7 @@ extension IntegrationSettingsValidationTests {
     func testARegionWithoutNumberingIsRefused() throws {
         for region in ["ZZ", "XX", "AA"] {
             let created = try t.api("POST", "/api/v1/integrations", body: ["name": "pbx-\(region)", "provider": "native", "region": region])
-            XCTAssertEqual(created.status, 400, created.text)
+            XCTAssertEqual(created.status, 422, created.text)
             XCTAssertTrue(created.text.contains("region") && created.text.contains(region), created.text)
         }
         XCTAssertEqual(try t.count("integrations"), 0)
@@ -138,11 +138,11 @@ extension IntegrationSettingsValidationTests {
         XCTAssertEqual(made.status, 201, made.text)
         XCTAssertEqual(made.json["region"] as? String, "UA")
         let id = try XCTUnwrap(made.json["id"] as? Int)
-        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "ZZ"]).status, 400)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["region": "ZZ"]).status, 422)
         XCTAssertEqual(try t.api("GET", "/api/v1/integrations/\(id)").json["region"] as? String, "UA")
         let channel = try t.api("POST", "/api/v1/channels", body: ["name": "wa", "provider": "meta", "phoneNumberId": "1",
                                                                     "region": "ZZ", "appSecret": "s", "verifyToken": "v", "accessToken": "a"])
-        XCTAssertEqual(channel.status, 400, channel.text)
+        XCTAssertEqual(channel.status, 422, channel.text)
     }
 }
 

@@ -68,11 +68,7 @@ public struct AgentDirectory: Sendable {
     /// Quality control owns no clients, so is given no new ones.
     static let qualityControlTakesNoClients = DomainError.unprocessable("quality control owns no clients: it cannot receive new clients")
 
-    static func checkedName(_ name: String) throws -> String {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw DomainError.invalid("name must not be empty") }
-        return name
-    }
+    static func checkedName(_ name: String) throws -> String { try GivenName.checked(name) }
 
     static func checkedPhones(_ phones: [String]) throws -> [String] {
         try phones.map { phone in
@@ -84,7 +80,7 @@ public struct AgentDirectory: Sendable {
     static func checkedLogins(_ logins: [String]) throws -> [String] {
         var given: [String] = []
         for login in logins.map(\.trimmedSpaces) where !given.contains(login) {
-            guard !login.isEmpty else { throw DomainError.invalid("a SIP login must not be empty") }
+            guard !login.isEmpty else { throw DomainError.unprocessable("a SIP login must not be empty") }
             given.append(login)
         }
         return given

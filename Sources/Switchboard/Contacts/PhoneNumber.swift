@@ -17,6 +17,16 @@ public enum PhoneNumber {
         sb_phone_region_supported(region.uppercased()) == 1
     }
 
+    /// `region` in upper case, when it is a region whose national numbers can be read.
+    /// - Throws: `DomainError.unprocessable` (422) otherwise.
+    static func checkedRegion(_ region: String) throws -> String {
+        let region = region.uppercased()
+        guard region.count == 2, region.allSatisfy({ $0.isLetter }), isSupportedRegion(region) else {
+            throw DomainError.unprocessable("region must be an ISO 3166 alpha-2 code such as RO, RU, PL, got \"\(region)\"")
+        }
+        return region
+    }
+
     /// The trunk prefix national numbers are dialled with in `region` ("0", Russia's "8"; "" when
     /// it has none or is unknown).
     public static func nationalPrefix(of region: String) -> String {

@@ -245,13 +245,11 @@ public final class IntegrationDirectory: Sendable {
     /// A new webhook secret: `whs_` + 192 random bits in hex.
     private static func makeSecret() throws -> String { "whs_" + (try Crypto.randomBytes(24)).hexString }
 
-    /// `name` without surrounding white space.
-    /// - Throws: `DomainError.invalid` when nothing is left.
+    /// `name` without surrounding white space (`GivenName`), and not only digits.
     private static func checkedName(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw DomainError.invalid("name must not be empty") }
+        let trimmed = try GivenName.checked(name)
         // The CLI takes an integration by id or name: "4" as a name would hide integration 4.
-        guard !trimmed.allSatisfy(\.isNumber) else { throw DomainError.invalid("name must not be only digits (ids are): \(trimmed)") }
+        guard !trimmed.allSatisfy(\.isNumber) else { throw DomainError.unprocessable("name must not be only digits (ids are): \(trimmed)") }
         return trimmed
     }
 
@@ -263,14 +261,9 @@ public final class IntegrationDirectory: Sendable {
         }
     }
 
-    /// `region` upper-cased; nil stays nil (no default region).
-    /// - Throws: `DomainError.invalid` when it is not two letters.
+    /// `region` upper-cased (`PhoneNumber.checkedRegion`); nil stays nil (no default region).
     private static func checkedRegion(_ region: String?) throws -> String? {
-        guard let region = region?.uppercased() else { return nil }
-        guard region.count == 2, region.allSatisfy({ $0.isLetter }), PhoneNumber.isSupportedRegion(region) else {
-            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL, got \"\(region)\"")
-        }
-        return region
+        try region.map(PhoneNumber.checkedRegion)
     }
 
     /// The role of agent `id`, nil when there is no such agent (settings name agents by id).

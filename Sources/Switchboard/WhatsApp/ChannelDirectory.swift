@@ -58,10 +58,10 @@ public final class ChannelDirectory: Sendable {
     public func add(_ new: NewChannel, baseURL: String) throws -> Created {
         let name = new.name.trimmedSpaces
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), !name.allSatisfy(\.isNumber) else {
-            throw DomainError.invalid("channel name must be letters, digits, - or _, not only digits (it is part of the webhook URL, "
+            throw DomainError.unprocessable("channel name must be letters, digits, - or _, not only digits (it is part of the webhook URL, "
                 + "where a number is a channel id)")
         }
-        let region = try new.region.map(Self.checkedRegion)
+        let region = try new.region.map(PhoneNumber.checkedRegion)
         var adjusted = new.settings
         adjusted.exceptions = try Self.checkedExceptions(new.settings.exceptions, region: region)
         let settings = adjusted
@@ -157,14 +157,6 @@ public final class ChannelDirectory: Sendable {
         return try store.writeAndWait { db in try db.execute("DELETE FROM channels WHERE id = ?", id) > 0 }
     }
 
-    /// `region` in upper case, when it is a region whose national numbers can be read.
-    private static func checkedRegion(_ region: String) throws -> String {
-        let region = region.uppercased()
-        guard region.count == 2, PhoneNumber.isSupportedRegion(region) else {
-            throw DomainError.invalid("region must be an ISO 3166 alpha-2 code such as RO, RU, PL, got \"\(region)\"")
-        }
-        return region
-    }
 
     /// What a `PATCH /api/v1/channels/{id}` changes; nil members stay as they are.
     public struct Change: Sendable {
@@ -197,7 +189,7 @@ public final class ChannelDirectory: Sendable {
     /// as they are), the rest where given. Everything is checked before anything is written.
     public func update(id: Int, _ change: Change) throws -> Channel {
         defer { found.withLock { $0.removeAll() } }
-        let region = try change.region.map(Self.checkedRegion)
+        let region = try change.region.map(PhoneNumber.checkedRegion)
         return try store.writeAndWait { db -> Channel in
             guard let stored = try Channel.load(db, id: id) else { throw DomainError.notFound("no channel \(id)") }
             var settings = change.settings
