@@ -168,6 +168,15 @@ extension ProviderWebhookTests {
         let russian = try t.addIntegration(.zadarma, region: "RU", providerSecret: Self.zadarmaSecret).secret
         try postZadarmaStart(russian, callId: "in_vietnam", caller: "84912345678")
         XCTAssertEqual(try call("in_vietnam")["clientNumber"] as? String, "+84912345678")
+        // But an outgoing call's `destination` is the number as the extension dialled it: in
+        // Russia `8 495 …` is Moscow dialled at home (the PBX routes it there; Vietnam would be
+        // 810 84 …), not Vietnam. Moscow's 4xx codes read as Vietnamese before, 9xx as Russian.
+        for (index, dialled) in ["84951234567", "84991234567", "89031234567"].enumerated() {
+            let body = "event=NOTIFY_OUT_START&call_start=2026-11-23+10%3A30%3A00&pbx_call_id=out_ru_\(index)"
+                + "&internal=100&destination=\(dialled)&caller_id=74950000000"
+            XCTAssertEqual(try postZadarma(russian, body).status, 200)
+            XCTAssertEqual(try call("out_ru_\(index)")["clientNumber"] as? String, "+7" + dialled.dropFirst(), dialled)
+        }
 
         // Ten digits that are no valid international number are read in the integration's region.
         let american = try t.addIntegration(.zadarma, region: "US", providerSecret: Self.zadarmaSecret).secret

@@ -21,10 +21,10 @@ enum InternationalDigits {
         return self.number(number, region: region) ?? number
     }
 
-    /// `clientNumber` for providers that may also pass on a number as dialled at home
-    /// (Ringostat): one that begins with the region's trunk prefix and is valid there is read in
-    /// the region (`dialledNationally`). Zadarma always writes numbers internationally, so a
-    /// Vietnamese `84912345678` on a Russian line stays Vietnamese there.
+    /// `clientNumber` for numbers that may be written as dialled at home (Ringostat's, the
+    /// `destination` a Zadarma extension dialled): one that begins with the region's trunk prefix
+    /// and is valid there is read in the region (`dialledNationally`). Zadarma writes callers
+    /// internationally, so a Vietnamese `84912345678` calling a Russian line stays Vietnamese.
     static func clientNumberAllowingTrunkPrefix(_ number: String?, region: String?) -> String? {
         guard let number else { return nil }
         if dialledNationally(number, region: region) { return number }

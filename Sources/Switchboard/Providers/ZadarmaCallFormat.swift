@@ -61,10 +61,11 @@ enum ZadarmaCallFormat: CallProviderFormat {
         let ours: String?
         if notification.isOutbound {
             // `dst_e164`, when Zadarma adds it, is the dialled number in E.164 (with or without its
-            // '+'); `destination` is the number as the extension dialled it. Zadarma's documentation
-            // does not list it; client libraries read it (github.com/gravitymir/zadarma).
+            // '+'); `destination` is the number as the extension dialled it, so it may begin with
+            // the trunk prefix (Moscow `84951234567` dialled in Russia, where Vietnam is 810 84…).
+            // Zadarma's documentation does not list `dst_e164`; client libraries read it (github.com/gravitymir/zadarma).
             let e164 = fields.string("dst_e164").flatMap { $0.hasPrefix("+") ? $0 : InternationalDigits.number($0, region: integration.region) }
-            client = e164 ?? InternationalDigits.clientNumber(fields.string("destination"), region: integration.region)
+            client = e164 ?? InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("destination"), region: integration.region)
             ours = fields.string("caller_id")
         } else {
             client = InternationalDigits.clientNumber(fields.string("caller_id"), region: integration.region)
