@@ -156,7 +156,8 @@ extension ProviderWebhookTests {
         }
         XCTAssertEqual(first["direction"] as? String, "outbound")
         XCTAssertEqual(first["clientNumber"] as? String, "+40744555666")
-        XCTAssertEqual(first["ourNumber"] as? String, "ana")
+        XCTAssertNil(first["ourNumber"], "the caller of an outgoing call is the employee")
+        XCTAssertEqual(first["sipLogin"] as? String, "ana")
         XCTAssertEqual(first["outcome"] as? String, "missed")
         XCTAssertEqual(try missedCallTasks().count, 0, "an unanswered outgoing call owes nobody a call back")
 

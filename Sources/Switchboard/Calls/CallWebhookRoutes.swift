@@ -26,8 +26,11 @@ enum CallWebhookRoutes {
         registerProvider(TwilioCallFormat.self, .twilio, path: "/webhooks/twilio/:secret", on: &router, context, ingest: ingest)
         registerProvider(ZadarmaCallFormat.self, .zadarma, path: "/webhooks/zadarma/:secret", methods: ["GET", "POST"],
                          on: &router, context, ingest: ingest)
-        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:secret/:kind", on: &router, context, ingest: ingest)
-        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:kind", on: &router, context, ingest: ingest)
+        // Ringostat's webhooks may be GET, or POST with the parameters in the URL.
+        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:secret/:kind", methods: ["GET", "POST"],
+                         on: &router, context, ingest: ingest)
+        registerProvider(RingostatCallFormat.self, .ringostat, path: "/webhooks/ringostat/:kind", methods: ["GET", "POST"],
+                         on: &router, context, ingest: ingest)
         registerProvider(AircallCallFormat.self, .aircall, path: "/webhooks/aircall/:secret", on: &router, context, ingest: ingest)
     }
 
@@ -60,7 +63,9 @@ enum CallWebhookRoutes {
                     switch try F.decode(request, integration: integration, url: context.baseURL + request.target, kind: kind) {
                     case .events(let events):
                         try requireSensibleFigures(events)
-                        ingest.ingest(events, integration: integration, rawBody: request.body, responder: responder)
+                        // What was sent is kept: the query, for a delivery that had its parameters only there.
+                        let raw = request.body.isEmpty ? Array((request.query ?? "").utf8) : request.body
+                        ingest.ingest(events, integration: integration, rawBody: raw, responder: responder)
                     case .reply(let response):
                         responder.send(response)
                     case .ignored(let why):

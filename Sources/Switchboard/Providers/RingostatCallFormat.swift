@@ -10,7 +10,10 @@ enum RingostatCallFormat: CallProviderFormat {
     /// Maps one Ringostat webhook (the moment comes from the URL) onto call moments.
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         guard let kind else { throw WebhookError.missingField("kind (the last path segment: ringing, answered, ended or missed)") }
-        let fields = RingostatFields(try ProviderBody.jsonOrForm(request))
+        // The operator may pick GET, or "parameters in the address line", for a webhook: then the
+        // call's parameters are the URL's query (a body, when there is one, is read instead).
+        let fields = RingostatFields(request.body.isEmpty && request.query?.isEmpty == false
+            ? request.queryParameters : try ProviderBody.jsonOrForm(request))
         guard let callId = fields.string("call_id", "uniqueid", "cdr_id") else { throw WebhookError.missingField("call_id") }
 
         // Outgoing-call webhooks name our employee as the caller and the client as the callee.
@@ -18,8 +21,13 @@ enum RingostatCallFormat: CallProviderFormat {
         let isOutbound = direction == "outbound"
         // Numbers come in international format without the '+' (`380671112233`), or as dialled
         // at home (`0722…`, Russia's `8495…`).
-        let caller = InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("caller", "caller_number", "src"), region: integration.region)
+        let callerAsSent = fields.string("caller", "caller_number", "src")
+        let caller = InternationalDigits.clientNumberAllowingTrunkPrefix(callerAsSent, region: integration.region)
         let callee = InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("callee", "dst", "called_number"), region: integration.region)
+
+        // An outgoing call's caller is the employee: their SIP login (`bob`, an extension) when it
+        // is no phone number, then it names the agent, not one of our lines.
+        let employeeCaller = isOutbound ? callerAsSent.flatMap { (try? PhoneNumber.e164($0, region: integration.region)) == nil ? $0 : nil } : nil
 
         let talkTime = try fields.int("billsec", "dialog")
         let duration = try fields.int("duration")
@@ -76,8 +84,8 @@ enum RingostatCallFormat: CallProviderFormat {
         }
         let decoded = CallEvent(
             kind: event, callId: callId, direction: direction,
-            clientNumber: isOutbound ? callee : caller, ourNumber: isOutbound ? caller : callee,
-            sipLogin: fields.string("employee_sip", "manager_sip", "sip"), occurredAt: occurredAt,
+            clientNumber: isOutbound ? callee : caller, ourNumber: isOutbound ? (employeeCaller == nil ? caller : nil) : callee,
+            sipLogin: fields.string("employee_sip", "manager_sip", "sip", "connected_with") ?? employeeCaller, occurredAt: occurredAt,
             startedAt: start, duration: duration, talkTime: talkTime, endReason: endReason,
             recordingUrl: fields.string("recording", "record_url", "recording_url"), utm: fields.utm(),
             // One webhook per moment and call: a repeat (or an operator's re-post) is a duplicate.
