@@ -178,3 +178,42 @@ extension CallMergeOrderTests {
         ])
     }
 }
+
+extension CallMergeOrderTests {
+    /// A call that rang one extension and was answered at another names the one that answered,
+    /// as its agent does: Zadarma's NOTIFY_INTERNAL for 100 then NOTIFY_ANSWER at 101 showed
+    /// Bob as the agent with Ana's login 100. In any order; at the same instant the smaller login.
+    func testTheCallsSIPLoginIsTheAnsweringOnesInAnyOrder() throws {
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["101"])
+        _ = try t.addAgent("Ana", role: .manager, sip: ["100"])
+        let moments: [(String, String, [String: Any])] = [
+            ("ringing", "S", ["clientNumber": "+40722010300", "occurredAt": "2026-11-24T13:00:00Z", "sipLogin": "100"]),
+            ("answered", "S", ["clientNumber": "+40722010300", "occurredAt": "2026-11-24T13:00:09Z", "sipLogin": "101"]),
+            ("ringing", "S", ["clientNumber": "+40722010300", "occurredAt": "2026-11-24T13:00:01Z", "sipLogin": "102"]),
+            ("ended", "S", ["clientNumber": "+40722010300", "occurredAt": "2026-11-24T13:01:00Z", "sipLogin": "100"]),
+        ]
+        var seen: [String] = []
+        for (suffix, order) in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2]].enumerated() {
+            try deliver(moments, order: order, suffix: suffix)
+            let call = try t.daemon.store.read { db in try db.queryOne("SELECT agent_id, sip_login FROM calls WHERE provider_call_id = ?", "S-\(suffix)") }
+            XCTAssertEqual(call?.int("agent_id"), bob.id)
+            seen.append(call?.string("sip_login") ?? "-")
+        }
+        XCTAssertEqual(seen, ["101", "101", "101"])
+
+        // Nobody answered: the login of the earliest moment that named one, in any order.
+        let unanswered: [(String, String, [String: Any])] = [
+            ("ringing", "U", ["clientNumber": "+40722010301", "occurredAt": "2026-11-24T13:10:01Z", "sipLogin": "102"]),
+            ("ringing", "U", ["clientNumber": "+40722010301", "occurredAt": "2026-11-24T13:10:00Z", "sipLogin": "100"]),
+            ("missed", "U", ["clientNumber": "+40722010301", "occurredAt": "2026-11-24T13:10:30Z"]),
+        ]
+        var logins: [String] = []
+        for (suffix, order) in [[0, 1, 2], [1, 0, 2], [2, 0, 1]].enumerated() {
+            try deliver(unanswered, order: order, suffix: suffix)
+            logins.append(try t.daemon.store.read { db in
+                try db.scalar("SELECT sip_login FROM calls WHERE provider_call_id = ?", "U-\(suffix)").string
+            } ?? "-")
+        }
+        XCTAssertEqual(logins, ["100", "100", "100"])
+    }
+}

@@ -47,6 +47,7 @@ enum Schema {
         callBegan,
         callDialedId,
         channelIdsNeverReused,
+        callSIPRank,
     ]
 }
 
@@ -625,5 +626,15 @@ extension Schema {
             coalesce((SELECT max(id) FROM channels), 0),
             coalesce((SELECT max(channel_id) FROM wa_threads), 0),
             coalesce((SELECT max(channel_id) FROM wa_messages), 0));
+        """)
+
+    /// Which moment the call's SIP login came from, so that it is the same in any arrival order:
+    /// the login of the earliest answer that named one, else of the earliest moment naming one
+    /// ('0' or '1', that moment's time, the login; the smallest wins). The first login to arrive
+    /// stuck: a call rung at 100 and answered at 101 showed 101's agent with login 100.
+    /// Calls stored before keep their login, ranked as if it came from their earliest moment.
+    static let callSIPRank = Migration("033_call_sip_rank", """
+        ALTER TABLE calls ADD COLUMN sip_rank TEXT;
+        UPDATE calls SET sip_rank = '1' || created_at || sip_login WHERE sip_login IS NOT NULL;
         """)
 }

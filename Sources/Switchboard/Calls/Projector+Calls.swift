@@ -204,10 +204,11 @@ extension Projector {
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at, agent_at, agents_named, began_at)
+                              first_ended_at, agent_at, agents_named, began_at, sip_rank)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
-                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23)
+                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23,
+                    CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || ?8 END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
@@ -228,7 +229,8 @@ extension Projector {
                     WHEN excluded.agent_id IS NOT NULL AND (calls.agent_id IS NULL OR calls.agent_at IS NULL OR excluded.agent_at < calls.agent_at
                         OR (excluded.agent_at = calls.agent_at AND excluded.agent_id < calls.agent_id)) THEN excluded.agent_at
                     ELSE calls.agent_at END,
-                sip_login = coalesce(calls.sip_login, excluded.sip_login),
+                sip_login = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_login ELSE calls.sip_login END,
+                sip_rank = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_rank ELSE calls.sip_rank END,
                 contact_id = coalesce(calls.contact_id, excluded.contact_id),
                 ringing_at = coalesce(min(calls.ringing_at, excluded.ringing_at), calls.ringing_at, excluded.ringing_at),
                 began_at = coalesce(min(calls.began_at, excluded.began_at), calls.began_at, excluded.began_at),

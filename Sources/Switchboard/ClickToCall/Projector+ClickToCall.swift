@@ -18,8 +18,8 @@ extension Projector {
         }
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, agent_id, sip_login,
-                              contact_id, created_at, updated_at, agents_named, deal_id)
-            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',', ?8)
+                              contact_id, created_at, updated_at, agents_named, deal_id, sip_rank)
+            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',', ?8, '0')
             """, integrationId, Self.requestCallId(request.requestId), request.number, request.agentId,
             request.sipAccount, contactId, at, SQLValue(request.dealId))   // the agent who asked hears the call's answer and end, whoever takes it
         let callId = db.lastInsertRowID
@@ -39,7 +39,9 @@ extension Projector {
         guard let integrationId, let call = try requestedCall(requestId, integrationId: integrationId) else {
             throw DomainError.notFound("no click-to-call request \(requestId)")
         }
-        try db.execute("UPDATE calls SET sip_login = ?, note = ?, updated_at = max(updated_at, ?) WHERE id = ?", sipAccount, note, at, call.id)
+        // The SIP account we dialled from is the call's login whatever its webhooks name ('0' ranks first).
+        try db.execute("UPDATE calls SET sip_login = ?, sip_rank = '0', note = ?, updated_at = max(updated_at, ?) WHERE id = ?",
+                       sipAccount, note, at, call.id)
         var result = ApplyResult(callId: call.id, contactId: call.contactId)
         guard let providerCallId, !providerCallId.isEmpty else { return result }
         try db.execute("INSERT OR REPLACE INTO call_aliases(integration_id, provider_call_id, call_id) VALUES (?, ?, ?)",
