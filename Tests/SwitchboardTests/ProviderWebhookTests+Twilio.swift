@@ -319,6 +319,29 @@ extension ProviderWebhookTests {
         XCTAssertEqual(withPort.json["status"] as? String, "stored")
     }
 
+    /// Twilio drops the port (any port, not only the scheme's default) from an HTTPS callback URL
+    /// before signing it, and its own validators try the URL both ways: a daemon on
+    /// `https://host:8443` refused every real callback, and every call was lost.
+    func testTwilioSignatureWithoutACustomPortOfThePublicURLIsAccepted() throws {
+        let onPort = try TestDaemon { $0.publicURL = "https://sb.example.com:8443" }
+        defer { onPort.stop() }
+        let secret = try onPort.addIntegration(.twilio, providerSecret: Self.twilioToken).secret
+        let path = "/webhooks/twilio/\(secret)"
+        let body = try sample("twilio", "01-call1-ringing.txt")
+        let form = ("Content-Type", "application/x-www-form-urlencoded")
+        for (url, expected) in [("https://sb.example.com:8443", "stored"), ("https://sb.example.com", "duplicate")] {
+            let response = try onPort.send("POST", path, headers: [
+                ("X-Twilio-Signature", Self.twilioSignature(url: url + path, body: body)), form], body: body)
+            XCTAssertEqual(response.status, 200, "\(url): \(response.text)")
+            XCTAssertEqual(response.json["status"] as? String, expected, url)
+        }
+        // Another port, or another host, is still refused.
+        for url in ["https://sb.example.com:9443", "https://other.example.com:8443"] {
+            assertRefused(try onPort.send("POST", path, headers: [
+                ("X-Twilio-Signature", Self.twilioSignature(url: url + path, body: body)), form], body: body), 401, "bad_signature")
+        }
+    }
+
     func testTwilioIntegrationWithoutAuthTokenRefusesWebhooks() throws {
         let secret = try t.addIntegration(.twilio, providerSecret: "").secret
         let body = try sample("twilio", "01-call1-ringing.txt")

@@ -249,20 +249,22 @@ enum TwilioCallFormat: CallProviderFormat {
         return ProviderBody.base64(Crypto.hmacSHA1(key: authToken, data: Array(data.utf8)))
     }
 
-    /// `url` as given, plus the same URL with the default port removed (when present) or added (when absent).
+    /// `url` as given, plus the same URL without its port (any port: Twilio drops it from HTTPS
+    /// callback URLs before signing, and its validators try both), or with the scheme's default
+    /// port when it has none.
     static func urlVariants(_ url: String) -> [String] {
         guard let schemeEnd = url.range(of: "://") else { return [url] }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         guard let defaultPort = ["http": "80", "https": "443"][scheme] else { return [url] }
         let authorityStart = schemeEnd.upperBound
         let authorityEnd = url[authorityStart...].firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
-        let authority = String(url[authorityStart..<authorityEnd])
-        let rest = String(url[authorityEnd...])
-        let head = String(url[..<authorityStart])
-        if authority.hasSuffix(":\(defaultPort)") {
-            return [url, head + String(authority.dropLast(defaultPort.count + 1)) + rest]
+        let authority = url[authorityStart..<authorityEnd]
+        let head = url[..<authorityStart], rest = url[authorityEnd...]
+        // A port is the digits after the last ':' that follows the host (an IPv6 host is in brackets).
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]"),
+           authority[authority.index(after: colon)...].allSatisfy(\.isNumber) {
+            return [url, String(head + authority[..<colon] + rest)]
         }
-        if authority.contains(":") && !authority.hasSuffix("]") { return [url] }
-        return [url, head + authority + ":\(defaultPort)" + rest]
+        return [url, String(head + authority + ":" + defaultPort + rest)]
     }
 }
