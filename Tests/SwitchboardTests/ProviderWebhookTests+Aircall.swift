@@ -70,3 +70,32 @@ extension ProviderWebhookTests {
         XCTAssertEqual(try storedCounts(), [0, 0, 0, 0])
     }
 }
+
+extension ProviderWebhookTests {
+    /// A voicemail is what a sales team calls a missed client back about: Aircall's
+    /// `call.voicemail_left` was ignored and `data.voicemail` dropped, so the missed call showed no
+    /// recording. And Aircall writes the user's email as they typed it: `Ana@Example.com` found
+    /// no agent with the login `ana@example.com`, so the call reached nobody's screen.
+    func testAircallVoicemailIsTheMissedCallsRecordingAndEmailsMatchInAnyCase() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana@example.com"])
+        let secret = try t.addIntegration(.aircall, providerSecret: Self.aircallToken).secret
+        func event(_ name: String, _ timestamp: Int, voicemail: String?) -> String {
+            let voicemailJSON = voicemail.map { "\"\($0)\"" } ?? "null"
+            return #"{"resource": "call", "event": "\#(name)", "timestamp": \#(timestamp), "token": "\#(Self.aircallToken)", "data": {"id": 1002, "direction": "inbound", "status": "done", "raw_digits": "+40 722 100 200", "started_at": 1795428000, "answered_at": null, "ended_at": 1795428030, "missed_call_reason": "agents_did_not_answer", "recording": null, "voicemail": \#(voicemailJSON), "user": {"id": 7, "email": "Ana@Example.com"}}}"#
+        }
+        let url = "https://voicemails.aircall.io/calls/1002/voicemail.mp3"
+        // The voicemail is left after the end: call.ended without it, then call.voicemail_left.
+        let ended = try postAircall(secret, event("call.ended", 1795428031, voicemail: nil))
+        XCTAssertEqual(ended.status, 200, ended.text)
+        XCTAssertNil((ended.json["events"] as? [[String: Any]])?.first?["warning"], ended.text)
+        let left = try postAircall(secret, event("call.voicemail_left", 1795428060, voicemail: url))
+        XCTAssertEqual(left.json["status"] as? String, "stored", left.text)
+        let missed = try call("1002")
+        XCTAssertEqual(missed["outcome"] as? String, "missed")
+        XCTAssertEqual(missed["recordingUrl"] as? String, url)
+        XCTAssertEqual(missed["agentId"] as? Int, ana.id, "Ana@Example.com is ana@example.com")
+        XCTAssertEqual(try missedCallTasks().count, 1, "one missed call, one task")
+        XCTAssertEqual(try postAircall(secret, event("call.voicemail_left", 1795428060, voicemail: url)).json["status"] as? String,
+                       "duplicate")
+    }
+}

@@ -164,8 +164,11 @@ extension Projector {
             unknown.append("agentId \(id)")
         }
         if let login = event.sipLogin, !login.isEmpty {
+            // An email used as a login (Aircall's users) matches in any case: Aircall writes it as typed.
             if let found = try db.scalar("""
-                SELECT agents.id FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? ORDER BY agents.id LIMIT 1
+                SELECT agents.id FROM agents, json_each(agents.sip_logins)
+                WHERE json_each.value = ?1 OR (instr(?1, '@') > 0 AND lower(json_each.value) = lower(?1))
+                ORDER BY json_each.value = ?1 DESC, agents.id LIMIT 1
                 """, login).int {
                 return (found, unknown.isEmpty ? nil : "\(unknown[0]) names no agent (sipLogin \"\(login)\" named the agent)")
             }

@@ -26,7 +26,9 @@ enum AircallCallFormat: CallProviderFormat {
         switch event {
         case "call.created", "call.ringing_on_agent": kind = .ringing
         case "call.answered": kind = .answered
-        case "call.ended": kind = .ended
+        // A voicemail is left after the call ended (call.ended may come without it): that event
+        // carries the call as call.ended does, now with `voicemail`.
+        case "call.ended", "call.voicemail_left": kind = .ended
         default: return .ignored("Aircall \(event) is not a call moment")
         }
         guard let data = object["data"] as? [String: Any] else { throw WebhookError.missingField("data") }
@@ -71,7 +73,8 @@ enum AircallCallFormat: CallProviderFormat {
             // Agents are matched by login: an agent's SIP logins may include their Aircall email.
             sipLogin: user?.string("email") ?? user?.string("id"),
             occurredAt: occurredAt, startedAt: startedAt, duration: try call.int("duration"), talkTime: talkTime, endReason: endReason,
-            recordingUrl: call.string("recording"),
+            // A missed call's voicemail is its recording: what the client said, to call back about.
+            recordingUrl: call.string("recording") ?? call.string("voicemail"),
             // Aircall redelivers an event with the same timestamp, so the three name it; a ring
             // group rings several agents in the same second, one `call.ringing_on_agent` each,
             // so that event is told apart by its agent too.
