@@ -35,6 +35,25 @@ extension CallMergeOrderTests {
         XCTAssertEqual(sources, ["b", "b"], "B (13:00:20) is the latest call")
     }
 
+    /// A blank tag is no tag, and tags are trimmed: in last touch `"utm_source": "  "` replaced
+    /// the real source with spaces, and `" google "` was stored as sent.
+    func testBlankTagsAreNoTagsAndTagsAreTrimmed() throws {
+        let secret = try lastTouchIntegration()
+        let number = "+40722010400"
+        try t.call("ringing", secret: secret, ["callId": "T1", "clientNumber": number, "occurredAt": "2026-11-24T13:00:00Z",
+                                               "utm_source": " google "])
+        XCTAssertEqual(try sourceField(of: number), "google")
+        try t.call("ringing", secret: secret, ["callId": "T2", "clientNumber": number, "occurredAt": "2026-11-24T13:10:00Z",
+                                               "utm_source": "  ", "utm": ["source": "\t"]])
+        XCTAssertEqual(try sourceField(of: number), "google", "a later call with a blank tag leaves it")
+        let later = try t.daemon.store.read { db in try db.scalar("SELECT utm FROM calls WHERE provider_call_id = 'T2'").string }
+        XCTAssertEqual(later, "{}")
+        // A blank top-level tag does not hide the nested one.
+        try t.call("ringing", secret: secret, ["callId": "T3", "clientNumber": number, "occurredAt": "2026-11-24T13:20:00Z",
+                                               "utm_source": " ", "utm": ["source": "bing"]])
+        XCTAssertEqual(try sourceField(of: number), "bing")
+    }
+
     /// A value set by hand counts from when it was set: in last touch a later moment of an older
     /// call does not bring that call's tag back over it, in any order.
     func testLastTouchKeepsAHandSetValueFromCallsThatStartedBeforeIt() throws {

@@ -166,13 +166,17 @@ struct WebhookFields {
     /// 2^53: the largest magnitude `int` accepts.
     static let largestInt = 1 << 53
 
-    /// `utm()` over a top-level lookup and the value of the `utm` key.
+    /// `utm()` over a top-level lookup and the value of the `utm` key. Values are trimmed, and a
+    /// blank one counts as absent: a template sending `"utm_campaign": "  "` overwrote the real
+    /// campaign in last touch, and `" google "` split reports from `google`.
     static func utm(topLevel: (String) -> Any?, nested: Any?) -> [String: String] {
         var out: [String: String] = [:]
         let nested = nested as? [String: Any] ?? [:]
         for (key, short) in utmKeysAndShortNames {
-            if let value = string(topLevel(key)) ?? (nested[key] as? String) ?? (nested[short] as? String), !value.isEmpty {
+            for candidate in [string(topLevel(key)), nested[key] as? String, nested[short] as? String] {
+                guard let value = candidate?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
                 out[key] = value
+                break
             }
         }
         return out
