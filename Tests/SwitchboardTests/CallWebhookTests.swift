@@ -455,4 +455,17 @@ extension CallWebhookTests {
         XCTAssertEqual(try t.count("tasks"), 0)
         XCTAssertEqual(try t.api("GET", "/api/v1/calls/1").json["outcome"] as? String, "answered")
     }
+
+    /// Some bridges report seconds with fractions: 0.4 s of talk truncated to 0 made the call a
+    /// missed one with a call-back task. Fractions are rounded up.
+    func testFractionalSecondsAreRoundedUp() throws {
+        let stored = try t.call("ended", secret: secret, ["callId": "frac-1", "clientNumber": "+40722123456", "talkTime": 0.4,
+                                                          "duration": 12.2])
+        XCTAssertEqual(stored.status, 200, stored.text)
+        XCTAssertEqual(try t.count("tasks"), 0)
+        let call = try t.api("GET", "/api/v1/calls/1").json
+        XCTAssertEqual(call["outcome"] as? String, "answered")
+        XCTAssertEqual(call["talkTime"] as? Int, 1)
+        XCTAssertEqual(call["duration"] as? Int, 13)
+    }
 }

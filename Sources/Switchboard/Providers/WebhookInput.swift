@@ -136,7 +136,8 @@ struct WebhookFields {
     /// No count, duration or id a provider sends comes near 2^53, and keeping them below it
     /// means sums and differences of two of them cannot overflow (which would stop the
     /// daemon): a number outside ±2^53, or not finite (`nan`, `1e999`), is refused. A
-    /// fractional one is truncated, as before.
+    /// fractional one is rounded away from zero: bridges that report seconds with fractions sent
+    /// `"talkTime": 0.4`, which truncated to 0 made a talked call a missed one with a task.
     static func int(_ value: Any?, key: String) throws -> Int? {
         guard let value else { return nil }
         let number: Double
@@ -156,7 +157,7 @@ struct WebhookFields {
         guard number.isFinite, abs(number) <= Double(largestInt) else {
             throw WebhookError.invalidField(key, "expected a number between -2^53 and 2^53")
         }
-        return Int(number)
+        return Int(number.rounded(.awayFromZero))
     }
 
     /// Whether the JSON parser made `n` from `true` or `false` (NSNumber(value: Bool), type "c";
