@@ -66,7 +66,10 @@ enum TaskRoutes {
             // A done task records who did the work (or had it when a call closed it). Checked here,
             // not when the event is applied: reassignments older versions stored replay as they were.
             guard task.state == "open" else { throw DomainError.conflict("task \(task.id) is already done") }
-            guard let target = try APIBody.object(request).int("agentId") else { throw WebhookError.missingField("agentId") }
+            let body = try APIBody.object(request)
+            // `{"agentId": 2, "deadline": …}` would answer 200 as if the deadline had changed.
+            try APIBody.refuseUnknownFields(of: body.values, known: ["agentId"])
+            guard let target = try body.int("agentId") else { throw WebhookError.missingField("agentId") }
             try context.requireWorkingAgent(target, field: "agentId", qualityControl: "completes no tasks")
             _ = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request)
             return .json(try visibleTask(context, task.id, agent))

@@ -12,6 +12,7 @@ enum CannedAnswerRoutes {
         router.post("/api/v1/canned-answers", context.api { request, agent in
             try requireWriter(agent)
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ["name", "text", "module"])
             return .json(try answers.create(name: body.string("name"), text: body.values["text"] as? String, module: body.string("module"), by: agent),
                          status: 201)
         })
@@ -21,6 +22,7 @@ enum CannedAnswerRoutes {
         router.patch("/api/v1/canned-answers/:id", context.api { request, agent in
             try requireWriter(agent)
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ["name", "text", "module"])
             return .json(try answers.update(id: try APIBody.id(request), name: body.values["name"] as? String,
                                             text: body.values["text"] as? String, module: body.values["module"] as? String))
         })

@@ -17,6 +17,8 @@ struct OutboundDraft: Sendable {
     var isFreeForm: Bool { template == nil }
 
     init(_ body: WebhookFields) throws {
+        // A typo (`chanelId`) would send on another thread than the one meant: refused, named.
+        try APIBody.refuseUnknownFields(of: body.values, known: ["text", "cannedAnswerId", "channelId", "template", "attachments"])
         if let raw = body.values["text"] {
             guard let text = raw as? String else { throw WebhookError.invalidField("text", "expected a string") }
             guard !text.trimmedSpaces.isEmpty else { throw WebhookError.invalidField("text", "empty") }

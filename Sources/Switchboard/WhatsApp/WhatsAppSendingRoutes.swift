@@ -21,6 +21,7 @@ enum WhatsAppSendingRoutes {
         })
         router.post("/api/v1/contacts/:id/conversation/reset", context.api { request, agent in
             let body = try APIBody.object(request)
+            try APIBody.refuseUnknownFields(of: body.values, known: ["channelId"])
             let id = try APIBody.id(request)
             let result = try sending.resetConversation(contactId: id, channelId: try body.int("channelId"), by: agent,
                                                        idempotencyKey: request.header("idempotency-key"))

@@ -1,0 +1,36 @@
+import Foundation
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// A member a write does not have is a 422 naming it, as contacts, deals and integrations
+/// answer: reassigning a task with `{"agentId": 2, "deadline": …}` answered 200 as if the
+/// deadline had changed, and a message with `chanelId` went to another thread than the one meant.
+final class UnknownMembersTests: XCTestCase {
+    func testWritesNameTheMemberTheyDoNotHave() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let ana = try t.addAgent("Ana", role: .manager)
+        let secret = try t.addIntegration().secret
+        XCTAssertEqual(try t.call("missed", secret: secret, ["callId": "m1", "clientNumber": "+40722100500"]).status, 200)
+        let task = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT id FROM tasks").int })
+        let contact = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT id FROM contacts").int })
+
+        let refusals: [(String, [String: Any], String)] = [
+            ("/api/v1/tasks/\(task)/reassign", ["agentId": ana.id, "deadline": "2026-12-08T09:00:00Z"], "deadline"),
+            ("/api/v1/contacts/\(contact)/messages", ["text": "Hello", "chanelId": 1], "chanelId"),
+            ("/api/v1/contacts/\(contact)/messages/preview", ["text": "Hello", "chanelId": 1], "chanelId"),
+            ("/api/v1/contacts/\(contact)/conversation/reset", ["channel": 1], "channel"),
+            ("/api/v1/canned-answers", ["name": "hi", "text": "Hello", "module": "whatsapp", "shared": true], "shared"),
+        ]
+        for (path, body, member) in refusals {
+            let refused = try t.api("POST", path, body: body)
+            XCTAssertEqual(refused.status, 422, "\(path): \(refused.text)")
+            XCTAssertTrue(refused.errorMessage?.contains("unknown field \(member)") == true, "\(path): \(refused.text)")
+        }
+        XCTAssertEqual(try t.count("tasks", "assignee_agent_id IS NULL"), 1, "the task was not reassigned")
+        XCTAssertEqual(try t.count("canned_answers"), 0)
+        XCTAssertEqual(try t.count("wa_outbox"), 0)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/reassign", body: ["agentId": ana.id]).status, 200, "the known member alone works")
+    }
+}
