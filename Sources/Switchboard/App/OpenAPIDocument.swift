@@ -356,6 +356,38 @@ enum OpenAPIDocument {
       }
     },
     "/webhooks/ringostat/{secret}/{kind}": {
+      "get": {
+        "operationId": "ringostatWebhookInURL",
+        "summary": "Ringostat webhook for one call moment, its parameters in the URL",
+        "tags": ["Call webhooks"],
+        "description": "Ringostat's 'parameters in the address line': the call's parameters (call_id, caller, …) are the query string, read as a POST body would be.",
+        "parameters": [
+          {
+            "name": "secret",
+            "in": "path",
+            "required": true,
+            "description": "The integration's webhook secret (whs_…)",
+            "schema": {"type": "string"}
+          },
+          {
+            "name": "kind",
+            "in": "path",
+            "required": true,
+            "description": "Call moment",
+            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Stored, duplicate or ignored",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        }
+      },
       "post": {
         "operationId": "ringostatWebhook",
         "summary": "Ringostat webhook for one call moment (JSON or form)",
@@ -377,7 +409,8 @@ enum OpenAPIDocument {
           }
         ],
         "requestBody": {
-          "required": true,
+          "required": false,
+          "description": "Optional: without a body the parameters come from the URL's query",
           "content": {
             "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
             "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}},
@@ -399,6 +432,32 @@ enum OpenAPIDocument {
       }
     },
     "/webhooks/ringostat/{kind}": {
+      "get": {
+        "operationId": "ringostatWebhookHeaderSecretInURL",
+        "summary": "Ringostat webhook, its parameters in the URL and the secret in a header",
+        "tags": ["Call webhooks"],
+        "description": "Ringostat's 'parameters in the address line': the call's parameters (call_id, caller, …) are the query string, read as a POST body would be.",
+        "parameters": [
+          {
+            "name": "kind",
+            "in": "path",
+            "required": true,
+            "description": "Call moment",
+            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Stored, duplicate or ignored",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
+          "500": {"$ref": "#/components/responses/InternalError"}
+        },
+        "security": [{"integrationSecret": []}, {"switchboardSecretHeader": []}]
+      },
       "post": {
         "operationId": "ringostatWebhookHeaderSecret",
         "summary": "Ringostat webhook with the secret in Authorization: Bearer or X-Switchboard-Secret",
@@ -420,7 +479,8 @@ enum OpenAPIDocument {
           }
         ],
         "requestBody": {
-          "required": true,
+          "required": false,
+          "description": "Optional: without a body the parameters come from the URL's query",
           "content": {
             "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": true}},
             "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}},
@@ -641,7 +701,7 @@ enum OpenAPIDocument {
         "operationId": "searchContacts",
         "summary": "Search contacts by phone or name (visible ones only)",
         "tags": ["Contacts"],
-        "description": "A manager's search covers only the contacts they own. 400 when limit is not an integer from 1 to 200.",
+        "description": "A manager's search covers only the contacts they own. 400 when limit is not an integer from 1 to 200, or before is no nextBefore.",
         "parameters": [
           {
             "name": "phone",
@@ -658,11 +718,12 @@ enum OpenAPIDocument {
             "schema": {"type": "string"}
           },
           {"name": "q", "in": "query", "required": false, "description": "Name contains", "schema": {"type": "string"}},
-          {"$ref": "#/components/parameters/Limit"}
+          {"$ref": "#/components/parameters/Limit"},
+          {"$ref": "#/components/parameters/Before"}
         ],
         "responses": {
           "200": {
-            "description": "Contacts, most recently updated first",
+            "description": "Contacts, most recently updated first; nextBefore pages on",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContactList"}}}
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
@@ -1892,7 +1953,10 @@ enum OpenAPIDocument {
       },
       "ContactList": {
         "type": "object",
-        "properties": {"contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}}},
+        "properties": {
+          "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+          "nextBefore": {"type": "string", "description": "Cursor (updatedAt~id) for the next page; absent on the last page"}
+        },
         "required": ["contacts"]
       },
       "ContactCreate": {

@@ -13,10 +13,15 @@ enum ContactRoutes {
                     throw DomainError.unprocessable("\(error)")
                 }
             }
-            let contacts: [ContactRecord] = try context.store.read { db in
-                try search(db, phone: phone, name: query["q"], visibleTo: agent, limit: limit).compactMap { try ContactRecord.load(db, id: $0) }
+            let before = try query["before"].map(ContactCursor.init(text:))
+            // One more than asked says whether another page follows.
+            var contacts: [ContactRecord] = try context.store.read { db in
+                try search(db, phone: phone, name: query["q"], visibleTo: agent, limit: limit + 1, before: before)
+                    .compactMap { try ContactRecord.load(db, id: $0) }
             }
-            return .json(["contacts": contacts])
+            let hasMore = contacts.count > limit
+            if hasMore { contacts.removeLast(contacts.count - limit) }
+            return .json(ContactPage(contacts: contacts, nextBefore: hasMore ? contacts.last.map { ContactCursor(of: $0).text } : nil))
         })
 
         router.post("/api/v1/contacts", context.api { request, agent in
@@ -156,14 +161,16 @@ enum ContactRoutes {
     /// came back short or empty. The rule is `Agent.canSee(contactOwner:)`: a manager sees the
     /// contacts they own, everyone else sees all. The id breaks ties of `updated_at`, so pages
     /// are stable.
-    static func search(_ db: Database, phone: String?, name: String?, visibleTo agent: Agent, limit: Int) throws -> [Int] {
-        let (sql, arguments) = searchQuery(phone: phone, name: name, visibleTo: agent, limit: limit)
+    static func search(_ db: Database, phone: String?, name: String?, visibleTo agent: Agent, limit: Int,
+                       before: ContactCursor? = nil) throws -> [Int] {
+        let (sql, arguments) = searchQuery(phone: phone, name: name, visibleTo: agent, limit: limit, before: before)
         return try db.query(sql, arguments: arguments).compactMap { $0.int("id") }
     }
 
     /// The SQL of `search`. A manager's contacts are found through the `contacts_owner` index
     /// (migration 016), not by reading every contact.
-    static func searchQuery(phone: String?, name: String?, visibleTo agent: Agent, limit: Int) -> (String, [any SQLBindable]) {
+    static func searchQuery(phone: String?, name: String?, visibleTo agent: Agent, limit: Int,
+                            before: ContactCursor? = nil) -> (String, [any SQLBindable]) {
         var sql = "SELECT c.id FROM contacts c"
         var conditions: [String] = []
         var arguments: [any SQLBindable] = []
@@ -176,6 +183,10 @@ enum ContactRoutes {
             conditions.append("fold(c.name) LIKE fold(?) ESCAPE '\\'"); arguments.append(pattern)
         }
         if agent.role == .manager { conditions.append("c.owner_agent_id = ?"); arguments.append(agent.id) }
+        if let before {
+            conditions.append("(c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))")
+            arguments += [before.updatedAt, before.updatedAt, before.id] as [any SQLBindable]
+        }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?"
         arguments.append(limit)
