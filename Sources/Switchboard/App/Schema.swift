@@ -48,6 +48,7 @@ enum Schema {
         callDialedId,
         channelIdsNeverReused,
         callSIPRank,
+        rawEventAgentChoice,
     ]
 }
 
@@ -637,4 +638,9 @@ extension Schema {
         ALTER TABLE calls ADD COLUMN sip_rank TEXT;
         UPDATE calls SET sip_rank = '1' || created_at || sip_login WHERE sip_login IS NOT NULL;
         """)
+
+    /// The agent an event picked when it first applied (a call's agent by id or SIP login, a new
+    /// WhatsApp client's round-robin owner; 0 for nobody): `rebuild` takes it from here instead
+    /// of picking again among the agents of its day (`Projector.keptAgentChoice`).
+    static let rawEventAgentChoice = Migration("034_raw_event_agent_choice", "ALTER TABLE raw_events ADD COLUMN agent_id INTEGER")
 }

@@ -4,7 +4,7 @@ import Store
 extension Projector {
     /// Merges one call event into its call (creating call and contact as needed),
     /// then applies the rules: timeline, UTM fields, missed-call tasks, screen-pop.
-    func applyCall(_ incoming: CallEvent, integration: Integration, receivedAt: String) throws -> ApplyResult {
+    func applyCall(_ incoming: CallEvent, integration: Integration, receivedAt: String, eventId: Int) throws -> ApplyResult {
         var result = ApplyResult()
         // A provider call id that belongs to one of our click-to-call requests lands on that call.
         var event = incoming
@@ -39,7 +39,16 @@ extension Projector {
             event.ourNumber = PhoneNumber.line(ours, region: integration.region)
         }
 
-        let (agentId, unknownAgent) = try resolveAgent(event)
+        // The agent as found when the event arrived, however agents have changed since (`keptAgentChoice`).
+        var unknownAgent: String?
+        var agentId: Int?
+        if event.agentId != nil || !(event.sipLogin ?? "").isEmpty {
+            agentId = try keptAgentChoice(eventId: eventId) {
+                let found = try resolveAgent(event)
+                unknownAgent = found.unknown
+                return found.id
+            }
+        }
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
         var isNewContact = false

@@ -21,7 +21,7 @@ struct Projector {
             guard let integrationId, let integration = try settings.integration(db, integrationId) else {
                 throw DomainError.notFound("integration \(integrationId.map(String.init) ?? "none") is gone")
             }
-            return try applyCall(call, integration: integration, receivedAt: receivedAt)
+            return try applyCall(call, integration: integration, receivedAt: receivedAt, eventId: eventId)
         case .contactCreated(let input):
             return try createContact(input, at: receivedAt)
         case .contactUpdated(let id, let patch):
@@ -42,7 +42,7 @@ struct Projector {
         case .callDialFailed(let requestId, let reason):
             return try recordDialFailure(requestId, reason: reason, integrationId: integrationId, at: receivedAt)
         case .whatsappInbound(let message):
-            return try applyInbound(message, at: receivedAt)
+            return try applyInbound(message, at: receivedAt, eventId: eventId)
         case .whatsappStatus(let status):
             return try applyStatus(status, at: receivedAt)
         case .whatsappEcho(let echo):
@@ -75,6 +75,19 @@ struct Projector {
 
     func touchContact(_ id: Int, at: String) throws {
         try db.execute("UPDATE contacts SET updated_at = max(updated_at, ?) WHERE id = ?", at, id)
+    }
+
+    /// An agent event `eventId` picks among the agents of the moment (a call's agent by its id or
+    /// SIP login, a new WhatsApp client's round-robin owner). The first pick is kept on the raw
+    /// event (`raw_events.agent_id`, 0 for nobody; migration 034) and every later application of
+    /// the event (`rebuild`, a click-to-call replay) takes it from there: agents change (`agents
+    /// update`, `remove`), an event's history does not. Events stored before keep the pick their
+    /// first rebuild makes.
+    func keptAgentChoice(eventId: Int, _ choose: () throws -> Int?) throws -> Int? {
+        if let kept = try db.scalar("SELECT agent_id FROM raw_events WHERE id = ?", eventId).int { return kept == 0 ? nil : kept }
+        let chosen = try choose()
+        try db.execute("UPDATE raw_events SET agent_id = ? WHERE id = ?", chosen ?? 0, eventId)
+        return chosen
     }
 
     func agentExists(_ id: Int) throws -> Bool {

@@ -3,7 +3,7 @@ import Store
 
 extension Projector {
     /// An inbound message: the right contact, thread and deal, the timeline, the reply task.
-    func applyInbound(_ m: WhatsAppInbound, at receivedAt: String) throws -> ApplyResult {
+    func applyInbound(_ m: WhatsAppInbound, at receivedAt: String, eventId: Int) throws -> ApplyResult {
         guard var channel = try settings.channel(db, m.channelId) else { throw DomainError.notFound("channel \(m.channelId) is gone") }
         if let rules = m.rules {   // as they were when it arrived
             channel.region = rules.region
@@ -50,7 +50,8 @@ extension Projector {
         var isNew = false
         if contactId == nil {
             guard phone != nil || m.userId != nil else { throw DomainError.unprocessable("message \(m.messageId) names no sender") }
-            let owner = try ownerForNewClient(channel)
+            let owner = channel.settings.distribution == .roundRobin
+                ? try keptAgentChoice(eventId: eventId) { try ownerForNewClient(channel) } : nil
             try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
                            m.profileName ?? phone ?? "WhatsApp \(m.userId ?? "")", owner, m.timestamp, m.timestamp)
             contactId = db.lastInsertRowID
