@@ -41,6 +41,18 @@ final class TaskAPITests: XCTestCase {
         }
     }
 
+    /// A supervisor hands out what nobody has: `assignee=none` lists the unassigned tasks
+    /// (it was a 400, so only reading every task found them).
+    func testUnassignedTasksAreListedWithAssigneeNone() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        try t.call("missed", secret: secret, ["callId": "a", "clientNumber": "+40722123456"])
+        try t.call("missed", secret: secret, ["callId": "b", "clientNumber": "+40722123457"])
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/1/reassign", body: ["agentId": ana.id]).status, 200)
+        XCTAssertEqual(try taskIds("/api/v1/tasks?assignee=none"), [2])
+        XCTAssertEqual(try taskIds("/api/v1/tasks?assignee=\(ana.id)"), [1])
+        XCTAssertEqual(try taskIds("/api/v1/tasks?assignee=none&state=done"), [])
+    }
+
     func testTasksCannotBeGivenToQualityControlOrNobody() throws {
         let qc = try t.addAgent("Quinn", role: .qualityControl)
         let manager = try t.addAgent("Mia", role: .manager)

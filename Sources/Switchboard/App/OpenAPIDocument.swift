@@ -938,8 +938,8 @@ enum OpenAPIDocument {
             "name": "assignee",
             "in": "query",
             "required": false,
-            "description": "Agent id (400 when not an integer)",
-            "schema": {"type": "integer"}
+            "description": "Agent id, or none for the tasks nobody has (400 otherwise)",
+            "schema": {"oneOf": [{"type": "integer"}, {"type": "string", "enum": ["none"]}]}
           },
           {"name": "board", "in": "query", "required": false, "description": "Board name", "schema": {"type": "string"}},
           {

@@ -13,7 +13,12 @@ enum TaskRoutes {
                 guard state == "open" || state == "done" else { throw DomainError.invalid("state must be open or done, got \"\(state)\"") }
                 conditions.append("t.state = ?"); arguments.append(state)
             }
-            if let id = try query.id("assignee") { conditions.append("t.assignee_agent_id = ?"); arguments.append(id) }
+            // `none`: the tasks nobody has yet (a client without an owner), what a supervisor hands out.
+            if query["assignee"] == "none" {
+                conditions.append("t.assignee_agent_id IS NULL")
+            } else if let id = try query.id("assignee") {
+                conditions.append("t.assignee_agent_id = ?"); arguments.append(id)
+            }
             if let board = query["board"] { conditions.append("t.board = ?"); arguments.append(board) }
             if let kind = query["kind"] {
                 guard kind == "missed_call" || kind == "unanswered_message" else {
