@@ -467,5 +467,9 @@ extension CallWebhookTests {
         XCTAssertEqual(call["outcome"] as? String, "answered")
         XCTAssertEqual(call["talkTime"] as? Int, 1)
         XCTAssertEqual(call["duration"] as? Int, 13)
+        // An id is no number of seconds: a fraction is refused, not rounded to another agent.
+        let agent = try t.call("ringing", secret: secret, ["callId": "frac-2", "clientNumber": "+40722123456", "agentId": 1.2])
+        XCTAssertEqual(agent.status, 422, agent.text)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/1", body: ["ownerAgentId": 1.1]).status, 422)
     }
 }

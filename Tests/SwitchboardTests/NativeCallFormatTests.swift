@@ -48,7 +48,7 @@ final class NativeCallFormatTests: XCTestCase {
         return CallEvent(
             kind: kind, callId: callId, direction: direction, clientNumber: fields.string("clientNumber"),
             ourNumber: fields.string("ourNumber"), agentId: try fields.int("agentId"), sipLogin: fields.string("sipLogin"),
-            occurredAt: occurredAt, startedAt: startedAt, duration: try fields.int("duration"), talkTime: try fields.int("talkTime"),
+            occurredAt: occurredAt, startedAt: startedAt, duration: try fields.seconds("duration"), talkTime: try fields.seconds("talkTime"),
             endReason: fields.string("endReason"), recordingUrl: fields.string("recordingUrl"), utm: fields.utm(),
             clientId: fields.string("clientId"), eventId: fields.string("eventId"))
     }

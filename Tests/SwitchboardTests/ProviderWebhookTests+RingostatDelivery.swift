@@ -26,10 +26,17 @@ extension ProviderWebhookTests {
         // The same delivery again, as a POST with the parameters in the URL and no body: a duplicate.
         let viaPost = try t.send("POST", "/webhooks/ringostat/\(secret)/ended?\(query)")
         XCTAssertEqual(viaPost.json["status"] as? String, "duplicate", viaPost.text)
-        // A body wins over the URL's parameters; neither is a 400 naming what is missing.
+        // Static parameters in the URL and the call's in the body are read together; the body's
+        // win where both have one. Neither is a 400 naming what is missing.
+        let both = try t.send("POST", "/webhooks/ringostat/\(secret)/ringing?call_type=out&uniqueid=rs-url&caller=bob",
+                              headers: [("Content-Type", "application/json")], body: #"{"dst": "0671112255", "caller": "ana"}"#)
+        XCTAssertEqual(both.status, 200, both.text)
+        XCTAssertEqual(try call("rs-url")["direction"] as? String, "outbound")
+        XCTAssertEqual(try call("rs-url")["sipLogin"] as? String, "ana")
+        XCTAssertEqual(try call("rs-url")["clientNumber"] as? String, "+380671112255")
         assertRefused(try t.send("GET", "/webhooks/ringostat/\(secret)/ended"), 400, "invalid_form")
         assertRefused(try t.send("GET", "/webhooks/ringostat/\(secret)/ended?call_type=in"), 422, "missing_field")
-        XCTAssertEqual(try t.count("raw_events"), 1)
+        XCTAssertEqual(try t.count("raw_events"), 2)
     }
 
     func testRingostatCallsFindTheirAgentByConnectedWithOrTheOutgoingCaller() throws {
@@ -49,10 +56,20 @@ extension ProviderWebhookTests {
         XCTAssertEqual(out["sipLogin"] as? String, "bob")
         XCTAssertNil(out["ourNumber"], "\(out)")
         XCTAssertEqual(out["clientNumber"] as? String, "+380671113311")
-        // An outgoing caller that is a phone number stays our number.
-        let fromLine = #"{"uniqueid": "rs-out2", "call_type": "out", "caller": "0441234567", "dst": "0671113312"}"#
-        XCTAssertEqual(try postRingostat(secret, "ringing", fromLine).status, 200)
-        XCTAssertEqual(try call("rs-out2")["ourNumber"] as? String, "+380441234567")
-        XCTAssertNil(try call("rs-out2")["agentId"])
+        // An outgoing caller that is a phone number stays our number, in whatever form, also one
+        // the integration's region does not read (a foreign line, or no region at all).
+        let regionless = try t.addIntegration(.ringostat, region: nil).secret
+        for (index, (target, caller)) in [(secret, "0441234567"), (secret, "380441234567"), (regionless, "380441234567"),
+                                         (regionless, "0441234567")].enumerated() {
+            let fromLine = #"{"uniqueid": "rs-out-line-\#(index)", "call_type": "out", "caller": "\#(caller)", "dst": "+380671113312"}"#
+            let response = try postRingostat(target, "ringing", fromLine)
+            XCTAssertNil((response.json["events"] as? [[String: Any]])?.first?["warning"], response.text)
+            let line = try call("rs-out-line-\(index)")
+            XCTAssertNotNil(line["ourNumber"], "\(caller): \(line)")
+            XCTAssertNil(line["sipLogin"], "\(caller): \(line)")
+        }
+        // An extension is the employee too.
+        XCTAssertEqual(try postRingostat(secret, "ringing", #"{"uniqueid": "rs-ext", "call_type": "out", "caller": "101", "dst": "0671113313"}"#).status, 200)
+        XCTAssertEqual(try call("rs-ext")["sipLogin"] as? String, "101")
     }
 }

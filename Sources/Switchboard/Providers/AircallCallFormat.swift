@@ -72,7 +72,7 @@ enum AircallCallFormat: CallProviderFormat {
             ourNumber: number.flatMap { WebhookFields($0).string("digits") },
             // Agents are matched by login: an agent's SIP logins may include their Aircall email.
             sipLogin: user?.string("email") ?? user?.string("id"),
-            occurredAt: occurredAt, startedAt: startedAt, duration: try call.int("duration"), talkTime: talkTime, endReason: endReason,
+            occurredAt: occurredAt, startedAt: startedAt, duration: try call.seconds("duration"), talkTime: talkTime, endReason: endReason,
             // A missed call's voicemail is its recording: what the client said, to call back about.
             recordingUrl: call.string("recording") ?? call.string("voicemail"),
             // Aircall redelivers an event with the same timestamp, so the three name it; a ring

@@ -22,8 +22,8 @@ enum NativeCallFormat {
             kind: kind, callId: callId, direction: direction,
             clientNumber: WebhookFields.string(fields.clientNumber), ourNumber: WebhookFields.string(fields.ourNumber),
             agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: WebhookFields.string(fields.sipLogin),
-            occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration, key: "duration"),
-            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime"), endReason: WebhookFields.string(fields.endReason),
+            occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration, key: "duration", roundingUp: true),
+            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime", roundingUp: true), endReason: WebhookFields.string(fields.endReason),
             recordingUrl: WebhookFields.string(fields.recordingUrl), utm: fields.utm(),
             clientId: WebhookFields.string(fields.clientId), eventId: WebhookFields.string(fields.eventId))
     }

@@ -10,10 +10,14 @@ enum RingostatCallFormat: CallProviderFormat {
     /// Maps one Ringostat webhook (the moment comes from the URL) onto call moments.
     static func decode(_ request: HTTPRequest, integration: Integration, url: String, kind: CallEventKind?) throws -> ProviderDelivery {
         guard let kind else { throw WebhookError.missingField("kind (the last path segment: ringing, answered, ended or missed)") }
-        // The operator may pick GET, or "parameters in the address line", for a webhook: then the
-        // call's parameters are the URL's query (a body, when there is one, is read instead).
-        let fields = RingostatFields(request.body.isEmpty && request.query?.isEmpty == false
-            ? request.queryParameters : try ProviderBody.jsonOrForm(request))
+        // The operator may pick GET, or "parameters in the address line", for a webhook, and adds
+        // static parameters to the URL: the call's parameters are the URL's query and the body's,
+        // the body's winning where both have one.
+        var values: [String: Any] = request.queryParameters
+        if !request.body.isEmpty || values.isEmpty {
+            values.merge(try ProviderBody.jsonOrForm(request)) { _, body in body }
+        }
+        let fields = RingostatFields(values)
         guard let callId = fields.string("call_id", "uniqueid", "cdr_id") else { throw WebhookError.missingField("call_id") }
 
         // Outgoing-call webhooks name our employee as the caller and the client as the callee.
@@ -25,13 +29,14 @@ enum RingostatCallFormat: CallProviderFormat {
         let caller = InternationalDigits.clientNumberAllowingTrunkPrefix(callerAsSent, region: integration.region)
         let callee = InternationalDigits.clientNumberAllowingTrunkPrefix(fields.string("callee", "dst", "called_number"), region: integration.region)
 
-        // An outgoing call's caller is the employee: their SIP login (`bob`, an extension) when it
-        // is no phone number, then it names the agent, not one of our lines.
-        let employeeCaller = isOutbound ? callerAsSent.flatMap { (try? PhoneNumber.e164($0, region: integration.region)) == nil ? $0 : nil } : nil
+        // An outgoing call's caller is the employee: their SIP login (`bob`) or extension (`101`),
+        // which then names the agent, not one of our lines. A phone number (`380441234567`, a
+        // national one in a region that cannot read it) stays our number.
+        let employeeCaller = isOutbound ? callerAsSent.flatMap { Self.isLogin($0) ? $0 : nil } : nil
 
-        let talkTime = try fields.int("billsec", "dialog")
-        let duration = try fields.int("duration")
-        let waitTime = try fields.int("waittime", "wait_time")
+        let talkTime = try fields.seconds("billsec", "dialog")
+        let duration = try fields.seconds("duration")
+        let waitTime = try fields.seconds("waittime", "wait_time")
 
         // After a call Ringostat reports how it went: ANSWERED, PROPER (a target call) and
         // REPEATED (a repeat of a target call) were all talked through; NO ANSWER, BUSY, FAILED,
@@ -96,6 +101,15 @@ enum RingostatCallFormat: CallProviderFormat {
         return .events(ProviderBody.answeredThenEnded(decoded, answeredAt: answeredAt))
     }
 
+    /// Whether `caller` names an employee rather than a line: it has letters (`bob`,
+    /// `sip:bob@…`), or is a short extension (under seven digits, shorter than any phone number
+    /// with its area code).
+    static func isLogin(_ caller: String) -> Bool {
+        let digits = caller.filter(\.isNumber).count
+        let other = caller.filter { !$0.isNumber && !" +-()".contains($0) }
+        return !other.isEmpty || digits < 7
+    }
+
     /// Ringostat's statuses of a call that was talked through (its call log: "Answered", "Proper"
     /// — a target call — and "Repeat call"), in any case.
     static func isAnsweredStatus(_ status: String) -> Bool {
@@ -146,9 +160,9 @@ struct RingostatFields {
     }
 
     /// The first of `keys` that holds a number; 422 when it holds something else.
-    func int(_ keys: String...) throws -> Int? {
+    func seconds(_ keys: String...) throws -> Int? {
         for layer in [top] + nested {
-            for key in keys { if let value = try layer.int(key) { return value } }
+            for key in keys { if let value = try layer.seconds(key) { return value } }
         }
         return nil
     }

@@ -27,7 +27,7 @@ enum TwilioCallFormat: CallProviderFormat {
         let progress = try dialStatus.map { try Progress(status: $0) }
             ?? Progress(event: fields.string("StatusCallbackEvent"), status: fields.string("CallStatus"))
 
-        let duration = try fields.int(dialStatus == nil ? "CallDuration" : "DialCallDuration")
+        let duration = try fields.seconds(dialStatus == nil ? "CallDuration" : "DialCallDuration")
         let occurredAt = try ProviderBody.timestamp(fields.string("Timestamp"), field: "Timestamp")
         // A leg's CallDuration runs from its start to Timestamp: a call heard of only when it
         // completed began that long before (the <Dial action>'s duration is the dialled leg's).

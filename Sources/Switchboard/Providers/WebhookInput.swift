@@ -115,6 +115,9 @@ struct WebhookFields {
 
     func int(_ key: String) throws -> Int? { try Self.int(values[key], key: key) }
 
+    /// A number of seconds: `int`, with a fraction rounded up.
+    func seconds(_ key: String) throws -> Int? { try Self.int(values[key], key: key, roundingUp: true) }
+
     /// The five UTM tags, read from `utm_*` keys or a nested `utm` object.
     func utm() -> [String: String] {
         Self.utm(topLevel: { values[$0] }, nested: values["utm"])
@@ -135,10 +138,11 @@ struct WebhookFields {
     ///
     /// No count, duration or id a provider sends comes near 2^53, and keeping them below it
     /// means sums and differences of two of them cannot overflow (which would stop the
-    /// daemon): a number outside ±2^53, or not finite (`nan`, `1e999`), is refused. A
-    /// fractional one is rounded away from zero: bridges that report seconds with fractions sent
+    /// daemon): a number outside ±2^53, or not finite (`nan`, `1e999`), is refused. So is a
+    /// fractional one (an id `2.2` was read as 2), unless `roundingUp` (seconds): it is then
+    /// rounded away from zero, since bridges that report seconds with fractions sent
     /// `"talkTime": 0.4`, which truncated to 0 made a talked call a missed one with a task.
-    static func int(_ value: Any?, key: String) throws -> Int? {
+    static func int(_ value: Any?, key: String, roundingUp: Bool = false) throws -> Int? {
         guard let value else { return nil }
         let number: Double
         switch value {
@@ -156,6 +160,9 @@ struct WebhookFields {
         }
         guard number.isFinite, abs(number) <= Double(largestInt) else {
             throw WebhookError.invalidField(key, "expected a number between -2^53 and 2^53")
+        }
+        guard roundingUp || number.rounded(.towardZero) == number else {
+            throw WebhookError.invalidField(key, "expected a whole number, got \(value)")
         }
         return Int(number.rounded(.awayFromZero))
     }

@@ -30,7 +30,7 @@ enum ZadarmaCallFormat: CallProviderFormat {
         // the integration's `timeZone` names; without it, UTC.
         let start = try ProviderBody.timestamp(fields.string("call_start"), field: "call_start",
                                                localTimeIn: integration.settings.providerTimeZone)
-        let duration = try fields.int("duration")
+        let duration = try fields.seconds("duration")
         let extensionNumber = fields.string("internal")
 
         var kind: CallEventKind
