@@ -1,4 +1,5 @@
 import Foundation
+import Store
 @testable import Switchboard
 import TestSupport
 import XCTest
@@ -234,5 +235,42 @@ extension CallMergeOrderTests {
             } ?? "-")
         }
         XCTAssertEqual(logins, ["100", "100", "100"])
+
+        // Two answers at the same instant: the agent is the smaller agent id, and so is the login
+        // (by login alone it was Ana's `amy` beside Bob's agent).
+        let zed = try t.addAgent("Zed", role: .manager, sip: ["zed"])
+        _ = try t.addAgent("Amy", role: .manager, sip: ["amy"])
+        let tie: [(String, String, [String: Any])] = [
+            ("answered", "Z", ["clientNumber": "+40722010302", "occurredAt": "2026-11-24T13:20:09Z", "sipLogin": "zed"]),
+            ("answered", "Z", ["clientNumber": "+40722010302", "occurredAt": "2026-11-24T13:20:09Z", "sipLogin": "amy"]),
+        ]
+        for (suffix, order) in [[0, 1], [1, 0]].enumerated() {
+            try deliver(tie, order: order, suffix: suffix)
+            let call = try t.daemon.store.read { db in try db.queryOne("SELECT agent_id, sip_login FROM calls WHERE provider_call_id = ?", "Z-\(suffix)") }
+            XCTAssertEqual(call?.int("agent_id"), zed.id, "\(order)")
+            XCTAssertEqual(call?.string("sip_login"), "zed", "\(order)")
+        }
+    }
+
+    /// Calls stored before migration 033 are ranked from their answer when they had one (a
+    /// later-delivered earlier ringing does not take the login from it), a click-to-call first
+    /// (the account it dialled from), others from their earliest moment.
+    func testMigration033RanksStoredLoginsByTheirAnswer() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("old.db")
+        let legacy = try Database(path: path)
+        _ = try legacy.scalar("PRAGMA journal_mode = WAL")
+        try Migrator.migrate(legacy, Array(Schema.migrations.prefix { $0.name != "033_call_sip_rank" }))
+        try legacy.execute("""
+            INSERT INTO calls(integration_id, provider_call_id, sip_login, agent_id, answered_at, created_at, updated_at) VALUES
+                (1, 'old-answered', '101', NULL, '2026-11-24T13:00:09.000Z', '2026-11-24T13:00:09.000Z', '2026-11-24T13:00:09.000Z'),
+                (1, 'c2c:7', 'desk', NULL, NULL, '2026-11-24T12:00:00.000Z', '2026-11-24T12:00:00.000Z'),
+                (1, 'old-rung', '102', NULL, NULL, '2026-11-24T13:00:05.000Z', '2026-11-24T13:00:05.000Z')
+            """)
+        try Migrator.migrate(legacy, Schema.migrations)
+        let ranks = try legacy.query("SELECT provider_call_id, sip_rank FROM calls ORDER BY id").map { "\($0.string("provider_call_id") ?? ""): \($0.string("sip_rank") ?? "-")" }
+        XCTAssertEqual(ranks, ["old-answered: 02026-11-24T13:00:09.000Z999999999999101", "c2c:7: 0",
+                               "old-rung: 12026-11-24T13:00:05.000Z999999999999102"])
     }
 }

@@ -37,6 +37,20 @@ final class NameValidationTests: XCTestCase {
         XCTAssertEqual(try t.count("channels"), 0)
     }
 
+    /// A login with an @ (an Aircall email) finds its agent in any case, so it is taken in any
+    /// case too: `Ana@Example.com` beside `ana@example.com` made a webhook pick one silently.
+    func testAnEmailLoginIsTakenInAnyCase() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana@example.com"])
+        let bob = try t.addAgent("Bob", role: .manager)
+        let taken = try t.api("PATCH", "/api/v1/agents/\(bob.id)", body: ["sipLogins": ["Ana@Example.com"]])
+        XCTAssertEqual(taken.status, 409, taken.text)
+        XCTAssertTrue(taken.errorMessage?.contains("agent \(ana.id)") == true, taken.text)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/agents/\(bob.id)", body: ["sipLogins": ["BOB", "bob"]]).status, 200,
+                       "logins without an @ stay case-sensitive SIP user names")
+    }
+
     func testTheCommandLineRefusesANameWithALineBreak() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

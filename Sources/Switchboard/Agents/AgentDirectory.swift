@@ -91,7 +91,8 @@ public struct AgentDirectory: Sendable {
     static func refuseTakenLogins(_ logins: [String], except id: Int?, in db: Database) throws {
         for login in logins {
             if let holder = try db.queryOne("""
-                SELECT agents.id, agents.name FROM agents, json_each(agents.sip_logins) WHERE json_each.value = ? AND agents.id IS NOT ? LIMIT 1
+                SELECT agents.id, agents.name FROM agents, json_each(agents.sip_logins)
+                WHERE (json_each.value = ?1 OR (instr(?1, '@') > 0 AND lower(json_each.value) = lower(?1))) AND agents.id IS NOT ?2 LIMIT 1
                 """, login, SQLValue(id)) {
                 throw DomainError.conflict("SIP login \(login) belongs to agent \(holder.int("id") ?? 0) (\(holder.string("name") ?? ""))")
             }

@@ -631,12 +631,18 @@ extension Schema {
 
     /// Which moment the call's SIP login came from, so that it is the same in any arrival order:
     /// the login of the earliest answer that named one, else of the earliest moment naming one
-    /// ('0' or '1', that moment's time, the login; the smallest wins). The first login to arrive
-    /// stuck: a call rung at 100 and answered at 101 showed 101's agent with login 100.
-    /// Calls stored before keep their login, ranked as if it came from their earliest moment.
+    /// ('0' or '1', that moment's time, its agent's id as the call's agent is chosen, the login;
+    /// the smallest wins). The first login to arrive stuck: a call rung at 100 and answered at
+    /// 101 showed 101's agent with login 100. A click-to-call's is the account it dialled from
+    /// ('0', before any webhook's). Calls stored before keep their login, ranked from their
+    /// answer when they had one, else from their earliest moment.
     static let callSIPRank = Migration("033_call_sip_rank", """
         ALTER TABLE calls ADD COLUMN sip_rank TEXT;
-        UPDATE calls SET sip_rank = '1' || created_at || sip_login WHERE sip_login IS NOT NULL;
+        UPDATE calls SET sip_rank = CASE
+            WHEN provider_call_id LIKE 'c2c:%' THEN '0'
+            WHEN answered_at IS NOT NULL THEN '0' || answered_at || printf('%012d', coalesce(agent_id, 999999999999)) || sip_login
+            ELSE '1' || created_at || printf('%012d', coalesce(agent_id, 999999999999)) || sip_login END
+        WHERE sip_login IS NOT NULL;
         """)
 
     /// The agent an event picked when it first applied (a call's agent by id or SIP login, a new

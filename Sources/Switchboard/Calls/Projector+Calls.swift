@@ -220,7 +220,8 @@ extension Projector {
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
                     CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23,
-                    CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || ?8 END)
+                    CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21
+                        || printf('%012d', coalesce(?7, 999999999999)) || ?8 END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),

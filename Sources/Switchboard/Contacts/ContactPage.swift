@@ -17,10 +17,11 @@ struct ContactCursor {
 
     /// - Throws: `DomainError.invalid` (400) for text that is no `nextBefore`.
     init(text: String) throws {
-        guard let tilde = text.lastIndex(of: "~"), let id = Int(text[text.index(after: tilde)...]), tilde > text.startIndex else {
+        guard let tilde = text.lastIndex(of: "~"), let id = Int(text[text.index(after: tilde)...]),
+              case let at = String(text[..<tilde]), Timestamp.normalize(at) == at else {
             throw DomainError.invalid("before must be a cursor from nextBefore")
         }
-        updatedAt = String(text[..<tilde])
+        updatedAt = at
         self.id = id
     }
 
