@@ -20,6 +20,9 @@ final class UnknownMembersTests: XCTestCase {
             ("/api/v1/tasks/\(task)/reassign", ["agentId": ana.id, "deadline": "2026-12-08T09:00:00Z"], "deadline"),
             ("/api/v1/contacts/\(contact)/messages", ["text": "Hello", "chanelId": 1], "chanelId"),
             ("/api/v1/contacts/\(contact)/messages/preview", ["text": "Hello", "chanelId": 1], "chanelId"),
+            ("/api/v1/contacts/\(contact)/messages", ["template": ["name": "hello", "language": "ro", "params": ["Ana"]]], "template.params"),
+            ("/api/v1/contacts/\(contact)/messages", ["attachments": [["type": "image", "link": "https://x/a.png", "title": "a"]]],
+             "attachments[0].title"),
             ("/api/v1/contacts/\(contact)/conversation/reset", ["channel": 1], "channel"),
             ("/api/v1/canned-answers", ["name": "hi", "text": "Hello", "module": "whatsapp", "shared": true], "shared"),
         ]

@@ -124,10 +124,11 @@ enum APIBody {
     }
 
     /// 422 naming the first member of `object` that is not in `known`: a typo (`phone` for
-    /// `phones`) is refused rather than ignored.
-    static func refuseUnknownFields(of object: [String: Any], known: Set<String>) throws {
+    /// `phones`) is refused rather than ignored. `path` names a nested object (`template`).
+    static func refuseUnknownFields(of object: [String: Any], known: Set<String>, in path: String? = nil) throws {
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw DomainError.unprocessable("unknown field \(unknown); known: \(known.sorted().joined(separator: ", "))")
+            let name = path.map { "\($0).\(unknown)" } ?? unknown
+            throw DomainError.unprocessable("unknown field \(name); known: \(known.sorted().joined(separator: ", "))")
         }
     }
 

@@ -29,6 +29,8 @@ struct OutboundDraft: Sendable {
         channelId = try body.int("channelId")
         if let raw = body.values["template"], !(raw is NSNull) {
             guard let object = raw as? [String: Any] else { throw WebhookError.invalidField("template", "expected an object") }
+            // `params` for `parameters` would send the template without them.
+            try APIBody.refuseUnknownFields(of: object, known: ["name", "language", "parameters"], in: "template")
             let fields = WebhookFields(object)
             guard let name = fields.string("name") else { throw WebhookError.missingField("template.name") }
             guard let language = fields.string("language") else { throw WebhookError.missingField("template.language") }
@@ -60,6 +62,7 @@ struct OutboundDraft: Sendable {
     private static func attachment(_ value: Any, _ index: Int) throws -> OutboundAttachment {
         let field = "attachments[\(index)]"
         guard let object = value as? [String: Any] else { throw WebhookError.invalidField(field, "expected an object") }
+        try APIBody.refuseUnknownFields(of: object, known: ["type", "link", "mediaId", "caption", "filename"], in: field)
         let fields = WebhookFields(object)
         guard let type = fields.string("type"), OutboundAttachment.types.contains(type) else {
             throw WebhookError.invalidField("\(field).type", "image, document, audio or video")
