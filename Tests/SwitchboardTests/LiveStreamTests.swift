@@ -152,6 +152,28 @@ extension LiveStreamTests {
 }
 
 extension LiveStreamTests {
+    /// Twilio reports a <Dial> leg's answer and end, then its parent's: the screens heard
+    /// call.answered and call.ended twice. A moment that changes nothing an agent sees is not told
+    /// again; an answer after a missed end still is (the call was answered after all).
+    func testAnAnswerAndEndAreToldOnce() throws {
+        _ = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let supervisor = try openStream()
+        for (kind, at) in [("answered", "10:00:05"), ("ended", "10:02:00"), ("answered", "10:00:06"), ("ended", "10:02:10")] {
+            try t.call(kind, secret: secret, ["callId": "tw1", "clientNumber": "+40722000951", "sipLogin": "ana",
+                                              "occurredAt": "2026-01-01T\(at)Z"])
+        }
+        for (kind, at) in [("missed", "11:00:30"), ("missed", "11:00:40"), ("answered", "11:00:20")] {
+            try t.call(kind, secret: secret, ["callId": "tw2", "clientNumber": "+40722000952", "occurredAt": "2026-01-01T\(at)Z"])
+        }
+        try t.call("ended", secret: secret, ["callId": "marker", "clientNumber": "+40722000953"])
+        let seen = try supervisor.read(until: "marker")
+        func told(_ event: String, _ call: String) -> Int {
+            seen.components(separatedBy: "\n\n").filter { $0.contains("event: \(event)\n") && $0.contains("\"providerCallId\":\"\(call)\"") }.count
+        }
+        XCTAssertEqual([told("call.answered", "tw1"), told("call.ended", "tw1")], [1, 1], seen)
+        XCTAssertEqual([told("call.missed", "tw2"), told("call.answered", "tw2")], [1, 1], seen)
+    }
+
     /// The agent whose screen popped hears when another agent answers the call (the update went
     /// only to the answering agent and the client's viewers, so the first screen kept ringing).
     func testTheAgentACallRangHearsThatAnotherAnswered() throws {

@@ -575,6 +575,10 @@ extension Projector {
             // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
             if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return [] }
         }
+        // Told already: an answer by the agent who had answered (Twilio reports a <Dial> leg's
+        // answer and end, then its parent's), an end that leaves the call answered or not as it was.
+        if kind == .answered, let before, before.answered, call.agentId == before.agentId { return [] }
+        if kind == .ended || kind == .missed, let before, before.ended, before.answered == (call.answeredAt != nil) { return [] }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
         let contact = try justCreated ?? call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
