@@ -49,6 +49,7 @@ enum Schema {
         channelIdsNeverReused,
         callSIPRank,
         rawEventAgentChoice,
+        callUTMTimes,
     ]
 }
 
@@ -636,7 +637,13 @@ extension Schema {
     /// 101 showed 101's agent with login 100. A click-to-call's is the account it dialled from
     /// ('0', before any webhook's). Calls stored before keep their login, ranked from their
     /// answer when they had one, else from their earliest moment.
-    static let callSIPRank = Migration("033_call_sip_rank", """
+    /// The call's agent is ranked the same way (`agent_rank`): an answer that named nobody let a
+    /// later-delivered moment's agent stick over the earliest one's.
+    static let callSIPRank = Migration("033_call_agent_and_sip_ranks", """
+        ALTER TABLE calls ADD COLUMN agent_rank TEXT;
+        UPDATE calls SET agent_rank = CASE WHEN answered_at IS NOT NULL THEN '0' || answered_at ELSE '1' || agent_at END
+            || printf('%012d', agent_id)
+        WHERE agent_id IS NOT NULL AND agent_at IS NOT NULL;
         ALTER TABLE calls ADD COLUMN sip_rank TEXT;
         UPDATE calls SET sip_rank = CASE
             WHEN provider_call_id LIKE 'c2c:%' THEN '0'
@@ -649,4 +656,12 @@ extension Schema {
     /// WhatsApp client's round-robin owner; 0 for nobody): `rebuild` takes it from here instead
     /// of picking again among the agents of its day (`Projector.keptAgentChoice`).
     static let rawEventAgentChoice = Migration("034_raw_event_agent_choice", "ALTER TABLE raw_events ADD COLUMN agent_id INTEGER")
+
+    /// When each of a call's UTM tags was given (`{"utm_source": "<moment>"}`): a tag two
+    /// moments give differently is the earliest moment's, in any arrival order (the last
+    /// delivered won). Calls stored before count their tags from their earliest moment.
+    static let callUTMTimes = Migration("035_call_utm_times", """
+        ALTER TABLE calls ADD COLUMN utm_times TEXT;
+        UPDATE calls SET utm_times = (SELECT json_group_object(key, calls.created_at) FROM json_each(calls.utm)) WHERE utm != '{}';
+        """)
 }

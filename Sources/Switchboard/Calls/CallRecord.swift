@@ -99,21 +99,18 @@ struct CallRecord: Encodable, Sendable {
         self.missedAt = missedAt ?? (isOver && outcome != "answered" ? firstEndedAt ?? endedAt : nil)
     }
 
-    /// When the call began, for the timeline, UTM touches and ownership: the earliest of its
-    /// ringing, the start a report after the call stated (`began_at`) and its answer; else the
-    /// earliest moment heard of (`created_at` keeps the minimum; `ended_at` keeps the latest end,
-    /// so a start taken from it would depend on arrival order). Only ever moves earlier, as the
-    /// timeline entry does, whatever order the moments arrive in. `startSQL` says the same in SQL.
+    /// When the call began, for the timeline, UTM touches and ownership: its earliest moment of
+    /// any kind (`created_at` keeps the minimum), or the start a report after the call stated
+    /// (`began_at`) when that is earlier. Only ever moves earlier, as the timeline entry does,
+    /// whatever order the moments arrive in: taking the ringing or answer first, an end reported
+    /// earlier than the answer dated the call at the end until the answer came, then at the
+    /// answer. `startSQL` says the same in SQL.
     static func start(ringingAt: String?, beganAt: String?, answeredAt: String?, createdAt: String) -> String {
-        [ringingAt, beganAt, answeredAt].compactMap { $0 }.min() ?? createdAt
+        beganAt.map { min($0, createdAt) } ?? createdAt
     }
 
-    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row (SQLite's min() of
-    /// several values is NULL when one is, so each coalesce stands in for a missing one).
-    static let startSQL = """
-        min(coalesce(ringing_at, began_at, answered_at, created_at), coalesce(began_at, answered_at, ringing_at, created_at),
-            coalesce(answered_at, ringing_at, began_at, created_at))
-        """
+    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row.
+    static let startSQL = "min(created_at, coalesce(began_at, created_at))"
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {
         try db.queryOne("SELECT * FROM calls WHERE id = ?", id).map(CallRecord.init(row:))

@@ -208,40 +208,34 @@ extension Projector {
         let answered = e.kind == .answered ? at : nil
         let ended = (e.kind == .ended || e.kind == .missed) ? at : nil
         let missed = e.kind == .missed ? at : nil
-        // The agent of the earliest answer is the call's agent; otherwise the one its earliest
-        // moment naming an agent named (`agent_at`), at the same instant the smaller agent id.
-        let answeringAgent = e.kind == .answered ? agentId : nil
+        // The call's agent is the one of its earliest answer that named one, else of its earliest
+        // moment that named one, at the same instant the smaller agent id: the smallest
+        // `agent_rank` ('0' for an answer or '1', the moment, the agent id). Its SIP login is
+        // ranked alike (`sip_rank`, by the moment's agent, then the login), so the two agree.
+        // An answer naming nobody once kept the agent a later moment had named.
+        let answeringAgent = e.kind == .answered ? agentId : nil   // ?22, no longer read
         db.clearLastInsertRowID()
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at, agent_at, agents_named, began_at, sip_rank)
+                              first_ended_at, agent_at, agents_named, began_at, sip_rank, agent_rank, utm_times)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
                     CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23,
                     CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21
-                        || printf('%012d', coalesce(?7, 999999999999)) || ?8 END)
+                        || printf('%012d', coalesce(?7, 999999999999)) || ?8 END,
+                    CASE WHEN ?7 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || printf('%012d', ?7) END,
+                    CASE WHEN ?18 IS NOT NULL THEN (SELECT json_group_object(key, ?21) FROM json_each(?18)) END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
                 client_number = coalesce(calls.client_number, excluded.client_number),
                 client_number_raw = coalesce(calls.client_number_raw, excluded.client_number_raw),
                 our_number = coalesce(calls.our_number, excluded.our_number),
-                agent_id = CASE
-                    WHEN ?22 IS NOT NULL AND (calls.answered_at IS NULL OR excluded.answered_at < calls.answered_at
-                        OR (excluded.answered_at = calls.answered_at AND (calls.agent_id IS NULL OR ?22 < calls.agent_id))) THEN ?22
-                    WHEN calls.answered_at IS NOT NULL AND calls.agent_id IS NOT NULL THEN calls.agent_id
-                    WHEN excluded.agent_id IS NOT NULL AND (calls.agent_id IS NULL OR calls.agent_at IS NULL OR excluded.agent_at < calls.agent_at
-                        OR (excluded.agent_at = calls.agent_at AND excluded.agent_id < calls.agent_id)) THEN excluded.agent_id
-                    ELSE calls.agent_id END,
-                agent_at = CASE
-                    WHEN ?22 IS NOT NULL AND (calls.answered_at IS NULL OR excluded.answered_at < calls.answered_at
-                        OR (excluded.answered_at = calls.answered_at AND (calls.agent_id IS NULL OR ?22 < calls.agent_id))) THEN excluded.agent_at
-                    WHEN calls.answered_at IS NOT NULL AND calls.agent_id IS NOT NULL THEN calls.agent_at
-                    WHEN excluded.agent_id IS NOT NULL AND (calls.agent_id IS NULL OR calls.agent_at IS NULL OR excluded.agent_at < calls.agent_at
-                        OR (excluded.agent_at = calls.agent_at AND excluded.agent_id < calls.agent_id)) THEN excluded.agent_at
-                    ELSE calls.agent_at END,
+                agent_id = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_id ELSE calls.agent_id END,
+                agent_at = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_at ELSE calls.agent_at END,
+                agent_rank = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_rank ELSE calls.agent_rank END,
                 sip_login = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_login ELSE calls.sip_login END,
                 sip_rank = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_rank ELSE calls.sip_rank END,
                 contact_id = coalesce(calls.contact_id, excluded.contact_id),
@@ -262,7 +256,14 @@ extension Projector {
                     OR (excluded.end_reason_at = calls.end_reason_at AND excluded.end_reason > calls.end_reason))
                     THEN excluded.end_reason_at ELSE calls.end_reason_at END,
                 recording_url = coalesce(max(calls.recording_url, excluded.recording_url), calls.recording_url, excluded.recording_url),
-                utm = json_patch(calls.utm, excluded.utm),
+                -- Each tag is the earliest moment's that had it (at the same instant the smaller value):
+                -- the last delivery's won before.
+                utm = json_patch(calls.utm, (SELECT json_group_object(t.key, t.value) FROM json_each(excluded.utm) t
+                    WHERE json_extract(calls.utm_times, '$.' || t.key) IS NULL OR excluded.created_at < json_extract(calls.utm_times, '$.' || t.key)
+                        OR (excluded.created_at = json_extract(calls.utm_times, '$.' || t.key) AND t.value < json_extract(calls.utm, '$.' || t.key)))),
+                utm_times = json_patch(coalesce(calls.utm_times, '{}'), (SELECT json_group_object(t.key, excluded.created_at) FROM json_each(excluded.utm) t
+                    WHERE json_extract(calls.utm_times, '$.' || t.key) IS NULL OR excluded.created_at < json_extract(calls.utm_times, '$.' || t.key)
+                        OR (excluded.created_at = json_extract(calls.utm_times, '$.' || t.key) AND t.value < json_extract(calls.utm, '$.' || t.key)))),
                 client_id = coalesce(calls.client_id, excluded.client_id),
                 flag = CASE WHEN coalesce(calls.client_number, excluded.client_number) IS NULL
                     THEN coalesce(max(calls.flag, excluded.flag), calls.flag, excluded.flag) ELSE NULL END,

@@ -1,0 +1,82 @@
+import Foundation
+import Store
+@testable import Switchboard
+import TestSupport
+import XCTest
+
+/// Differences a property test found between arrival orders of one call's moments (random
+/// scenarios, each delivered in several orders): tags that differ between moments, an answer
+/// naming no agent, and an answer that arrives after an earlier end.
+extension CallMergeOrderTests {
+    /// What every order must agree on: the call's agent, tags and start, its timeline entry, the
+    /// contact's owner and UTM field.
+    private func outcome(of callId: String) throws -> String {
+        try t.daemon.store.read { db in
+            let call = try XCTUnwrap(try db.queryOne("SELECT * FROM calls WHERE provider_call_id = ?", callId).map(CallRecord.init(row:)))
+            let at = try db.scalar("SELECT at FROM timeline WHERE kind = 'call' AND ref_id = ?", call.id).string ?? "-"
+            let contact = try db.queryOne("SELECT owner_agent_id, fields FROM contacts WHERE id = ?", call.contactId ?? 0)
+            return "agent \(call.agentId.map(String.init) ?? "-") sip \(call.sipLogin ?? "-") utm \(call.utm.sorted { $0.key < $1.key }) "
+                + "start \(call.startedAt) timeline \(at) owner \(contact?.int("owner_agent_id").map(String.init) ?? "-") "
+                + "fields \(contact?.string("fields") ?? "-")"
+        }
+    }
+
+    /// Runs `moments` in each order on its own call and client; the outcomes must all be one.
+    private func assertSameInEveryOrder(_ moments: [(String, [String: Any])], orders: [[Int]], prefix: String,
+                                        file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        var outcomes: [String] = []
+        for (index, order) in orders.enumerated() {
+            let callId = "\(prefix)-\(index)"
+            for position in order {
+                var fields = moments[position].1
+                fields["callId"] = callId
+                if fields["clientNumber"] != nil { fields["clientNumber"] = "+4072203\(prefix.count)\(String(format: "%03d", index))" }
+                XCTAssertEqual(try t.call(moments[position].0, secret: secret, fields).status, 200, file: file, line: line)
+            }
+            outcomes.append(try outcome(of: callId))
+        }
+        XCTAssertEqual(Set(outcomes).count, 1, "\(outcomes)", file: file, line: line)
+        return outcomes[0]
+    }
+
+    /// Two moments of one call with different tags: the last delivered won. The earliest moment's
+    /// tag is the call's (at the same instant the smaller value), as its contact field in any mode.
+    func testTagsThatDifferBetweenMomentsAreTheEarliestMoments() throws {
+        _ = try t.api("PATCH", "/api/v1/integrations/1", body: ["settings": ["utm": ["fields": ["utm_source": "Source"], "mode": "last-touch"]]])
+        let moments: [(String, [String: Any])] = [
+            ("ringing", ["clientNumber": "x", "occurredAt": "2026-11-23T10:00:00Z", "utm_source": "google", "utm_medium": "cpc"]),
+            ("answered", ["occurredAt": "2026-11-23T10:00:20Z", "utm_source": "bing", "utm_campaign": "spring"]),
+        ]
+        let outcome = try assertSameInEveryOrder(moments, orders: [[0, 1], [1, 0]], prefix: "tags")
+        XCTAssertTrue(outcome.contains(#"(key: "utm_campaign", value: "spring"), (key: "utm_medium", value: "cpc"), (key: "utm_source", value: "google")"#),
+                      outcome)
+        XCTAssertTrue(outcome.contains(#""Source":"google""#), outcome)
+    }
+
+    /// An answer naming no agent: the ringing's agent is the call's whichever order; an end
+    /// naming another agent delivered before the ringing took the call.
+    func testAnAnswerNamingNoAgentLeavesTheCallTheAgentItsEarliestMomentNamed() throws {
+        let ana = try t.addAgent("Ana", role: .manager)
+        let bob = try t.addAgent("Bob", role: .manager)
+        let moments: [(String, [String: Any])] = [
+            ("ringing", ["clientNumber": "x", "occurredAt": "2026-11-23T10:00:00Z", "agentId": ana.id]),
+            ("answered", ["occurredAt": "2026-11-23T10:00:20Z"]),
+            ("ended", ["occurredAt": "2026-11-23T10:03:20Z", "agentId": bob.id, "talkTime": 150]),
+        ]
+        let outcome = try assertSameInEveryOrder(moments, orders: [[0, 1, 2], [1, 2, 0], [2, 1, 0], [1, 0, 2]], prefix: "agent")
+        XCTAssertTrue(outcome.hasPrefix("agent \(ana.id) "), outcome)
+        XCTAssertTrue(outcome.contains("owner \(ana.id) "), outcome)
+    }
+
+    /// An end reported earlier than the answer (clocks of two systems): the call's start was its
+    /// earliest moment until the answer came, then the answer; the timeline entry only moved
+    /// earlier, so it stayed where the first delivery put it. The start is the earliest moment.
+    func testAnAnswerAfterAnEarlierEndGivesTheSameStartAndTimeline() throws {
+        let moments: [(String, [String: Any])] = [
+            ("missed", ["clientNumber": "x", "occurredAt": "2026-11-23T10:00:10Z"]),
+            ("answered", ["occurredAt": "2026-11-23T10:00:20Z"]),
+        ]
+        let outcome = try assertSameInEveryOrder(moments, orders: [[0, 1], [1, 0]], prefix: "start")
+        XCTAssertTrue(outcome.contains("start 2026-11-23T10:00:10.000Z timeline 2026-11-23T10:00:10.000Z"), outcome)
+    }
+}
