@@ -225,13 +225,7 @@ enum OpenAPIDocument {
         "summary": "Native call webhook",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "kind",
-            "in": "path",
-            "required": true,
-            "description": "Call moment",
-            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
-          }
+          {"$ref": "#/components/parameters/CallMoment"}
         ],
         "requestBody": {
           "required": true,
@@ -258,13 +252,7 @@ enum OpenAPIDocument {
         "summary": "Twilio status callback (form, X-Twilio-Signature)",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"}
         ],
         "requestBody": {
           "required": true,
@@ -272,10 +260,7 @@ enum OpenAPIDocument {
                       "multipart/form-data": {"schema": {"type": "object", "additionalProperties": true}}}
         },
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
@@ -291,13 +276,7 @@ enum OpenAPIDocument {
         "summary": "Zadarma PBX notification (form, Signature header)",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"}
         ],
         "requestBody": {
           "required": true,
@@ -325,13 +304,7 @@ enum OpenAPIDocument {
         "summary": "Zadarma URL check (zd_echo) or notification in the query",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          },
+          {"$ref": "#/components/parameters/WebhookSecret"},
           {
             "name": "zd_echo",
             "in": "query",
@@ -362,26 +335,11 @@ enum OpenAPIDocument {
         "tags": ["Call webhooks"],
         "description": "Ringostat's 'parameters in the address line': the call's parameters (call_id, caller, …) are the query string, read as a POST body would be.",
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          },
-          {
-            "name": "kind",
-            "in": "path",
-            "required": true,
-            "description": "Call moment",
-            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"},
+          {"$ref": "#/components/parameters/CallMoment"}
         ],
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -393,20 +351,8 @@ enum OpenAPIDocument {
         "summary": "Ringostat webhook for one call moment (JSON or form)",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          },
-          {
-            "name": "kind",
-            "in": "path",
-            "required": true,
-            "description": "Call moment",
-            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"},
+          {"$ref": "#/components/parameters/CallMoment"}
         ],
         "requestBody": {
           "required": false,
@@ -418,10 +364,7 @@ enum OpenAPIDocument {
           }
         },
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
@@ -438,19 +381,10 @@ enum OpenAPIDocument {
         "tags": ["Call webhooks"],
         "description": "Ringostat's 'parameters in the address line': the call's parameters (call_id, caller, …) are the query string, read as a POST body would be.",
         "parameters": [
-          {
-            "name": "kind",
-            "in": "path",
-            "required": true,
-            "description": "Call moment",
-            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
-          }
+          {"$ref": "#/components/parameters/CallMoment"}
         ],
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -463,13 +397,7 @@ enum OpenAPIDocument {
         "summary": "Ringostat webhook with the secret in Authorization: Bearer or X-Switchboard-Secret",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "kind",
-            "in": "path",
-            "required": true,
-            "description": "Call moment",
-            "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
-          },
+          {"$ref": "#/components/parameters/CallMoment"},
           {
             "name": "X-Switchboard-Secret",
             "in": "header",
@@ -488,10 +416,7 @@ enum OpenAPIDocument {
           }
         },
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
@@ -508,23 +433,14 @@ enum OpenAPIDocument {
         "summary": "Aircall webhook (JSON with the webhook token)",
         "tags": ["Call webhooks"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"}
         ],
         "requestBody": {
           "required": true,
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProviderPayload"}}}
         },
         "responses": {
-          "200": {
-            "description": "Stored, duplicate or ignored",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
-          },
+          "200": {"$ref": "#/components/responses/CallWebhookStored"},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
@@ -540,13 +456,7 @@ enum OpenAPIDocument {
         "summary": "SIP presence push from a provider or PBX bridge",
         "tags": ["Click-to-call"],
         "parameters": [
-          {
-            "name": "secret",
-            "in": "path",
-            "required": true,
-            "description": "The integration's webhook secret (whs_…)",
-            "schema": {"type": "string"}
-          }
+          {"$ref": "#/components/parameters/WebhookSecret"}
         ],
         "requestBody": {
           "required": true,
@@ -2606,6 +2516,10 @@ enum OpenAPIDocument {
       }
     },
     "responses": {
+      "CallWebhookStored": {
+        "description": "Stored, duplicate or ignored",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallWebhookReply"}}}
+      },
       "BadRequest": {
         "description": "Malformed request (bad JSON, bad parameter)",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -2669,6 +2583,20 @@ enum OpenAPIDocument {
         "in": "query",
         "required": false,
         "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+      },
+      "WebhookSecret": {
+        "name": "secret",
+        "in": "path",
+        "required": true,
+        "description": "The integration's webhook secret (whs_…)",
+        "schema": {"type": "string"}
+      },
+      "CallMoment": {
+        "name": "kind",
+        "in": "path",
+        "required": true,
+        "description": "Call moment",
+        "schema": {"type": "string", "enum": ["ringing", "answered", "ended", "missed"]}
       },
       "Before": {
         "name": "before",
