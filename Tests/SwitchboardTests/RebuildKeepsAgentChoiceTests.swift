@@ -49,3 +49,39 @@ extension WhatsAppSendingTests {
         XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contact)").json["ownerAgentId"] as? Int, olga.id)
     }
 }
+
+/// `rebuild` applied every past call with the integration's settings of the day of the rebuild:
+/// a new missed-call title, board or UTM mapping rewrote the tasks and contact fields of calls
+/// that had come in under the old ones. Each call event records the settings version it was
+/// applied with.
+extension CallWebhookTests {
+    func testRebuildAppliesEachCallWithTheSettingsItArrivedUnder() throws {
+        let id = try XCTUnwrap(try t.daemon.store.read { db in try db.scalar("SELECT id FROM integrations").int })
+        func patch(_ settings: [String: Any], region: String? = nil) throws {
+            var body: [String: Any] = ["settings": settings]
+            if let region { body["region"] = region }
+            let response = try t.api("PATCH", "/api/v1/integrations/\(id)", body: body)
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        try patch(["missedCallTask": ["title": "Old {{contact.phone}}", "board": "old"], "utm": ["fields": ["utm_source": "Source"]]])
+        try t.call("missed", secret: secret, ["callId": "v1", "clientNumber": "0722940001", "occurredAt": "2026-11-23T10:00:00Z",
+                                              "utm_source": "google"])
+        try patch(["missedCallTask": ["title": "New {{contact.phone}}", "board": "new"], "utm": ["fields": ["utm_source": "Origin"]]],
+                  region: "MD")
+        try t.call("missed", secret: secret, ["callId": "v2", "clientNumber": "069123456", "occurredAt": "2026-11-23T11:00:00Z",
+                                              "utm_source": "bing"])
+        func state() throws -> [String] {
+            try t.daemon.store.read { db in
+                try db.query("SELECT title, board FROM tasks ORDER BY id").map(\.values.description)
+                    + db.query("SELECT id, fields FROM contacts ORDER BY id").map(\.values.description)
+                    + db.query("SELECT client_number FROM calls ORDER BY id").map(\.values.description)
+            }
+        }
+        let before = try state()
+        XCTAssertEqual(before.count, 6, "\(before)")
+        XCTAssertTrue(before[0].contains("Old +40722940001") && before[0].contains("old"), "\(before)")
+        XCTAssertTrue(before[1].contains("New +37369123456") && before[1].contains("new"), "\(before)")
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try state(), before)
+    }
+}

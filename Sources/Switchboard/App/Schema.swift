@@ -50,6 +50,7 @@ enum Schema {
         callSIPRank,
         rawEventAgentChoice,
         callUTMTimes,
+        integrationSettingsVersions,
     ]
 }
 
@@ -663,5 +664,22 @@ extension Schema {
     static let callUTMTimes = Migration("035_call_utm_times", """
         ALTER TABLE calls ADD COLUMN utm_times TEXT;
         UPDATE calls SET utm_times = (SELECT json_group_object(key, calls.created_at) FROM json_each(calls.utm)) WHERE utm != '{}';
+        """)
+
+    /// Each version of an integration's region and settings, and the version each call event was
+    /// applied with: `rebuild` applied every past call with the settings of its day (a changed
+    /// missed-call title, board, assignee or UTM mapping rewrote history). Events stored before
+    /// record none and are rebuilt with the settings of the day of the rebuild.
+    static let integrationSettingsVersions = Migration("036_integration_settings_versions", """
+        ALTER TABLE integrations ADD COLUMN settings_version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE integration_settings (
+            integration_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            region TEXT,
+            settings TEXT NOT NULL,
+            PRIMARY KEY (integration_id, version)
+        ) WITHOUT ROWID;
+        INSERT INTO integration_settings(integration_id, version, region, settings) SELECT id, 0, region, settings FROM integrations;
+        ALTER TABLE raw_events ADD COLUMN settings_version INTEGER;
         """)
 }

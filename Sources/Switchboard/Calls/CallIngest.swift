@@ -29,7 +29,8 @@ struct CallIngest: Sendable {
             try zip(prepared, numbers).map { item, number in
                 try EventLog.record(item.event, source: integration.provider.rawValue, integrationId: integrationId,
                                     key: item.key, rawBody: rawBody, receivedAt: receivedAt, in: db, settings: settings,
-                                    payload: item.payload, wantsLiveUpdates: listening, parsedNumber: number)
+                                    payload: item.payload, wantsLiveUpdates: listening, parsedNumber: number,
+                                    settingsVersion: integration.settingsVersion)
             }
         }, completion: { result in
             switch result {

@@ -17,12 +17,13 @@ enum EventLog {
     /// `payload` is `event` already encoded, when the caller did that off the writer thread.
     static func record(_ event: DomainEvent, source: String, integrationId: Int?, key: String, rawBody: [UInt8]?,
                        receivedAt: String, in db: Database, settings: SettingsLookup, payload: String? = nil,
-                       wantsLiveUpdates: Bool = true, parsedNumber: PhoneNumber.Parsed? = nil) throws -> Outcome {
+                       wantsLiveUpdates: Bool = true, parsedNumber: PhoneNumber.Parsed? = nil, settingsVersion: Int? = nil) throws -> Outcome {
         let payload = payload ?? JSONText.string(event)
         let inserted = try db.execute("""
-            INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
-            """, SQLValue(integrationId), source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null)
+            INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body, settings_version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
+            """, SQLValue(integrationId), source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null,
+            SQLValue(settingsVersion))
         if inserted == 0 {
             let existing = try db.scalar("SELECT id FROM raw_events WHERE idempotency_key = ?", key).int ?? 0
             return .duplicate(eventId: existing)
@@ -49,6 +50,21 @@ struct SettingsLookup: Sendable {
     /// The integration the webhook was authenticated as (already in memory); others from the database.
     static func preferring(_ integration: Integration) -> SettingsLookup {
         SettingsLookup { db, id in id == integration.id ? integration : try fromDatabase.integration(db, id) }
+    }
+
+    /// For `rebuild`: integration `id` with the region and settings of `version`, the ones its
+    /// event was applied with (`integration_settings`); others, and events stored before
+    /// versions were kept (nil), with today's.
+    static func asApplied(integration id: Int?, version: Int?) -> SettingsLookup {
+        SettingsLookup { db, wanted in
+            guard var integration = try fromDatabase.integration(db, wanted) else { return nil }
+            if wanted == id, let version,
+               let kept = try db.queryOne("SELECT region, settings FROM integration_settings WHERE integration_id = ? AND version = ?", wanted, version) {
+                integration.region = kept.string("region")
+                integration.settings = IntegrationSettings.decode(kept.string("settings"))
+            }
+            return integration
+        }
     }
 
     /// The channel the webhook was authenticated for (read when it arrived); others from the database.

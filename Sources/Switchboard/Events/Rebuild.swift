@@ -28,14 +28,17 @@ enum Rebuild {
             var applied = 0
             var skippedEvents: [SkippedEvent] = []
             while true {
-                let batch = try db.query("SELECT id, integration_id, received_at, payload FROM raw_events WHERE id > ? ORDER BY id LIMIT 1000", lastId)
+                let batch = try db.query("""
+                    SELECT id, integration_id, received_at, payload, settings_version FROM raw_events WHERE id > ? ORDER BY id LIMIT 1000
+                    """, lastId)
                 if batch.isEmpty { break }
                 for row in batch {
                     lastId = row.int("id") ?? lastId
                     let event = try JSONText.decoder.decode(DomainEvent.self, from: Data((row.string("payload") ?? "").utf8))
                     let result: ApplyResult
                     do {
-                        result = try Projector(db: db, settings: .fromDatabase)
+                        let settings = SettingsLookup.asApplied(integration: row.int("integration_id"), version: row.int("settings_version"))
+                        result = try Projector(db: db, settings: settings)
                             .apply(event, eventId: lastId, integrationId: row.int("integration_id"), receivedAt: row.string("received_at") ?? "")
                     } catch let error as DomainError {
                         // An API event that was refused live is never stored, so this means the

@@ -21,6 +21,9 @@ public struct Integration: Sendable, Codable, Equatable {
     public var removedAt: String?
     /// The provider's signing secret (Twilio auth token, Zadarma API secret, Aircall token); never returned by the API.
     var providerSecret: String
+    /// Which version of `region` and `settings` this is (`integration_settings`, migration 036):
+    /// each call event records the one it was applied with, and `rebuild` applies it with that.
+    var settingsVersion = 0
 
     enum CodingKeys: String, CodingKey { case id, name, provider, region, settings, createdAt, removedAt }
 
@@ -58,6 +61,7 @@ public struct Integration: Sendable, Codable, Equatable {
         createdAt = row.string("created_at") ?? ""
         removedAt = row.string("removed_at")
         providerSecret = row.string("provider_secret") ?? ""
+        settingsVersion = row.int("settings_version") ?? 0
     }
 }
 

@@ -90,7 +90,9 @@ public final class IntegrationDirectory: Sendable {
                 INSERT INTO integrations(name, provider, region, secret_hash, provider_secret, settings, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, name, new.provider.rawValue, region, Self.hash(secret), new.providerSecret, settings, createdAt)
-            return try Self.load(db, id: db.lastInsertRowID)
+            let id = db.lastInsertRowID
+            try Self.keepSettingsVersion(db, id: id)
+            return try Self.load(db, id: id)
         }
         return Created(integration: integration, secret: secret,
                        webhooks: Self.webhookURLs(for: integration.provider, secret: secret, baseURL: baseURL))
@@ -189,6 +191,10 @@ public final class IntegrationDirectory: Sendable {
             if let secret = change.providerSecret {
                 try db.execute("UPDATE integrations SET provider_secret = ? WHERE id = ?", secret, id)
             }
+            if checkedRegion != nil || settings != nil {
+                try db.execute("UPDATE integrations SET settings_version = settings_version + 1 WHERE id = ?", id)
+                try Self.keepSettingsVersion(db, id: id)
+            }
             return try Self.load(db, id: id)
         }
         forgetCached()
@@ -278,6 +284,15 @@ public final class IntegrationDirectory: Sendable {
 
     /// The live integration `id`.
     /// - Throws: `DomainError.notFound` when there is none or it was removed.
+    /// Keeps the integration's region and settings under its current `settings_version`: call
+    /// events record the version they were applied with, and `rebuild` applies them with it.
+    private static func keepSettingsVersion(_ db: Database, id: Int) throws {
+        try db.execute("""
+            INSERT OR REPLACE INTO integration_settings(integration_id, version, region, settings)
+            SELECT id, settings_version, region, settings FROM integrations WHERE id = ?
+            """, id)
+    }
+
     private static func load(_ db: Database, id: Int) throws -> Integration {
         guard let integration = try live(db, id: id) else { throw DomainError.notFound("no integration \(id)") }
         return integration
