@@ -53,6 +53,20 @@ extension CallMergeOrderTests {
         XCTAssertTrue(outcome.contains(#""Source":"google""#), outcome)
     }
 
+    /// First touch: a contact field the call holds follows the call's tag when an earlier moment,
+    /// delivered later, replaces it (the call's start unchanged): the contact kept the tag the
+    /// call no longer had.
+    func testAFirstTouchFieldFollowsItsCallsTag() throws {
+        _ = try t.api("PATCH", "/api/v1/integrations/1", body: ["settings": ["utm": ["fields": ["utm_source": "Source"], "mode": "first-touch"]]])
+        let moments: [(String, [String: Any])] = [
+            ("missed", ["clientNumber": "x", "occurredAt": "2026-11-23T10:00:00Z"]),
+            ("answered", ["occurredAt": "2026-11-23T10:00:10Z", "utm_source": "google"]),
+            ("ended", ["occurredAt": "2026-11-23T10:01:00Z", "utm_source": "bing"]),
+        ]
+        let outcome = try assertSameInEveryOrder(moments, orders: [[0, 1, 2], [0, 2, 1], [2, 1, 0]], prefix: "first")
+        XCTAssertTrue(outcome.contains(#""Source":"google""#), outcome)
+    }
+
     /// An answer naming no agent: the ringing's agent is the call's whichever order; an end
     /// naming another agent delivered before the ringing took the call.
     func testAnAnswerNamingNoAgentLeavesTheCallTheAgentItsEarliestMomentNamed() throws {

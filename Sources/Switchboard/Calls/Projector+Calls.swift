@@ -322,8 +322,11 @@ extension Projector {
                 // At the same instant the smaller provider call id counts as first (as owners do).
                 let tiedAndFirst = try touches.times[field] == touchedAt
                     && heldCallId(touches.sources[field], other: source).map { call.providerCallId < $0 } == true
+                // A field this very call holds follows its tag, which an earlier moment delivered
+                // later can replace (the call's start, and so the field's time, unchanged).
                 guard touches.sources[field] != UTMTouches.hand,
-                      existing.isEmpty || touches.times[field].map({ touchedAt < $0 }) == true || tiedAndFirst else { continue }
+                      existing.isEmpty || touches.sources[field] == source || touches.times[field].map({ touchedAt < $0 }) == true
+                        || tiedAndFirst else { continue }
             case .lastTouch:
                 // At the same instant the greater provider call id counts as last (as `latestTouch`).
                 if touches.times[field] == touchedAt, let held = try heldCallId(touches.sources[field], other: source), held > call.providerCallId {
