@@ -67,6 +67,32 @@ extension CallMergeOrderTests {
         XCTAssertTrue(outcome.contains(#""Source":"google""#), outcome)
     }
 
+    /// A callback known first by its talk time reached the client at its end; its answer, stamped
+    /// later than that end (two clocks), came after: the missed call's task stayed closed at the
+    /// end in one arrival order and at the answer in another. It is the answer's, in any order.
+    func testATaskClosedByACallbackIsClosedAtItsAnswerInAnyOrder() throws {
+        var closings: [String] = []
+        for (index, order) in [[1, 2, 0], [0, 1, 2], [2, 1, 0]].enumerated() {
+            let number = "+4072204100\(index)"
+            let moments: [(String, String, [String: Any])] = [
+                ("answered", "cb-\(index)", ["occurredAt": "2026-11-23T10:34:08Z"]),
+                ("ended", "cb-\(index)", ["clientNumber": number, "occurredAt": "2026-11-23T10:31:12Z", "talkTime": 165]),
+                ("missed", "m-\(index)", ["clientNumber": number, "occurredAt": "2026-11-23T10:12:06Z"]),
+            ]
+            for position in order {
+                var fields = moments[position].2
+                fields["callId"] = moments[position].1
+                XCTAssertEqual(try t.call(moments[position].0, secret: secret, fields).status, 200)
+            }
+            closings.append(try t.daemon.store.read { db in
+                try db.scalar("""
+                    SELECT state || ' ' || closed_at FROM tasks WHERE call_id = (SELECT id FROM calls WHERE provider_call_id = ?)
+                    """, "m-\(index)").string
+            } ?? "-")
+        }
+        XCTAssertEqual(closings, Array(repeating: "done 2026-11-23T10:34:08.000Z", count: 3))
+    }
+
     /// An answer naming no agent: the ringing's agent is the call's whichever order; an end
     /// naming another agent delivered before the ringing took the call.
     func testAnAnswerNamingNoAgentLeavesTheCallTheAgentItsEarliestMomentNamed() throws {

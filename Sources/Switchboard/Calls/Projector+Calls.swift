@@ -393,6 +393,13 @@ extension Projector {
             // Its answer came earlier than it seemed: tasks it closed that were missed after it
             // go to the next call that reached the client, or open again.
             try unclose(closedBy: call.id, contactId: contactId, before: reachedAt, result: &result)
+            // Known first by its talk time and reached at its end, then answered: what it closed was
+            // closed at its answer, as in arrival order (an end stamped before the answer dated them
+            // by whichever came first).
+            try db.execute("""
+                UPDATE tasks SET closed_at = ?1 WHERE contact_id = ?2 AND state = 'done' AND closed_by_call_id = ?3
+                    AND closed_by_agent_id IS NULL AND closed_at <> ?1
+                """, reachedAt, contactId, call.id)
             // Open tasks missed before it, and tasks a later callback closed (delivered first):
             // the first callback answered is the one that reached the client, in any order.
             // A missed-call task's created_at is its call's missed moment.
