@@ -69,3 +69,40 @@ extension ClickToCallLinkingTests {
         XCTAssertEqual((try anas.nextEvent(named: "call.ended")["call"] as? [String: Any])?["outcome"] as? String, "answered")
     }
 }
+
+extension ClickToCallLinkingTests {
+    /// Webhooks that arrived before the dial answer are replayed onto the requested call with the
+    /// integration's settings they arrived under, live and in `rebuild`: the rebuild replayed
+    /// them with the settings of its own day (a UTM mapping changed since wrote a second field).
+    func testEarlyWebhooksAreReplayedWithTheSettingsTheyArrivedUnder() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        var settings = IntegrationSettings()
+        settings.utm.fields = ["utm_source": "Source"]
+        let id = try t.addIntegration(.native, region: "RO", settings: settings).integration.id
+        let contact = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Olga", "phones": ["+40722123458"]]).json["id"] as? Int)
+        // As the daemon records them: a webhook with the settings version it was applied with,
+        // the click-to-call request and the dial answer (API events) without one.
+        func record(_ event: DomainEvent, _ key: String, at: String) throws {
+            let integration = try XCTUnwrap(try t.daemon.integrations.find(id: id))
+            let version: Int?
+            if case .call = event { version = integration.settingsVersion } else { version = nil }
+            try t.daemon.store.writeAndWait { db in
+                _ = try EventLog.record(event, source: "test", integrationId: id, key: key, rawBody: nil, receivedAt: at, in: db,
+                                        settings: .preferring(integration), settingsVersion: version)
+            }
+        }
+        try record(.callRequested(CallRequest(requestId: "r3", agentId: t.supervisorId, contactId: contact, number: "+40722123458",
+                                              sipAccount: "ana", dealId: nil)), "k1", at: "2026-11-23T10:00:00.000Z")
+        // The provider's first webhook names only its call id (no number to adopt it by), with a tag.
+        var early = CallEvent(kind: .ringing, callId: "prov-11", direction: "outbound", occurredAt: "2026-11-23T10:00:01.000Z")
+        early.utm = ["utm_source": "google"]
+        try record(.call(early), "k2", at: "2026-11-23T10:00:01.000Z")
+        try record(.callDialed(requestId: "r3", providerCallId: "prov-11", sipAccount: "ana", note: nil), "k3", at: "2026-11-23T10:00:02.000Z")
+        func fields() throws -> String? { try t.daemon.store.read { db in try db.scalar("SELECT fields FROM contacts WHERE id = ?", contact).string } }
+        XCTAssertEqual(try fields(), #"{"Source":"google"}"#)
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/integrations/\(id)", body: ["settings": ["utm": ["fields": ["utm_source": "Origin"]]]]).status, 200)
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try fields(), #"{"Source":"google"}"#)
+    }
+}

@@ -162,16 +162,36 @@ extension LiveStreamTests {
             try t.call(kind, secret: secret, ["callId": "tw1", "clientNumber": "+40722000951", "sipLogin": "ana",
                                               "occurredAt": "2026-01-01T\(at)Z"])
         }
-        for (kind, at) in [("missed", "11:00:30"), ("missed", "11:00:40"), ("answered", "11:00:20")] {
+        // Missed twice, then answered after all, then its real end: the end after the answer is told.
+        for (kind, at) in [("missed", "11:00:30"), ("missed", "11:00:40"), ("answered", "11:00:45"), ("ended", "11:05:00")] {
             try t.call(kind, secret: secret, ["callId": "tw2", "clientNumber": "+40722000952", "occurredAt": "2026-01-01T\(at)Z"])
         }
+        // Missed, then an end with talk time: answered after all, and told so.
+        try t.call("missed", secret: secret, ["callId": "tw3", "clientNumber": "+40722000954", "occurredAt": "2026-01-01T12:00:30Z"])
+        try t.call("ended", secret: secret, ["callId": "tw3", "occurredAt": "2026-01-01T12:03:00Z", "talkTime": 120])
         try t.call("ended", secret: secret, ["callId": "marker", "clientNumber": "+40722000953"])
         let seen = try supervisor.read(until: "marker")
         func told(_ event: String, _ call: String) -> Int {
             seen.components(separatedBy: "\n\n").filter { $0.contains("event: \(event)\n") && $0.contains("\"providerCallId\":\"\(call)\"") }.count
         }
         XCTAssertEqual([told("call.answered", "tw1"), told("call.ended", "tw1")], [1, 1], seen)
-        XCTAssertEqual([told("call.missed", "tw2"), told("call.answered", "tw2")], [1, 1], seen)
+        XCTAssertEqual([told("call.missed", "tw2"), told("call.answered", "tw2"), told("call.ended", "tw2")], [1, 1, 1], seen)
+        XCTAssertEqual([told("call.missed", "tw3"), told("call.ended", "tw3")], [1, 1], seen)
+    }
+
+    /// A transfer: Ana answers, then Bob, to whom she handed the call, answers too. Bob's screen
+    /// hears it (a second answer is told again when it names another agent).
+    func testTheAgentATransferredCallReachesHearsItsAnswer() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let bobs = try t.openEvents(key: bob.key)
+        try t.call("ringing", secret: secret, ["callId": "tr1", "clientNumber": "+40722000961", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:00Z"])
+        try t.call("answered", secret: secret, ["callId": "tr1", "sipLogin": "ana", "occurredAt": "2026-01-01T10:00:05Z"])
+        try t.call("ringing", secret: secret, ["callId": "tr1", "sipLogin": "bob", "occurredAt": "2026-01-01T10:01:00Z"])
+        try t.call("answered", secret: secret, ["callId": "tr1", "sipLogin": "bob", "occurredAt": "2026-01-01T10:01:05Z"])
+        let answered = try bobs.nextEvent(named: "call.answered")
+        XCTAssertEqual((answered["call"] as? [String: Any])?["providerCallId"] as? String, "tr1")
+        _ = ana
     }
 
     /// The agent whose screen popped hears when another agent answers the call (the update went

@@ -83,5 +83,13 @@ extension CallWebhookTests {
         XCTAssertTrue(before[1].contains("New +37369123456") && before[1].contains("new"), "\(before)")
         _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
         XCTAssertEqual(try state(), before)
+
+        // The kept versions hold what projections read, not the dialer's credentials, which
+        // removal and secret rotation forget.
+        try patch(["dialer": ["apiBase": "https://api.example.com", "apiKey": "SECRET-KEY-1"]])
+        XCTAssertEqual(try t.api("DELETE", "/api/v1/integrations/\(id)").status, 204)
+        let kept = try t.daemon.store.read { db in try db.query("SELECT settings FROM integration_settings").compactMap { $0.string("settings") } }
+        XCTAssertEqual(kept.count, 4, "\(kept)")
+        XCTAssertFalse(kept.contains { $0.contains("SECRET-KEY-1") || $0.contains("dialer") }, "\(kept)")
     }
 }

@@ -642,8 +642,7 @@ extension Schema {
     /// later-delivered moment's agent stick over the earliest one's.
     static let callSIPRank = Migration("033_call_agent_and_sip_ranks", """
         ALTER TABLE calls ADD COLUMN agent_rank TEXT;
-        UPDATE calls SET agent_rank = CASE WHEN answered_at IS NOT NULL THEN '0' || answered_at ELSE '1' || agent_at END
-            || printf('%012d', agent_id)
+        UPDATE calls SET agent_rank = CASE WHEN agent_at = answered_at THEN '0' ELSE '1' END || agent_at || printf('%012d', agent_id)
         WHERE agent_id IS NOT NULL AND agent_at IS NOT NULL;
         ALTER TABLE calls ADD COLUMN sip_rank TEXT;
         UPDATE calls SET sip_rank = CASE
@@ -679,7 +678,8 @@ extension Schema {
             settings TEXT NOT NULL,
             PRIMARY KEY (integration_id, version)
         ) WITHOUT ROWID;
-        INSERT INTO integration_settings(integration_id, version, region, settings) SELECT id, 0, region, settings FROM integrations;
+        INSERT INTO integration_settings(integration_id, version, region, settings)
+            SELECT id, 0, region, json_remove(settings, '$.dialer') FROM integrations;
         ALTER TABLE raw_events ADD COLUMN settings_version INTEGER;
         """)
 }

@@ -270,7 +270,8 @@ extension Projector {
                 created_at = min(calls.created_at, excluded.created_at),
                 updated_at = max(calls.updated_at, excluded.updated_at),
                 merged_from = coalesce(calls.ringing_at, '') || '|' || coalesce(calls.answered_at, '') || '|'
-                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, '') || '|' || coalesce(calls.agents_named, ''),
+                    || coalesce(calls.ended_at, '') || '|' || coalesce(calls.agent_id, '') || '|' || coalesce(calls.agents_named, '')
+                    || '|' || coalesce(calls.talk_time, ''),
                 agents_named = CASE WHEN excluded.agents_named IS NULL OR instr(coalesce(calls.agents_named, ''), excluded.agents_named) > 0
                     THEN calls.agents_named ELSE coalesce(calls.agents_named, ',') || substr(excluded.agents_named, 2) END
             """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
@@ -586,10 +587,19 @@ extension Projector {
             // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
             if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return [] }
         }
-        // Told already: an answer by the agent who had answered (Twilio reports a <Dial> leg's
-        // answer and end, then its parent's), an end that leaves the call answered or not as it was.
-        if kind == .answered, let before, before.answered, call.agentId == before.agentId { return [] }
-        if kind == .ended || kind == .missed, let before, before.ended, before.answered == (call.answeredAt != nil) { return [] }
+        // Told already: Twilio reports a <Dial> leg's answer and end, then its parent's; a missed
+        // call may be reported twice. An answer naming nobody new that leaves the answer where it
+        // was, and an end of a call already over the same way (answered and ended after its
+        // answer, or ended unanswered), are not told again. A transfer's answer, an answer or
+        // talk after a missed end, and the end after such an answer still are.
+        if kind == .answered, let before, let answeredBefore = before.answeredAt, rings == nil || rings == before.agentId,
+           call.answeredAt == answeredBefore { return [] }
+        if kind == .ended || kind == .missed, let before, let endedBefore = before.endedAt {
+            let wasAnsweredEnd = before.answeredAt.map { endedBefore >= $0 } ?? ((before.talkTime ?? 0) > 0)
+            let wasMissedEnd = before.answeredAt == nil && (before.talkTime ?? 0) == 0
+            let isAnswered = call.outcome == "answered"
+            if (wasAnsweredEnd && isAnswered) || (wasMissedEnd && !isAnswered) { return [] }
+        }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
         let contact = try justCreated ?? call.contactId.flatMap { try ContactRecord.load(db, id: $0) }
@@ -653,15 +663,22 @@ extension Projector {
 /// migration 027 wrote).
 struct MergedFrom {
     let rang: Bool
-    let answered: Bool
-    let ended: Bool
+    let answeredAt: String?
+    let endedAt: String?
     let agentId: Int?
     let agentsNamed: [Int]
+    /// Kept since this version (a sixth part); nil in what older versions recorded.
+    let talkTime: Int?
+
+    var answered: Bool { answeredAt != nil }
+    var ended: Bool { endedAt != nil }
 
     init?(_ text: String?) {
-        guard let parts = text?.split(separator: "|", omittingEmptySubsequences: false), parts.count == 4 || parts.count == 5 else { return nil }
-        (rang, answered, ended, agentId) = (!parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty, Int(parts[3]))
-        agentsNamed = parts.count == 5 ? parts[4].split(separator: ",").compactMap { Int($0) } : []
+        guard let parts = text?.split(separator: "|", omittingEmptySubsequences: false), (4...6).contains(parts.count) else { return nil }
+        func time(_ part: Substring) -> String? { part.isEmpty ? nil : String(part) }
+        (rang, answeredAt, endedAt, agentId) = (!parts[0].isEmpty, time(parts[1]), time(parts[2]), Int(parts[3]))
+        agentsNamed = parts.count >= 5 ? parts[4].split(separator: ",").compactMap { Int($0) } : []
+        talkTime = parts.count == 6 ? Int(parts[5]) : nil
     }
 }
 

@@ -58,12 +58,15 @@ extension Projector {
         try db.execute("DELETE FROM calls WHERE id = ?", early)
         guard let integration = try settings.integration(db, integrationId) else { return result }
         let events = try db.query("""
-            SELECT id, received_at, payload FROM raw_events
+            SELECT id, received_at, payload, settings_version FROM raw_events
             WHERE integration_id = ? AND kind LIKE 'call.%' AND json_extract(payload, '$.call.callId') = ? AND id < ? ORDER BY id
             """, integrationId, providerCallId, eventId)
         for row in events {
             guard case .call(let event) = try JSONText.decoder.decode(DomainEvent.self, from: Data((row.string("payload") ?? "").utf8)) else { continue }
-            let replayed = try applyCall(event, integration: integration, receivedAt: row.string("received_at") ?? at,
+            // Each with the integration's settings it was applied with when it arrived.
+            let asApplied = try SettingsLookup.asApplied(integration: integrationId, version: row.int("settings_version"))
+                .integration(db, integrationId) ?? integration
+            let replayed = try applyCall(event, integration: asApplied, receivedAt: row.string("received_at") ?? at,
                                          eventId: row.int("id") ?? 0)
             result.updates += replayed.updates
         }

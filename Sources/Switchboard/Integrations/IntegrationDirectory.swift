@@ -286,10 +286,12 @@ public final class IntegrationDirectory: Sendable {
     /// - Throws: `DomainError.notFound` when there is none or it was removed.
     /// Keeps the integration's region and settings under its current `settings_version`: call
     /// events record the version they were applied with, and `rebuild` applies them with it.
+    /// Without the dialer's: projections never read them, and they hold credentials (its API
+    /// key, a status callback URL with the webhook secret) that removal and rotation forget.
     private static func keepSettingsVersion(_ db: Database, id: Int) throws {
         try db.execute("""
             INSERT OR REPLACE INTO integration_settings(integration_id, version, region, settings)
-            SELECT id, settings_version, region, settings FROM integrations WHERE id = ?
+            SELECT id, settings_version, region, json_remove(settings, '$.dialer') FROM integrations WHERE id = ?
             """, id)
     }
 
