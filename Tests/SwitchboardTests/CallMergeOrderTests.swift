@@ -420,7 +420,10 @@ final class CallMergeOrderTests: XCTestCase {
             var settings = IntegrationSettings()
             settings.utm.fields = ["utm_source": "Source"]
             settings.utm.mode = mode
-            let s = try t.addIntegration(settings: settings).secret
+            let added = try t.addIntegration(settings: settings)
+            let s = added.secret
+            // One mode per field: the next mode's integration comes after this one is removed.
+            defer { _ = try? t.daemon.integrations.remove(id: added.integration.id) }
             for (index, order) in [[0, 1], [1, 0]].enumerated() {
                 let number = "+40722000\(mode == .firstTouch ? 8 : 9)0\(index)"
                 let calls: [[String: Any]] = [

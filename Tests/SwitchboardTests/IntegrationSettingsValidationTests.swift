@@ -236,3 +236,28 @@ extension IntegrationSettingsValidationTests {
         XCTAssertEqual(try t.count("integrations"), 0)
     }
 }
+
+extension IntegrationSettingsValidationTests {
+    /// Two integrations writing the same contact field in different UTM modes kept whichever tag
+    /// arrived first (first touch keeps the earliest call's, last touch the latest's): a setting
+    /// that makes a field's value depend on arrival order is refused, naming the field.
+    func testIntegrationsWritingOneFieldNeedOneUTMMode() throws {
+        func create(_ name: String, _ utm: [String: Any]) throws -> RawResponse {
+            try t.api("POST", "/api/v1/integrations", body: ["name": name, "provider": "native", "settings": ["utm": utm]])
+        }
+        XCTAssertEqual(try create("office", ["fields": ["utm_source": "Source", "utm_medium": "Medium"], "mode": "first-touch"]).status, 201)
+        let mixed = try create("branch", ["fields": ["utm_medium": "Medium"], "mode": "last-touch"])
+        XCTAssertEqual(mixed.status, 422, mixed.text)
+        XCTAssertTrue(mixed.errorMessage?.contains("Medium") == true && mixed.errorMessage?.contains("office") == true, mixed.text)
+        // Another field, or the same mode, is fine; a key mapped but not written does not count.
+        let branch = try create("branch", ["fields": ["utm_medium": "Channel", "utm_source": "Source"], "write": ["utm_medium"], "mode": "last-touch"])
+        XCTAssertEqual(branch.status, 201, branch.text)
+        let branchId = try XCTUnwrap(branch.json["id"] as? Int)
+        XCTAssertEqual(try create("shop", ["fields": ["utm_source": "Source"]]).status, 201)
+        // Changing a mode is checked too, and refused whole.
+        let patched = try t.api("PATCH", "/api/v1/integrations/\(branchId)", body: ["settings": ["utm": ["write": ["utm_medium", "utm_source"]]]])
+        XCTAssertEqual(patched.status, 422, patched.text)
+        XCTAssertEqual((try t.api("GET", "/api/v1/integrations/\(branchId)").json["settings"] as? [String: Any]).flatMap { ($0["utm"] as? [String: Any])?["write"] as? [String] },
+                       ["utm_medium"])
+    }
+}

@@ -86,6 +86,7 @@ public final class IntegrationDirectory: Sendable {
         let integration = try store.writeAndWait { db -> Integration in
             try Self.refuseTakenName(db, name, except: nil)
             try new.settings.validate(agentRole: { try Self.agentRole(db, id: $0) })
+            try Self.refuseMixedUTMModes(db, new.settings.utm, except: nil)
             try db.execute("""
                 INSERT INTO integrations(name, provider, region, secret_hash, provider_secret, settings, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -185,6 +186,7 @@ public final class IntegrationDirectory: Sendable {
             // The API shows a stored dialer key as "(set)" (DialerSettings.redacted); settings sent back with it keep the key.
             if settings?.dialer?.apiKey == "(set)" { settings?.dialer?.apiKey = stored.settings.dialer?.apiKey }
             try settings?.validate(agentRole: { try Self.agentRole(db, id: $0) })
+            if let settings { try Self.refuseMixedUTMModes(db, settings.utm, except: id) }
             if let name { try db.execute("UPDATE integrations SET name = ? WHERE id = ?", name, id) }
             if let checkedRegion { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", checkedRegion, id) }
             if let settings { try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
@@ -284,6 +286,23 @@ public final class IntegrationDirectory: Sendable {
 
     /// The live integration `id`.
     /// - Throws: `DomainError.notFound` when there is none or it was removed.
+    /// 422 when a contact field `utm` writes is written by another live integration in the other
+    /// mode: first touch keeps the earliest call's tag and last touch the latest's, and a field
+    /// under both kept whichever tag arrived first.
+    private static func refuseMixedUTMModes(_ db: Database, _ utm: UTMSettings, except id: Int?) throws {
+        let written = Set((utm.write ?? Array(utm.fields.keys)).compactMap { utm.fields[$0] })
+        guard !written.isEmpty else { return }
+        for row in try db.query("SELECT name, settings FROM integrations WHERE removed_at IS NULL AND id IS NOT ?", SQLValue(id)) {
+            let other = IntegrationSettings.decode(row.string("settings")).utm
+            guard other.mode != utm.mode else { continue }
+            let shared = written.intersection((other.write ?? Array(other.fields.keys)).compactMap { other.fields[$0] })
+            if let field = shared.sorted().first {
+                throw DomainError.unprocessable("settings.utm.mode: contact field \(field) is written in \(other.mode.rawValue) by integration "
+                    + "\(row.string("name") ?? ""); integrations writing the same field need the same mode")
+            }
+        }
+    }
+
     /// Keeps the integration's region and settings under its current `settings_version`: call
     /// events record the version they were applied with, and `rebuild` applies them with it.
     /// Without the dialer's: projections never read them, and they hold credentials (its API
