@@ -27,13 +27,10 @@ enum Commands {
         return .run(sub, arguments, try configuration(arguments))
     }
 
+    /// The configuration; the database is not looked at yet (the command announces a new one
+    /// when it opens it, after its options were accepted).
     static func configuration(_ arguments: Arguments) throws -> Configuration {
-        let configuration = try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
-        if !FileManager.default.fileExists(atPath: configuration.database) {
-            let absolute = URL(fileURLWithPath: configuration.database).standardizedFileURL.path
-            FileHandle.standardError.write(Data("switchboard: no database at \(absolute) yet: creating a new one there\n".utf8))
-        }
-        return configuration
+        try Configuration.load(file: try arguments.configPath(), environment: ProcessInfo.processInfo.environment)
     }
 
     static func serve(_ arguments: Arguments) throws -> ExitCode {
@@ -49,6 +46,7 @@ enum Commands {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let configuration = try configuration(arguments)
+        SwitchboardDaemon.announceNewDatabase(configuration)
         // Signals are taken over before anything starts, so a SIGTERM during start-up still stops gracefully.
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []

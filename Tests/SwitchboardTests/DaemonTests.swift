@@ -177,6 +177,14 @@ final class DaemonTests: XCTestCase {
         let typo = try cli(["integrations", "ad", "--name", "x"])
         XCTAssertEqual(typo.status, 64)
         XCTAssertTrue(typo.stderr.contains("unknown integrations command 'ad'") && !typo.stderr.contains("creating"), typo.stderr)
+        // So is a mistyped option: it creates nothing, so it does not say it does.
+        let fresh = try TemporaryDirectory()
+        defer { fresh.remove() }
+        let option = try Subprocess.run(Subprocess.switchboardBinary, ["agents", "list", "--bogus"],
+                                        environment: ["SWITCHBOARD_DATABASE": fresh.path("new.db")])
+        XCTAssertEqual(option.status, 64, option.stderr)
+        XCTAssertFalse(option.stderr.contains("creating"), option.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh.path("new.db")))
         let added = try cli(["agents", "add", "--name", "Bo", "--role", "manager", "--json"])
         let id = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["id"] as? Int)
         XCTAssertEqual(try cli(["agents", "remove", String(id)]).status, 0)
