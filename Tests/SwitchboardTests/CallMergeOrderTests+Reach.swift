@@ -258,10 +258,7 @@ extension CallMergeOrderTests {
     func testMigration033RanksStoredLoginsByTheirAnswer() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = dir.path("old.db")
-        let legacy = try Database(path: path)
-        _ = try legacy.scalar("PRAGMA journal_mode = WAL")
-        try Migrator.migrate(legacy, Array(Schema.migrations.prefix { $0.name != "033_call_agent_and_sip_ranks" }))
+        let legacy = try legacyDatabase(at: dir.path("old.db"), before: "033_call_agent_and_sip_ranks")
         try legacy.execute("""
             INSERT INTO calls(integration_id, provider_call_id, sip_login, agent_id, answered_at, created_at, updated_at) VALUES
                 (1, 'old-answered', '101', NULL, '2026-11-24T13:00:09.000Z', '2026-11-24T13:00:09.000Z', '2026-11-24T13:00:09.000Z'),

@@ -153,9 +153,7 @@ extension ChannelTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("old.db")
-        let legacy = try Database(path: path)
-        _ = try legacy.scalar("PRAGMA journal_mode = WAL")
-        try Migrator.migrate(legacy, Array(Schema.migrations.prefix { $0.name != "032_channel_ids_never_reused" }))
+        let legacy = try legacyDatabase(at: path, before: "032_channel_ids_never_reused")
         try legacy.execute("INSERT INTO wa_threads(channel_id, contact_id, unanswered) VALUES (7, 1, 0)")
         let store = try Store(path: path, migrations: Schema.migrations)
         defer { store.close() }

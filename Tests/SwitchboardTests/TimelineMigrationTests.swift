@@ -11,7 +11,7 @@ final class TimelineMigrationTests: XCTestCase {
         let dir = try TemporaryDirectory()
         let path = dir.path("switchboard.db")
         do {
-            let db = try databaseBefore008(at: path)
+            let db = try legacyDatabase(at: path, before: "008_timeline_id_from_reference")
             // The old table numbered entries as they came; a redelivery could not add a second one.
             for (contact, at, kind, ref) in [(1, "2026-11-20T09:00:00.000Z", "call", 7), (1, "2026-11-20T09:00:00.000Z", "task", 2),
                                              (1, "2026-11-21T10:00:00.000Z", "deal", 3), (1, "2026-11-19T08:00:00.000Z", "message", 5),
@@ -62,7 +62,7 @@ final class TimelineMigrationTests: XCTestCase {
     func testTheDaemonLogsEachMigrationOfAnUpgradeBeforeItListens() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("switchboard.db")
-        _ = try databaseBefore008(at: path)
+        _ = try legacyDatabase(at: path, before: "008_timeline_id_from_reference")
         let daemon = try RunningDaemon(environment: ["SWITCHBOARD_DATABASE": path, "SWITCHBOARD_DATA_DIRECTORY": dir.path("data")])
         XCTAssertEqual(try daemon.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)
         XCTAssertEqual(daemon.stop(), 0)
@@ -75,12 +75,5 @@ final class TimelineMigrationTests: XCTestCase {
         XCTAssertFalse(lines.contains { $0.contains("007_drop_contacts_name_index") }, "only pending migrations are logged")
         let listening = try XCTUnwrap(lines.firstIndex { $0.contains(#""msg":"listening""#) }, daemon.log)
         XCTAssertLessThan(applied, listening, "migrations finish before the daemon listens")
-    }
-
-    /// A database with every migration up to 007 applied, as an older release left it.
-    private func databaseBefore008(at path: String) throws -> Database {
-        let db = try Database(path: path)
-        try Migrator.migrate(db, Array(Schema.migrations.prefix { $0.name != "008_timeline_id_from_reference" }))
-        return db
     }
 }
