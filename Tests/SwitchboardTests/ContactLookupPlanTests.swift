@@ -26,3 +26,19 @@ final class ContactLookupPlanTests: XCTestCase {
         }
     }
 }
+
+extension ContactLookupPlanTests {
+    /// A client whose PBX sends only after-call reports has every call unanswered: finding the
+    /// first such call to reach a missed client read them all and sorted them, so each webhook of
+    /// a client with 100k calls took ~200 ms on the single writer (found by loading one contact).
+    func testTheFirstCallToReachAClientIsFoundThroughAnIndex() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let plan = try t.daemon.store.read { db in
+            try db.query("EXPLAIN QUERY PLAN " + Projector.firstTalkedReachSQL, 1, "2026-11-23T10:00:00.000Z")
+                .compactMap { $0.string("detail") }.joined(separator: "; ")
+        }
+        XCTAssertTrue(plan.contains("INDEX calls_talked_unanswered"), plan)
+        XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
+    }
+}

@@ -398,20 +398,27 @@ extension Projector {
             // closed at its answer, as in arrival order (an end stamped before the answer dated them
             // by whichever came first).
             try db.execute("""
-                UPDATE tasks SET closed_at = ?1 WHERE contact_id = ?2 AND state = 'done' AND closed_by_call_id = ?3
-                    AND closed_by_agent_id IS NULL AND closed_at <> ?1
-                """, reachedAt, contactId, call.id)
+                UPDATE tasks INDEXED BY tasks_closed_by_call SET closed_at = ?1
+                WHERE closed_by_call_id = ?2 AND state = 'done' AND closed_by_agent_id IS NULL AND closed_at <> ?1
+                """, reachedAt, call.id)   // tasks_closed_by_call (migration 037)
             // Open tasks missed before it, and tasks a later callback closed (delivered first):
             // the first callback answered is the one that reached the client, in any order.
             // A missed-call task's created_at is its call's missed moment.
             // Callbacks answered at the same instant: the smaller provider call id counts as first
             // (as in `firstReach`). Each half is one range of (contact, state, closed_at): migration 019.
+            // A task a call closed was closed at the first reach after it was missed, so those
+            // missed before this call and closed after it were all closed at the first reach at or
+            // after it: only that instant is read, not every task closed since (a client with
+            // thousands of calls delivered out of order made each one read them all).
             let reached = try db.query("""
                 SELECT id, assignee_agent_id, state FROM tasks
                 WHERE contact_id = ?1 AND state = 'open' AND kind = 'missed_call' AND created_at <= ?2
                 UNION ALL
                 SELECT id, assignee_agent_id, state FROM tasks
-                WHERE contact_id = ?1 AND state = 'done' AND closed_at >= ?2 AND kind = 'missed_call' AND created_at <= ?2
+                WHERE contact_id = ?1 AND state = 'done' AND closed_at = (
+                        SELECT closed_at FROM tasks WHERE contact_id = ?1 AND state = 'done' AND closed_at >= ?2
+                          AND kind = 'missed_call' AND closed_by_agent_id IS NULL ORDER BY closed_at LIMIT 1)
+                  AND kind = 'missed_call' AND created_at <= ?2
                   AND closed_by_agent_id IS NULL AND (closed_at > ?2
                       OR (closed_by_call_id IS NOT ?3 AND (SELECT provider_call_id FROM calls WHERE id = tasks.closed_by_call_id) > ?4))
                 """, contactId, reachedAt, call.id, call.providerCallId)
@@ -509,9 +516,10 @@ extension Projector {
     /// each goes to the first call that reached the client after it was missed, or opens again.
     private func unclose(closedBy callId: Int, contactId: Int, before reachedAt: String, result: inout ApplyResult) throws {
         let stale = try db.query("""
-            SELECT id, created_at FROM tasks WHERE contact_id = ?1 AND state = 'done' AND kind = 'missed_call'
-              AND closed_at > ?3 AND closed_by_call_id = ?2 AND closed_by_agent_id IS NULL AND created_at > ?3
-            """, contactId, callId, reachedAt)   // closed_at >= created_at: one range of tasks_contact
+            SELECT id, created_at FROM tasks INDEXED BY tasks_closed_by_call
+            WHERE closed_by_call_id = ?2 AND contact_id = ?1 AND state = 'done' AND kind = 'missed_call'
+              AND closed_at > ?3 AND closed_by_agent_id IS NULL AND created_at > ?3
+            """, contactId, callId, reachedAt)   // the tasks the call closed: tasks_closed_by_call (migration 037)
         for task in stale {
             guard let taskId = task.int("id"), let missedAt = task.string("created_at") else { continue }
             if let reach = try firstReach(ofContact: contactId, since: missedAt) {
@@ -545,17 +553,21 @@ extension Projector {
         let reaches = try [db.queryOne("""
             SELECT id, provider_call_id, answered_at AS reached_at FROM calls WHERE contact_id = ? AND answered_at >= ?
             ORDER BY answered_at, provider_call_id LIMIT 1
-            """, contactId, moment), db.queryOne("""
-            SELECT id, provider_call_id, first_ended_at AS reached_at FROM calls
-            WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND first_ended_at >= ?
-            ORDER BY first_ended_at, provider_call_id LIMIT 1
-            """, contactId, moment)].compactMap { row -> (callId: Int, at: String, ref: String)? in
+            """, contactId, moment), db.queryOne(Self.firstTalkedReachSQL, contactId, moment)].compactMap { row -> (callId: Int, at: String, ref: String)? in
             guard let row, let id = row.int("id"), let at = row.string("reached_at") else { return nil }
             return (id, at, row.string("provider_call_id") ?? "")
         }
         // The earlier of the two; at the same instant the smaller provider call id, as when closing.
         return reaches.min { ($0.at, $0.ref) < ($1.at, $1.ref) }.map { ($0.callId, $0.at) }
     }
+
+    /// The client's first call known only by its talk time that ended at or after a moment
+    /// (`calls_talked_unanswered`, migration 037: not every unanswered call of the client, sorted).
+    static let firstTalkedReachSQL = """
+        SELECT id, provider_call_id, first_ended_at AS reached_at FROM calls
+        WHERE contact_id = ? AND answered_at IS NULL AND talk_time > 0 AND first_ended_at >= ?
+        ORDER BY first_ended_at, provider_call_id LIMIT 1
+        """
 
     /// Removes the missed-call task of `callId` with its timeline entry, if one was filed and no
     /// agent has dealt with it (a task an agent completed stays; one a call closed goes, as in
