@@ -78,6 +78,11 @@ final class MediaFetcherTests: XCTestCase {
         XCTAssertEqual(attachments.first?["type"] as? String, "image")
         XCTAssertEqual(attachments.first?["messageId"] as? Int, id)
         XCTAssertEqual(attachments.first?["link"] as? String, "/api/v1/messages/\(id)/media/1234567890")
+        // The timeline's message entry carries them too (an app showed the image only after
+        // asking the conversation for it).
+        let timeline = try t.api("GET", "/api/v1/contacts/\(try contactId())/timeline").json["items"] as? [[String: Any]] ?? []
+        let entry = try XCTUnwrap(timeline.first { $0["type"] as? String == "message" }?["message"] as? [String: Any])
+        XCTAssertEqual((entry["attachments"] as? [[String: Any]])?.first?["link"] as? String, "/api/v1/messages/\(id)/media/1234567890")
         XCTAssertEqual(t.daemon.mediaFetcher.runOnce(), .init(), "nothing left to fetch")
         XCTAssertEqual(meta.requests.count, 2)
     }

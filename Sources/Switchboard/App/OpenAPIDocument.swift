@@ -2141,7 +2141,7 @@ enum OpenAPIDocument {
           "call": {"$ref": "#/components/schemas/Call"},
           "task": {"$ref": "#/components/schemas/Task"},
           "deal": {"$ref": "#/components/schemas/Deal"},
-          "message": {"$ref": "#/components/schemas/Message"}
+          "message": {"$ref": "#/components/schemas/ThreadMessage"}
         },
         "required": ["type", "at"],
         "description": "Exactly the property named by type is present"

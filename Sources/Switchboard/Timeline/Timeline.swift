@@ -12,7 +12,9 @@ enum Timeline {
         let call: CallRecord?
         let task: TaskRecord?
         let deal: DealRecord?
-        let message: MessageRecord?
+        /// With its attachments, as the conversation lists it: an app showed the image only
+        /// after a second request.
+        let message: ConversationViews.ThreadMessage?
     }
 
     struct Page: Encodable {
@@ -43,14 +45,16 @@ enum Timeline {
         }
         let hasMore = rows.count > limit
         if hasMore { rows.removeLast(rows.count - limit) }
+        let attachments = try AttachmentRecord.forMessages(db, ids: rows.filter { $0.string("kind") == "message" }.compactMap { $0.int("ref_id") })
         let items = try rows.map { row -> Entry in
             let ref = row.int("ref_id") ?? 0
             let kind = row.string("kind") ?? ""
+            let message = kind == "message" ? try MessageRecord.load(db, id: ref) : nil
             return Entry(type: kind, at: row.string("at") ?? "",
                          call: kind == "call" ? try CallRecord.load(db, id: ref) : nil,
                          task: kind == "task" ? try TaskRecord.load(db, id: ref) : nil,
                          deal: kind == "deal" ? try DealRecord.load(db, id: ref) : nil,
-                         message: kind == "message" ? try MessageRecord.load(db, id: ref) : nil)
+                         message: message.map { ConversationViews.ThreadMessage(message: $0, attachments: attachments[ref] ?? []) })
         }
         let next = hasMore ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
         return Page(items: items, nextBefore: next)
