@@ -93,6 +93,36 @@ extension CallMergeOrderTests {
         XCTAssertEqual(closings, Array(repeating: "done 2026-11-23T10:34:08.000Z", count: 3))
     }
 
+    /// A callback known first by its talk time, answered later than that first end: the tasks it
+    /// closed go to the first call that reached the client after each was missed, now. Re-dating
+    /// them to the answer kept one that another call, in between, reached first.
+    func testTasksACallbackClosedByItsTalkGoToTheFirstReachWhenItsAnswerComesLater() throws {
+        func at(_ seconds: Int) -> String { String(format: "2026-11-23T10:%02d:%02dZ", seconds / 60, seconds % 60) }
+        func story(_ number: String, _ moments: [(String, String, Int, Int?)]) throws -> [String] {
+            for (kind, callId, time, talk) in moments {
+                var fields: [String: Any] = ["callId": "\(callId)-\(number.suffix(2))", "clientNumber": number, "occurredAt": at(time)]
+                if let talk { fields["talkTime"] = talk }
+                XCTAssertEqual(try t.call(kind, secret: secret, fields).status, 200)
+            }
+            return try t.daemon.store.read { db in
+                try db.query("""
+                    SELECT m.provider_call_id AS missed, c.provider_call_id AS closer, t.closed_at FROM tasks t
+                    JOIN calls m ON m.id = t.call_id LEFT JOIN calls c ON c.id = t.closed_by_call_id
+                    WHERE m.client_number = ? ORDER BY m.provider_call_id
+                    """, number).map { "\($0.string("missed") ?? "") by \($0.string("closer") ?? "-") at \($0.string("closed_at") ?? "-")" }
+            }
+        }
+        // Z answered at 130 reached both A (missed 100) and B (missed 120) first; Y at 140 came after.
+        let first = try story("+40722050001", [("missed", "A", 100, nil), ("ended", "Z", 110, 60), ("missed", "B", 120, nil),
+                                               ("ended", "Y", 140, 60), ("answered", "Z", 130, nil)])
+        XCTAssertEqual(first, ["A-01 by Z-01 at 2026-11-23T10:02:10.000Z", "B-01 by Z-01 at 2026-11-23T10:02:10.000Z"])
+        // Z's answer at 220 comes after W's end at 210: A (missed 100) was reached by W first, then
+        // X (ended 150) turns out to have reached it earlier still.
+        let second = try story("+40722050002", [("missed", "A", 100, nil), ("ended", "Z", 200, 60), ("ended", "W", 210, 60),
+                                                ("missed", "B", 205, nil), ("answered", "Z", 220, nil), ("ended", "X", 150, 60)])
+        XCTAssertEqual(second, ["A-02 by X-02 at 2026-11-23T10:02:30.000Z", "B-02 by W-02 at 2026-11-23T10:03:30.000Z"])
+    }
+
     /// An answer naming no agent: the ringing's agent is the call's whichever order; an end
     /// naming another agent delivered before the ringing took the call.
     func testAnAnswerNamingNoAgentLeavesTheCallTheAgentItsEarliestMomentNamed() throws {

@@ -394,31 +394,28 @@ extension Projector {
             // Its answer came earlier than it seemed: tasks it closed that were missed after it
             // go to the next call that reached the client, or open again.
             try unclose(closedBy: call.id, contactId: contactId, before: reachedAt, result: &result)
-            // Known first by its talk time and reached at its end, then answered: what it closed was
-            // closed at its answer, as in arrival order (an end stamped before the answer dated them
-            // by whichever came first).
-            try db.execute("""
-                UPDATE tasks INDEXED BY tasks_closed_by_call SET closed_at = ?1
+            // Known first by its talk time and reached at its end, then answered later than that end:
+            // what it closed goes to the first call that reached the client after each was missed,
+            // now (this one at its answer, or another in between), as in arrival order.
+            for task in try db.query("""
+                SELECT id, created_at FROM tasks INDEXED BY tasks_closed_by_call
                 WHERE closed_by_call_id = ?2 AND state = 'done' AND closed_by_agent_id IS NULL AND closed_at <> ?1
-                """, reachedAt, call.id)   // tasks_closed_by_call (migration 037)
+                """, reachedAt, call.id) {   // tasks_closed_by_call (migration 037)
+                guard let taskId = task.int("id"), let missedAt = task.string("created_at"),
+                      let reach = try firstReach(ofContact: contactId, since: missedAt) else { continue }
+                try db.execute("UPDATE tasks SET closed_by_call_id = ?, closed_at = ? WHERE id = ?", reach.callId, reach.at, taskId)
+            }
             // Open tasks missed before it, and tasks a later callback closed (delivered first):
             // the first callback answered is the one that reached the client, in any order.
             // A missed-call task's created_at is its call's missed moment.
             // Callbacks answered at the same instant: the smaller provider call id counts as first
             // (as in `firstReach`). Each half is one range of (contact, state, closed_at): migration 019.
-            // A task a call closed was closed at the first reach after it was missed, so those
-            // missed before this call and closed after it were all closed at the first reach at or
-            // after it: only that instant is read, not every task closed since (a client with
-            // thousands of calls delivered out of order made each one read them all).
             let reached = try db.query("""
                 SELECT id, assignee_agent_id, state FROM tasks
                 WHERE contact_id = ?1 AND state = 'open' AND kind = 'missed_call' AND created_at <= ?2
                 UNION ALL
                 SELECT id, assignee_agent_id, state FROM tasks
-                WHERE contact_id = ?1 AND state = 'done' AND closed_at = (
-                        SELECT closed_at FROM tasks WHERE contact_id = ?1 AND state = 'done' AND closed_at >= ?2
-                          AND kind = 'missed_call' AND closed_by_agent_id IS NULL ORDER BY closed_at LIMIT 1)
-                  AND kind = 'missed_call' AND created_at <= ?2
+                WHERE contact_id = ?1 AND state = 'done' AND closed_at >= ?2 AND kind = 'missed_call' AND created_at <= ?2
                   AND closed_by_agent_id IS NULL AND (closed_at > ?2
                       OR (closed_by_call_id IS NOT ?3 AND (SELECT provider_call_id FROM calls WHERE id = tasks.closed_by_call_id) > ?4))
                 """, contactId, reachedAt, call.id, call.providerCallId)
