@@ -109,3 +109,22 @@ extension WhatsAppSendingTests {
         XCTAssertEqual(preview.status, 200, preview.text)
     }
 }
+
+extension WhatsAppSendingTests {
+    /// An earlier message of an unanswered streak delivered after a later one: the reply task is
+    /// due from the streak's first message, as when they arrive in order (it stayed dated by the
+    /// later message, so the list of overdue replies put it after clients who wrote later).
+    func testAReplyTaskIsDueFromTheStreaksFirstMessageInAnyOrder() throws {
+        try addChannel()
+        let contact = try clientWrites("Mai e valabil?", id: "later", ago: 60)
+        _ = try clientWrites("Bună ziua", id: "earlier", ago: 600)
+        let tasks = try t.api("GET", "/api/v1/tasks?kind=unanswered_message&contact=\(contact)").json["tasks"] as? [[String: Any]] ?? []
+        XCTAssertEqual(tasks.count, 1)
+        let earliest = try XCTUnwrap(try t.daemon.store.read { db in
+            try db.scalar("SELECT min(sent_at) FROM wa_messages WHERE contact_id = ?", contact).string
+        })
+        XCTAssertEqual(tasks.first?["deadline"] as? String, earliest)
+        let timeline = try t.api("GET", "/api/v1/contacts/\(contact)/timeline").json["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(timeline.first { $0["type"] as? String == "task" }?["at"] as? String, earliest)
+    }
+}

@@ -102,6 +102,12 @@ extension Projector {
         let contact = contactRow.map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
         let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
                                  contactId, channel.id).int
+        if let open, !answered {
+            // An earlier message of the same unanswered streak, delivered late: the streak (and its
+            // task, overdue since its first message) began then, as in arrival order.
+            try db.execute("UPDATE tasks SET deadline = min(deadline, ?1), created_at = min(created_at, ?1) WHERE id = ?2", m.timestamp, open)
+            try addToTimeline(contactId: contactId, at: m.timestamp, kind: .task, ref: open)
+        }
         if open == nil, !answered {
             try db.execute("""
                 INSERT INTO tasks(kind, board, assignee_agent_id, assignee_from_owner, title, deadline, state, contact_id, deal_id,
