@@ -26,7 +26,7 @@ struct CallRecord: Encodable, Sendable {
     /// How the call was placed, e.g. which SIP account stood in for an offline one.
     let note: String?
     let createdAt: String
-    /// When the call began (`start(ringingAt:beganAt:answeredAt:createdAt:)`): where it sits on the timeline.
+    /// When the call began (`start(beganAt:createdAt:)`): where it sits on the timeline.
     let startedAt: String
     /// `ringing`, `answered` or `ended`.
     let state: String
@@ -79,7 +79,7 @@ struct CallRecord: Encodable, Sendable {
         self.flag = flag
         self.note = note
         self.createdAt = createdAt
-        startedAt = Self.start(ringingAt: ringingAt, beganAt: beganAt, answeredAt: answeredAt, createdAt: createdAt)
+        startedAt = Self.start(beganAt: beganAt, createdAt: createdAt)
         let isOver = endedAt != nil || missedAt != nil
         state = isOver ? "ended" : (answeredAt != nil ? "answered" : (ringingAt != nil ? "ringing" : "requested"))
         if answeredAt != nil || (talkTime ?? 0) > 0 {
@@ -105,11 +105,11 @@ struct CallRecord: Encodable, Sendable {
     /// whatever order the moments arrive in: taking the ringing or answer first, an end reported
     /// earlier than the answer dated the call at the end until the answer came, then at the
     /// answer. `startSQL` says the same in SQL.
-    static func start(ringingAt: String?, beganAt: String?, answeredAt: String?, createdAt: String) -> String {
+    static func start(beganAt: String?, createdAt: String) -> String {
         beganAt.map { min($0, createdAt) } ?? createdAt
     }
 
-    /// `start(ringingAt:beganAt:answeredAt:createdAt:)` over a `calls` row.
+    /// `start(beganAt:createdAt:)` over a `calls` row.
     static let startSQL = "min(created_at, coalesce(began_at, created_at))"
 
     static func load(_ db: Database, id: Int) throws -> CallRecord? {

@@ -213,7 +213,6 @@ extension Projector {
         // `agent_rank` ('0' for an answer or '1', the moment, the agent id). Its SIP login is
         // ranked alike (`sip_rank`, by the moment's agent, then the login), so the two agree.
         // An answer naming nobody once kept the agent a later moment had named.
-        let answeringAgent = e.kind == .answered ? agentId : nil   // ?22, no longer read
         db.clearLastInsertRowID()
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
@@ -222,7 +221,7 @@ extension Projector {
                               first_ended_at, agent_at, agents_named, began_at, sip_rank, agent_rank, utm_times)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
-                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?23,
+                    CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?22,
                     CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21
                         || printf('%012d', coalesce(?7, 999999999999)) || ?8 END,
                     CASE WHEN ?7 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || printf('%012d', ?7) END,
@@ -278,7 +277,7 @@ extension Projector {
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
             SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
             SQLValue(e.endReason), SQLValue(e.recordingUrl), SQLValue(utm), SQLValue(e.clientId), SQLValue(flag), at,
-            SQLValue(answeringAgent), SQLValue(e.startedAt))   // SQLValue(optional): bound without Optional's generic witness
+            SQLValue(e.startedAt))   // SQLValue(optional): bound without Optional's generic witness
         // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
         // insert rowid alone); a merged one is read back by its key, which is cheaper than
         // RETURNING (SQLite builds a temporary table for it).
