@@ -53,13 +53,14 @@ extension Projector {
             let owner = channel.settings.distribution == .roundRobin
                 ? try keptAgentChoice(eventId: eventId) { try ownerForNewClient(channel) } : nil
             try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
-                           m.profileName ?? phone ?? "WhatsApp \(m.userId ?? "")", owner, m.timestamp, m.timestamp)
+                           m.givenProfileName ?? phone ?? "WhatsApp \(m.userId ?? "")", owner, m.timestamp, m.timestamp)
             contactId = db.lastInsertRowID
             if let phone { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, contactId) }
             isNew = true
         }
         guard let contactId else { return result }
         result.contactId = contactId
+        if !isNew { try takeProfileName(m, contactId: contactId) }
         if let user = m.userId {
             try db.execute("INSERT INTO wa_identities(bsuid, contact_id) VALUES (?, ?) ON CONFLICT(bsuid) DO NOTHING", user, contactId)
         }
@@ -217,6 +218,16 @@ extension Projector {
     private func clientNumber(of m: WhatsAppInbound) -> String? {
         if let new = m.newNumber, !new.isEmpty { return new.hasPrefix("+") ? String(new.dropFirst()) : new }
         return m.from ?? m.userId
+    }
+
+    /// A contact known only by its number (a call made it, or a message without a profile name)
+    /// takes the sender's WhatsApp profile name; a name someone gave it stays.
+    private func takeProfileName(_ m: WhatsAppInbound, contactId: Int) throws {
+        guard let name = m.givenProfileName else { return }
+        try db.execute("""
+            UPDATE contacts SET name = ?1 WHERE id = ?2 AND name IS NOT ?1
+              AND ((name GLOB '+[0-9]*' AND substr(name, 2) NOT GLOB '*[^0-9]*') OR name = 'WhatsApp ' || ?3)
+            """, name, contactId, m.userId ?? "")
     }
 
     @discardableResult

@@ -24,6 +24,12 @@ public struct WhatsAppInbound: Codable, Sendable, Equatable {
     /// settings of the day (a sync filter or pipeline changed since would otherwise give another
     /// history). Absent in messages stored before it was kept, which rebuild reads with today's.
     public var rules: ChannelRules?
+
+    /// The profile name without surrounding spaces; nil when there is none or it is blank.
+    var givenProfileName: String? {
+        guard let name = profileName?.trimmedSpaces, !name.isEmpty else { return nil }
+        return name
+    }
 }
 
 /// What of a channel decides how an inbound message is filed.
