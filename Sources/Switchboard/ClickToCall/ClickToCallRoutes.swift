@@ -38,10 +38,16 @@ enum ClickToCallRoutes {
                 do { number = try PhoneNumber.e164(raw, region: body.string("region") ?? integration.region) } catch {
                     throw DomainError.unprocessable("\(error)")
                 }
-                if let existing = try context.store.read({ db in try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", number).int }) {
-                    let contact = try context.visibleContact(existing, for: agent)
-                    guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not call this client") }
-                    contactId = existing
+                let existing = try context.store.read { db in
+                    try db.queryOne("SELECT c.id, c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?",
+                                    number)
+                }
+                if let existing {
+                    // Refused without naming the client: a manager does not learn another's contact id from its number.
+                    guard agent.canWrite(contactOwner: existing.int("owner_agent_id")) else {
+                        throw DomainError.forbidden("you may not call this number: it belongs to a client of another agent")
+                    }
+                    contactId = existing.int("id")
                 }
             } else {
                 throw WebhookError.missingField("contactId or number")

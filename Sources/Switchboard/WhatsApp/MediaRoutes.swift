@@ -66,7 +66,10 @@ enum MediaRoutes {
     /// A message is visible with its contact; one with no contact (skipped from a stranger) to non-managers only.
     static func requireVisible(_ message: MessageRecord, to agent: Agent, _ context: RouteContext) throws {
         if let contactId = message.contactId {
-            _ = try context.readableContact(contactId, for: agent)
+            // Refused as a message that does not exist: the answer names no contact.
+            do { _ = try context.readableContact(contactId, for: agent) } catch DomainError.notFound {
+                throw DomainError.notFound("no message \(message.id)")
+            }
         } else if !agent.canSee(contactOwner: nil) {
             throw DomainError.notFound("no message \(message.id)")
         }

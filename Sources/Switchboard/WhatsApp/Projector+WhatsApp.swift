@@ -126,11 +126,15 @@ extension Projector {
             let audience: LiveUpdate.Audience
             if let owner = contact?.ownerAgentId {
                 audience = .agents([owner])
-            } else {
+            } else if try RouteContext.isUnsorted(contactId, in: db) {
                 // Unsorted new client: everyone who receives new clients is told; the first to reply owns it.
                 audience = .agents(try db.query("""
                     SELECT id FROM agents WHERE receives_new_clients = 1 AND role <> 'quality-control'
                     """).compactMap { $0.int("id") })
+            } else {
+                // Nobody owns the client, and no unsorted channel puts it in the pool (a caller nobody
+                // took, on a round-robin channel): only those who see every client may read it.
+                audience = .contactViewers(ownerAgentId: nil)
             }
             result.updates.append(LiveUpdate(event: "whatsapp.message",
                                              payload: InboundNotice(message: message, contactId: contactId, contactName: contact?.name ?? "",
