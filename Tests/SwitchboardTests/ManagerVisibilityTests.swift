@@ -86,4 +86,23 @@ final class ManagerVisibilityTests: XCTestCase {
         XCTAssertFalse(hidden.text.contains("contact"), hidden.text)
         XCTAssertEqual(try t.api("GET", "/api/v1/messages/\(messageId)/media/abc", key: bob.key).status, 404, "no such media, for Bob")
     }
+    func testAManagerTheCallRangWhoDoesNotOwnTheClientGetsNoRecording() throws {
+        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
+        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts", key: bob.key, body: ["name": "Bob's client", "phones": ["+40722000002"]]).status, 201)
+        let secret = try t.addIntegration(region: "RO").secret
+        let anaEvents = try t.openEvents(key: ana.key)
+        let bobEvents = try t.openEvents(key: bob.key)
+        let recording = "https://pbx.example.com/recordings/r-1.mp3"
+        for (kind, fields) in [("ringing", ["sipLogin": "ana", "occurredAt": "2026-12-01T10:00:00Z"]),
+                               ("answered", ["sipLogin": "bob", "occurredAt": "2026-12-01T10:00:05Z"]),
+                               ("ended", ["occurredAt": "2026-12-01T10:03:00Z", "talkTime": 175, "recordingUrl": recording])] as [(String, [String: Any])] {
+            let body = fields.merging(["callId": "r-1", "clientNumber": "0722000002"]) { a, _ in a }
+            XCTAssertEqual(try t.call(kind, secret: secret, body).status, 200)
+        }
+        let toAna = try anaEvents.nextEvent(named: "call.ended")
+        XCTAssertNil((toAna["call"] as? [String: Any])?["recordingUrl"], "Ana was rung, but the conversation is Bob's client's")
+        XCTAssertNotNil(toAna["contact"], "she still learns who called and that the call ended")
+        XCTAssertEqual((try bobEvents.nextEvent(named: "call.ended")["call"] as? [String: Any])?["recordingUrl"] as? String, recording)
+    }
 }

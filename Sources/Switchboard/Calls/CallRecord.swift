@@ -19,7 +19,7 @@ struct CallRecord: Encodable, Sendable {
     let duration: Int?
     let talkTime: Int?
     let endReason: String?
-    let recordingUrl: String?
+    var recordingUrl: String?
     let utm: [String: String]
     let clientId: String?
     let flag: String?

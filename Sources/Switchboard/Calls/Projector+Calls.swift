@@ -631,13 +631,15 @@ extension Projector {
             for named in earlier where !agents.contains(named) { agents.append(named) }
         }
         // A manager the call rings who does not own the client cannot open it (managers see only
-        // their own clients): their pop has the card without links that would answer 404.
+        // their own clients): their pop has the card without links that would answer 404, and
+        // without the recording of a conversation they may not read.
         let owner = contact?.ownerAgentId
         let outsiders = try managers(among: agents.filter { $0 != owner }, known: agent)
         var updates: [LiveUpdate] = []
         if !outsiders.isEmpty {
             var unlinked = pop
             unlinked.contact?.hasLinks = false
+            unlinked.call.recordingUrl = nil
             updates.append(LiveUpdate(event: event, payload: unlinked, audience: .agents(outsiders)))
             agents.removeAll(where: outsiders.contains)
         }
@@ -733,7 +735,7 @@ struct ScreenPop: Encodable, Sendable {
     }
 
     let type: String
-    let call: CallRecord
+    var call: CallRecord
     let agent: AgentRef?
     var contact: ContactCard?
 }
