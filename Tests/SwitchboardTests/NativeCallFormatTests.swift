@@ -28,16 +28,19 @@ final class NativeCallFormatTests: XCTestCase {
         XCTAssertGreaterThan(decoded, 1500, "plenty of bodies must decode")
     }
 
-    /// The decoder as it was before the one-pass reader: the whole object, then a lookup per field.
+    /// The decoder as it was before the one-pass reader: the whole object, then a lookup per field
+    /// (text fields of another type refused, in the order the fields are read).
     private func referenceDecode(_ body: [UInt8], kind: CallEventKind) throws -> CallEvent {
-        let fields = WebhookFields(try WebhookJSON.object(body))
-        guard let callId = fields.string("callId") ?? fields.string("call_id") else { throw WebhookError.missingField("callId") }
-        let direction = fields.string("direction")?.lowercased()
+        let object = try WebhookJSON.object(body)
+        let fields = WebhookFields(object)
+        func text(_ key: String) throws -> String? { try WebhookFields.text(object[key], key: key) }
+        guard let callId = try text("callId") ?? text("call_id") else { throw WebhookError.missingField("callId") }
+        let direction = try text("direction")?.lowercased()
         guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
         func time(_ key: String) throws -> String? {
-            guard let raw = fields.string(key) else { return nil }
+            guard let raw = try text(key) else { return nil }
             guard let normalized = Timestamp.normalize(raw), !Timestamp.isWallClock(raw) else {
                 throw WebhookError.invalidField(key, "expected ISO 8601 with an offset or Unix seconds (a time without "
                     + "an offset only when the integration's timeZone says where it is), got \(raw)")
@@ -45,12 +48,24 @@ final class NativeCallFormatTests: XCTestCase {
             return normalized
         }
         let occurredAt = try time("occurredAt"), startedAt = try time("startedAt")
+        let clientNumber = try text("clientNumber"), ourNumber = try text("ourNumber"), agentId = try fields.int("agentId")
+        let sipLogin = try text("sipLogin"), duration = try fields.seconds("duration"), talkTime = try fields.seconds("talkTime")
+        let endReason = try text("endReason"), recordingUrl = try text("recordingUrl")
+        if let utm = object["utm"], !(utm is NSNull), !(utm is [String: Any]) {
+            throw WebhookError.invalidField("utm", "expected an object of UTM tags")
+        }
+        let nested = object["utm"] as? [String: Any] ?? [:]
+        for key in CallEvent.utmKeys {
+            let short = String(key.dropFirst(4))
+            _ = try text(key)
+            _ = try WebhookFields.text(nested[key], key: "utm." + key)
+            _ = try WebhookFields.text(nested[short], key: "utm." + short)
+        }
         return CallEvent(
-            kind: kind, callId: callId, direction: direction, clientNumber: fields.string("clientNumber"),
-            ourNumber: fields.string("ourNumber"), agentId: try fields.int("agentId"), sipLogin: fields.string("sipLogin"),
-            occurredAt: occurredAt, startedAt: startedAt, duration: try fields.seconds("duration"), talkTime: try fields.seconds("talkTime"),
-            endReason: fields.string("endReason"), recordingUrl: fields.string("recordingUrl"), utm: fields.utm(),
-            clientId: fields.string("clientId"), eventId: fields.string("eventId"))
+            kind: kind, callId: callId, direction: direction, clientNumber: clientNumber, ourNumber: ourNumber, agentId: agentId,
+            sipLogin: sipLogin, occurredAt: occurredAt, startedAt: startedAt, duration: duration, talkTime: talkTime,
+            endReason: endReason, recordingUrl: recordingUrl, utm: fields.utm(),
+            clientId: try text("clientId"), eventId: try text("eventId"))
     }
 
     // MARK: - Generator: native-looking bodies with wrong types, repeats and noise

@@ -53,6 +53,34 @@ final class OpenAPITests: XCTestCase {
         XCTAssertEqual(documented.subtracting(registered).sorted(), [], "documented but not registered")
     }
 
+    /// Each member of the native examples in webhooks/ has a type the NativeCallEvent schema
+    /// allows (native-missed.json's Unix-seconds `occurredAt` was refused by a validating client).
+    func testNativeExamplesFitTheNativeCallEventSchema() throws {
+        let (_, document) = try fetchDocument()
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let properties = try XCTUnwrap((schemas?["NativeCallEvent"] as? [String: Any])?["properties"] as? [String: Any])
+        let webhooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("webhooks")
+        for kind in ["ringing", "answered", "ended", "missed"] {
+            let data = try Data(contentsOf: webhooks.appendingPathComponent("native-\(kind).json"))
+            let example = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            for (key, value) in example {
+                let property = try XCTUnwrap(properties[key] as? [String: Any], "native-\(kind).json: \(key) is not in the schema")
+                let allowed = (property["type"] as? [String]) ?? [property["type"] as? String ?? ""]
+                let actual: String
+                switch value {
+                case is String: actual = "string"
+                case let number as NSNumber:
+                    actual = String(cString: number.objCType) == "c" ? "boolean" : number.doubleValue == number.doubleValue.rounded() ? "integer" : "number"
+                case is [Any]: actual = "array"
+                default: actual = "object"
+                }
+                XCTAssertTrue(allowed.contains(actual) || (actual == "integer" && allowed.contains("number")),
+                              "native-\(kind).json: \(key) is \(actual), the schema allows \(allowed)")
+            }
+        }
+    }
+
     /// The DialerSettings schema forbids other properties, so a setting missing from it is one a
     /// validating client cannot send (`sipDomain` was): every member of the settings is in it.
     func testDialerSettingsSchemaHasEveryMember() throws {

@@ -49,9 +49,36 @@ final class WebhookBadInputTests: XCTestCase {
 
     func testBooleansAreNoIdsNumbersOrTimes() throws {
         assertRefused(try postNative("answered", #"{"callId":"t1","clientNumber":"0733111333","agentId":true}"#), 422, "invalid_field", "agentId")
-        assertRefused(try postNative("ringing", #"{"callId":true,"clientNumber":"0733111333"}"#), 422, "missing_field", "callId")
+        assertRefused(try postNative("ringing", #"{"callId":true,"clientNumber":"0733111333"}"#), 422, "invalid_field", "callId")
         assertRefused(try postNative("ended", #"{"callId":"t2","duration":true}"#), 422, "invalid_field", "duration")
         XCTAssertEqual(try t.count("raw_events"), 0)
+    }
+
+    func testTextFieldsOfAnotherTypeAreRefusedNotDropped() throws {
+        // Each was stored with a 200 as if absent: a call without its client, its agent or its time.
+        let wrong: [(String, String)] = [
+            (#"{"callId":{"id":"x"},"clientNumber":"0733111333"}"#, "callId"),
+            (#"{"callId":"w1","clientNumber":true}"#, "clientNumber"),
+            (#"{"callId":"w2","clientNumber":{"a":1}}"#, "clientNumber"),
+            (#"{"callId":"w3","clientNumber":["+40722123456"]}"#, "clientNumber"),
+            (#"{"callId":"w4","clientNumber":"0733111333","sipLogin":["ana"]}"#, "sipLogin"),
+            (#"{"callId":"w5","clientNumber":"0733111333","occurredAt":{"t":1}}"#, "occurredAt"),
+            (#"{"callId":"w6","clientNumber":"0733111333","startedAt":false}"#, "startedAt"),
+            (#"{"callId":"w7","clientNumber":"0733111333","direction":["outbound"]}"#, "direction"),
+            (#"{"callId":"w8","clientNumber":"0733111333","utm_source":{"x":1}}"#, "utm_source"),
+            (#"{"callId":"w9","clientNumber":"0733111333","utm":"google"}"#, "utm"),
+            (#"{"callId":"w10","clientNumber":"0733111333","utm":{"source":true}}"#, "utm.source"),
+            (#"{"callId":"w11","clientNumber":"0733111333","eventId":[1]}"#, "eventId"),
+        ]
+        for (body, field) in wrong {
+            let response = try postNative("ringing", body)
+            assertRefused(response, 422, "invalid_field", field)
+            XCTAssertTrue((response.errorMessage ?? "").hasPrefix("field \(field):"), response.text)
+        }
+        XCTAssertEqual(try t.count("raw_events"), 0)
+        // Null and numbers are still what they were: absent, and digits.
+        XCTAssertEqual(try postNative("ringing", #"{"callId":1234,"clientNumber":"0733111333","sipLogin":null,"utm":{"campaign":2026}}"#).status, 200)
+        XCTAssertEqual(try t.value("SELECT provider_call_id || ' ' || utm FROM calls").string, #"1234 {"utm_campaign":"2026"}"#)
     }
 
     func testImpossibleDatesAndOffsetsAreRefused() throws {

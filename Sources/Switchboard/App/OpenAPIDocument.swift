@@ -2469,26 +2469,31 @@ enum OpenAPIDocument {
       "NativeCallEvent": {
         "type": "object",
         "properties": {
-          "callId": {"type": "string", "description": "Also accepted as call_id"},
+          "callId": {"type": ["string", "integer"], "description": "Also accepted as call_id; a number is read as its digits"},
           "direction": {"type": "string", "enum": ["inbound", "outbound"], "default": "inbound"},
           "clientNumber": {"type": "string"},
           "ourNumber": {"type": "string"},
           "agentId": {"type": "integer"},
           "sipLogin": {"type": "string"},
           "occurredAt": {
-            "type": "string",
+            "type": ["string", "integer"],
             "description": "ISO 8601 with an offset, or Unix seconds (a time without an offset only when the integration has a timeZone); default: when received"
           },
           "startedAt": {
-            "type": "string",
+            "type": ["string", "integer"],
             "description": "When the call began, for a report sent after it; same formats as occurredAt. Dates a call known only from its end"
           },
-          "duration": {"type": "integer"},
-          "talkTime": {"type": "integer"},
+          "duration": {"type": "number", "minimum": 0, "description": "Seconds; a fraction is rounded up"},
+          "talkTime": {"type": "number", "minimum": 0, "description": "Seconds; a fraction is rounded up"},
           "endReason": {"type": "string"},
           "recordingUrl": {"type": "string"},
           "clientId": {"type": "string"},
           "eventId": {"type": "string", "description": "The sender's id for this event (idempotency)"},
+          "utm": {
+            "type": "object",
+            "description": "The UTM tags as an object instead of utm_* members: utm_source or source, and so on",
+            "additionalProperties": {"type": ["string", "number"]}
+          },
           "utm_source": {"type": "string"},
           "utm_medium": {"type": "string"},
           "utm_campaign": {"type": "string"},
@@ -2496,7 +2501,7 @@ enum OpenAPIDocument {
           "utm_content": {"type": "string"}
         },
         "required": ["callId"],
-        "description": "See webhooks/native-*.md"
+        "description": "See webhooks/native-*.md. A member of another type (a boolean, array or object where text belongs) is 422 invalid_field"
       },
       "PresenceReport": {
         "type": "object",

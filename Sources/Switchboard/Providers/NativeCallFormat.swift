@@ -7,12 +7,12 @@ enum NativeCallFormat {
     /// without one such a time is refused (a PBX's wall clock read as UTC would be off by its offset).
     static func decode(_ body: [UInt8], kind: CallEventKind, localTimeIn zone: TimeZone? = nil) throws -> CallEvent {
         let fields = try Fields(WebhookJSON.members(body))
-        guard let callId = WebhookFields.string(fields.callId) ?? WebhookFields.string(fields.callIdSnake),
+        guard let callId = try text(fields.callId, "callId") ?? text(fields.callIdSnake, "call_id"),
               !callId.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
             throw WebhookError.missingField("callId")
         }
         // Absent: not stated (the call is taken as inbound until a moment states otherwise).
-        let direction = WebhookFields.string(fields.direction)?.lowercased()
+        let direction = try text(fields.direction, "direction")?.lowercased()
         guard direction == nil || direction == "inbound" || direction == "outbound" else {
             throw WebhookError.invalidField("direction", "must be inbound or outbound")
         }
@@ -20,17 +20,19 @@ enum NativeCallFormat {
         let startedAt = try time(fields.startedAt, key: "startedAt", localTimeIn: zone)
         return CallEvent(
             kind: kind, callId: callId, direction: direction,
-            clientNumber: WebhookFields.string(fields.clientNumber), ourNumber: WebhookFields.string(fields.ourNumber),
-            agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: WebhookFields.string(fields.sipLogin),
+            clientNumber: try text(fields.clientNumber, "clientNumber"), ourNumber: try text(fields.ourNumber, "ourNumber"),
+            agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: try text(fields.sipLogin, "sipLogin"),
             occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration, key: "duration", roundingUp: true),
-            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime", roundingUp: true), endReason: WebhookFields.string(fields.endReason),
-            recordingUrl: WebhookFields.string(fields.recordingUrl), utm: fields.utm(),
-            clientId: WebhookFields.string(fields.clientId), eventId: WebhookFields.string(fields.eventId))
+            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime", roundingUp: true), endReason: try text(fields.endReason, "endReason"),
+            recordingUrl: try text(fields.recordingUrl, "recordingUrl"), utm: try fields.utm(),
+            clientId: try text(fields.clientId, "clientId"), eventId: try text(fields.eventId, "eventId"))
     }
+
+    private static func text(_ value: Any?, _ key: String) throws -> String? { try WebhookFields.text(value, key: key) }
 
     /// A time member: ISO 8601 with an offset or Unix seconds, normalized to RFC 3339 UTC.
     private static func time(_ value: Any?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
-        guard let raw = WebhookFields.string(value) else { return nil }
+        guard let raw = try text(value, key) else { return nil }
         guard let normalized = Timestamp.normalize(raw, localTimeIn: zone), zone != nil || !Timestamp.isWallClock(raw) else {
             throw WebhookError.invalidField(key, "expected ISO 8601 with an offset or Unix seconds (a time without "
                 + "an offset only when the integration's timeZone says where it is), got \(raw)")
@@ -70,8 +72,22 @@ enum NativeCallFormat {
             }
         }
 
-        func utm() -> [String: String] {
+        /// The tags: `utm` must be an object, and each of the five tags (`utm_source`, or
+        /// `source` in `utm`) text; anything else is 422 naming it, in that order.
+        func utm() throws -> [String: String] {
             if utmObject == nil, utmTags.isEmpty { return [:] }
+            let nested: [String: Any]
+            switch utmObject {
+            case nil, is NSNull: nested = [:]
+            case let object as [String: Any]: nested = object
+            default: throw WebhookError.invalidField("utm", "expected an object of UTM tags")
+            }
+            for key in CallEvent.utmKeys {
+                let short = String(key.dropFirst(4))
+                _ = try text(utmTags[key], key)
+                _ = try text(nested[key], "utm." + key)
+                _ = try text(nested[short], "utm." + short)
+            }
             return WebhookFields.utm(topLevel: { utmTags[$0] }, nested: utmObject)
         }
     }

@@ -134,6 +134,20 @@ struct WebhookFields {
         }
     }
 
+    /// `string(_:)` for our own formats, which say what each field holds: a boolean, array or
+    /// object where text belongs is 422 naming `key` (it was dropped, and the event stored
+    /// without it: no client number, no agent, dated on arrival).
+    static func text(_ value: Any?, key: String) throws -> String? {
+        guard let value else { return nil }
+        if let text = string(value) { return text }
+        switch value {
+        case is NSNull, is String: return nil   // null, or ""
+        case is NSNumber: throw WebhookError.invalidField(key, "expected text, got a boolean")
+        case is [Any]: throw WebhookError.invalidField(key, "expected text, got an array")
+        default: throw WebhookError.invalidField(key, "expected text, got an object")
+        }
+    }
+
     /// `int(_:)` of one value; `key` names the field in the error.
     ///
     /// No count, duration or id a provider sends comes near 2^53, and keeping them below it
@@ -181,7 +195,7 @@ struct WebhookFields {
         var out: [String: String] = [:]
         let nested = nested as? [String: Any] ?? [:]
         for (key, short) in utmKeysAndShortNames {
-            for candidate in [string(topLevel(key)), nested[key] as? String, nested[short] as? String] {
+            for candidate in [string(topLevel(key)), string(nested[key]), string(nested[short])] {
                 guard let value = candidate?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
                 out[key] = value
                 break
