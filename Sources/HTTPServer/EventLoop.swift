@@ -341,7 +341,8 @@ final class EventLoop: @unchecked Sendable {
     private func respondToParseError(_ error: HTTPParseError, on connection: Connection) {
         let response = HTTPResponse.error(status: error.status, code: error.code, message: error.message)
         response.serialize(into: &connection.output, date: clock.httpDate(), keepAlive: false, includeBody: true)
-        record(method: "-", path: "-", route: "parse_error", status: error.status, startedAt: clock.now(), connection: connection)
+        record(method: "-", path: "-", route: "parse_error", status: error.status, startedAt: clock.now(), connection: connection,
+               errorCode: error.code)
         connection.state = .closing
     }
 

@@ -8,7 +8,7 @@ enum Help {
     Commands:
       serve              run the daemon (HTTP server, webhooks, API, live events)
       migrate            create or upgrade the database schema, then exit
-      agents add|list|rotate-key|remove   manage team members and their API keys
+      agents add|list|update|rotate-key|remove   manage team members and their API keys
       integrations add|list|rotate-secret|remove   connect call platforms (webhook secrets and URLs)
       channels add|list|rotate-secret|remove   connect WhatsApp business numbers (Meta Cloud API or Wazzup)
       sip list           SIP accounts with presence (online, on a call)
@@ -21,6 +21,12 @@ enum Help {
 
     Every configuration key can be set by environment variable, e.g.
     SWITCHBOARD_LISTEN=127.0.0.1:8080 SWITCHBOARD_DATABASE=./switchboard.db
+    """
+
+    static let version = """
+    Usage: switchboard version
+
+    Prints the version (as `switchboard --version` does).
     """
 
     static let serve = """

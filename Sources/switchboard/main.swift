@@ -32,6 +32,10 @@ func run(_ words: [String]) throws -> ExitCode {
         print(Help.main)
         return .ok
     case "version", "--version":
+        if rest == ["--help"] || rest == ["-h"] {
+            print(Help.version)
+            return .ok
+        }
         if let extra = rest.first { throw UsageError("unexpected argument \(extra)") }
         print("switchboard \(SwitchboardVersion.current)")
         return .ok

@@ -168,4 +168,15 @@ final class HTTPServerTelemetryTests: XCTestCase {
                        "an exact path registered for a pattern is reported as the pattern")
         XCTAssertEqual(lines.map { $0["status"] as? Int }, [200, 200, 200, 404, 200])
     }
+    /// A request refused before it reached a route (unparsable, too large) says why too.
+    func testAnUnparsableRequestsLogLineNamesTheError() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().status, 400)
+        let lines = try logLines().filter { $0["msg"] as? String == "request" }
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines.first?["route"] as? String, "parse_error")
+        XCTAssertEqual(lines.first?["level"] as? String, "warning")
+        XCTAssertEqual(lines.first?["error"] as? String, "bad_request")
+    }
 }

@@ -192,11 +192,14 @@ final class DaemonTests: XCTestCase {
     }
 
     func testHelpAndVersion() throws {
-        for arguments in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["agents", "--help"], ["agents", "add", "--help"]] {
+        // README: --help works on every command.
+        for arguments in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["agents", "--help"], ["agents", "add", "--help"],
+                          ["integrations", "--help"], ["channels", "--help"], ["sip", "--help"], ["rebuild", "--help"], ["version", "--help"]] {
             let result = try cli(arguments)
-            XCTAssertEqual(result.status, 0, "\(arguments)")
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stdout.contains("Usage"), "\(arguments)")
         }
+        XCTAssertTrue(try cli(["--help"]).stdout.contains("agents add|list|update|rotate-key|remove"), "the overview names every agents command")
         XCTAssertTrue(try cli(["version"]).stdout.hasPrefix("switchboard "))
     }
 
