@@ -12,15 +12,7 @@ final class ClickToCallTests: XCTestCase {
     override func setUpWithError() throws {
         t = try TestDaemon()
         fake = try FakeRingostat()
-        var settings = IntegrationSettings()
-        var dialer = DialerSettings()
-        dialer.apiBase = fake.baseURL
-        dialer.apiKey = "ringo-key"
-        dialer.projectId = "42"
-        dialer.presenceSeconds = 0
-        dialer.timeoutSeconds = 1
-        settings.dialer = dialer
-        integration = try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        integration = try t.addIntegration(.ringostat, region: "UA", settings: fake.dialerSettings(timeoutSeconds: 1))
         ana = try t.addAgent("Ana", role: .supervisor, sip: ["ana"])
     }
 
@@ -209,16 +201,7 @@ final class ConcurrentStrings: @unchecked Sendable {
 extension ClickToCallTests {
     /// A Ringostat integration on the fake that dials through the extended JSON-RPC callback.
     private func addExtendedIntegration(timeoutSeconds: Double? = nil) throws -> IntegrationDirectory.Created {
-        var settings = IntegrationSettings()
-        var dialer = DialerSettings()
-        dialer.apiBase = fake.baseURL
-        dialer.apiKey = "ringo-key"
-        dialer.projectId = "42"
-        dialer.extended = true
-        dialer.presenceSeconds = 0
-        dialer.timeoutSeconds = timeoutSeconds
-        settings.dialer = dialer
-        return try t.addIntegration(.ringostat, region: "UA", settings: settings)
+        try t.addIntegration(.ringostat, region: "UA", settings: fake.dialerSettings(timeoutSeconds: timeoutSeconds, extended: true))
     }
 
     func testExtendedJSONRPCCallbackAndItsErrorInside200() throws {

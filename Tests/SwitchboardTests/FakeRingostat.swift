@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+@testable import Switchboard
 import Synchronization
 
 /// A local HTTP server playing Ringostat's API: presence lists and the callback
@@ -90,4 +91,20 @@ final class FakeRingostat: Sendable {
     var callbacks: [[String: String]] { state.withLock { $0.callbacks } }
     func set(_ change: (inout State) -> Void) { state.withLock { change(&$0) } }
     func stop() { server.shutdown() }
+}
+
+extension FakeRingostat {
+    /// Integration settings whose dialer is this fake (presence read on every request).
+    func dialerSettings(timeoutSeconds: Double? = nil, extended: Bool = false) -> IntegrationSettings {
+        var dialer = DialerSettings()
+        dialer.apiBase = baseURL
+        dialer.apiKey = "ringo-key"
+        dialer.projectId = "42"
+        dialer.extended = extended
+        dialer.presenceSeconds = 0
+        dialer.timeoutSeconds = timeoutSeconds
+        var settings = IntegrationSettings()
+        settings.dialer = dialer
+        return settings
+    }
 }

@@ -49,14 +49,7 @@ final class ManagerVisibilityTests: XCTestCase {
         let fake = try FakeRingostat()
         defer { fake.stop() }
         fake.set { $0.online = ["ana", "bob"] }
-        var settings = IntegrationSettings()
-        var dialer = DialerSettings()
-        dialer.apiBase = fake.baseURL
-        dialer.apiKey = "ringo-key"
-        dialer.projectId = "42"
-        dialer.presenceSeconds = 0
-        settings.dialer = dialer
-        _ = try t.addIntegration(.ringostat, region: "RO", settings: settings)
+        _ = try t.addIntegration(.ringostat, region: "RO", settings: fake.dialerSettings())
         let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
         let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
         let created = try t.api("POST", "/api/v1/contacts", key: bob.key, body: ["name": "Bob's client", "phones": ["+40722000002"]])
