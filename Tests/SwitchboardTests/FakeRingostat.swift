@@ -100,7 +100,7 @@ extension FakeRingostat {
         dialer.apiBase = baseURL
         dialer.apiKey = "ringo-key"
         dialer.projectId = "42"
-        dialer.extended = extended
+        dialer.extended = extended ? true : nil
         dialer.presenceSeconds = 0
         dialer.timeoutSeconds = timeoutSeconds
         var settings = IntegrationSettings()
