@@ -9,6 +9,13 @@ final class HandoffQueue<Item>: @unchecked Sendable {
     private var isClosed = false
     private var woken = false
 
+    /// Items waiting to be taken.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
     /// Queues `item`; false (and nothing queued) once the queue is closed.
     func put(_ item: Item) -> Bool {
         condition.lock()

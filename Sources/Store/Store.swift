@@ -31,6 +31,9 @@ public final class Store: Sendable {
         writer = Writer(database: connection, metrics: metrics)
     }
 
+    /// Writes queued that the writer has not started yet.
+    public var queuedWrites: Int { writer.queuedJobs }
+
     /// Queues `body` for the writer; `completion` runs after the batch holding it
     /// is committed to disk, with the body's value or its error.
     /// `body` may run twice (when another job of its batch fails, the batch runs again

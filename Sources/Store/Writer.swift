@@ -53,6 +53,9 @@ final class Writer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Jobs queued that the writer thread has not taken yet.
+    var queuedJobs: Int { pending.count }
+
     func enqueue(_ job: WriteJob) {
         if !pending.put(job) { job.complete(commitError: StoreError.closed) }
     }

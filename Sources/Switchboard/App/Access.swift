@@ -30,33 +30,46 @@ extension RouteContext {
     /// made), so a client whose answer was lost learns them; the same key with a different
     /// request is 422. The result is kept on the raw event (`result`), written in the same
     /// transaction as the event.
-    func record(_ event: DomainEvent, by agent: Agent, request: HTTPRequest) throws -> ApplyResult {
+    /// `check` runs inside the write transaction first (`WriteCheck`): what the handler checked
+    /// on a read connection may have changed before the writer got to the event.
+    func record(_ event: DomainEvent, by agent: Agent, request: HTTPRequest, check: WriteCheck? = nil) throws -> ApplyResult {
+        try record(event, by: agent, request: request, check: check) { _, result in result }
+    }
+
+    /// `record`, then `reading` in the same transaction: what the answer shows is what the write
+    /// made, even if the client changes hands right after (it was answered 404 though stored).
+    func record<T: Sendable>(_ event: DomainEvent, by agent: Agent, request: HTTPRequest, check: WriteCheck? = nil,
+                             reading: @escaping @Sendable (Database, ApplyResult) throws -> T) throws -> T {
         let key = request.header("idempotency-key").map { "api:\(agent.id):\($0)" } ?? "api:\(UUID().uuidString)"
         let receivedAt = Timestamp.now()
         let payload = JSONText.string(event)
-        let outcome = try store.writeAndWait { db -> EventLog.Outcome in
+        let (outcome, value) = try store.writeAndWait { db -> (EventLog.Outcome, T) in
+            if let check { try check.run(db, try WriteCheck.current(agent, in: db)) }
             let outcome = try EventLog.record(event, source: "api", integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt,
                                               in: db, settings: .fromDatabase, payload: payload)
-            if case .applied(let id, let result) = outcome {
+            switch outcome {
+            case .applied(let id, let result):
                 try db.execute("UPDATE raw_events SET result = ? WHERE id = ?", JSONText.string(RecordedResult(result)), id)
+                return (outcome, try reading(db, result))
+            case .duplicate(let id):
+                return (outcome, try reading(db, try Self.recordedResult(of: id, payload: payload, in: db)))
             }
-            return outcome
         }
-        switch outcome {
-        case .applied(_, let result):
-            hub.publishAfterCommit(result.updates)
-            return result
-        case .duplicate(let id):
-            let first = try store.read { db in try db.queryOne("SELECT payload, result FROM raw_events WHERE id = ?", id) }
-            guard first?.string("payload") == payload else {
-                throw DomainError.unprocessable("this Idempotency-Key was used for a different request")
-            }
-            guard let text = first?.string("result"),
-                  let recorded = try? JSONText.decoder.decode(RecordedResult.self, from: Data(text.utf8)) else {
-                throw DomainError.conflict("a request with this Idempotency-Key was already applied")
-            }
-            return recorded.applyResult
+        if case .applied(_, let result) = outcome { hub.publishAfterCommit(result.updates) }
+        return value
+    }
+
+    /// What the first request with this Idempotency-Key made; 422 when it was a different request.
+    private static func recordedResult(of eventId: Int, payload: String, in db: Database) throws -> ApplyResult {
+        let first = try db.queryOne("SELECT payload, result FROM raw_events WHERE id = ?", eventId)
+        guard first?.string("payload") == payload else {
+            throw DomainError.unprocessable("this Idempotency-Key was used for a different request")
         }
+        guard let text = first?.string("result"),
+              let recorded = try? JSONText.decoder.decode(RecordedResult.self, from: Data(text.utf8)) else {
+            throw DomainError.conflict("a request with this Idempotency-Key was already applied")
+        }
+        return recorded.applyResult
     }
 
     /// The contact, if `agent` may see it; 404 otherwise (a manager does not learn others' clients exist).

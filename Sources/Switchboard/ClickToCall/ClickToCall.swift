@@ -60,6 +60,20 @@ final class ClickToCall: Sendable {
 
     /// Places a call from `agent` to `number` (E.164). Returns the HTTP status and the outcome.
     /// `asked`: the request as the client sent it (`ClickToCall.asked`), which a retry with the same key must repeat.
+    /// Checked again inside the write that records the request (the route checked on a read
+    /// connection): the number may have become another agent's client since, by a webhook or
+    /// another agent's click on the same new number, or the caller may no longer place calls.
+    private static func checkCallable(_ number: String, by agent: Agent, in db: Database) throws {
+        let caller = try WriteCheck.current(agent, in: db)
+        guard caller.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
+        let owner = try db.queryOne("""
+            SELECT c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?
+            """, number)
+        if let owner, !caller.canWrite(contactOwner: owner.int("owner_agent_id")) {
+            throw DomainError.forbidden("you may not call this number: it belongs to a client of another agent")
+        }
+    }
+
     func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String,
                asked: String) throws -> (Int, Placed) {
         guard let settings = integration.settings.dialer else { throw DomainError.unprocessable("integration cannot place calls") }
@@ -109,6 +123,7 @@ final class ClickToCall: Sendable {
         let now = Timestamp.now()
         let request = CallRequest(requestId: requestId, agentId: agent.id, contactId: contactId, number: number, sipAccount: sip, dealId: dealId)
         let inserted = try store.writeAndWait { db -> Bool in
+            try Self.checkCallable(number, by: agent, in: db)
             let rows = try db.execute("""
                 INSERT INTO click_to_call(request_key, agent_id, integration_id, number, sip_account, requested_sip_account,
                                           fallback_reason, state, created_at, updated_at, asked)

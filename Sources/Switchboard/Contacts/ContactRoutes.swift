@@ -33,6 +33,7 @@ enum ContactRoutes {
             // A null field is a field not set, as a null in a patch clears it.
             let fields = try ContactBody.fields(body)?.filter { !$0.value.isEmpty } ?? [:]
             let owner: Int?
+            var checks = [WriteCheck.writer]
             switch try ContactBody.owner(body) {
             case _ where agent.role == .manager:
                 owner = agent.id   // managers own what they create, whatever the body says
@@ -42,9 +43,13 @@ enum ContactRoutes {
             case .unchanged, .cleared:
                 owner = nil
             }
-            let result = try context.record(.contactCreated(.init(name: name, phones: phones, ownerAgentId: owner, fields: fields)),
-                                            by: agent, request: request)
-            return .json(try context.visibleContact(result.contactId ?? 0, for: agent), status: 201)
+            if let owner { checks.append(.workingAgent(owner, field: "ownerAgentId", qualityControl: "owns no contacts")) }
+            let created = try context.record(.contactCreated(.init(name: name, phones: phones, ownerAgentId: owner, fields: fields)),
+                                             by: agent, request: request, check: .all(checks)) { db, result in
+                try ContactRecord.load(db, id: result.contactId ?? 0)
+            }
+            guard let created, agent.canSee(contactOwner: created.ownerAgentId) else { throw DomainError.notFound("contact vanished") }
+            return .json(created, status: 201)
         })
 
         router.get("/api/v1/contacts/:id", context.api { request, agent in
@@ -59,6 +64,7 @@ enum ContactRoutes {
             try APIBody.refuseUnknownFields(of: body.values, known: ContactBody.members)
             var patch = ContactPatch(name: try ContactBody.name(body), ownerAgentId: nil, fields: try ContactBody.fields(body),
                                      phones: try ContactBody.phones(body))
+            var checks = [WriteCheck.contact(id)]
             switch try ContactBody.owner(body) {
             case .unchanged:
                 break
@@ -66,12 +72,16 @@ enum ContactRoutes {
                 guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign contacts") }
                 try context.requireWorkingAgent(owner, field: "ownerAgentId", qualityControl: "owns no contacts")
                 patch.ownerAgentId = owner
+                checks += [.supervisor("reassign contacts"), .workingAgent(owner, field: "ownerAgentId", qualityControl: "owns no contacts")]
             case .cleared:
                 guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign contacts") }
                 patch.clearsOwner = true
+                checks.append(.supervisor("reassign contacts"))
             }
-            _ = try context.record(.contactUpdated(contactId: id, patch: patch), by: agent, request: request)
-            return .json(try context.visibleContact(id, for: agent))
+            let changed = try context.record(.contactUpdated(contactId: id, patch: patch), by: agent, request: request,
+                                             check: .all(checks)) { db, _ in try ContactRecord.load(db, id: id) }
+            guard let changed else { throw DomainError.notFound("no contact \(id)") }
+            return .json(changed)
         })
 
         router.post("/api/v1/contacts/:id/deals", context.api { request, agent in
@@ -85,10 +95,10 @@ enum ContactRoutes {
             let input = DealInput(contactId: id, title: try ContactBody.text(body, "title") ?? "",
                                   pipeline: try ContactBody.text(body, "pipeline") ?? "default",
                                   stage: try ContactBody.text(body, "stage") ?? "new", callId: try body.int("callId"))
-            let result = try context.record(.dealCreated(input), by: agent, request: request)
-            guard let deal = try context.store.read({ db in try DealRecord.load(db, id: result.dealId ?? 0) }) else {
-                throw DomainError.notFound("deal vanished")
+            let deal = try context.record(.dealCreated(input), by: agent, request: request, check: .contact(id)) { db, result in
+                try DealRecord.load(db, id: result.dealId ?? 0)
             }
+            guard let deal else { throw DomainError.notFound("deal vanished") }
             return .json(deal, status: 201)
         })
 
@@ -113,10 +123,10 @@ enum ContactRoutes {
             guard patch.title != nil || patch.pipeline != nil || patch.stage != nil || patch.state != nil else {
                 throw DomainError.unprocessable("nothing to change: give title, pipeline, stage or state")
             }
-            _ = try context.record(.dealUpdated(patch), by: agent, request: request)
-            guard let deal = try context.store.read({ db in try DealRecord.load(db, id: dealId) }) else {
-                throw DomainError.notFound("no deal \(dealId)")
+            let deal = try context.record(.dealUpdated(patch), by: agent, request: request, check: .contact(id)) { db, _ in
+                try DealRecord.load(db, id: dealId)
             }
+            guard let deal else { throw DomainError.notFound("no deal \(dealId)") }
             return .json(deal)
         })
 

@@ -61,8 +61,10 @@ enum TaskRoutes {
         router.post("/api/v1/tasks/:id/complete", context.api { request, agent in
             let task = try visibleTask(context, try APIBody.id(request), agent)
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
-            _ = try context.record(.taskCompleted(taskId: task.id, agentId: agent.id), by: agent, request: request)
-            return .json(try visibleTask(context, task.id, agent))
+            let done = try context.record(.taskCompleted(taskId: task.id, agentId: agent.id), by: agent, request: request,
+                                          check: .all([.writer, .task(task.id, open: false)])) { db, _ in try TaskRecord.load(db, id: task.id) }
+            guard let done else { throw DomainError.notFound("no task \(task.id)") }
+            return .json(done)
         })
 
         router.post("/api/v1/tasks/:id/reassign", context.api { request, agent in
@@ -76,8 +78,12 @@ enum TaskRoutes {
             try APIBody.refuseUnknownFields(of: body.values, known: ["agentId"])
             guard let target = try body.int("agentId") else { throw WebhookError.missingField("agentId") }
             try context.requireWorkingAgent(target, field: "agentId", qualityControl: "completes no tasks")
-            _ = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request)
-            return .json(try visibleTask(context, task.id, agent))
+            let checks = WriteCheck.all([.supervisor("reassign tasks"), .task(task.id, open: true),
+                                         .workingAgent(target, field: "agentId", qualityControl: "completes no tasks")])
+            let reassigned = try context.record(.taskReassigned(taskId: task.id, agentId: target), by: agent, request: request,
+                                                check: checks) { db, _ in try TaskRecord.load(db, id: task.id) }
+            guard let reassigned else { throw DomainError.notFound("no task \(task.id)") }
+            return .json(reassigned)
         })
     }
 

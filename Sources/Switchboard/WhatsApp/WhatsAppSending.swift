@@ -36,13 +36,17 @@ struct WhatsAppSending: Sendable {
                 }
                 return (200, earlier, [])
             }
-            // Checked inside the writer job: two agents racing for an unsorted client are decided here.
-            let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId, agent: agent, intent: .write)
+            // Checked inside the writer job: two agents racing for an unsorted client are decided here,
+            // with the agent as they are now (one removed or made quality control since the request
+            // was authenticated claimed pooled clients).
+            let current = try WriteCheck.current(agent, in: db)
+            let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId,
+                                                                agent: current, intent: .write)
             if draft.isFreeForm { try conversation.requireOpenWindow(at: now) }
             let parts = try conversation.render(draft, outboundId: outboundId, in: db)
             try conversation.requireSendable(parts)
             // DESIGN: the first *manager* to answer owns the client; a supervisor's word leaves it in the pool.
-            let claims = agent.role == .manager && conversation.contact.ownerAgentId == nil
+            let claims = current.role == .manager && conversation.contact.ownerAgentId == nil
                 && conversation.channel.settings.distribution == .unsorted
             let outbound = WhatsAppOutbound(outboundId: outboundId, channelId: conversation.channel.id, contactId: contactId,
                                             agentId: agent.id, to: conversation.to, parts: parts, claims: claims)
