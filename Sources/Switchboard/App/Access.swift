@@ -231,9 +231,9 @@ extension RouteContext {
     /// clients nor completes tasks (the rule settings validation applies to
     /// `missedCallTask.assigneeAgentId`).
     ///
-    /// Checked here, before the event is recorded, rather than in the projector: a role never
-    /// changes, and events recorded before the rule must still replay in `rebuild` as they
-    /// were applied.
+    /// Checked here, before the event is recorded, and again inside the write (`WriteCheck`:
+    /// a role can change meanwhile), rather than in the projector: events recorded before the
+    /// rule must still replay in `rebuild` as they were applied.
     /// - Parameter why: what quality control does not do, for the message ("owns no contacts").
     func requireWorkingAgent(_ id: Int, field: String, qualityControl why: String) throws {
         if let refusal = Agent.workRefusal(id, role: try agents.find(id: id)?.role, qualityControl: why) {

@@ -70,8 +70,9 @@ enum TaskRoutes {
         router.post("/api/v1/tasks/:id/reassign", context.api { request, agent in
             let task = try visibleTask(context, try APIBody.id(request), agent)
             guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors reassign tasks") }
-            // A done task records who did the work (or had it when a call closed it). Checked here,
-            // not when the event is applied: reassignments older versions stored replay as they were.
+            // A done task records who did the work (or had it when a call closed it). Checked here and
+            // inside the write (WriteCheck), not by the projector: reassignments older versions stored
+            // replay as they were.
             guard task.state == "open" else { throw DomainError.conflict("task \(task.id) is already done") }
             let body = try APIBody.object(request)
             // `{"agentId": 2, "deadline": …}` would answer 200 as if the deadline had changed.
