@@ -1,4 +1,5 @@
 import Foundation
+import Store
 @testable import Switchboard
 import TestSupport
 import XCTest
@@ -55,5 +56,24 @@ final class AgentUpdateTests: XCTestCase {
         XCTAssertEqual(try cli(["agents", "update", "1", "--sip", "x", "--no-sip"]).status, 64)
         XCTAssertEqual(try cli(["agents", "update", "1", "--receives-new-clients", "--no-receives-new-clients"]).status, 64)
         XCTAssertEqual(try cli(["agents", "update", "9", "--name", "X"]).status, 66)
+    }
+    /// A database from before migration 014 whose removed agent 5 still names a call and owns a
+    /// client: the next agent is not 5 (they inherited that client and call).
+    func testAnAgentRemovedBeforeIdsWereKeptIsNotReborn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("old.db")
+        let legacy = try legacyDatabase(at: path, before: "014_agent_ids_never_reused")
+        try legacy.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES ('Tina''s client', 5, '{}', 'x', 'x')")
+        try legacy.execute("""
+            INSERT INTO calls(integration_id, provider_call_id, agent_id, contact_id, created_at, updated_at) VALUES (1, 'c-9101', 5, 1, 'x', 'x')
+            """)
+        try legacy.execute("""
+            INSERT INTO agents(id, name, role, api_key_hash, created_at) VALUES (2, 'Sam', 'supervisor', 'h2', 'x')
+            """)
+        let store = try Store(path: path, migrations: Schema.migrations)
+        defer { store.close() }
+        let created = try AgentDirectory(store: store).add(.init(name: "Nina", role: .manager))
+        XCTAssertEqual(created.agent.id, 6, "past agent 5, whom a call and a client still name")
     }
 }

@@ -66,4 +66,16 @@ final class WhatsAppContactNameTests: XCTestCase {
         XCTAssertEqual(try t.value("SELECT group_concat(id || ':' || name, '|') FROM contacts").string, before)
         XCTAssertEqual(try contact()["name"] as? String, "Ioana Pop")
     }
+    /// Messages received before this rule keep the names they gave, live and in `rebuild`: a
+    /// rebuild renamed such contacts, and their deals and tasks with them.
+    func testMessagesFromBeforeTheRuleKeepTheNamesTheyGave() throws {
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("UPDATE rule_epochs SET since = '2999-01-01T00:00:00.000Z' WHERE name = 'profile-names'")
+        }
+        try ring()
+        XCTAssertEqual(try t.postMeta([metaText("wamid.e1", "Bună ziua")], name: "Ioana Pop").status, 200)
+        XCTAssertEqual(try contact()["name"] as? String, "+40722123456")
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try contact()["name"] as? String, "+40722123456", "rebuild keeps the name the message left")
+    }
 }

@@ -52,6 +52,8 @@ enum Schema {
         callUTMTimes,
         integrationSettingsVersions,
         callsTalkedUnanswered,
+        profileNamesEpoch,
+        agentIdsPastRemovedOnes,
     ]
 }
 

@@ -14,6 +14,10 @@ enum RuleEpoch: String {
     /// completion committed between that check and the reassignment's write slipped through.
     case doneTasksStay = "done-tasks-stay"
 
+    /// WhatsApp: a profile name names a contact still named after its number, and a blank one
+    /// names nobody (`takeProfileName`, a new contact's name).
+    case profileNames = "profile-names"
+
     /// Whether the rule applies to an event received at `receivedAt`.
     func applies(to receivedAt: String, in db: Database) throws -> Bool {
         guard let since = try db.scalar("SELECT since FROM rule_epochs WHERE name = ?", rawValue).string else { return true }

@@ -48,19 +48,21 @@ extension Projector {
         }
 
         var isNew = false
+        let namesFromProfile = try RuleEpoch.profileNames.applies(to: receivedAt, in: db)
         if contactId == nil {
             guard phone != nil || m.userId != nil else { throw DomainError.unprocessable("message \(m.messageId) names no sender") }
             let owner = channel.settings.distribution == .roundRobin
                 ? try keptAgentChoice(eventId: eventId) { try ownerForNewClient(channel) } : nil
             try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
-                           m.givenProfileName ?? phone ?? "WhatsApp \(m.userId ?? "")", owner, m.timestamp, m.timestamp)
+                           (namesFromProfile ? m.givenProfileName : m.profileName) ?? phone ?? "WhatsApp \(m.userId ?? "")",
+                           owner, m.timestamp, m.timestamp)
             contactId = db.lastInsertRowID
             if let phone { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, contactId) }
             isNew = true
         }
         guard let contactId else { return result }
         result.contactId = contactId
-        if !isNew { try takeProfileName(m, contactId: contactId) }
+        if !isNew, namesFromProfile { try takeProfileName(m, contactId: contactId) }
         if let user = m.userId {
             try db.execute("INSERT INTO wa_identities(bsuid, contact_id) VALUES (?, ?) ON CONFLICT(bsuid) DO NOTHING", user, contactId)
         }

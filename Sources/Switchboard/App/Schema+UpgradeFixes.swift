@@ -1,0 +1,32 @@
+import Store
+
+extension Schema {
+    /// From now on a WhatsApp profile name names a contact still named after its number, and a
+    /// blank one names nobody (RuleEpoch.profileNames): messages received before keep, in
+    /// `rebuild` too, the names they gave (a rebuild renamed such contacts, their deals and tasks).
+    static let profileNamesEpoch = Migration("038_rule_epoch_profile_names", """
+        INSERT INTO rule_epochs(name, since) VALUES ('profile-names', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+        """)
+
+    /// Agent ids are never handed out again (014), but 014 started counting at the highest id
+    /// still in use: an agent removed before it, whose id calls, contacts, tasks or messages still
+    /// name, gave that id to the next new agent, who inherited their clients and calls. The
+    /// counter now starts past every id anything names.
+    static let agentIdsPastRemovedOnes = Migration("039_agent_ids_past_removed_ones", """
+        CREATE TEMP TABLE named_agent_ids AS
+            SELECT max(id) AS id FROM (
+                SELECT max(id) AS id FROM agents
+                UNION ALL SELECT max(agent_id) FROM calls
+                UNION ALL SELECT max(owner_agent_id) FROM contacts
+                UNION ALL SELECT max(assignee_agent_id) FROM tasks
+                UNION ALL SELECT max(closed_by_agent_id) FROM tasks
+                UNION ALL SELECT max(agent_id) FROM click_to_call
+                UNION ALL SELECT max(agent_id) FROM wa_messages
+                UNION ALL SELECT max(agent_id) FROM raw_events);
+        UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(id, 0) FROM named_agent_ids)) WHERE name = 'agents';
+        INSERT INTO sqlite_sequence(name, seq)
+            SELECT 'agents', id FROM named_agent_ids
+            WHERE id > 0 AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'agents');
+        DROP TABLE named_agent_ids;
+        """)
+}
