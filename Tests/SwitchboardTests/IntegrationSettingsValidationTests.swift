@@ -260,4 +260,23 @@ extension IntegrationSettingsValidationTests {
         XCTAssertEqual((try t.api("GET", "/api/v1/integrations/\(branchId)").json["settings"] as? [String: Any]).flatMap { ($0["utm"] as? [String: Any])?["write"] as? [String] },
                        ["utm_medium"])
     }
+    /// Integrations an older version left in mixed modes keep receiving webhooks, and settings
+    /// that do not touch UTM can still change (a task deadline was refused until the modes agreed).
+    func testIntegrationsLeftInMixedModesCanChangeOtherSettings() throws {
+        func create(_ name: String) throws -> Int {
+            let created = try t.api("POST", "/api/v1/integrations", body: ["name": name, "provider": "native",
+                                                                           "settings": ["utm": ["fields": ["utm_source": "Source"]]]])
+            return try XCTUnwrap(created.json["id"] as? Int, created.text)
+        }
+        let office = try create("office")
+        let branch = try create("branch")
+        // As an older version allowed: the branch writes the same field in last touch.
+        try t.daemon.store.writeAndWait { db in
+            try db.execute("UPDATE integrations SET settings = json_set(settings, '$.utm.mode', 'last-touch') WHERE id = ?", branch)
+        }
+        let deadline = try t.api("PATCH", "/api/v1/integrations/\(office)", body: ["settings": ["missedCallTask": ["deadlineMinutes": 90]]])
+        XCTAssertEqual(deadline.status, 200, deadline.text)
+        let utm = try t.api("PATCH", "/api/v1/integrations/\(office)", body: ["settings": ["utm": ["fields": ["utm_source": "Source", "utm_medium": "Medium"]]]])
+        XCTAssertEqual(utm.status, 422, "a change to UTM is still checked: \(utm.text)")
+    }
 }

@@ -186,7 +186,9 @@ public final class IntegrationDirectory: Sendable {
             // The API shows a stored dialer key as "(set)" (DialerSettings.redacted); settings sent back with it keep the key.
             if settings?.dialer?.apiKey == "(set)" { settings?.dialer?.apiKey = stored.settings.dialer?.apiKey }
             try settings?.validate(agentRole: { try Self.agentRole(db, id: $0) })
-            if let settings { try Self.refuseMixedUTMModes(db, settings.utm, except: id) }
+            // Only a change to the UTM settings is checked: integrations left in mixed modes by an
+            // older version could not change anything else (a task deadline) until they agreed.
+            if let settings, settings.utm != stored.settings.utm { try Self.refuseMixedUTMModes(db, settings.utm, except: id) }
             if let name { try db.execute("UPDATE integrations SET name = ? WHERE id = ?", name, id) }
             if let checkedRegion { try db.execute("UPDATE integrations SET region = ? WHERE id = ?", checkedRegion, id) }
             if let settings { try db.execute("UPDATE integrations SET settings = ? WHERE id = ?", JSONText.string(settings), id) }
