@@ -41,7 +41,11 @@ public final class Store: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T,
                                    completion: @escaping @Sendable (Result<T, Error>) -> Void) {
         let box = ResultBox<T>()
-        let job = WriteJob(body: { database in box.value = try body(database) }, finish: { error in
+        let guardCheck = WriteGuard.check
+        let job = WriteJob(body: { database in
+            try guardCheck?(database)
+            box.value = try body(database)
+        }, finish: { error in
             if let error {
                 completion(.failure(error))
             } else if let value = box.value {

@@ -1,3 +1,4 @@
+import Store
 import HTTPServer
 
 extension RouteContext {
@@ -19,7 +20,13 @@ extension RouteContext {
             WorkerPool.shared.run {
                 do {
                     let agent = try authenticatedAgent(request)
-                    responder.send(try body(request, agent))
+                    // Every write this request makes is refused if the caller was removed, given
+                    // another role or another key meanwhile (a demoted supervisor's in-flight key
+                    // rotation handed them another agent's key).
+                    let response = try WriteGuard.$check.withValue({ db in try WriteCheck.unchanged(agent, in: db) }) {
+                        try body(request, agent)
+                    }
+                    responder.send(response)
                 } catch {
                     responder.send(error: error)
                 }
@@ -29,3 +36,4 @@ extension RouteContext {
 }
 
 import Foundation
+import Store

@@ -11,7 +11,8 @@ extension Schema {
     /// Agent ids are never handed out again (014), but 014 started counting at the highest id
     /// still in use: an agent removed before it, whose id calls, contacts, tasks or messages still
     /// name, gave that id to the next new agent, who inherited their clients and calls. The
-    /// counter now starts past every id anything names.
+    /// counter now starts past every id those name (raw_events.agent_id, from 034 on, only ever
+    /// named agents that existed, and reading it would scan the whole event log).
     static let agentIdsPastRemovedOnes = Migration("039_agent_ids_past_removed_ones", """
         CREATE TEMP TABLE named_agent_ids AS
             SELECT max(id) AS id FROM (
@@ -21,8 +22,7 @@ extension Schema {
                 UNION ALL SELECT max(assignee_agent_id) FROM tasks
                 UNION ALL SELECT max(closed_by_agent_id) FROM tasks
                 UNION ALL SELECT max(agent_id) FROM click_to_call
-                UNION ALL SELECT max(agent_id) FROM wa_messages
-                UNION ALL SELECT max(agent_id) FROM raw_events);
+                UNION ALL SELECT max(agent_id) FROM wa_messages);
         UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(id, 0) FROM named_agent_ids)) WHERE name = 'agents';
         INSERT INTO sqlite_sequence(name, seq)
             SELECT 'agents', id FROM named_agent_ids

@@ -62,6 +62,18 @@ struct WriteCheck: Sendable {
         }
     }
 
+    /// 401 once the caller is removed or their key replaced, 403 once their role changed: since
+    /// the request was authenticated (`WriteGuard`, bound for every API request).
+    static func unchanged(_ agent: Agent, in db: Database) throws {
+        guard let row = try db.queryOne("SELECT role, api_key_hash FROM agents WHERE id = ?", agent.id),
+              row.string("api_key_hash") == agent.keyHash else {
+            throw DomainError.unauthorized("this API key no longer works")
+        }
+        guard row.string("role") == agent.role.rawValue else {
+            throw DomainError.forbidden("your role changed while this request was handled; nothing was changed")
+        }
+    }
+
     /// The caller as they are now (role, whether they receive new clients); 401 once removed.
     static func current(_ agent: Agent, in db: Database) throws -> Agent {
         guard let row = try db.queryOne("SELECT * FROM agents WHERE id = ?", agent.id) else {

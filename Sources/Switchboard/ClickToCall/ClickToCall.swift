@@ -63,16 +63,31 @@ final class ClickToCall: Sendable {
     /// Checked again inside the write that records the request (the route checked on a read
     /// connection): the number may have become another agent's client since, by a webhook or
     /// another agent's click on the same new number, or the caller may no longer place calls.
-    private static func checkCallable(_ number: String, by agent: Agent, in db: Database) throws {
+    /// The client called (`contactId`, when the call is for one) is checked too: it may have gone
+    /// to another agent, and its number elsewhere, meanwhile.
+    private static func checkCallable(_ number: String, contactId: Int?, by agent: Agent, in db: Database) throws {
         let caller = try WriteCheck.current(agent, in: db)
         guard caller.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
-        let owner = try db.queryOne("""
-            SELECT c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?
-            """, number)
-        if let owner, !caller.canWrite(contactOwner: owner.int("owner_agent_id")) {
-            throw DomainError.forbidden("you may not call this number: it belongs to a client of another agent")
+        if let contactId {
+            let owner = try db.queryOne("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId)
+            guard let owner, caller.canSee(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.notFound("no contact \(contactId)") }
+            guard caller.canWrite(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.forbidden("you may not call this client") }
+        }
+        if let owner = try ownerOfNumber(number, in: db), !caller.canWrite(contactOwner: owner) {
+            throw ClickToCall.notYourClient
         }
     }
+
+    /// The owner of the contact `number` belongs to: nil when no contact has it, `.some(nil)` when nobody owns that contact.
+    static func ownerOfNumber(_ number: String, in db: Database) throws -> Int?? {
+        guard let row = try db.queryOne("""
+            SELECT c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?
+            """, number) else { return nil }
+        return .some(row.int("owner_agent_id"))
+    }
+
+    /// Calling a number that is a client the caller may not write to; names no contact.
+    static let notYourClient = DomainError.forbidden("you may not call this number: it belongs to a client that is not yours")
 
     func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String,
                asked: String) throws -> (Int, Placed) {
@@ -123,7 +138,7 @@ final class ClickToCall: Sendable {
         let now = Timestamp.now()
         let request = CallRequest(requestId: requestId, agentId: agent.id, contactId: contactId, number: number, sipAccount: sip, dealId: dealId)
         let inserted = try store.writeAndWait { db -> Bool in
-            try Self.checkCallable(number, by: agent, in: db)
+            try Self.checkCallable(number, contactId: contactId, by: agent, in: db)
             let rows = try db.execute("""
                 INSERT INTO click_to_call(request_key, agent_id, integration_id, number, sip_account, requested_sip_account,
                                           fallback_reason, state, created_at, updated_at, asked)

@@ -44,9 +44,7 @@ enum ClickToCallRoutes {
                 }
                 if let existing {
                     // Refused without naming the client: a manager does not learn another's contact id from its number.
-                    guard agent.canWrite(contactOwner: existing.int("owner_agent_id")) else {
-                        throw DomainError.forbidden("you may not call this number: it belongs to a client of another agent")
-                    }
+                    guard agent.canWrite(contactOwner: existing.int("owner_agent_id")) else { throw ClickToCall.notYourClient }
                     contactId = existing.int("id")
                 }
             } else {

@@ -44,6 +44,8 @@ enum ContactRoutes {
                 owner = nil
             }
             if let owner { checks.append(.workingAgent(owner, field: "ownerAgentId", qualityControl: "owns no contacts")) }
+            // A contact for another agent, or for nobody, only while the caller is still a supervisor.
+            if owner != agent.id { checks.append(.supervisor("create contacts for other agents or for nobody")) }
             let created = try context.record(.contactCreated(.init(name: name, phones: phones, ownerAgentId: owner, fields: fields)),
                                              by: agent, request: request, check: .all(checks)) { db, result in
                 try ContactRecord.load(db, id: result.contactId ?? 0)

@@ -27,7 +27,7 @@ public struct WhatsAppInbound: Codable, Sendable, Equatable {
 
     /// The profile name without surrounding spaces; nil when there is none or it is blank.
     var givenProfileName: String? {
-        guard let name = profileName?.trimmedSpaces, !name.isEmpty else { return nil }
+        guard let name = profileName?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
         return name
     }
 }

@@ -92,10 +92,12 @@ struct WhatsAppSending: Sendable {
         let key = idempotencyKey.map { "api:\(agent.id):\($0)" } ?? "api:\(UUID().uuidString)"
         let receivedAt = Timestamp.now()
         let outcome = try store.writeAndWait { db -> EventLog.Outcome in
-            guard let contact = try ContactRecord.load(db, id: contactId), agent.canSee(contactOwner: contact.ownerAgentId) else {
+            // The agent as they are now (made quality control or removed since they were authenticated).
+            let current = try WriteCheck.current(agent, in: db)
+            guard let contact = try ContactRecord.load(db, id: contactId), current.canSee(contactOwner: contact.ownerAgentId) else {
                 throw DomainError.notFound("no contact \(contactId)")
             }
-            guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this conversation") }
+            guard current.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this conversation") }
             if let channelId, try Channel.load(db, id: channelId) == nil { throw DomainError.unprocessable("no channel \(channelId)") }
             return try EventLog.record(.whatsappConversationReset(channelId: channelId, contactId: contactId, agentId: agent.id), source: "api",
                                        integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt, in: db, settings: .fromDatabase)
