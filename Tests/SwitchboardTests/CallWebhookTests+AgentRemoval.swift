@@ -77,16 +77,38 @@ extension CallWebhookTests {
     /// `rebuild` skipped events that no longer apply without a word ("45/45 events", then
     /// "rebuilt projections from 44 events"): each is named, with why.
     func testRebuildNamesTheEventsItSkips() throws {
-        let ana = try t.addAgent("Ana", role: .manager)
-        let bob = try t.addAgent("Bob", role: .manager)
         try t.call("missed", secret: secret, ["callId": "s1", "clientNumber": "+40722920011"])
-        let taskId = try XCTUnwrap((try t.api("GET", "/api/v1/tasks").json["tasks"] as? [[String: Any]])?.first?["id"] as? Int)
-        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": bob.id]).status, 200)
-        XCTAssertNotNil(try t.daemon.agents.remove(id: bob.id, handOverTo: ana.id))
+        let contactId = try XCTUnwrap(try t.value("SELECT id FROM contacts").int)
+        // An API event that applies, and one the world no longer fits (its task was deleted by hand, say).
+        let stray = DomainEvent.contactUpdated(contactId: contactId, patch: ContactPatch(name: "Stray"))
+        let later = DomainEvent.taskCompleted(taskId: 999, agentId: 1)
+        try t.daemon.store.writeAndWait { db in
+            for (n, event) in [stray, later].enumerated() {
+                _ = try db.execute("""
+                    INSERT INTO raw_events(source, idempotency_key, kind, received_at, payload) VALUES ('api', ?, ?, ?, ?)
+                    """, "test:\(n)", event.kind, Timestamp.now(), JSONText.string(event))
+            }
+        }
         var skipped: [(Int, String)] = []
         _ = try Rebuild.run(store: t.daemon.store, progress: { _, _ in }, skipped: { skipped.append(($0, $1)) })
         XCTAssertEqual(skipped.count, 1, "\(skipped)")
-        XCTAssertTrue(skipped.first?.1.contains("no agent \(bob.id)") == true, "\(skipped)")
-        XCTAssertEqual(try t.api("GET", "/api/v1/tasks/\(taskId)").json["assigneeAgentId"] as? Int, ana.id, "the hand-over still applies")
+        XCTAssertTrue(skipped.first?.1.contains("no task 999") == true, "\(skipped)")
+        XCTAssertEqual(try t.value("SELECT name FROM contacts WHERE id = ?", contactId).string, "Stray", "the applicable one applied")
+    }
+
+    /// An event naming an agent removed since applies in `rebuild` as it did live: a task
+    /// reassigned to an agent who then completed it and left stays theirs (it became unassigned).
+    func testRebuildKeepsWorkOfAnAgentRemovedSince() throws {
+        let yan = try t.addAgent("Yan", role: .manager)
+        try t.call("missed", secret: secret, ["callId": "s2", "clientNumber": "+40722920012"])
+        let taskId = try XCTUnwrap(try t.value("SELECT id FROM tasks").int)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/reassign", body: ["agentId": yan.id]).status, 200)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete", key: yan.key).status, 200)
+        XCTAssertNotNil(try t.daemon.agents.remove(id: yan.id, handOverTo: nil), "Yan holds nothing open")
+        let live = try t.value("SELECT state || ' ' || assignee_agent_id || ' ' || closed_by_agent_id FROM tasks").string
+        var skipped: [(Int, String)] = []
+        _ = try Rebuild.run(store: t.daemon.store, progress: { _, _ in }, skipped: { skipped.append(($0, $1)) })
+        XCTAssertEqual(skipped.count, 0, "\(skipped)")
+        XCTAssertEqual(try t.value("SELECT state || ' ' || assignee_agent_id || ' ' || closed_by_agent_id FROM tasks").string, live)
     }
 }

@@ -23,7 +23,8 @@ extension Projector {
         var result = ApplyResult(contactId: id)
         if patch.ownerAgentId != nil || patch.clearsOwner == true {
             let owner = patch.clearsOwner == true ? nil : patch.ownerAgentId
-            if let owner, try !agentExists(owner) { throw DomainError.unprocessable("no agent \(owner)") }
+            // The owner was checked when the change was made (WriteCheck, the hand-over): an agent
+            // removed since still owned the client then, so `rebuild` gives it to them as live did.
             // Set by hand: the contact's calls no longer move it (settleContact).
             try db.execute("UPDATE contacts SET owner_agent_id = ?, owner_from_calls = 0 WHERE id = ?", owner, id)
             result.updates += try moveTasksFollowingOwner(ofContact: id, to: owner, openOnly: true)

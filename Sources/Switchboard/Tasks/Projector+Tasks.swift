@@ -23,7 +23,8 @@ extension Projector {
         if task.state != "open", try RuleEpoch.doneTasksStay.applies(to: receivedAt, in: db) {
             throw DomainError.conflict("task \(id) is already done")
         }
-        guard try agentExists(agentId) else { throw DomainError.unprocessable("no agent \(agentId)") }
+        // The agent was checked when the reassignment was made (WriteCheck, the hand-over): one
+        // removed since still had the task then, so `rebuild` gives it to them as live did.
         try db.execute("UPDATE tasks SET assignee_agent_id = ?, assignee_from_owner = 0 WHERE id = ?", agentId, id)
         var result = ApplyResult(contactId: task.contactId, taskId: id)
         result.updates = try reassignmentUpdates(id, from: task.assigneeAgentId, to: agentId)
