@@ -22,7 +22,8 @@ extension Schema {
                 UNION ALL SELECT max(assignee_agent_id) FROM tasks
                 UNION ALL SELECT max(closed_by_agent_id) FROM tasks
                 UNION ALL SELECT max(agent_id) FROM click_to_call
-                UNION ALL SELECT max(agent_id) FROM wa_messages);
+                UNION ALL SELECT max(agent_id) FROM wa_messages
+                UNION ALL SELECT max(created_by) FROM canned_answers);
         UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(id, 0) FROM named_agent_ids)) WHERE name = 'agents';
         INSERT INTO sqlite_sequence(name, seq)
             SELECT 'agents', id FROM named_agent_ids
