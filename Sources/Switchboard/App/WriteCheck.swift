@@ -45,11 +45,7 @@ struct WriteCheck: Sendable {
     /// and it is still open when `open`.
     static func task(_ id: Int, open: Bool) -> WriteCheck {
         WriteCheck { db, agent in
-            guard let task = try TaskRecord.load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
-            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
-            guard agent.role != .manager || task.assigneeAgentId == agent.id || owner == agent.id else {
-                throw DomainError.notFound("no task \(id)")
-            }
+            let task = try TaskRecord.visible(id, to: agent, in: db)
             if open, task.state != "open" { throw DomainError.conflict("task \(id) is already done") }
         }
     }

@@ -38,3 +38,16 @@ struct TaskRecord: Encodable, Sendable {
         try db.queryOne("SELECT * FROM tasks WHERE id = ?", id).map(TaskRecord.init(row:))
     }
 }
+
+extension TaskRecord {
+    /// Task `id` if `agent` may see it (a manager: one assigned to them or of a client they
+    /// own); 404 otherwise, as for a task that does not exist.
+    static func visible(_ id: Int, to agent: Agent, in db: Database) throws -> TaskRecord {
+        guard let task = try load(db, id: id) else { throw DomainError.notFound("no task \(id)") }
+        let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
+        guard agent.role != .manager || task.assigneeAgentId == agent.id || owner == agent.id else {
+            throw DomainError.notFound("no task \(id)")
+        }
+        return task
+    }
+}

@@ -89,15 +89,7 @@ enum TaskRoutes {
     }
 
     private static func visibleTask(_ context: RouteContext, _ id: Int, _ agent: Agent) throws -> TaskRecord {
-        let found = try context.store.read { db -> (TaskRecord, Int?)? in
-            guard let task = try TaskRecord.load(db, id: id) else { return nil }
-            let owner = try task.contactId.flatMap { try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = ?", $0).int }
-            return (task, owner)
-        }
-        guard let (task, owner) = found, agent.role != .manager || task.assigneeAgentId == agent.id || owner == agent.id else {
-            throw DomainError.notFound("no task \(id)")
-        }
-        return task
+        try context.store.read { db in try TaskRecord.visible(id, to: agent, in: db) }
     }
 }
 
