@@ -48,10 +48,7 @@ extension ConcurrentWriteTests {
         let t = self.t!
         let fake = try FakeRingostat()
         defer { fake.stop() }
-        fake.set { $0.online = ["ana", "bob"] }
-        _ = try t.addIntegration(.ringostat, region: "RO", settings: fake.dialerSettings())
-        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
-        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let (ana, bob) = try t.addDialingManagers(fake)
         let created = try t.api("POST", "/api/v1/contacts", key: ana.key, body: ["name": "Ioana", "phones": ["+40722000005"]])
         let id = try XCTUnwrap(created.json["id"] as? Int)
         // Meanwhile the client goes to Bob with another number: the one Ana's click would dial is nobody's.

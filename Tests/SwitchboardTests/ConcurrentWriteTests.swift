@@ -109,10 +109,7 @@ final class ConcurrentWriteTests: XCTestCase {
         let t = self.t!
         let fake = try FakeRingostat()
         defer { fake.stop() }
-        fake.set { $0.online = ["ana", "bob"] }
-        _ = try t.addIntegration(.ringostat, region: "RO", settings: fake.dialerSettings())
-        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
-        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let (ana, bob) = try t.addDialingManagers(fake)
         // Bob's click on the same new number is recorded first: the number becomes his client.
         let bobsClient = ContactInput(name: "+40722000009", phones: ["+40722000009"], ownerAgentId: bob.id, fields: [:])
         let answer = try race({ try t.api("POST", "/api/v1/calls", key: ana.key, body: ["number": "0722 000 009"]) },

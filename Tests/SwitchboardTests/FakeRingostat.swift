@@ -108,3 +108,13 @@ extension FakeRingostat {
         return settings
     }
 }
+
+extension TestDaemon {
+    /// A Ringostat integration (region RO) dialling through `fake`, and managers Ana and Bob
+    /// whose SIP accounts (ana, bob) are online on it.
+    func addDialingManagers(_ fake: FakeRingostat) throws -> (ana: (id: Int, key: String), bob: (id: Int, key: String)) {
+        fake.set { $0.online = ["ana", "bob"] }
+        _ = try addIntegration(.ringostat, region: "RO", settings: fake.dialerSettings())
+        return (try addAgent("Ana", role: .manager, sip: ["ana"]), try addAgent("Bob", role: .manager, sip: ["bob"]))
+    }
+}

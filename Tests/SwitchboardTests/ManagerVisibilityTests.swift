@@ -48,10 +48,7 @@ final class ManagerVisibilityTests: XCTestCase {
     func testCallingAnotherManagersClientByNumberNamesNoContact() throws {
         let fake = try FakeRingostat()
         defer { fake.stop() }
-        fake.set { $0.online = ["ana", "bob"] }
-        _ = try t.addIntegration(.ringostat, region: "RO", settings: fake.dialerSettings())
-        let ana = try t.addAgent("Ana", role: .manager, sip: ["ana"])
-        let bob = try t.addAgent("Bob", role: .manager, sip: ["bob"])
+        let (ana, bob) = try t.addDialingManagers(fake)
         let created = try t.api("POST", "/api/v1/contacts", key: bob.key, body: ["name": "Bob's client", "phones": ["+40722000002"]])
         XCTAssertEqual(created.status, 201, created.text)
         let id = try XCTUnwrap(created.json["id"] as? Int)
