@@ -58,4 +58,27 @@ extension ConcurrentWriteTests {
         XCTAssertEqual(click.status, 404, click.text)
         XCTAssertEqual(try t.count("click_to_call"), 0, "nothing dialled")
     }
+    /// What the provider did is recorded whatever happened to the caller meanwhile: promoted (or
+    /// re-keyed) while the call was being dialled, the request stayed `dialing` for ever.
+    func testAClickRecordsItsOutcomeWhenTheCallerChangesWhileDialling() throws {
+        let t = self.t!
+        let fake = try FakeRingostat()
+        defer { fake.stop() }
+        let (ana, _) = try t.addDialingManagers(fake)
+        let gate = FakeRingostat.Gate()
+        fake.set { $0.behaviour = .held(gate) }
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            answer.set(Result { try t.api("POST", "/api/v1/calls", key: ana.key, body: ["number": "0722 000 010"]) })
+            done.signal()
+        }
+        XCTAssertEqual(gate.arrived.wait(timeout: .now() + 30), .success, "the provider is dialling")
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/agents/\(ana.id)", body: ["role": "supervisor"]).status, 200)
+        gate.release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        let click = try answer.get()
+        XCTAssertEqual(click.status, 201, click.text)
+        XCTAssertEqual(try t.value("SELECT state FROM click_to_call").string, "dialed")
+    }
 }

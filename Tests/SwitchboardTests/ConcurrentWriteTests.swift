@@ -127,7 +127,7 @@ private final class Flag: Sendable {
 }
 
 /// A result handed from the request's thread to the test's.
-private final class Answer: @unchecked Sendable {
+final class Answer: @unchecked Sendable {
     // @unchecked: written once before `done` is signalled, read after it.
     private var result: Result<RawResponse, Error>?
     func set(_ value: Result<RawResponse, Error>) { result = value }

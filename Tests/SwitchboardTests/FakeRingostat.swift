@@ -6,7 +6,13 @@ import Synchronization
 /// A local HTTP server playing Ringostat's API: presence lists and the callback
 /// method, with a switchable behaviour, recording every callback request.
 final class FakeRingostat: Sendable {
-    enum Behaviour: Sendable { case ok(callId: String?), status(Int, String), okWithError(String), slow(Double) }
+    enum Behaviour: Sendable { case ok(callId: String?), status(Int, String), okWithError(String), slow(Double), held(Gate) }
+
+    /// A callback held open: `arrived` is signalled when it comes, and it answers ok once `release` is.
+    final class Gate: Sendable {
+        let arrived = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+    }
 
     struct State: Sendable {
         var online: [String] = []
@@ -59,6 +65,12 @@ final class FakeRingostat: Sendable {
                 r.send(.json(bytes: Array(#"{"status":"error","message":"\#(message)"}"#.utf8)))
             case .slow(let seconds):
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { r.send(.json(bytes: Array(#"{"status":"ok"}"#.utf8))) }
+            case .held(let gate):
+                gate.arrived.signal()
+                DispatchQueue.global().async {
+                    gate.release.wait()
+                    r.send(.json(bytes: Array(#"{"status":"ok","call_id":"held-1"}"#.utf8)))
+                }
             }
         }
         // The extended JSON-RPC callback: errors come back as 200 with an `error` object.

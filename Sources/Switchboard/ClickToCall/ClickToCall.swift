@@ -176,7 +176,7 @@ final class ClickToCall: Sendable {
                 defer { _ = dialling.withLock { $0.remove("\(integration.id):\(other)") } }
                 let why = "SIP account \(sip) was refused (\(message)); used \(other) instead"
                 (used, note) = (other, why)
-                try store.writeAndWait { db in
+                try recordOutcome { db in
                     try db.execute("UPDATE click_to_call SET sip_account = ?, fallback_reason = ? WHERE request_key = ?", other, why, requestKey)
                 }
                 do {
@@ -193,7 +193,7 @@ final class ClickToCall: Sendable {
                         // call), and the error both refusals.
                         (state, used, note) = ("failed", sip, reason)
                         failure = ClickToCallError.providerRejected("SIP account \(sip) was refused (\(message)); \(other) too: \(again.message)")
-                        try store.writeAndWait { db in
+                        try recordOutcome { db in
                             try db.execute("UPDATE click_to_call SET sip_account = ?, fallback_reason = ? WHERE request_key = ?", sip, reason, requestKey)
                         }
                     }
@@ -226,7 +226,7 @@ final class ClickToCall: Sendable {
         }
         let answered = failure as? HTTPResponseError
         let (dialledId, finalState, errorStatus, errorCode) = (providerCallId, state, answered?.status, answered?.code)
-        try store.writeAndWait { db in
+        try recordOutcome { db in
             try db.execute("""
                 UPDATE click_to_call SET state = ?, provider_call_id = ?, error = ?, error_status = ?, error_code = ?, updated_at = ?
                 WHERE request_key = ?
@@ -237,6 +237,13 @@ final class ClickToCall: Sendable {
         if let failure { throw failure }
         return try existing(requestKey, asked: asked, worked: (number, integration.id)).map { (201, $0.1) }
             ?? (201, placeholder(requestId, integration, sip, requested, reason))
+    }
+
+    /// Records what the provider did once the request was placed: whatever happened to the
+    /// caller's rights meanwhile (`WriteGuard`: their key replaced or role changed while the call
+    /// was being dialled), the call exists, and refusing this left the request `dialing` for ever.
+    private func recordOutcome(_ body: @escaping @Sendable (Database) throws -> Void) throws {
+        try WriteGuard.$check.withValue(nil) { try store.writeAndWait(body) }
     }
 
     /// What the agent is told of a failed attempt.
