@@ -61,7 +61,9 @@ enum Help {
     clients and tasks.
     `rotate-key` gives the agent a new key (printed once) and the old one stops
     working at once. `remove` refuses (exit 65) an agent who owns clients or has
-    open tasks unless --hand-over-to names who takes them over.
+    open tasks unless --hand-over-to names who takes them over; integrations that
+    send missed-call tasks to the agent send them to that agent, or to each
+    client's owner.
     """
 
     static let integrations = """

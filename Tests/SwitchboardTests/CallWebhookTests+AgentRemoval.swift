@@ -111,4 +111,23 @@ extension CallWebhookTests {
         XCTAssertEqual(skipped.count, 0, "\(skipped)")
         XCTAssertEqual(try t.value("SELECT state || ' ' || assignee_agent_id || ' ' || closed_by_agent_id FROM tasks").string, live)
     }
+    /// Missed-call tasks an integration sent to its configured agent stay theirs in `rebuild` after
+    /// the agent is removed (they went to the clients' owners), and the removal takes the agent out
+    /// of the integration's settings (new tasks go to the owners, as the daemon already did).
+    func testAConfiguredAssigneesTasksStayTheirsInARebuild() throws {
+        let yan = try t.addAgent("Yan", role: .manager)
+        var settings = IntegrationSettings()
+        settings.missedCallTask.assigneeAgentId = yan.id
+        let office = try t.addIntegration(region: "RO", settings: settings)
+        XCTAssertEqual(try t.call("missed", secret: office.secret, ["callId": "y1", "clientNumber": "+40722920013"]).status, 200)
+        let taskId = try XCTUnwrap(try t.value("SELECT id FROM tasks").int)
+        XCTAssertEqual(try t.value("SELECT assignee_agent_id FROM tasks").int, yan.id)
+        XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(taskId)/complete", key: yan.key).status, 200)
+        XCTAssertNotNil(try t.daemon.agents.remove(id: yan.id, handOverTo: nil))
+        let kept = try t.api("GET", "/api/v1/integrations/\(office.integration.id)").json["settings"] as? [String: Any]
+        XCTAssertNil((kept?["missedCallTask"] as? [String: Any])?["assigneeAgentId"], "the integration no longer names Yan")
+        let live = try t.value("SELECT state || ' ' || assignee_agent_id || ' ' || closed_by_agent_id FROM tasks").string
+        _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
+        XCTAssertEqual(try t.value("SELECT state || ' ' || assignee_agent_id || ' ' || closed_by_agent_id FROM tasks").string, live)
+    }
 }

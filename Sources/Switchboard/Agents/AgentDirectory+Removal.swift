@@ -24,15 +24,17 @@ extension AgentDirectory {
             let clients = try db.query("SELECT id FROM contacts WHERE owner_agent_id = ? ORDER BY id", id).compactMap { $0.int("id") }
             let openTasks = try Self.openTasks(of: id, in: db)
             let holdings = HandOver(clients: clients.count, openTasks: openTasks.count)
-            if holdings.clients > 0 || holdings.openTasks > 0 {
-                guard let target else {
-                    throw DomainError.conflict("agent \(id) owns \(holdings.clients) client(s) and has \(holdings.openTasks) open task(s): "
-                        + "removing them would leave those with nobody; hand them to another agent with --hand-over-to AGENT_ID")
-                }
+            if let target {
                 guard target != id else { throw DomainError.unprocessable("--hand-over-to must name another agent") }
                 let role = try db.scalar("SELECT role FROM agents WHERE id = ?", target).string.flatMap(Agent.Role.init(rawValue:))
                 if let refusal = Agent.workRefusal(target, role: role, qualityControl: "owns no clients") {
                     throw DomainError.unprocessable("--hand-over-to: \(refusal)")
+                }
+            }
+            if holdings.clients > 0 || holdings.openTasks > 0 {
+                guard let target else {
+                    throw DomainError.conflict("agent \(id) owns \(holdings.clients) client(s) and has \(holdings.openTasks) open task(s): "
+                        + "removing them would leave those with nobody; hand them to another agent with --hand-over-to AGENT_ID")
                 }
                 func record(_ event: DomainEvent) throws {
                     _ = try EventLog.record(event, source: "cli", integrationId: nil, key: "cli:\(UUID().uuidString)", rawBody: nil,
@@ -46,6 +48,7 @@ extension AgentDirectory {
                     try record(.taskReassigned(taskId: taskId, agentId: target))
                 }
             }
+            try IntegrationDirectory.replaceConfiguredAssignee(id, with: target, in: db)
             try db.execute("DELETE FROM agents WHERE id = ?", id)
             return holdings
         }

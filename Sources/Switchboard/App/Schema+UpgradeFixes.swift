@@ -30,4 +30,8 @@ extension Schema {
             WHERE id > 0 AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'agents');
         DROP TABLE named_agent_ids;
         """)
+
+    /// The agent a missed-call task went to when the integration names one (`raw_events.task_assignee_id`,
+    /// 0 for the client's owner): one removed since got the tasks live, and `rebuild` gave them to the owners.
+    static let taskAssigneeChoice = Migration("040_raw_event_task_assignee_choice", "ALTER TABLE raw_events ADD COLUMN task_assignee_id INTEGER")
 }

@@ -54,6 +54,7 @@ enum Schema {
         callsTalkedUnanswered,
         profileNamesEpoch,
         agentIdsPastRemovedOnes,
+        taskAssigneeChoice,
     ]
 }
 

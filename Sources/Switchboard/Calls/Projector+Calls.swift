@@ -98,7 +98,7 @@ extension Projector {
                 try writeUTM(of: call, to: contactId, settings: integration.settings.utm)
             }
             try applyMissedCallRules(call, contactId: contactId, settings: integration.settings.missedCallTask, at: at,
-                                     firstEndedAt: firstEndedAt, result: &result)
+                                     eventId: eventId, firstEndedAt: firstEndedAt, result: &result)
         }
         if wantsLiveUpdates {
             result.updates += try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
@@ -382,7 +382,7 @@ extension Projector {
 
     /// Files the missed-call task (once per call), and closes open ones when the client is reached.
     private func applyMissedCallRules(_ call: CallRecord, contactId: Int, settings: MissedCallTaskSettings, at: String,
-                                      firstEndedAt: String?, result: inout ApplyResult) throws {
+                                      eventId: Int, firstEndedAt: String?, result: inout ApplyResult) throws {
         if call.answeredAt != nil || (call.talkTime ?? 0) > 0 {
             // Answered after all: a task this call filed while it looked missed (its end or a
             // missed report came before its answer) goes, as in arrival order none was filed.
@@ -464,7 +464,8 @@ extension Projector {
         }
         let contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
         // The configured agent, unless they have been removed since: then, as with none, the owner.
-        let configured = try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil }
+        // The pick is kept with the event, so `rebuild` gives the task to whom it went live.
+        let configured = try keptAssigneeChoice(eventId: eventId) { try settings.assigneeAgentId.flatMap { try agentExists($0) ? $0 : nil } }
         let assignee = configured ?? contact?.int("owner_agent_id")   // the owner's: follows the owner (settleContact)
         let title = try missedCallTitle(settings, call: call, contactId: contactId, contactName: contact?.string("name"))
         // Reached already (a later answered call arrived first)? Then the task is born done.

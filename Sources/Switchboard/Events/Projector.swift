@@ -90,6 +90,15 @@ struct Projector {
         return chosen
     }
 
+    /// `keptAgentChoice` for the agent a missed-call task of event `eventId` goes to by the
+    /// integration's settings (`raw_events.task_assignee_id`, 0 for the client's owner; migration 040).
+    func keptAssigneeChoice(eventId: Int, _ choose: () throws -> Int?) throws -> Int? {
+        if let kept = try db.scalar("SELECT task_assignee_id FROM raw_events WHERE id = ?", eventId).int { return kept == 0 ? nil : kept }
+        let chosen = try choose()
+        try db.execute("UPDATE raw_events SET task_assignee_id = ? WHERE id = ?", chosen ?? 0, eventId)
+        return chosen
+    }
+
     func agentExists(_ id: Int) throws -> Bool {
         try db.queryOne("SELECT id FROM agents WHERE id = ?", id) != nil
     }

@@ -309,6 +309,24 @@ public final class IntegrationDirectory: Sendable {
     /// events record the version they were applied with, and `rebuild` applies them with it.
     /// Without the dialer's: projections never read them, and they hold credentials (its API
     /// key, a status callback URL with the webhook secret) that removal and rotation forget.
+    /// An agent is being removed: integrations whose missed-call tasks go to them send them to
+    /// `target` (who takes over their work) or, without one, to each client's owner; each such
+    /// change is a new settings version, as a change through the API is.
+    static func replaceConfiguredAssignee(_ agentId: Int, with target: Int?, in db: Database) throws {
+        let named = try db.query("""
+            SELECT id FROM integrations WHERE removed_at IS NULL AND json_extract(settings, '$.missedCallTask.assigneeAgentId') = ?
+            """, agentId).compactMap { $0.int("id") }
+        for id in named {
+            if let target {
+                try db.execute("UPDATE integrations SET settings = json_set(settings, '$.missedCallTask.assigneeAgentId', ?) WHERE id = ?", target, id)
+            } else {
+                try db.execute("UPDATE integrations SET settings = json_remove(settings, '$.missedCallTask.assigneeAgentId') WHERE id = ?", id)
+            }
+            try db.execute("UPDATE integrations SET settings_version = settings_version + 1 WHERE id = ?", id)
+            try keepSettingsVersion(db, id: id)
+        }
+    }
+
     private static func keepSettingsVersion(_ db: Database, id: Int) throws {
         try db.execute("""
             INSERT OR REPLACE INTO integration_settings(integration_id, version, region, settings)
