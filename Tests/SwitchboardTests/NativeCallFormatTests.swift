@@ -51,7 +51,7 @@ final class NativeCallFormatTests: XCTestCase {
         let clientNumber = try text("clientNumber"), ourNumber = try text("ourNumber"), agentId = try fields.int("agentId")
         let sipLogin = try text("sipLogin"), duration = try fields.seconds("duration"), talkTime = try fields.seconds("talkTime")
         let endReason = try text("endReason"), recordingUrl = try text("recordingUrl")
-        if let utm = object["utm"], !(utm is NSNull), !(utm is [String: Any]), (utm as? String) != "" {
+        if let utm = object["utm"], !(utm is NSNull), !(utm is [String: Any]), (utm as? String)?.trimmedSpaces.isEmpty != true {
             throw WebhookError.invalidField("utm", "expected an object of UTM tags")
         }
         let nested = object["utm"] as? [String: Any] ?? [:]

@@ -78,7 +78,8 @@ final class WebhookBadInputTests: XCTestCase {
         XCTAssertEqual(try t.count("raw_events"), 0)
         // A blank utm, like any blank value, is absent.
         XCTAssertEqual(try postNative("ringing", #"{"callId":"blank-utm","clientNumber":"0733111333","utm":""}"#).status, 200)
-        XCTAssertEqual(try t.count("raw_events"), 1)
+        XCTAssertEqual(try postNative("ringing", #"{"callId":"spaces-utm","clientNumber":"0733111333","utm":"  "}"#).status, 200)
+        XCTAssertEqual(try t.count("raw_events"), 2)
         // Null and numbers are still what they were: absent, and digits.
         XCTAssertEqual(try postNative("ringing", #"{"callId":1234,"clientNumber":"0733111333","sipLogin":null,"utm":{"campaign":2026}}"#).status, 200)
         XCTAssertEqual(try t.value("SELECT utm FROM calls WHERE provider_call_id = '1234'").string, #"{"utm_campaign":"2026"}"#)

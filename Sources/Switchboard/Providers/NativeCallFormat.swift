@@ -79,7 +79,7 @@ enum NativeCallFormat {
             let nested: [String: Any]
             switch utmObject {
             case nil, is NSNull: nested = [:]
-            case let text as String where text.isEmpty: nested = [:]   // absent, as a blank value is everywhere else
+            case let text as String where text.trimmedSpaces.isEmpty: nested = [:]   // absent, as a blank value is everywhere else
             case let object as [String: Any]: nested = object
             default: throw WebhookError.invalidField("utm", "expected an object of UTM tags")
             }
