@@ -62,7 +62,16 @@ extension Projector {
         }
         guard let contactId else { return result }
         result.contactId = contactId
-        if !isNew, namesFromProfile { try takeProfileName(m, contactId: contactId) }
+        // The client as known now, read once (the reply task below needs it too).
+        var contact = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
+            .map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
+        // A contact known only by its number (a call made it, or a message without a profile name)
+        // takes the sender's WhatsApp profile name; a name someone gave it stays.
+        if !isNew, namesFromProfile, let name = m.givenProfileName, let current = contact?.name, name != current,
+           Self.isNamedByNumber(current, userId: m.userId) {
+            try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, contactId)
+            contact?.name = name
+        }
         if let user = m.userId {
             try db.execute("INSERT INTO wa_identities(bsuid, contact_id) VALUES (?, ?) ON CONFLICT(bsuid) DO NOTHING", user, contactId)
         }
@@ -101,8 +110,6 @@ extension Projector {
         // One reply task per unanswered streak; its deadline is the arrival, so it is overdue at once.
         // It goes to the client's owner (nobody, for an unsorted new client) and follows the
         // owner when the owner changes, as missed-call tasks do, until someone reassigns it.
-        let contactRow = try db.queryOne("SELECT name, owner_agent_id FROM contacts WHERE id = ?", contactId)
-        let contact = contactRow.map { (name: $0.string("name") ?? "", ownerAgentId: $0.int("owner_agent_id")) }
         let open = try db.scalar("SELECT id FROM tasks WHERE kind = 'unanswered_message' AND state = 'open' AND contact_id = ? AND channel_id = ?",
                                  contactId, channel.id).int
         if let open, !answered {
@@ -226,14 +233,12 @@ extension Projector {
         return m.from ?? m.userId
     }
 
-    /// A contact known only by its number (a call made it, or a message without a profile name)
-    /// takes the sender's WhatsApp profile name; a name someone gave it stays.
-    private func takeProfileName(_ m: WhatsAppInbound, contactId: Int) throws {
-        guard let name = m.givenProfileName else { return }
-        try db.execute("""
-            UPDATE contacts SET name = ?1 WHERE id = ?2 AND name IS NOT ?1
-              AND ((name GLOB '+[0-9]*' AND substr(name, 2) NOT GLOB '*[^0-9]*') OR name = 'WhatsApp ' || ?3)
-            """, name, contactId, m.userId ?? "")
+    /// A name a contact gets when nothing names it: its number (`+` and digits), or a sender
+    /// known only by a business-scoped id.
+    static func isNamedByNumber(_ name: String, userId: String?) -> Bool {
+        let bytes = Array(name.utf8)
+        if bytes.count > 1, bytes[0] == UInt8(ascii: "+"), bytes.dropFirst().allSatisfy({ $0 >= 48 && $0 <= 57 }) { return true }
+        return userId.map { name == "WhatsApp " + $0 } ?? false
     }
 
     @discardableResult
