@@ -7,26 +7,15 @@ import Store
 /// a moment later: in between a supervisor may have given the client to someone else, an agent
 /// may have become quality control or been removed. Each check runs again inside the write
 /// transaction (`RouteContext.record(_:by:request:check:)`), where nothing can change under it,
-/// and refuses as the handler would have. Live API writes only: `rebuild` replays what was
-/// recorded, as it was applied.
+/// and refuses as the handler would have. The caller's own role and key need no check here:
+/// `WriteGuard` refuses every write of a request whose caller changed. Live API writes only:
+/// `rebuild` replays what was recorded, as it was applied.
 struct WriteCheck: Sendable {
     let run: @Sendable (Database, Agent) throws -> Void
 
     /// Runs every check, in order.
     static func all(_ checks: [WriteCheck]) -> WriteCheck {
         WriteCheck { db, agent in for check in checks { try check.run(db, agent) } }
-    }
-
-    /// The caller still writes at all (not made quality control meanwhile).
-    static let writer = WriteCheck { _, agent in
-        guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
-    }
-
-    /// The caller is still a supervisor; `what` is refused otherwise.
-    static func supervisor(_ what: String) -> WriteCheck {
-        WriteCheck { _, agent in
-            guard agent.role == .supervisor else { throw DomainError.forbidden("only supervisors \(what)") }
-        }
     }
 
     /// The caller may still change contact `id` (a manager: only while they own it; 404 as for a

@@ -58,37 +58,35 @@ final class ClickToCall: Sendable {
         return only
     }
 
-    /// Places a call from `agent` to `number` (E.164). Returns the HTTP status and the outcome.
-    /// `asked`: the request as the client sent it (`ClickToCall.asked`), which a retry with the same key must repeat.
     /// Checked again inside the write that records the request (the route checked on a read
     /// connection): the number may have become another agent's client since, by a webhook or
-    /// another agent's click on the same new number, or the caller may no longer place calls.
-    /// The client called (`contactId`, when the call is for one) is checked too: it may have gone
-    /// to another agent, and its number elsewhere, meanwhile.
+    /// another agent's click on the same new number, and the client called (`contactId`, when
+    /// the call is for one) may have gone to another agent, its number elsewhere. (The caller's
+    /// own role is the request's: `WriteGuard`.)
     private static func checkCallable(_ number: String, contactId: Int?, by agent: Agent, in db: Database) throws {
-        let caller = try WriteCheck.current(agent, in: db)
-        guard caller.role != .qualityControl else { throw DomainError.forbidden("quality control cannot place calls") }
         if let contactId {
             let owner = try db.queryOne("SELECT owner_agent_id FROM contacts WHERE id = ?", contactId)
-            guard let owner, caller.canSee(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.notFound("no contact \(contactId)") }
-            guard caller.canWrite(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.forbidden("you may not call this client") }
+            guard let owner, agent.canSee(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.notFound("no contact \(contactId)") }
+            guard agent.canWrite(contactOwner: owner.int("owner_agent_id")) else { throw DomainError.forbidden("you may not call this client") }
         }
-        if let owner = try ownerOfNumber(number, in: db), !caller.canWrite(contactOwner: owner) {
+        if let client = try client(of: number, in: db), !agent.canWrite(contactOwner: client.owner) {
             throw ClickToCall.notYourClient
         }
     }
 
-    /// The owner of the contact `number` belongs to: nil when no contact has it, `.some(nil)` when nobody owns that contact.
-    static func ownerOfNumber(_ number: String, in db: Database) throws -> Int?? {
+    /// The contact `number` belongs to and its owner; nil when no contact has it.
+    static func client(of number: String, in db: Database) throws -> (id: Int, owner: Int?)? {
         guard let row = try db.queryOne("""
-            SELECT c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?
-            """, number) else { return nil }
-        return .some(row.int("owner_agent_id"))
+            SELECT c.id, c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?
+            """, number), let id = row.int("id") else { return nil }
+        return (id, row.int("owner_agent_id"))
     }
 
     /// Calling a number that is a client the caller may not write to; names no contact.
     static let notYourClient = DomainError.forbidden("you may not call this number: it belongs to a client that is not yours")
 
+    /// Places a call from `agent` to `number` (E.164). Returns the HTTP status and the outcome.
+    /// `asked`: the request as the client sent it (`ClickToCall.asked`), which a retry with the same key must repeat.
     func place(agent: Agent, integration: Integration, number: String, contactId: Int?, dealId: Int?, key: String,
                asked: String) throws -> (Int, Placed) {
         guard let settings = integration.settings.dialer else { throw DomainError.unprocessable("integration cannot place calls") }

@@ -38,14 +38,10 @@ enum ClickToCallRoutes {
                 do { number = try PhoneNumber.e164(raw, region: body.string("region") ?? integration.region) } catch {
                     throw DomainError.unprocessable("\(error)")
                 }
-                let existing = try context.store.read { db in
-                    try db.queryOne("SELECT c.id, c.owner_agent_id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id WHERE p.phone = ?",
-                                    number)
-                }
-                if let existing {
+                if let existing = try context.store.read({ db in try ClickToCall.client(of: number, in: db) }) {
                     // Refused without naming the client: a manager does not learn another's contact id from its number.
-                    guard agent.canWrite(contactOwner: existing.int("owner_agent_id")) else { throw ClickToCall.notYourClient }
-                    contactId = existing.int("id")
+                    guard agent.canWrite(contactOwner: existing.owner) else { throw ClickToCall.notYourClient }
+                    contactId = existing.id
                 }
             } else {
                 throw WebhookError.missingField("contactId or number")

@@ -37,8 +37,8 @@ struct WhatsAppSending: Sendable {
                 return (200, earlier, [])
             }
             // Checked inside the writer job: two agents racing for an unsorted client are decided here,
-            // with the agent as they are now (one removed or made quality control since the request
-            // was authenticated claimed pooled clients).
+            // with the agent as they are now (one no longer receiving new clients claimed pooled ones;
+            // a changed role or key is refused before this by WriteGuard).
             let current = try WriteCheck.current(agent, in: db)
             let conversation = try OutboundConversation.resolve(db, contactId: contactId, channelId: draft.channelId,
                                                                 agent: current, intent: .write)
@@ -92,12 +92,10 @@ struct WhatsAppSending: Sendable {
         let key = idempotencyKey.map { "api:\(agent.id):\($0)" } ?? "api:\(UUID().uuidString)"
         let receivedAt = Timestamp.now()
         let outcome = try store.writeAndWait { db -> EventLog.Outcome in
-            // The agent as they are now (made quality control or removed since they were authenticated).
-            let current = try WriteCheck.current(agent, in: db)
-            guard let contact = try ContactRecord.load(db, id: contactId), current.canSee(contactOwner: contact.ownerAgentId) else {
+            guard let contact = try ContactRecord.load(db, id: contactId), agent.canSee(contactOwner: contact.ownerAgentId) else {
                 throw DomainError.notFound("no contact \(contactId)")
             }
-            guard current.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this conversation") }
+            guard agent.canWrite(contactOwner: contact.ownerAgentId) else { throw DomainError.forbidden("you may not change this conversation") }
             if let channelId, try Channel.load(db, id: channelId) == nil { throw DomainError.unprocessable("no channel \(channelId)") }
             return try EventLog.record(.whatsappConversationReset(channelId: channelId, contactId: contactId, agentId: agent.id), source: "api",
                                        integrationId: nil, key: key, rawBody: nil, receivedAt: receivedAt, in: db, settings: .fromDatabase)
