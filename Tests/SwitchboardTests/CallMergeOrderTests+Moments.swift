@@ -13,7 +13,7 @@ extension CallMergeOrderTests {
     private func outcome(of callId: String) throws -> String {
         try t.daemon.store.read { db in
             let call = try XCTUnwrap(try db.queryOne("SELECT * FROM calls WHERE provider_call_id = ?", callId).map(CallRecord.init(row:)))
-            let at = try db.scalar("SELECT at FROM timeline WHERE kind = 'call' AND ref_id = ?", call.id).string ?? "-"
+            let at = try db.scalar("SELECT at FROM (\(Timeline.allEntriesSQL)) WHERE kind = 'call' AND ref_id = ?", call.id).string ?? "-"
             let contact = try db.queryOne("SELECT owner_agent_id, fields FROM contacts WHERE id = ?", call.contactId ?? 0)
             return "agent \(call.agentId.map(String.init) ?? "-") sip \(call.sipLogin ?? "-") utm \(call.utm.sorted { $0.key < $1.key }) "
                 + "start \(call.startedAt) timeline \(at) owner \(contact?.int("owner_agent_id").map(String.init) ?? "-") "

@@ -1,5 +1,5 @@
 import Foundation
-import Switchboard
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -38,7 +38,7 @@ final class CallMergeOrderTests: XCTestCase {
             let callKey = try db.scalar("SELECT id FROM calls WHERE provider_call_id = ?", callId).int ?? 0
             let tasks = try db.query("SELECT deadline, state, created_at FROM tasks WHERE call_id = ?", callKey).map { "\($0.values)" }
             let owner = try db.scalar("SELECT owner_agent_id FROM contacts WHERE id = (SELECT contact_id FROM calls WHERE id = ?)", callKey)
-            let timeline = try db.query("SELECT at, kind FROM timeline WHERE contact_id = (SELECT contact_id FROM calls WHERE id = ?) ORDER BY id",
+            let timeline = try db.query("SELECT at, kind FROM (\(Timeline.allEntriesSQL)) WHERE contact_id = (SELECT contact_id FROM calls WHERE id = ?) ORDER BY id",
                                         callKey).map { "\($0.values)" }
             return "call \(call?.values.dropLast() ?? []) tasks \(tasks) owner \(owner) timeline \(timeline)"
         }

@@ -28,7 +28,7 @@ final class ClickToCallLinkingTests: XCTestCase {
         func state() throws -> String {
             try t.daemon.store.read { db in
                 try db.query("SELECT id, provider_call_id, ringing_at, answered_at, contact_id FROM calls ORDER BY id").map { "\($0.values)" }
-                    .joined(separator: "\n") + "\n" + (try db.query("SELECT * FROM timeline ORDER BY id").map { "\($0.values)" }.joined(separator: "\n"))
+                    .joined(separator: "\n") + "\n" + (try db.query("SELECT * FROM (\(Timeline.allEntriesSQL)) ORDER BY id").map { "\($0.values)" }.joined(separator: "\n"))
             }
         }
         XCTAssertEqual(try t.count("calls"), 1)

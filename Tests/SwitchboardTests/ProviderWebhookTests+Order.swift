@@ -1,5 +1,5 @@
 import Foundation
-import Switchboard
+@testable import Switchboard
 import TestSupport
 import XCTest
 
@@ -29,7 +29,7 @@ extension ProviderWebhookTests {
                        CASE e.kind WHEN 'call' THEN (SELECT provider_call_id FROM calls WHERE id = e.ref_id)
                                    WHEN 'task' THEN (SELECT c.provider_call_id FROM tasks t JOIN calls c ON c.id = t.call_id WHERE t.id = e.ref_id)
                        END AS ref
-                FROM timeline e
+                FROM (\(Timeline.allEntriesSQL)) e
                 """).map { "timeline \($0.values)" }
             return (calls + contacts + tasks + timeline).sorted()
         }

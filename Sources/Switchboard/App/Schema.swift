@@ -55,6 +55,7 @@ enum Schema {
         profileNamesEpoch,
         agentIdsPastRemovedOnes,
         taskAssigneeChoice,
+        callTimelineFromCalls,
     ]
 }
 

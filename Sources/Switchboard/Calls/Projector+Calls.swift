@@ -3,7 +3,7 @@ import Store
 
 extension Projector {
     /// Merges one call event into its call (creating call and contact as needed),
-    /// then applies the rules: timeline, UTM fields, missed-call tasks, screen-pop.
+    /// then applies the rules (the call is on its contact's timeline by itself): UTM fields, missed-call tasks, screen-pop.
     func applyCall(_ incoming: CallEvent, integration: Integration, receivedAt: String, eventId: Int) throws -> ApplyResult {
         var result = ApplyResult()
         // A provider call id that belongs to one of our click-to-call requests lands on that call.
@@ -84,7 +84,6 @@ extension Projector {
         result.flag = call.flag
 
         if let contactId = call.contactId {
-            try addToTimeline(contactId: contactId, at: call.startedAt, kind: .call, ref: call.id)
             // A contact this very event made for a new call without an agent (a stranger's first
             // ringing) already says all it knows; otherwise it learns from every moment of its
             // calls, in whatever order they come.
@@ -544,7 +543,7 @@ extension Projector {
     }
 
     /// The first time the client was reached at or after `moment`: the first answer (a range of the
-    /// calls_contact index) or a call known only by its talk time, reached at its first end (that
+    /// calls_answered index) or a call known only by its talk time, reached at its first end (that
     /// look covers only the contact's unanswered calls), whichever came first.
     private func firstReach(ofContact contactId: Int, since moment: String) throws -> (callId: Int, at: String)? {
         let reaches = try [db.queryOne("""

@@ -2,7 +2,7 @@ import Foundation
 import Store
 
 extension Projector {
-    /// The outbound call exists from the request on: a call row and a timeline entry.
+    /// The outbound call exists from the request on: a call row, on its contact's timeline.
     func recordCallRequest(_ request: CallRequest, integrationId: Int?, at: String) throws -> ApplyResult {
         guard let integrationId else { throw DomainError.notFound("click-to-call without an integration") }
         var contactId = request.contactId
@@ -23,10 +23,7 @@ extension Projector {
             """, integrationId, Self.requestCallId(request.requestId), request.number, request.agentId,
             request.sipAccount, contactId, at, SQLValue(request.dealId))   // the agent who asked hears the call's answer and end, whoever takes it
         let callId = db.lastInsertRowID
-        if let contactId {
-            try addToTimeline(contactId: contactId, at: at, kind: .call, ref: callId)
-            try touchContact(contactId, at: at)
-        }
+        if let contactId { try touchContact(contactId, at: at) }
         return ApplyResult(callId: callId, contactId: contactId)
     }
 
@@ -54,7 +51,6 @@ extension Projector {
             try removeFromTimeline(kind: .task, ref: task)
         }
         try db.execute("DELETE FROM tasks WHERE call_id = ?", early)
-        try removeFromTimeline(kind: .call, ref: early)
         try db.execute("DELETE FROM calls WHERE id = ?", early)
         guard let integration = try settings.integration(db, integrationId) else { return result }
         let events = try db.query("""

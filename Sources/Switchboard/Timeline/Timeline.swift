@@ -1,10 +1,11 @@
 import Store
 
-/// A contact's calls, tasks and deals, newest first, cursor-paginated.
+/// A contact's calls, tasks, deals and messages, newest first, cursor-paginated.
 ///
-/// The cursor is the last entry's `at` and id (`before=2026-11-23T10:00:00.000Z~123`);
-/// the (contact_id, at, id) index makes every page one index range scan,
-/// however long the history.
+/// The cursor is the last entry's `at` and id (`before=2026-11-23T10:00:00.000Z~123`). Calls
+/// are read from `calls` (a call's entry id is its own id, `TimelineKind.entryId`), the rest
+/// from `timeline`; each in (contact, at, id) order from its index, merged by SQLite, so a
+/// page is two index range scans however long the history.
 enum Timeline {
     struct Entry: Encodable {
         let type: String
@@ -35,13 +36,9 @@ enum Timeline {
             guard parts.count == 2, let id = Int(parts[1]), id >= 0, Timestamp.normalize(String(parts[0])) == String(parts[0]) else {
                 throw DomainError.invalid("before must be a cursor from nextBefore")
             }
-            rows = try db.query("""
-                SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? AND (at, id) < (?, ?)
-                ORDER BY at DESC, id DESC LIMIT ?
-                """, contactId, String(parts[0]), id, limit + 1)
+            rows = try db.query(pageBeforeSQL, contactId, String(parts[0]), id, limit + 1)
         } else {
-            rows = try db.query("SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
-                                contactId, limit + 1)
+            rows = try db.query(firstPageSQL, contactId, limit + 1)
         }
         let hasMore = rows.count > limit
         if hasMore { rows.removeLast(rows.count - limit) }
@@ -59,6 +56,31 @@ enum Timeline {
         let next = hasMore ? rows.last.map { "\($0.string("at") ?? "")~\($0.int("id") ?? 0)" } : nil
         return Page(items: items, nextBefore: next)
     }
+
+    /// The first page's query (`?1` the contact, `?2` the rows) and a later one's (`?2` and `?3`
+    /// the cursor's time and id, `?4` the rows).
+    static let firstPageSQL = pageSQL(after: false)
+    static let pageBeforeSQL = pageSQL(after: true)
+
+    /// A page's query, after a cursor or not. The calls' side repeats `CallRecord.startSQL` as the calls_timeline
+    /// index has it; `start <= time` gives SQLite the range the row value alone does not.
+    private static func pageSQL(after: Bool) -> String {
+        let start = CallRecord.startSQL
+        return """
+            SELECT id, \(start) AS at, 'call' AS kind, id AS ref_id FROM calls
+            WHERE contact_id = ?1\(after ? " AND \(start) <= ?2 AND (\(start), id) < (?2, ?3)" : "")
+            UNION ALL
+            SELECT id, at, kind, ref_id FROM timeline WHERE contact_id = ?1\(after ? " AND (at, id) < (?2, ?3)" : "")
+            ORDER BY at DESC, id DESC LIMIT \(after ? "?4" : "?2")
+            """
+    }
+
+    /// Every entry of every contact (`contact_id`, `at`, `kind`, `ref_id`), as a subquery: for
+    /// checks and tests that compare whole timelines, not for pages.
+    static let allEntriesSQL = """
+        SELECT id, contact_id, \(CallRecord.startSQL) AS at, 'call' AS kind, id AS ref_id FROM calls WHERE contact_id IS NOT NULL
+        UNION ALL SELECT id, contact_id, at, kind, ref_id FROM timeline
+        """
 }
 
 /// What a timeline entry points at. The entry's id is derived from it, so one row per

@@ -1,0 +1,17 @@
+import Store
+
+extension Schema {
+    /// A call's place on its contact's timeline is read from the call itself (`Timeline.page`
+    /// merges the calls with the other entries), not kept in a `timeline` row: every call event
+    /// wrote that row and its index entry again, two B-trees of the ten a new caller's ringing
+    /// wrote. The index orders a contact's calls by `CallRecord.startSQL` (the same expression,
+    /// so SQLite reads it from the index), and the answers index holds only answered calls (no
+    /// entry for a ringing; `firstReach` asks only for answers).
+    static let callTimelineFromCalls = Migration("041_call_timeline_from_calls", """
+        DELETE FROM timeline WHERE kind = 'call';
+        DROP INDEX calls_contact;
+        CREATE INDEX calls_answered ON calls(contact_id, answered_at) WHERE answered_at IS NOT NULL;
+        CREATE INDEX calls_timeline ON calls(contact_id, min(created_at, coalesce(began_at, created_at)), id)
+            WHERE contact_id IS NOT NULL;
+        """)
+}
