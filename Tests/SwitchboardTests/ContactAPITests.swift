@@ -325,6 +325,9 @@ extension ContactAPITests {
         let patched = try t.api("PATCH", "/api/v1/contacts/\(id)", body: ["phones": ["+40744000009", "+40744000002", "+40744000009"]])
         XCTAssertEqual(patched.status, 200, patched.text)
         XCTAssertEqual((try t.api("GET", "/api/v1/contacts/\(id)").json["phones"] as? [String])?.sorted(), ["+40744000002", "+40744000009"])
+        // The number it no longer has is free: nobody is found by it, and another contact can take it.
+        XCTAssertEqual((try t.api("GET", "/api/v1/contacts?phone=%2B40744000001").json["contacts"] as? [[String: Any]])?.count, 0)
+        XCTAssertEqual(try t.api("POST", "/api/v1/contacts", body: ["name": "Next", "phones": ["+40744000001"]]).status, 201)
     }
 
     /// A manager who gives their contact a number another manager's client has is told it is

@@ -215,6 +215,8 @@ final class WhatsAppInboundTests: XCTestCase {
                                       "system": ["body": "User changed number", "new_wa_id": "40744000111", "type": "user_changed_number"]]
         try post(delivery(messages: [changed]))
         XCTAssertEqual(try t.daemon.store.read { db in try db.query("SELECT phone FROM contact_phones").compactMap { $0.string("phone") } }, ["+40744000111"])
+        let contacts = try XCTUnwrap(t.api("GET", "/api/v1/contacts").json["contacts"] as? [[String: Any]])
+        XCTAssertEqual(contacts.map { $0["phones"] as? [String] }, [["+40744000111"]], "the contact lists its new number, not the old")
         let noPhone: [String: Any] = ["from_user_id": "RO.1234567890", "id": "wamid.b1", "timestamp": "1795428200", "type": "text", "text": ["body": "salut"]]
         try post(delivery(messages: [noPhone], contacts: [["profile": ["name": "Anon"], "user_id": "RO.1234567890"]]))
         let again: [String: Any] = ["from_user_id": "RO.1234567890", "id": "wamid.b2", "timestamp": "1795428300", "type": "text", "text": ["body": "tot eu"]]

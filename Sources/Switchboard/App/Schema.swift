@@ -56,6 +56,7 @@ enum Schema {
         agentIdsPastRemovedOnes,
         taskAssigneeChoice,
         callTimelineFromCalls,
+        contactPhonesColumn,
     ]
 }
 

@@ -61,7 +61,7 @@ extension Projector {
                 // Known since the call began, when a report after it says when that was.
                 let since = event.startedAt.map { min($0, at) } ?? at
                 try db.execute("""
-                    INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at) VALUES (?, ?, 1, '{}', ?, ?)
+                    INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at, phones) VALUES (?1, ?2, 1, '{}', ?3, ?4, ?1)
                     """, clientNumber, SQLValue(agentId), since, at)
                 let newId = db.lastInsertRowID
                 contactId = newId

@@ -10,7 +10,7 @@ extension Projector {
             if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", request.number).int {
                 contactId = existing
             } else {
-                try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
+                try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, phones) VALUES (?1, ?2, '{}', ?3, ?4, ?1)",
                                request.number, request.agentId, at, at)
                 contactId = db.lastInsertRowID
                 try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", request.number, contactId)

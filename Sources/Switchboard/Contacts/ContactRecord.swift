@@ -12,8 +12,7 @@ struct ContactRecord: Encodable, Sendable {
 
     static func load(_ db: Database, id: Int) throws -> ContactRecord? {
         guard let row = try db.queryOne("SELECT * FROM contacts WHERE id = ?", id) else { return nil }
-        let phones = try db.query("SELECT phone FROM contact_phones WHERE contact_id = ? ORDER BY phone", id).compactMap { $0.string("phone") }
-        return ContactRecord(id: id, name: row.string("name") ?? "", phones: phones, ownerAgentId: row.int("owner_agent_id"),
+        return ContactRecord(id: id, name: row.string("name") ?? "", phones: ContactPhones.list(row.string("phones")), ownerAgentId: row.int("owner_agent_id"),
                              fields: JSONText.decodeDictionary(row.string("fields")),
                              createdAt: row.string("created_at") ?? "", updatedAt: row.string("updated_at") ?? "")
     }

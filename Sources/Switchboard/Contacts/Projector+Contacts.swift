@@ -10,8 +10,8 @@ extension Projector {
         touches.setByHand(input.fields, at: at)
         let (times, sources, hand, handTimes) = touches.values
         try db.execute("""
-            INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, \(UTMTouches.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, input.name, input.ownerAgentId, JSONText.string(input.fields), at, at, times, sources, hand, handTimes)
+            INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, \(UTMTouches.columns), phones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, input.name, input.ownerAgentId, JSONText.string(input.fields), at, at, times, sources, hand, handTimes, ContactPhones.column(input.phones))
         let id = db.lastInsertRowID
         for phone in input.phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
         return ApplyResult(contactId: id)
@@ -44,8 +44,7 @@ extension Projector {
                     throw DomainError.conflict("\(phone) already belongs to another contact")
                 }
             }
-            try db.execute("DELETE FROM contact_phones WHERE contact_id = ?", id)
-            for phone in phones { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, id) }
+            try replacePhones(ofContact: id, with: phones)
         }
         try db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", at, id)
         return result

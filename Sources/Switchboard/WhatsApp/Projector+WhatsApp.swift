@@ -53,9 +53,9 @@ extension Projector {
             guard phone != nil || m.userId != nil else { throw DomainError.unprocessable("message \(m.messageId) names no sender") }
             let owner = channel.settings.distribution == .roundRobin
                 ? try keptAgentChoice(eventId: eventId) { try ownerForNewClient(channel) } : nil
-            try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)",
+            try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, phones) VALUES (?, ?, '{}', ?, ?, ?)",
                            (namesFromProfile ? m.givenProfileName : m.profileName) ?? phone ?? "WhatsApp \(m.userId ?? "")",
-                           owner, m.timestamp, m.timestamp)
+                           owner, m.timestamp, m.timestamp, phone ?? "")
             contactId = db.lastInsertRowID
             if let phone { try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, contactId) }
             isNew = true
@@ -77,8 +77,8 @@ extension Projector {
         }
         if let newNumber = m.newNumber, let new = try? PhoneNumber.e164(newNumber.hasPrefix("+") ? newNumber : "+" + newNumber, region: channel.region) {
             // user_changed_number: the contact keeps its history under the new number.
-            if let phone { try db.execute("DELETE FROM contact_phones WHERE phone = ? AND contact_id = ?", phone, contactId) }
-            try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?) ON CONFLICT(phone) DO NOTHING", new, contactId)
+            if let phone { try removePhone(phone, fromContact: contactId) }
+            try addPhone(new, toContact: contactId)
         }
 
         let placement = try placeOnDeal(contactId: contactId, channel: channel, isNew: isNew, at: m.timestamp)

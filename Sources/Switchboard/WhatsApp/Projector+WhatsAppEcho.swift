@@ -46,8 +46,8 @@ extension Projector {
 
         guard let phone else { throw DomainError.unprocessable("echo \(e.messageId) names no recipient") }
         if contactId == nil {
-            try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at) VALUES (?, NULL, '{}', ?, ?)",
-                           e.clientName ?? phone, e.timestamp, e.timestamp)
+            try db.execute("INSERT INTO contacts(name, owner_agent_id, fields, created_at, updated_at, phones) VALUES (?, NULL, '{}', ?, ?, ?)",
+                           e.clientName ?? phone, e.timestamp, e.timestamp, phone)
             contactId = db.lastInsertRowID
             try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", phone, contactId)
         }
