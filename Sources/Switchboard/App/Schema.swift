@@ -57,6 +57,7 @@ enum Schema {
         taskAssigneeChoice,
         callTimelineFromCalls,
         contactPhonesColumn,
+        callOwnerCandidate,
     ]
 }
 

@@ -39,15 +39,15 @@ extension Projector {
             event.ourNumber = PhoneNumber.line(ours, region: integration.region)
         }
 
-        // The agent as found when the event arrived, however agents have changed since (`keptAgentChoice`).
+        // The agent as found when the event arrived, however agents have changed since (`keptCallAgent`),
+        // and whether they could own the client then: quality control owns nobody.
         var unknownAgent: String?
         var agentId: Int?
+        var ownerCandidate: Int?
         if event.agentId != nil || !(event.sipLogin ?? "").isEmpty {
-            agentId = try keptAgentChoice(eventId: eventId) {
-                let found = try resolveAgent(event)
-                unknownAgent = found.unknown
-                return found.id
-            }
+            let kept = try keptCallAgent(eventId: eventId, event: event, unknown: &unknownAgent)
+            agentId = kept.id
+            ownerCandidate = kept.owns ? kept.id : nil
         }
 
         // Contact: found by number, or created (exactly once: contact_phones.phone is the primary key).
@@ -62,18 +62,19 @@ extension Projector {
                 let since = event.startedAt.map { min($0, at) } ?? at
                 try db.execute("""
                     INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at, phones) VALUES (?1, ?2, 1, '{}', ?3, ?4, ?1)
-                    """, clientNumber, SQLValue(agentId), since, at)
+                    """, clientNumber, SQLValue(ownerCandidate), since, at)
                 let newId = db.lastInsertRowID
                 contactId = newId
                 try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
                 isNewContact = true
-                createdContact = ContactRecord(id: newId, name: clientNumber, phones: [clientNumber], ownerAgentId: agentId,
+                createdContact = ContactRecord(id: newId, name: clientNumber, phones: [clientNumber], ownerAgentId: ownerCandidate,
                                                fields: [:], createdAt: since, updatedAt: at)
             }
         }
 
-        let (call, isNewCall, firstEndedAt, before) = try mergeCall(event, integrationId: integration.id, clientNumber: clientNumber,
-                                 agentId: agentId, contactId: contactId, at: at, flag: result.flag)
+        let (call, isNewCall, firstEndedAt, before, callOwnerCandidate) = try mergeCall(
+            event, integrationId: integration.id, clientNumber: clientNumber, agentId: agentId, ownerCandidate: ownerCandidate,
+            contactId: contactId, at: at, flag: result.flag)
         result.callId = call.id
         if let unknownAgent {
             result.warning = Self.unknownAgentWarning(unknownAgent, event: event, resolved: agentId != nil, call: call)
@@ -87,7 +88,9 @@ extension Projector {
             // A contact this very event made for a new call without an agent (a stranger's first
             // ringing) already says all it knows; otherwise it learns from every moment of its
             // calls, in whatever order they come.
-            if !isNewContact || !isNewCall || agentId != nil { try settleContact(contactId, call: call, at: at, result: &result) }
+            if !isNewContact || !isNewCall || agentId != nil {
+                try settleContact(contactId, call: call, ownerCandidate: callOwnerCandidate, at: at, result: &result)
+            }
             // All the call's tags, not only this moment's: a moment without tags can move the
             // call's start earlier, and its tags then count from there (first/last touch). Only
             // when this moment brought tags or set the start (its own time, or the start it
@@ -130,11 +133,12 @@ extension Projector {
     /// A contact calls created follows its calls, whatever order their moments arrive in: it
     /// was created at the earliest moment and updated at the latest, and (until someone sets
     /// its owner by hand) belongs to the agent of its earliest call that had one — the agent who
-    /// answered that call, else the first one named. Ties between calls that start at the same
+    /// answered that call, else the first one named; agents who were quality control when a moment
+    /// named them are left out (`owner_candidate`, migration 043). Ties between calls that start at the same
     /// instant go by the provider's call id, not by arrival. Each moment compares its call with
     /// the one the owner came from (`owner_call_*`): constant work however many calls the
     /// contact has. Missed-call tasks that went to the owner (no assignee configured) follow it.
-    private func settleContact(_ contactId: Int, call: CallRecord, at: String, result: inout ApplyResult) throws {
+    private func settleContact(_ contactId: Int, call: CallRecord, ownerCandidate: Int?, at: String, result: inout ApplyResult) throws {
         // The call's `createdAt` is its earliest moment of any kind (its earliest end too, which
         // `endedAt`, the latest, is not); `startedAt` can be earlier (a start stated after the call).
         let moments = [call.ringingAt, call.answeredAt, call.endedAt, call.missedAt, call.createdAt, call.startedAt, at].compactMap { $0 }
@@ -144,7 +148,7 @@ extension Projector {
             """, contactId) else { return }
         var owner = row.int("owner_agent_id")
         var source = (id: row.int("owner_call_id"), at: row.string("owner_call_at"), ref: row.string("owner_call_ref"))
-        if row.bool("owner_from_calls"), let agent = call.agentId {
+        if row.bool("owner_from_calls"), let agent = ownerCandidate {
             let start = call.startedAt
             let isEarlier = source.at.map { start < $0 || (start == $0 && call.providerCallId < (source.ref ?? "")) } ?? true
             if source.id == call.id || isEarlier {
@@ -160,6 +164,25 @@ extension Projector {
         if owner != row.int("owner_agent_id") {
             result.updates += try moveTasksFollowingOwner(ofContact: contactId, to: owner, openOnly: false)
         }
+    }
+
+    /// `keptAgentChoice` for a call's moment: the agent it names and whether they could own a
+    /// client then (`raw_events.agent_owns`, migration 043: quality control owns nobody), both as
+    /// first found, however agents and roles have changed since. A pick kept before 043 could own,
+    /// as every named agent could then. `unknown` says what named no agent, when found now.
+    private func keptCallAgent(eventId: Int, event: CallEvent, unknown: inout String?) throws -> (id: Int?, owns: Bool) {
+        let row = try db.queryOne("SELECT agent_id, agent_owns FROM raw_events WHERE id = ?", eventId)
+        if let kept = row?.int("agent_id") {
+            guard kept != 0 else { return (nil, false) }
+            return (kept, row?.int("agent_owns").map { $0 != 0 } ?? true)
+        }
+        let found = try resolveAgent(event)
+        unknown = found.unknown
+        let owns = try found.id.map { id in
+            try db.scalar("SELECT role FROM agents WHERE id = ?", id).string != Agent.Role.qualityControl.rawValue
+        } ?? false
+        try db.execute("UPDATE raw_events SET agent_id = ?, agent_owns = ? WHERE id = ?", found.id ?? 0, owns ? 1 : 0, eventId)
+        return (found.id, owns)
     }
 
     /// The agent this event names: by id, else by SIP login; and what in it names no agent
@@ -200,8 +223,9 @@ extension Projector {
     /// Order-free merge: each moment keeps its earliest time, the end its latest (and its
     /// earliest, `first_ended_at`, which dates a missed-call task), so any arrival order of the
     /// same events gives the same call.
-    private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, contactId: Int?,
-                           at: String, flag: String?) throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?) {
+    private func mergeCall(_ e: CallEvent, integrationId: Int, clientNumber: String?, agentId: Int?, ownerCandidate: Int?, contactId: Int?,
+                           at: String, flag: String?)
+        throws -> (call: CallRecord, isNew: Bool, firstEndedAt: String?, before: MergedFrom?, ownerCandidate: Int?) {
         let utm = e.utm.isEmpty ? nil : JSONText.string(e.utm)
         let ringing = e.kind == .ringing ? at : nil
         let answered = e.kind == .answered ? at : nil
@@ -217,14 +241,15 @@ extension Projector {
             INSERT INTO calls(integration_id, provider_call_id, direction, direction_known, client_number, client_number_raw,
                               our_number, agent_id, sip_login, contact_id, ringing_at, answered_at, ended_at, missed_at, duration,
                               talk_time, end_reason, end_reason_at, recording_url, utm, client_id, flag, created_at, updated_at,
-                              first_ended_at, agent_at, agents_named, began_at, sip_rank, agent_rank, utm_times)
+                              first_ended_at, agent_at, agents_named, began_at, sip_rank, agent_rank, utm_times, owner_candidate, owner_rank)
             VALUES (?1, ?2, coalesce(?3, 'inbound'), ?3 IS NOT NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                     CASE WHEN ?16 IS NOT NULL THEN ?21 END, ?17, coalesce(?18, '{}'), ?19, ?20, ?21, ?21, ?12,
                     CASE WHEN ?7 IS NOT NULL THEN ?21 END, CASE WHEN ?7 IS NOT NULL THEN ',' || ?7 || ',' END, ?22,
                     CASE WHEN ?8 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21
                         || printf('%012d', coalesce(?7, 999999999999)) || ?8 END,
                     CASE WHEN ?7 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || printf('%012d', ?7) END,
-                    CASE WHEN ?18 IS NOT NULL THEN (SELECT json_group_object(key, ?21) FROM json_each(?18)) END)
+                    CASE WHEN ?18 IS NOT NULL THEN (SELECT json_group_object(key, ?21) FROM json_each(?18)) END, ?23,
+                    CASE WHEN ?23 IS NOT NULL THEN (CASE WHEN ?11 IS NOT NULL THEN '0' ELSE '1' END) || ?21 || printf('%012d', ?23) END)
             ON CONFLICT(integration_id, provider_call_id) DO UPDATE SET
                 direction = CASE WHEN calls.direction_known OR NOT excluded.direction_known THEN calls.direction ELSE excluded.direction END,
                 direction_known = max(calls.direction_known, excluded.direction_known),
@@ -234,6 +259,8 @@ extension Projector {
                 agent_id = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_id ELSE calls.agent_id END,
                 agent_at = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_at ELSE calls.agent_at END,
                 agent_rank = CASE WHEN excluded.agent_rank < coalesce(calls.agent_rank, '2') THEN excluded.agent_rank ELSE calls.agent_rank END,
+                owner_candidate = CASE WHEN excluded.owner_rank < coalesce(calls.owner_rank, '2') THEN excluded.owner_candidate ELSE calls.owner_candidate END,
+                owner_rank = CASE WHEN excluded.owner_rank < coalesce(calls.owner_rank, '2') THEN excluded.owner_rank ELSE calls.owner_rank END,
                 sip_login = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_login ELSE calls.sip_login END,
                 sip_rank = CASE WHEN excluded.sip_rank < coalesce(calls.sip_rank, '2') THEN excluded.sip_rank ELSE calls.sip_rank END,
                 contact_id = coalesce(calls.contact_id, excluded.contact_id),
@@ -276,7 +303,7 @@ extension Projector {
             SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
             SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
             SQLValue(e.endReason), SQLValue(e.recordingUrl), SQLValue(utm), SQLValue(e.clientId), SQLValue(flag), at,
-            SQLValue(e.startedAt))   // SQLValue(optional): bound without Optional's generic witness
+            SQLValue(e.startedAt), SQLValue(ownerCandidate))   // SQLValue(optional): bound without Optional's generic witness
         // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
         // insert rowid alone); a merged one is read back by its key, which is cheaper than
         // RETURNING (SQLite builds a temporary table for it).
@@ -289,11 +316,11 @@ extension Projector {
                               missedAt: missed, duration: e.duration, talkTime: e.talkTime, endReason: e.endReason,
                               recordingUrl: e.recordingUrl, utm: e.utm, clientId: e.clientId, flag: flag, note: nil, createdAt: at,
                               firstEndedAt: ended),
-                    true, ended, nil)
+                    true, ended, nil, ownerCandidate)
         }
         guard let row = try db.queryOne("SELECT * FROM calls WHERE integration_id = ? AND provider_call_id = ?", integrationId, e.callId)
         else { throw DomainError.notFound("call \(e.callId) was not stored") }
-        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")))
+        return (CallRecord(row: row), false, row.string("first_ended_at"), MergedFrom(row.string("merged_from")), row.int("owner_candidate"))
     }
 
     /// Copies the call's UTM tags (all its moments') into the contact fields the integration maps

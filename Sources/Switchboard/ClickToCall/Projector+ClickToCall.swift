@@ -18,8 +18,8 @@ extension Projector {
         }
         try db.execute("""
             INSERT INTO calls(integration_id, provider_call_id, direction, client_number, client_number_raw, agent_id, sip_login,
-                              contact_id, created_at, updated_at, agents_named, deal_id, sip_rank)
-            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',', ?8, '0')
+                              contact_id, created_at, updated_at, agents_named, deal_id, sip_rank, owner_candidate)
+            VALUES (?1, ?2, 'outbound', ?3, ?3, ?4, ?5, ?6, ?7, ?7, ',' || ?4 || ',', ?8, '0', ?4)
             """, integrationId, Self.requestCallId(request.requestId), request.number, request.agentId,
             request.sipAccount, contactId, at, SQLValue(request.dealId))   // the agent who asked hears the call's answer and end, whoever takes it
         let callId = db.lastInsertRowID

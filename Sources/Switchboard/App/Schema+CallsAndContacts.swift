@@ -25,3 +25,19 @@ extension Schema {
         DROP INDEX contact_phones_contact;
         """)
 }
+
+extension Schema {
+    /// Quality control owns no clients (the API refuses to make them owners), but a call whose
+    /// moment named one made them the new client's owner and the assignee of its missed-call
+    /// task, which they cannot complete. A call now keeps, beside its agent, the agent who can own
+    /// its client (`owner_candidate`, ranked as `agent_rank` among the moments whose agent could),
+    /// and each event keeps whether its agent could own when it arrived (`raw_events.agent_owns`),
+    /// so a role changed later rebuilds as it was. Calls and events stored before keep the old
+    /// rule: every named agent could own.
+    static let callOwnerCandidate = Migration("043_call_owner_candidate", """
+        ALTER TABLE calls ADD COLUMN owner_candidate INTEGER;
+        ALTER TABLE calls ADD COLUMN owner_rank TEXT;
+        UPDATE calls SET owner_candidate = agent_id, owner_rank = agent_rank;
+        ALTER TABLE raw_events ADD COLUMN agent_owns INTEGER;
+        """)
+}
