@@ -28,10 +28,12 @@ extension CallWebhookTests {
         XCTAssertNil(found.taskAssignee, "nor gets a task they cannot complete")
         XCTAssertEqual((try t.api("GET", "/api/v1/tasks?assignee=\(quinn.id)").json["tasks"] as? [[String: Any]])?.count, 0)
 
-        // A manager the client's next call reaches owns them, and the open task follows the owner.
+        // A manager the client's next call reaches owns them, and that answer closes the task, now theirs.
         let mia = try t.addAgent("Mia", role: .manager, sip: ["mia-1"])
         try t.call("answered", secret: secret, ["callId": "q2", "clientNumber": "+40722930001", "sipLogin": "mia-1", "occurredAt": "2026-11-23T11:00:00Z"])
         XCTAssertEqual(try ownership(of: "+40722930001").owner, mia.id)
+        let task = try XCTUnwrap((t.api("GET", "/api/v1/tasks?assignee=\(mia.id)").json["tasks"] as? [[String: Any]])?.first)
+        XCTAssertEqual(task["state"] as? String, "done")
     }
 
     /// Within one call: an answer by quality control does not take the client from the manager
