@@ -40,7 +40,11 @@ public enum Subprocess {
         return Bundle.main.bundleURL
     }
 
-    /// Path of the built `switchboard` binary.
-    public static var switchboardBinary: String { productsDirectory.appendingPathComponent("switchboard").path }
+    /// Path of the built `switchboard` binary: `TEST_SWITCHBOARD_BINARY` when set (scripts/test runs
+    /// the daemon-process tests again on the release build `scripts/run` serves), else this build's.
+    public static var switchboardBinary: String {
+        if let given = ProcessInfo.processInfo.environment["TEST_SWITCHBOARD_BINARY"], !given.isEmpty { return given }
+        return productsDirectory.appendingPathComponent("switchboard").path
+    }
 }
 

@@ -23,7 +23,7 @@ extension RouteContext {
                     // Every write this request makes is refused if the caller was removed, given
                     // another role or another key meanwhile (a demoted supervisor's in-flight key
                     // rotation handed them another agent's key).
-                    let response = try WriteGuard.$check.withValue({ db in try WriteCheck.unchanged(agent, in: db) }) {
+                    let response = try WriteGuard.withCheck({ db in try WriteCheck.unchanged(agent, in: db) }) {
                         try body(request, agent)
                     }
                     responder.send(response)

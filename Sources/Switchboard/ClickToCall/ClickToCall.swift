@@ -241,7 +241,7 @@ final class ClickToCall: Sendable {
     /// caller's rights meanwhile (`WriteGuard`: their key replaced or role changed while the call
     /// was being dialled), the call exists, and refusing this left the request `dialing` for ever.
     private func recordOutcome(_ body: @escaping @Sendable (Database) throws -> Void) throws {
-        try WriteGuard.$check.withValue(nil) { try store.writeAndWait(body) }
+        try WriteGuard.withCheck(nil) { try store.writeAndWait(body) }
     }
 
     /// What the agent is told of a failed attempt.
