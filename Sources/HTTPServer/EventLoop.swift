@@ -612,8 +612,9 @@ private final class RequestStats {
         routeCarriesSecret = key.route.contains(":secret")
         isOtherMethod = key.method == "other"
         var before: [UInt8] = []
-        // A refusal is worth an operator's eye: 4xx warn, 5xx are errors.
-        if key.status >= 500 {
+        // A refusal is worth an operator's eye: 4xx warn, 5xx are errors, but for 505 (the
+        // client's HTTP version, not our failure), which warns as the other refusals do.
+        if key.status >= 500 && key.status != 505 {
             before.append(static: #"","level":"error","msg":"request","method":"#)
         } else if key.status >= 400 {
             before.append(static: #"","level":"warning","msg":"request","method":"#)

@@ -179,4 +179,16 @@ final class HTTPServerTelemetryTests: XCTestCase {
         XCTAssertEqual(lines.first?["level"] as? String, "warning")
         XCTAssertEqual(lines.first?["error"] as? String, "bad_request")
     }
+
+    /// An HTTP version we do not speak is the client's doing: answered 505 (a 5xx by the RFC),
+    /// but logged as the other refusals are, a warning, not an error that pages an operator.
+    func testAnUnsupportedHTTPVersionIsLoggedAsAWarning() throws {
+        let c = try RawConnection(port: server.port)
+        try c.send("GET /hello HTTP/2.0\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().status, 505)
+        let lines = try logLines().filter { $0["msg"] as? String == "request" }
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines.first?["level"] as? String, "warning")
+        XCTAssertEqual(lines.first?["error"] as? String, "http_version_not_supported")
+    }
 }
