@@ -20,8 +20,10 @@ public enum WriteGuard {
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
-        // Cannot fail short of the process running out of keys at start-up; every thread then shares key 0's slot.
-        _ = pthread_key_create(&key, nil)
+        let code = pthread_key_create(&key, nil)
+        // Made once, at the first API request: a process that cannot have one thread-local key
+        // (EAGAIN past PTHREAD_KEYS_MAX, ENOMEM) cannot guard a write, and must not write unguarded.
+        precondition(code == 0, "pthread_key_create failed (\(code)): no thread-local slot for the write guard")
         return key
     }()
 
@@ -32,12 +34,19 @@ public enum WriteGuard {
     }
 
     /// Runs `body` with `check` bound on this thread (nil: no check), then restores what was bound before.
-    public static func withCheck<T>(_ check: Check?, _ body: () throws -> T) rethrows -> T {
+    /// - Throws: `StoreError.unguarded` when the check cannot be bound (pthread_setspecific's ENOMEM):
+    ///   `body` does not run, so none of its writes goes out unchecked; else what `body` throws.
+    public static func withCheck<T>(_ check: Check?, _ body: () throws -> T) throws -> T {
         let previous = pthread_getspecific(key)
         let binding = Unmanaged.passRetained(Binding(check))
-        pthread_setspecific(key, binding.toOpaque())
+        let code = pthread_setspecific(key, binding.toOpaque())
+        guard code == 0 else {
+            binding.release()
+            throw StoreError.unguarded(code)
+        }
         defer {
-            pthread_setspecific(key, previous)
+            // Puts back a value this key held a moment ago: its slot exists, so this cannot fail.
+            _ = pthread_setspecific(key, previous)
             binding.release()
         }
         return try body()

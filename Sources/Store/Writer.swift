@@ -208,10 +208,13 @@ final class Writer: @unchecked Sendable {
 /// Errors of the store itself (SQLite's own errors are `SQLiteError`).
 public enum StoreError: Error, CustomStringConvertible, Sendable {
     case closed
+    /// A request's write guard could not be bound on its thread (the pthread error code).
+    case unguarded(Int32)
 
     public var description: String {
         switch self {
         case .closed: return "the store is shutting down"
+        case .unguarded(let code): return "could not bind the write guard on this thread (pthread error \(code))"
         }
     }
 }
