@@ -7,20 +7,8 @@ import XCTest
 /// every arrival order gives the same calls (agent, owner candidate), owner and tasks, a rebuild
 /// gives them again, and quality control never owns the client nor gets its task.
 /// Seeded (SplitMix64, `SeededRandom`), so a failure reproduces.
-final class CallOwnerOrderTests: XCTestCase {
-    var t: TestDaemon!
-    var secret = ""
-
-    override func setUpWithError() throws {
-        t = try TestDaemon()
-        var settings = IntegrationSettings()
-        settings.missedCallTask.deadlineMinutes = 30
-        secret = try t.addIntegration(settings: settings).secret
-    }
-
-    override func tearDown() { t.stop() }
-
-    private struct Moment {
+extension CallMergeOrderTests {
+    private struct OwnerMoment {
         let call: Int
         let kind: String
         let fields: [String: Any]
@@ -29,8 +17,8 @@ final class CallOwnerOrderTests: XCTestCase {
     /// A scenario's moments: each call rings (maybe), then is answered (maybe twice, a transfer)
     /// and ends, or is missed; some moments come twice; each names nobody, a manager or quality
     /// control, by id or by SIP login. Calls start at one of a few instants, so some tie.
-    private func scenario(_ random: inout SeededRandom, agents: [(id: Int, sip: String)]) -> [Moment] {
-        var moments: [Moment] = []
+    private func ownerScenario(_ random: inout SeededRandom, agents: [(id: Int, sip: String)]) -> [OwnerMoment] {
+        var moments: [OwnerMoment] = []
         let calls = 1 + random.next(3)
         for call in 0..<calls {
             let base = [0, 0, 600, 3_600][random.next(4)] + random.next(2) * 30
@@ -55,7 +43,7 @@ final class CallOwnerOrderTests: XCTestCase {
             for (kind, offset) in kinds {
                 var fields = named()
                 fields["occurredAt"] = at(offset)
-                let moment = Moment(call: call, kind: kind, fields: fields)
+                let moment = OwnerMoment(call: call, kind: kind, fields: fields)
                 moments.append(moment)
                 if random.next(5) == 0 { moments.append(moment) }   // delivered twice
             }
@@ -64,7 +52,7 @@ final class CallOwnerOrderTests: XCTestCase {
     }
 
     /// The client's owner, created_at, each call's agent and owner candidate, each task.
-    private func state(_ number: String) throws -> String {
+    private func ownerState(_ number: String) throws -> String {
         try t.daemon.store.read { db in
             let contact = try db.queryOne("""
                 SELECT owner_agent_id, created_at, updated_at FROM contacts WHERE id = (SELECT contact_id FROM contact_phones WHERE phone = ?)
@@ -90,7 +78,7 @@ final class CallOwnerOrderTests: XCTestCase {
         var numbers: [String] = []
         var client = 0
         for index in 0..<120 {
-            let moments = scenario(&random, agents: agents.map { (id: $0.0, sip: $0.1) })
+            let moments = ownerScenario(&random, agents: agents.map { (id: $0.0, sip: $0.1) })
             var orders = [Array(moments.indices), Array(moments.indices.reversed())]
             var shuffled = Array(moments.indices)
             shuffled.shuffle(using: &random)
@@ -107,7 +95,7 @@ final class CallOwnerOrderTests: XCTestCase {
                     let response = try t.call(moments[i].kind, secret: secret, fields)
                     XCTAssertEqual(response.status, 200, response.text)
                 }
-                states.append(try state(number))
+                states.append(try ownerState(number))
             }
             let described = moments.map { "\($0.call) \($0.kind) \($0.fields)" }.joined(separator: "; ")
             for (o, s) in states.enumerated().dropFirst() {
@@ -123,9 +111,9 @@ final class CallOwnerOrderTests: XCTestCase {
         XCTAssertGreaterThan(try t.count("tasks", "assignee_agent_id IS NOT NULL"), 0)
 
         // A rebuild gives every client again.
-        let live = try numbers.map(state)
+        let live = try numbers.map(ownerState)
         _ = try Rebuild.run(store: t.daemon.store) { _, _ in }
-        let rebuilt = try numbers.map(state)
+        let rebuilt = try numbers.map(ownerState)
         for (i, number) in numbers.enumerated() where live[i] != rebuilt[i] {
             XCTFail("\(number) live \(live[i]) rebuilt \(rebuilt[i])")
         }
