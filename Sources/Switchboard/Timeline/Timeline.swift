@@ -74,13 +74,6 @@ enum Timeline {
             ORDER BY at DESC, id DESC LIMIT \(after ? "?4" : "?2")
             """
     }
-
-    /// Every entry of every contact (`contact_id`, `at`, `kind`, `ref_id`), as a subquery: for
-    /// checks and tests that compare whole timelines, not for pages.
-    static let allEntriesSQL = """
-        SELECT id, contact_id, \(CallRecord.startSQL) AS at, 'call' AS kind, id AS ref_id FROM calls WHERE contact_id IS NOT NULL
-        UNION ALL SELECT id, contact_id, at, kind, ref_id FROM timeline
-        """
 }
 
 /// What a timeline entry points at. The entry's id is derived from it, so one row per
