@@ -5,11 +5,13 @@ enum AgentRoutes {
     static func register(on router: inout Router, _ context: RouteContext) {
         router.get("/api/v1/me", context.api { _, agent in .json(bytes: JSONText.bytes(agent)) })
         // A key that may have leaked is replaced: by its agent, or by a supervisor for anyone.
-        router.post("/api/v1/me/key", context.api { _, agent in
-            try rotatedKey(context, agent.id)
+        router.post("/api/v1/me/key", context.api { request, agent in
+            try APIBody.none(request)
+            return try rotatedKey(context, agent.id)
         })
         router.post("/api/v1/agents/:id/key", context.api { request, agent in
             try agent.requireSupervisor()
+            try APIBody.none(request)
             return try rotatedKey(context, try APIBody.id(request))
         })
         // Supervisors change an agent in place: name, role, phones, SIP logins, new clients.

@@ -112,6 +112,16 @@ enum APIBody {
         return WebhookFields(try WebhookJSON.object(request.body))
     }
 
+    /// For endpoints that take no body: none, or an empty object (`{}`, which many clients send
+    /// with every POST). Anything else is refused as the endpoints with bodies refuse it
+    /// (malformed JSON 400, a member 422 naming it): a client that sent fields meant them to count.
+    static func none(_ request: HTTPRequest) throws {
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return }
+        if let member = try WebhookJSON.object(request.body).keys.sorted().first {
+            throw DomainError.unprocessable("unknown field \(member): this request takes no body")
+        }
+    }
+
     /// Decodes the JSON value of `field` (already parsed) as `T`; nil when absent or null, 422 naming the field when wrong.
     static func decode<T: Decodable>(_ value: Any?, as type: T.Type, field: String) throws -> T? {
         guard let value, !(value is NSNull) else { return nil }

@@ -133,7 +133,9 @@ enum OpenAPIDocument {
             "description": "The agent and the new key, shown once",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentWithKey"}}}
           },
+          "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
         },
         "security": [{"apiKey": []}]
@@ -154,6 +156,7 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
         },
         "security": [{"apiKey": []}]
@@ -539,6 +542,7 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
         },
         "security": [{"apiKey": []}]
@@ -935,6 +939,7 @@ enum OpenAPIDocument {
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "409": {"$ref": "#/components/responses/Conflict"},
+          "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
         },
         "security": [{"apiKey": []}]

@@ -47,6 +47,7 @@ enum IntegrationRoutes {
         })
         router.post("/api/v1/integrations/:id/secret", context.api { request, agent in
             try agent.requireSupervisor()
+            try APIBody.none(request)
             let id = try APIBody.id(request)
             guard let rotated = try context.integrations.rotateSecret(id: id, baseURL: context.baseURL) else {
                 throw DomainError.notFound("no integration \(id)")

@@ -61,6 +61,7 @@ enum TaskRoutes {
         router.post("/api/v1/tasks/:id/complete", context.api { request, agent in
             let task = try visibleTask(context, try APIBody.id(request), agent)
             guard agent.role != .qualityControl else { throw DomainError.forbidden("quality control cannot write") }
+            try APIBody.none(request)
             let done = try context.record(.taskCompleted(taskId: task.id, agentId: agent.id), by: agent, request: request,
                                           check: .task(task.id, open: false)) { db, _ in try TaskRecord.load(db, id: task.id) }
             guard let done else { throw DomainError.notFound("no task \(task.id)") }

@@ -53,6 +53,7 @@ enum ChannelRoutes {
         })
         router.post("/api/v1/channels/:id/secret", context.api { request, agent in
             try agent.requireSupervisor()
+            try APIBody.none(request)
             guard let rotated = try context.channels.rotateSecret(id: try APIBody.id(request), baseURL: context.baseURL) else {
                 throw DomainError.notFound("no channel")
             }
