@@ -320,9 +320,12 @@ int fast_international(const PhoneNumberUtil *util, const char *number, char *ou
     int valid = isValidNumber(util, countryCode, std::string(national, nationalLength));
     if (valid < 0) valid = util->IsValidNumber(parsed) ? 1 : 0;
     if (valid == 0) return -1;
-    std::string formatted;
-    util->Format(parsed, PhoneNumberUtil::E164, &formatted);
-    return write_out(formatted, out, out_size);
+    // Format(E164) is "+", the country code and the national significant number; with no
+    // leading zero (checked above) that is "+" and the digits as read, written here directly.
+    if (count + 2 > out_size) return 3;
+    out[0] = '+';
+    std::memcpy(out + 1, digits, count + 1);
+    return 0;
 }
 
 }  // namespace

@@ -522,7 +522,9 @@ final class EventLoop: @unchecked Sendable {
     /// `path` with every segment that starts with a secret marker replaced by `:secret`.
     private func redactingSecrets(_ path: String) -> String {
         // A byte search: Foundation's String.contains cost ~8k instructions per request here.
-        guard secretPathNeedles.contains(where: { needle in path.utf8.containsBytes(needle) }) else { return path }
+        var path = path
+        let marked = path.withUTF8 { bytes in secretPathNeedles.contains(where: { needle in bytes.containsBytes(needle) }) }
+        guard marked else { return path }
         return path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             secretPathMarkers.contains(where: { segment.hasPrefix($0) }) ? ":secret" : segment
         }.joined(separator: "/")
@@ -652,22 +654,19 @@ private func describe(_ address: sockaddr_storage) -> String {
     return text(host) + ":" + text(port)
 }
 
-private extension String.UTF8View {
-    /// Whether `needle` occurs in these bytes (paths are short: a plain scan).
+private extension UnsafeBufferPointer<UInt8> {
+    /// Whether `needle` occurs in these bytes (paths are short: a plain scan over the
+    /// contiguous bytes, without String.UTF8View's index arithmetic).
     func containsBytes(_ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
-        var index = startIndex
-        while index != endIndex {
-            if self[index] == first {
-                var a = index, b = needle.startIndex
-                while a != endIndex, b != needle.endIndex, self[a] == needle[b] {
-                    a = self.index(after: a)
-                    b += 1
-                }
-                if b == needle.endIndex { return true }
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= count else { return false }
+        return needle.withUnsafeBufferPointer { needle in
+            for start in 0...(count - needle.count) where self[start] == needle[0] {
+                var matched = 1
+                while matched < needle.count, self[start + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
             }
-            index = self.index(after: index)
+            return false
         }
-        return false
     }
 }

@@ -52,8 +52,8 @@ public struct HTTPRequest: Sendable {
         return header(lowercased: hasUpper ? name.lowercased() : name)
     }
 
-    /// The first value of header `name`, which is already lower-case.
-    func header(lowercased name: String) -> String? {
+    /// The first value of header `name`, which is already lower-case (no check for capitals).
+    public func header(lowercased name: String) -> String? {
         for header in headers where header.name == name { return header.value }
         return nil
     }

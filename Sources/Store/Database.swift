@@ -92,6 +92,29 @@ public final class Database {
         try bound(sql, repeat each arguments).runToEnd()
     }
 
+    /// Runs one statement whose parameters `bindArguments` binds in order, and returns the
+    /// rows changed: for statements with many optional arguments (see `ParameterBinder`).
+    @discardableResult
+    public func execute(_ sql: String, binding bindArguments: (inout ParameterBinder) -> Void) throws(SQLiteError) -> Int {
+        try bound(sql, binding: bindArguments).runToEnd()
+    }
+
+    /// `scalar` for a query whose parameters `bindArguments` binds in order (see `ParameterBinder`).
+    public func scalar(_ sql: String, binding bindArguments: (inout ParameterBinder) -> Void) throws(SQLiteError) -> SQLValue {
+        try bound(sql, binding: bindArguments).firstValue()
+    }
+
+    /// The prepared statement for `sql` with the parameters `bindArguments` bound, all of them.
+    private func bound(_ sql: String, binding bindArguments: (inout ParameterBinder) -> Void) throws(SQLiteError) -> Statement {
+        let statement = try prepared(sql)
+        statement.restart()
+        var binder = ParameterBinder(statement: statement)
+        bindArguments(&binder)
+        if binder.failure != 0 { throw statement.bindFailure(binder.failure) }
+        try statement.checkBound(binder.count)
+        return statement
+    }
+
     @discardableResult
     public func execute(_ sql: String, arguments: [any SQLBindable]) throws(SQLiteError) -> Int {
         let statement = try prepared(sql)

@@ -25,12 +25,17 @@ struct CallIngest: Sendable {
         let numbers = events.map { event in event.clientNumber.map { PhoneNumber.Parsed($0.trimmedSpaces, region: integration.region) } }
         let settings = SettingsLookup.preferring(integration)
         let listening = hub.isListenedTo
+        // The closures take the few fields they use: a copy of the whole integration for each
+        // (its settings, names, secrets) cost more than the fields.
+        let source = integration.provider.rawValue
+        let settingsVersion = integration.settingsVersion
+        let integrationName = integration.name
         store.write({ db -> [EventLog.Outcome] in
             try zip(prepared, numbers).map { item, number in
-                try EventLog.record(item.event, source: integration.provider.rawValue, integrationId: integrationId,
+                try EventLog.record(item.event, source: source, integrationId: integrationId,
                                     key: item.key, rawBody: rawBody, receivedAt: receivedAt, in: db, settings: settings,
                                     payload: item.payload, wantsLiveUpdates: listening, parsedNumber: number,
-                                    settingsVersion: integration.settingsVersion)
+                                    settingsVersion: settingsVersion)
             }
         }, completion: { result in
             switch result {
@@ -40,7 +45,7 @@ struct CallIngest: Sendable {
                 for case .applied(let eventId, let applied) in outcomes {
                     updates += applied.updates
                     if let warning = applied.warning {
-                        var fields: [(String, LogValue)] = [("integration", .string(integration.name)), ("eventId", .int(eventId))]
+                        var fields: [(String, LogValue)] = [("integration", .string(integrationName)), ("eventId", .int(eventId))]
                         if let callId = applied.callId { fields.append(("callId", .int(callId))) }
                         fields.append(("warning", .string(warning)))
                         Logger.shared.log(.warning, "call event stored with a warning", fields)

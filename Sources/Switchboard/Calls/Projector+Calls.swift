@@ -11,7 +11,7 @@ extension Projector {
         if let canonical = try db.scalar("""
             SELECT c.provider_call_id FROM call_aliases a JOIN calls c ON c.id = a.call_id
             WHERE a.integration_id = ? AND a.provider_call_id = ?
-            """, integration.id, incoming.callId).string {
+            """, binding: { $0.bind(integration.id); $0.bind(incoming.callId) }).string {
             event.callId = canonical
         }
         let at = event.occurredAt ?? receivedAt
@@ -55,17 +55,21 @@ extension Projector {
         var createdContact: ContactRecord?
         var contactId: Int?
         if let clientNumber {
-            if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", clientNumber).int {
+            if let existing = try db.scalar("SELECT contact_id FROM contact_phones WHERE phone = ?", binding: { $0.bind(clientNumber) }).int {
                 contactId = existing
             } else {
                 // Known since the call began, when a report after it says when that was.
                 let since = event.startedAt.map { min($0, at) } ?? at
                 try db.execute("""
                     INSERT INTO contacts(name, owner_agent_id, owner_from_calls, fields, created_at, updated_at, phones) VALUES (?1, ?2, 1, '{}', ?3, ?4, ?1)
-                    """, clientNumber, SQLValue(ownerCandidate), since, at)
+                    """) { arguments in
+                    arguments.bind(clientNumber); arguments.bind(ownerCandidate); arguments.bind(since); arguments.bind(at)
+                }
                 let newId = db.lastInsertRowID
                 contactId = newId
-                try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)", clientNumber, newId)
+                try db.execute("INSERT INTO contact_phones(phone, contact_id) VALUES (?, ?)") { arguments in
+                    arguments.bind(clientNumber); arguments.bind(newId)
+                }
                 isNewContact = true
                 createdContact = ContactRecord(id: newId, name: clientNumber, phones: [clientNumber], ownerAgentId: ownerCandidate,
                                                fields: [:], createdAt: since, updatedAt: at)
@@ -103,8 +107,8 @@ extension Projector {
                                      eventId: eventId, firstEndedAt: firstEndedAt, result: &result)
         }
         if wantsLiveUpdates {
-            result.updates += try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
-                                            created: createdContact)
+            try screenPop(event.kind, call: call, rings: agentId, before: before, isNewContact: isNewContact,
+                          created: createdContact, into: &result.updates)
         }
         return result
     }
@@ -299,11 +303,14 @@ extension Projector {
                     || '|' || coalesce(calls.talk_time, ''),
                 agents_named = CASE WHEN excluded.agents_named IS NULL OR instr(coalesce(calls.agents_named, ''), excluded.agents_named) > 0
                     THEN calls.agents_named ELSE coalesce(calls.agents_named, ',') || substr(excluded.agents_named, 2) END
-            """, integrationId, e.callId, SQLValue(e.direction), SQLValue(clientNumber), SQLValue(e.clientNumber),
-            SQLValue(e.ourNumber), SQLValue(agentId), SQLValue(e.sipLogin), SQLValue(contactId), SQLValue(ringing),
-            SQLValue(answered), SQLValue(ended), SQLValue(missed), SQLValue(e.duration), SQLValue(e.talkTime),
-            SQLValue(e.endReason), SQLValue(e.recordingUrl), SQLValue(utm), SQLValue(e.clientId), SQLValue(flag), at,
-            SQLValue(e.startedAt), SQLValue(ownerCandidate))   // SQLValue(optional): bound without Optional's generic witness
+            """) { arguments in   // bound one by one, where they lie (`ParameterBinder`)
+            arguments.bind(integrationId); arguments.bind(e.callId); arguments.bind(e.direction); arguments.bind(clientNumber)
+            arguments.bind(e.clientNumber); arguments.bind(e.ourNumber); arguments.bind(agentId); arguments.bind(e.sipLogin)
+            arguments.bind(contactId); arguments.bind(ringing); arguments.bind(answered); arguments.bind(ended)
+            arguments.bind(missed); arguments.bind(e.duration); arguments.bind(e.talkTime); arguments.bind(e.endReason)
+            arguments.bind(e.recordingUrl); arguments.bind(utm); arguments.bind(e.clientId); arguments.bind(flag)
+            arguments.bind(at); arguments.bind(e.startedAt); arguments.bind(ownerCandidate)
+        }
         // A new call is exactly the values just inserted (an UPSERT that updates leaves the last
         // insert rowid alone); a merged one is read back by its key, which is cheaper than
         // RETURNING (SQLite builds a temporary table for it).
@@ -615,12 +622,13 @@ extension Projector {
     /// moments had named. No pop for a ringing of a call already answered or ended
     /// (a late delivery), or for a repeat of one that already rang the same agent (a redelivery
     /// without an event id).
-    private func screenPop(_ kind: CallEventKind, call: CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
-                           created: ContactRecord?) throws -> [LiveUpdate] {
+    /// The updates are appended to `updates`. `call` is taken over: the pop holds it, not a copy.
+    private func screenPop(_ kind: CallEventKind, call: consuming CallRecord, rings: Int?, before: MergedFrom?, isNewContact: Bool,
+                           created: ContactRecord?, into updates: inout [LiveUpdate]) throws {
         if kind == .ringing, let before {
-            if before.answered || before.ended { return [] }
+            if before.answered || before.ended { return }
             // Rung already (Twilio's initiated and ringing of one leg, a redelivery): no second pop.
-            if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return [] }
+            if before.rang && (rings == nil || rings == before.agentId || rings.map(before.agentsNamed.contains) == true) { return }
         }
         // Told already: Twilio reports a <Dial> leg's answer and end, then its parent's; a missed
         // call may be reported twice. An answer naming nobody new that leaves the answer where it
@@ -628,12 +636,12 @@ extension Projector {
         // answer, or ended unanswered), are not told again. A transfer's answer, an answer or
         // talk after a missed end, and the end after such an answer still are.
         if kind == .answered, let before, let answeredBefore = before.answeredAt, rings == nil || rings == before.agentId,
-           call.answeredAt == answeredBefore { return [] }
+           call.answeredAt == answeredBefore { return }
         if kind == .ended || kind == .missed, let before, let endedBefore = before.endedAt {
             let wasAnsweredEnd = before.answeredAt.map { endedBefore >= $0 } ?? ((before.talkTime ?? 0) > 0)
             let wasMissedEnd = before.answeredAt == nil && (before.talkTime ?? 0) == 0
             let isAnswered = call.outcome == "answered"
-            if (wasAnsweredEnd && isAnswered) || (wasMissedEnd && !isAnswered) { return [] }
+            if (wasAnsweredEnd && isAnswered) || (wasMissedEnd && !isAnswered) { return }
         }
         let agentId = kind == .ringing ? rings ?? call.agentId : call.agentId
         let justCreated = created.flatMap { $0.id == call.contactId ? $0 : nil }
@@ -646,7 +654,7 @@ extension Projector {
         // unanswered parent leg as completed, Ringostat's after-call webhook may say only that it
         // ended), `call.ended` when the call was answered (a `missed` that lost to a later answer).
         let event = kind == .ended || kind == .missed ? (call.outcome == "answered" ? "call.ended" : "call.missed") : kind.eventName
-        let pop = ScreenPop(type: event, call: call, agent: agent.map { .init(id: $0.id, name: $0.name) },
+        let pop = ScreenPop(type: event, call: consume call, agent: agent.map { .init(id: $0.id, name: $0.name) },
                             contact: contact.map { ScreenPop.ContactCard(contact: $0, isNew: isNewContact, openDeals: openDeals) })
         // The agent the call rings (even one who does not own the client) and everyone who sees the
         // client; an update (answered, ended, missed) also reaches every agent the call rang or
@@ -662,7 +670,6 @@ extension Projector {
         // without the recording of a conversation they may not read.
         let owner = contact?.ownerAgentId
         let outsiders = try managers(among: agents.filter { $0 != owner }, known: agent)
-        var updates: [LiveUpdate] = []
         if !outsiders.isEmpty {
             var unlinked = pop
             unlinked.contact?.hasLinks = false
@@ -672,7 +679,6 @@ extension Projector {
         }
         let audience: LiveUpdate.Audience = agents.isEmpty ? .contactViewers(ownerAgentId: owner) : .agentsAndViewers(agents, ownerAgentId: owner)
         updates.append(LiveUpdate(event: event, payload: pop, audience: audience))
-        return updates
     }
 
     /// Those of `ids` who are managers (who see only the clients they own); `known` is an agent

@@ -119,7 +119,10 @@ public enum PhoneNumber {
         let (code, number) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { out -> (Int32, String) in
             guard let base = out.baseAddress else { return (1, "") }
             base.initialize(repeating: 0, count: out.count)
-            let code = sb_phone_to_e164(text, region?.uppercased() ?? "", base, out.count)
+            // Explicit C strings: passing the Strings as arguments made a ContiguousArray copy of each.
+            let code = text.withCString { number in
+                (region?.uppercased() ?? "").withCString { region in sb_phone_to_e164(number, region, base, out.count) }
+            }
             return (code, code == 0 ? String(cString: base) : "")
         }
         switch code {

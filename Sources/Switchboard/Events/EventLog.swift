@@ -22,8 +22,10 @@ enum EventLog {
         let inserted = try db.execute("""
             INSERT INTO raw_events(integration_id, source, idempotency_key, kind, received_at, payload, raw_body, settings_version)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING
-            """, SQLValue(integrationId), source, key, event.kind, receivedAt, payload, rawBody.map { SQLValue.blob($0) } ?? .null,
-            SQLValue(settingsVersion))
+            """) { arguments in
+            arguments.bind(integrationId); arguments.bind(source); arguments.bind(key); arguments.bind(event.kind)
+            arguments.bind(receivedAt); arguments.bind(payload); arguments.bind(rawBody); arguments.bind(settingsVersion)
+        }
         if inserted == 0 {
             let existing = try db.scalar("SELECT id FROM raw_events WHERE idempotency_key = ?", key).int ?? 0
             return .duplicate(eventId: existing)

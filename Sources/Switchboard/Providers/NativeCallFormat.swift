@@ -6,7 +6,8 @@ enum NativeCallFormat {
     /// `zone`: the integration's `timeZone`, where an `occurredAt` without an offset is local;
     /// without one such a time is refused (a PBX's wall clock read as UTC would be off by its offset).
     static func decode(_ body: [UInt8], kind: CallEventKind, localTimeIn zone: TimeZone? = nil) throws -> CallEvent {
-        let fields = try Fields(WebhookJSON.members(body))
+        var fields = Fields()
+        try WebhookJSON.eachMember(body) { key, member in fields.take(key, member) }
         guard let callId = try text(fields.callId, "callId") ?? text(fields.callIdSnake, "call_id"),
               !callId.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else {
             throw WebhookError.missingField("callId")
@@ -21,18 +22,27 @@ enum NativeCallFormat {
         return CallEvent(
             kind: kind, callId: callId, direction: direction,
             clientNumber: try text(fields.clientNumber, "clientNumber"), ourNumber: try text(fields.ourNumber, "ourNumber"),
-            agentId: try WebhookFields.int(fields.agentId, key: "agentId"), sipLogin: try text(fields.sipLogin, "sipLogin"),
-            occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration, key: "duration", roundingUp: true),
-            talkTime: try WebhookFields.int(fields.talkTime, key: "talkTime", roundingUp: true), endReason: try text(fields.endReason, "endReason"),
+            agentId: try WebhookFields.int(fields.agentId?.value, key: "agentId"), sipLogin: try text(fields.sipLogin, "sipLogin"),
+            occurredAt: occurredAt, startedAt: startedAt, duration: try WebhookFields.int(fields.duration?.value, key: "duration", roundingUp: true),
+            talkTime: try WebhookFields.int(fields.talkTime?.value, key: "talkTime", roundingUp: true), endReason: try text(fields.endReason, "endReason"),
             recordingUrl: try text(fields.recordingUrl, "recordingUrl"), utm: try fields.utm(),
             clientId: try text(fields.clientId, "clientId"), eventId: try text(fields.eventId, "eventId"))
     }
 
-    private static func text(_ value: Any?, _ key: String) throws -> String? { try WebhookFields.text(value, key: key) }
+    /// `WebhookFields.text` of a member; text as read is taken as it is, without the casts.
+    private static func text(_ member: WebhookJSONParser.Member?, _ key: String) throws -> String? {
+        switch member {
+        case nil: return nil
+        case .text(let text)?: return text.isEmpty ? nil : text   // "" is absent, as in `WebhookFields.text`
+        case .other(let value)?: return try WebhookFields.text(value, key: key)
+        }
+    }
 
     /// A time member: ISO 8601 with an offset or Unix seconds, normalized to RFC 3339 UTC.
-    private static func time(_ value: Any?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
+    private static func time(_ value: WebhookJSONParser.Member?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
         guard let raw = try text(value, key) else { return nil }
+        // The common form (`…Z`) states its offset: normalized once, without asking whether it is a wall clock.
+        if let canonical = Timestamp.canonicalUTC(raw) { return canonical }
         guard let normalized = Timestamp.normalize(raw, localTimeIn: zone), zone != nil || !Timestamp.isWallClock(raw) else {
             throw WebhookError.invalidField(key, "expected ISO 8601 with an offset or Unix seconds (a time without "
                 + "an offset only when the integration's timeZone says where it is), got \(raw)")
@@ -40,35 +50,35 @@ enum NativeCallFormat {
         return normalized
     }
 
-    /// The body's members this format reads, picked out in one pass (every webhook goes
-    /// through here; a dictionary of the whole body and a hashed lookup per field cost more).
-    /// A repeated key keeps its last value, as the dictionary did.
+    /// The body's members this format reads, picked out as the parser reads them (every webhook
+    /// goes through here; a dictionary of the whole body and a hashed lookup per field, or an
+    /// array of the members, cost more). A repeated key keeps its last value, as the dictionary did.
     private struct Fields {
-        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt, startedAt: Any?
-        var duration, talkTime, endReason, recordingUrl, clientId, eventId, utmObject: Any?
+        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt, startedAt: WebhookJSONParser.Member?
+        var duration, talkTime, endReason, recordingUrl, clientId, eventId: WebhookJSONParser.Member?
+        var utmObject: Any?
         var utmTags: [String: Any] = [:]
 
-        init(_ members: [(key: String, value: Any)]) {
-            for (key, value) in members {
-                switch key {
-                case "callId": callId = value
-                case "call_id": callIdSnake = value
-                case "direction": direction = value
-                case "clientNumber": clientNumber = value
-                case "ourNumber": ourNumber = value
-                case "agentId": agentId = value
-                case "sipLogin": sipLogin = value
-                case "occurredAt": occurredAt = value
-                case "startedAt": startedAt = value
-                case "duration": duration = value
-                case "talkTime": talkTime = value
-                case "endReason": endReason = value
-                case "recordingUrl": recordingUrl = value
-                case "clientId": clientId = value
-                case "eventId": eventId = value
-                case "utm": utmObject = value
-                default: if key.hasPrefix("utm_") { utmTags[key] = value }
-                }
+        /// Keeps `member` when `key` is one of this format's members.
+        mutating func take(_ key: String, _ member: WebhookJSONParser.Member) {
+            switch key {
+            case "callId": callId = member
+            case "call_id": callIdSnake = member
+            case "direction": direction = member
+            case "clientNumber": clientNumber = member
+            case "ourNumber": ourNumber = member
+            case "agentId": agentId = member
+            case "sipLogin": sipLogin = member
+            case "occurredAt": occurredAt = member
+            case "startedAt": startedAt = member
+            case "duration": duration = member
+            case "talkTime": talkTime = member
+            case "endReason": endReason = member
+            case "recordingUrl": recordingUrl = member
+            case "clientId": clientId = member
+            case "eventId": eventId = member
+            case "utm": utmObject = member.value
+            default: if key.hasPrefix("utm_") { utmTags[key] = member.value }
             }
         }
 
@@ -85,9 +95,9 @@ enum NativeCallFormat {
             }
             for key in CallEvent.utmKeys {
                 let short = String(key.dropFirst(4))
-                _ = try text(utmTags[key], key)
-                _ = try text(nested[key], "utm." + key)
-                _ = try text(nested[short], "utm." + short)
+                _ = try WebhookFields.text(utmTags[key], key: key)
+                _ = try WebhookFields.text(nested[key], key: "utm." + key)
+                _ = try WebhookFields.text(nested[short], key: "utm." + short)
             }
             return WebhookFields.utm(topLevel: { utmTags[$0] }, nested: utmObject)
         }

@@ -60,18 +60,18 @@ enum WebhookJSON {
         return object
     }
 
-    /// The members of the body's JSON object, in order, without building a dictionary;
-    /// refused exactly as `object` refuses.
-    static func members(_ body: [UInt8]) throws -> [(key: String, value: Any)] {
+    /// The members of the body's JSON object, handed to `visit` in order as they are read,
+    /// without building a dictionary or an array of them; refused exactly as `object` refuses
+    /// (`visit` may have seen the members before the fault).
+    static func eachMember(_ body: [UInt8], _ visit: (String, WebhookJSONParser.Member) -> Void) throws {
         guard !body.isEmpty else { throw WebhookError.invalidJSON("empty body") }
-        let members: [(key: String, value: Any)]?
+        let isObject: Bool
         do {
-            members = try WebhookJSONParser.members(body, depthLimit: 32)
+            isObject = try WebhookJSONParser.eachMember(of: body, depthLimit: 32, visit)
         } catch {
             throw WebhookError.invalidJSON(error.reason)
         }
-        guard let members else { _ = try object(body); throw WebhookError.invalidJSON("expected a JSON object") }
-        return members
+        guard isObject else { _ = try object(body); throw WebhookError.invalidJSON("expected a JSON object") }
     }
 
     /// The body as `application/x-www-form-urlencoded` pairs. `strict`: a `%` not followed by

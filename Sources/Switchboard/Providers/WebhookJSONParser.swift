@@ -7,6 +7,21 @@ import Foundation
 struct WebhookJSONParser {
     struct Failure: Error { let reason: String }
 
+    /// A member's value as `eachMember` hands it over: text as read (no existential to cast
+    /// back: the native format reads most of its fields as text), anything else as `parse` makes it.
+    enum Member {
+        case text(String)
+        case other(Any)
+
+        /// The value as `parse` gives it.
+        var value: Any {
+            switch self {
+            case .text(let text): return text
+            case .other(let value): return value
+            }
+        }
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var at = 0
     private let depthLimit: Int
@@ -30,17 +45,25 @@ struct WebhookJSONParser {
     /// each time; read front to back, the last wins, as in `parse`'s dictionary), without
     /// building the dictionary. nil when the document is not an object (then `parse` says why).
     static func members(_ bytes: [UInt8], depthLimit: Int) throws(Failure) -> [(key: String, value: Any)]? {
-        let result: Result<[(key: String, value: Any)]?, Failure> = bytes.withUnsafeBufferPointer { buffer in
+        var members: [(key: String, value: Any)] = []
+        members.reserveCapacity(8)
+        guard try eachMember(of: bytes, depthLimit: depthLimit, { key, member in members.append((key, member.value)) }) else { return nil }
+        return members
+    }
+
+    /// `members`, handed to `body` one by one as they are read, without an array of them;
+    /// false when the document is not an object. When the document turns out broken, `body`
+    /// has seen the members before the fault.
+    static func eachMember(of bytes: [UInt8], depthLimit: Int, _ body: (String, Member) -> Void) throws(Failure) -> Bool {
+        let result: Result<Bool, Failure> = bytes.withUnsafeBufferPointer { buffer in
             var parser = WebhookJSONParser(bytes: buffer, depthLimit: depthLimit)
-            return Result { () throws(Failure) -> [(key: String, value: Any)]? in
+            return Result { () throws(Failure) -> Bool in
                 parser.skipWhitespace()
-                guard parser.at < buffer.count, buffer[parser.at] == UInt8(ascii: "{") else { return nil }
-                var members: [(key: String, value: Any)] = []
-                members.reserveCapacity(8)
-                try parser.eachMember(depth: 1) { key, value in members.append((key, value)) }
+                guard parser.at < buffer.count, buffer[parser.at] == UInt8(ascii: "{") else { return false }
+                try parser.eachMember(depth: 1, body)
                 parser.skipWhitespace()
                 guard parser.at == buffer.count else { throw Failure(reason: "unexpected text after the value at byte \(parser.at)") }
-                return members
+                return true
             }
         }
         return try result.get()
@@ -85,12 +108,12 @@ struct WebhookJSONParser {
 
     private mutating func object(depth: Int) throws(Failure) -> [String: Any] {
         var result: [String: Any] = [:]
-        try eachMember(depth: depth) { key, value in result[key] = value }
+        try eachMember(depth: depth) { key, member in result[key] = member.value }
         return result
     }
 
     /// The members of the object starting at `at`, in order, handed to `body` as they are read.
-    private mutating func eachMember(depth: Int, _ body: (String, Any) -> Void) throws(Failure) {
+    private mutating func eachMember(depth: Int, _ body: (String, Member) -> Void) throws(Failure) {
         guard depth <= depthLimit else { throw Failure(reason: "nested deeper than \(depthLimit) levels") }
         at += 1
         skipWhitespace()
@@ -103,7 +126,11 @@ struct WebhookJSONParser {
             guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             at += 1
             skipWhitespace()
-            body(key, try value(depth: depth))
+            if at < bytes.count, bytes[at] == UInt8(ascii: "\"") {
+                body(key, .text(try string()))
+            } else {
+                body(key, .other(try value(depth: depth)))
+            }
             skipWhitespace()
             guard at < bytes.count else { throw fail("unexpected end in an object") }
             if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
