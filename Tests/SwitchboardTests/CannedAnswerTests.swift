@@ -66,6 +66,26 @@ final class CannedAnswerTests: XCTestCase {
         XCTAssertEqual(try t.count("canned_answers"), 0)
     }
 
+    /// A member of the wrong type is refused naming it: a PATCH of `{"text": 5}` or `{"name": null}`
+    /// was ignored and answered 200 as if the answer had changed.
+    func testMembersOfTheWrongTypeAreRefusedAndChangeNothing() throws {
+        let id = try XCTUnwrap(try create("Salut", "Bună ziua").json["id"] as? Int)
+        let before = try t.api("GET", "/api/v1/canned-answers/\(id)").text
+        let patches: [([String: Any], String)] = [
+            (["text": 5], "text"), (["name": NSNull()], "name"), (["module": 7], "module"), (["name": "Hi", "text": ["a"]], "text"),
+        ]
+        for (body, member) in patches {
+            let refused = try t.api("PATCH", "/api/v1/canned-answers/\(id)", body: body)
+            XCTAssertEqual(refused.status, 422, "\(body): \(refused.text)")
+            XCTAssertTrue(refused.errorMessage?.contains(member) == true, "\(body): \(refused.text)")
+        }
+        XCTAssertEqual(try t.api("GET", "/api/v1/canned-answers/\(id)").text, before, "nothing changed")
+        let created = try t.api("POST", "/api/v1/canned-answers", body: ["name": "x", "text": 5, "module": "contact"])
+        XCTAssertEqual(created.status, 422, created.text)
+        XCTAssertTrue(created.errorMessage?.contains("text") == true, created.text)
+        XCTAssertEqual(try t.count("canned_answers"), 1)
+    }
+
     func testEveryRoleReadsQualityControlCannotWrite() throws {
         let qc = try t.addAgent("Quinn", role: .qualityControl)
         let manager = try t.addAgent("Olga", role: .manager)
