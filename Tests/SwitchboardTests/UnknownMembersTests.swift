@@ -36,4 +36,33 @@ final class UnknownMembersTests: XCTestCase {
         XCTAssertEqual(try t.count("wa_outbox"), 0)
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/reassign", body: ["agentId": ana.id]).status, 200, "the known member alone works")
     }
+
+    /// A member of the wrong type is a 422 naming it, not read as "no change": a PATCH of an
+    /// agent with `{"role": true}` and of a contact with `{"region": 5}` answered 200.
+    func testMembersOfTheWrongTypeAreRefused() throws {
+        let t = try TestDaemon()
+        defer { t.stop() }
+        let ana = try t.addAgent("Ana", role: .manager)
+        let contact = try XCTUnwrap(try t.api("POST", "/api/v1/contacts", body: ["name": "Ion", "phones": ["0722100500"], "region": "RO"])
+            .json["id"] as? Int)
+        let refusals: [(String, [String: Any], String)] = [
+            ("/api/v1/agents/\(ana.id)", ["role": true], "role"), ("/api/v1/agents/\(ana.id)", ["role": []], "role"),
+            ("/api/v1/agents/\(ana.id)", ["role": NSNull()], "role"),
+            ("/api/v1/contacts/\(contact)", ["region": 5], "region"), ("/api/v1/contacts/\(contact)", ["region": ["RO"]], "region"),
+            ("/api/v1/contacts/\(contact)", ["phones": ["0722100501"], "region": true], "region"),
+        ]
+        let before = try t.api("GET", "/api/v1/contacts/\(contact)").text
+        for (path, body, member) in refusals {
+            let refused = try t.api("PATCH", path, body: body)
+            XCTAssertEqual(refused.status, 422, "\(path) \(body): \(refused.text)")
+            XCTAssertTrue(refused.errorMessage?.contains(member) == true, "\(path) \(body): \(refused.text)")
+        }
+        XCTAssertEqual(try t.count("agents", "id = \(ana.id) AND role = 'manager'"), 1)
+        XCTAssertEqual(try t.api("GET", "/api/v1/contacts/\(contact)").text, before, "the contact is as it was")
+        let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Ana", "phones": ["0722100502"], "region": 40])
+        XCTAssertEqual(created.status, 422, created.text)
+        XCTAssertEqual(try t.count("contacts"), 1)
+        // A null region is no region, as before.
+        XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["phones": ["+40722100500"], "region": NSNull()]).status, 200)
+    }
 }

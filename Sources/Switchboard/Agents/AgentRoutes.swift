@@ -19,8 +19,8 @@ enum AgentRoutes {
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
             try APIBody.refuseUnknownFields(of: object, known: ["name", "role", "phones", "sipLogins", "receivesNewClients"])
-            let body = WebhookFields(object)
-            let role = try body.string("role").map { text -> Agent.Role in
+            // A role of another type (`true`, `[]`, null) is refused, not read as no change.
+            let role = try (APIBody.patchString(object, "role") ?? nil).map { text -> Agent.Role in
                 guard let role = Agent.Role(rawValue: text) else {
                     throw WebhookError.invalidField("role", Agent.Role.allCases.map(\.rawValue).joined(separator: ", "))
                 }

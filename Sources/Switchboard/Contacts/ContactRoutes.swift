@@ -249,10 +249,12 @@ enum ContactBody {
     }
 
     /// `phones` in E.164, read with `region` when not international, each once; nil when absent.
+    /// `region` must be a string or null even when no phones come with it: a `{"region": 5}`
+    /// was answered 200 as if it meant something.
     static func phones(_ body: WebhookFields) throws -> [String]? {
+        let region = try APIBody.patchString(body.values, "region", nullable: true) ?? nil
         guard let raw = body.values["phones"] else { return nil }
         guard let list = raw as? [Any] else { throw WebhookError.invalidField("phones", "expected an array of strings") }
-        let region = body.string("region")
         let numbers = try list.map { value in
             guard let text = value as? String else { throw WebhookError.invalidField("phones", "expected an array of strings") }
             do { return try PhoneNumber.e164(text, region: region) } catch { throw DomainError.unprocessable("\(error)") }
