@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import Telemetry
 
 /// An open Server-Sent Events stream to one client. Safe to use from any thread.
 public final class EventStream: Sendable {
@@ -49,6 +50,21 @@ public final class EventStream: Sendable {
         out.append(10)
         return out
     }
+
+    /// Writes the head of a frame whose data is one line: `id`, `event`, then `data: `. The data
+    /// is written next into the same buffer and ended with `frameEnd`, giving the bytes `frame`
+    /// makes of it, without the data built apart and copied in.
+    public static func appendHead(event: String, id: UInt64, to out: ByteBuffer) {
+        out.append("id: ")
+        out.appendDecimal(UInt(id))
+        out.append("\nevent: ")
+        var event = event
+        event.withUTF8 { out.append(bytes: $0) }
+        out.append("\ndata: ")
+    }
+
+    /// What ends a frame begun by `appendHead` once its one line of data is written.
+    public static let frameEnd: StaticString = "\n\n"
 
     /// Sends a comment line; keeps proxies from timing the stream out.
     public func sendComment(_ comment: String) {

@@ -38,11 +38,14 @@ public final class Store: Sendable {
     /// is committed to disk, with the body's value or its error.
     /// `body` may run twice (when another job of its batch fails, the batch runs again
     /// with a savepoint per job), so it must only touch the database.
+    /// Inlinable so the closures are specialized for `T` where it is called: generic, the
+    /// completion looked up the metadata of `T?` and `Result<T, Error>` at every answer.
+    @inlinable
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T,
                                    completion: @escaping @Sendable (Result<T, Error>) -> Void) {
         let box = ResultBox<T>()
         let guardCheck = WriteGuard.check
-        let job = WriteJob(body: { database in
+        enqueue(body: { database in
             try guardCheck?(database)
             box.value = try body(database)
         }, finish: { error in
@@ -54,7 +57,12 @@ public final class Store: Sendable {
                 completion(.failure(StoreError.closed))
             }
         })
-        writer.enqueue(job)
+    }
+
+    /// Queues one job for the writer (the type-erased part of `write`).
+    @usableFromInline
+    func enqueue(body: @escaping (Database) throws -> Void, finish: @escaping (Error?) -> Void) {
+        writer.enqueue(WriteJob(body: body, finish: finish))
     }
 
     /// `write` for async callers.
@@ -108,9 +116,13 @@ public final class Store: Sendable {
 }
 
 /// Carries a job's value from the writer thread to its completion.
-private final class ResultBox<T>: @unchecked Sendable {
-    // @unchecked: written by the writer thread before `finish`, read in `finish` on the same thread.
-    var value: T?
+@usableFromInline
+final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: written by the writer thread before the commit, read in `finish` on the WAL
+    // syncer after it (the hand-over between them orders the two).
+    @usableFromInline var value: T?
+
+    @usableFromInline init() {}
 }
 
 /// Idle reader connections.

@@ -49,6 +49,66 @@ public final class ByteBuffer: JSONByteSink {
         append(bytes: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends `"name":`, after a comma unless `isFirst`: a JSON object's key, with one
+    /// capacity check for the whole of it (an object writer writes ~40 keys a screen-pop).
+    @inlinable public func appendKey(_ name: StaticString, isFirst: Bool) {
+        let length = name.utf8CodeUnitCount
+        if capacity - used < length + 4 { grow(toFit: length + 4) }
+        var at = start + used
+        if !isFirst { at.pointee = 44; at += 1 }
+        at.pointee = 34
+        (at + 1).initialize(from: name.utf8Start, count: length)
+        at += length + 1
+        at[0] = 34
+        at[1] = 58
+        used = at + 2 - start
+    }
+
+    /// Appends the decimal digits of `value`, written in place: no temporary, one capacity check.
+    @inlinable public func appendDecimal(_ value: UInt) {
+        var digits = 1
+        var bound: UInt = 10
+        while digits < 20 && value >= bound {   // UInt.max has 20 digits; 10^19 still fits
+            digits += 1
+            bound = bound &* 10
+        }
+        if capacity - used < digits { grow(toFit: digits) }
+        var at = start + used + digits
+        var rest = value
+        // Two digits a step, from a table: half the divisions.
+        let pairs = Self.digitPairs.utf8Start
+        while rest >= 100 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            at -= 2
+            at[0] = pairs[pair]
+            at[1] = pairs[pair &+ 1]
+        }
+        if rest >= 10 {
+            let pair = Int(truncatingIfNeeded: rest) &* 2
+            (at - 2).pointee = pairs[pair]
+            (at - 1).pointee = pairs[pair &+ 1]
+        } else {
+            (at - 1).pointee = UInt8(truncatingIfNeeded: rest) &+ 48
+        }
+        used += digits
+    }
+
+    /// "00" to "99", for `appendDecimal`: a literal, so no lazy initialisation on the way.
+    @usableFromInline static var digitPairs: StaticString {
+        """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+    }
+
+    /// Appends the decimal digits of `value`, with a leading `-` when negative.
+    @inlinable public func appendInt(_ value: Int) {
+        if value < 0 { append(byte: 45) }
+        appendDecimal(value.magnitude)
+    }
+
     /// A copy of the bytes written.
     public func makeArray() -> [UInt8] { Array(UnsafeBufferPointer(start: start, count: used)) }
 

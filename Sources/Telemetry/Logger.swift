@@ -121,6 +121,10 @@ public struct JSONLine {
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     @inlinable
     public static func appendString<Sink: JSONByteSink>(_ s: String, to out: inout Sink) {
+        // Read in place when the bytes are contiguous (native and small strings): the copy
+        // `withUTF8` needs (it may make the string native) costs a retain and a release.
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendString(utf8: $0, to: &out) }
+        guard done == nil else { return }
         var s = s
         s.withUTF8 { appendString(utf8: $0, to: &out) }
     }
@@ -130,12 +134,25 @@ public struct JSONLine {
     @inlinable
     public static func appendString<Sink: JSONByteSink>(utf8: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         out.append(byte: UInt8(ascii: "\""))
+        guard let base = utf8.baseAddress else {
+            out.append(byte: UInt8(ascii: "\""))
+            return
+        }
+        let raw = UnsafeRawPointer(base)
         var runStart = 0
-        for index in 0..<utf8.count {
+        var index = 0
+        while index < utf8.count {
+            // Eight bytes at a time while none needs escaping (nearly all of them).
+            if utf8.count - index >= 8, !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let byte = utf8[index]
+            index += 1
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { out.append(bytes: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-            runStart = index + 1
+            let escaped = index - 1
+            if runStart < escaped { out.append(bytes: UnsafeBufferPointer(rebasing: utf8[runStart..<escaped])) }
+            runStart = index
             out.append(byte: 92)
             switch byte {
             case UInt8(ascii: "\""): out.append(byte: 34)
@@ -152,6 +169,21 @@ public struct JSONLine {
         out.append(byte: UInt8(ascii: "\""))
     }
 
+    /// Whether any of the eight bytes in `word` is a control character, `"` or `\\`; exact
+    /// (no false positive when none is). The "has a byte less than n" and "has a zero byte"
+    /// word tricks (graphics.stanford.edu/~seander/bithacks.html#HasLessInWord), n = 0x20 ≤ 128.
+    @inlinable
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let control = (word &- ones &* 0x20) & ~word
+        let isQuote = (quote &- ones) & ~quote
+        let isBackslash = (backslash &- ones) & ~backslash
+        return (control | isQuote | isBackslash) & highs != 0
+    }
+
     /// Appends the decimal digits of `value` (with a leading `-` when negative).
     @inlinable
     public static func appendInt<Sink: JSONByteSink>(_ value: Int, to out: inout Sink) {
@@ -162,6 +194,11 @@ public struct JSONLine {
     /// Appends the decimal digits of `value`, without allocating.
     @inlinable
     public static func appendDecimal<Sink: JSONByteSink>(_ value: UInt, to out: inout Sink) {
+        // Resolved when specialized: a ByteBuffer writes the digits in place.
+        if let buffer = out as? ByteBuffer {
+            buffer.appendDecimal(value)
+            return
+        }
         if value < 10 {
             out.append(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return

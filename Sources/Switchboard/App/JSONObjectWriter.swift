@@ -1,3 +1,4 @@
+import HTTPServer
 import Telemetry
 
 /// Writes one JSON object by hand, keys in the order given (callers give them sorted, so
@@ -14,6 +15,14 @@ struct JSONObjectWriter {
         out.append(byte: 123)
     }
 
+    /// Starts with the head of a Server-Sent Events frame for `event` and `id`, then the object:
+    /// with `finishFrame()` the frame is written in one piece instead of framed after as a copy.
+    init(capacity: Int, frameOf event: String, id: UInt64) {
+        out = ByteBuffer(capacity: capacity)
+        EventStream.appendHead(event: event, id: id, to: out)
+        out.append(byte: 123)
+    }
+
     /// Continues in `out`: a nested object is written in place, not built apart and copied.
     private init(continuing out: ByteBuffer) {
         self.out = out
@@ -22,12 +31,8 @@ struct JSONObjectWriter {
 
     /// Keys are identifiers written in the code: copied without an escaping pass.
     private mutating func key(_ name: StaticString) {
-        if !isFirst { out.append(byte: 44) }
+        out.appendKey(name, isFirst: isFirst)
         isFirst = false
-        out.append(byte: 34)
-        out.append(name)
-        out.append(byte: 34)
-        out.append(byte: 58)
     }
 
     mutating func string(_ name: StaticString, _ value: String?) {
@@ -39,7 +44,7 @@ struct JSONObjectWriter {
     mutating func int(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
-        JSONLine.appendInt(value, to: &out)
+        out.appendInt(value)
     }
 
     mutating func bool(_ name: StaticString, _ value: Bool) {
@@ -92,11 +97,11 @@ struct JSONObjectWriter {
     mutating func contactLinks(_ id: Int) {
         key("links")
         out.append(#"{"contact":"/api/v1/contacts/"#)
-        JSONLine.appendInt(id, to: &out)
+        out.appendInt(id)
         out.append(#"","createDeal":"/api/v1/contacts/"#)
-        JSONLine.appendInt(id, to: &out)
+        out.appendInt(id)
         out.append(#"/deals","timeline":"/api/v1/contacts/"#)
-        JSONLine.appendInt(id, to: &out)
+        out.appendInt(id)
         out.append(#"/timeline"}"#)
     }
 
@@ -104,19 +109,42 @@ struct JSONObjectWriter {
         out.append(byte: 125)
         return out.makeArray()
     }
+
+    /// Ends the object and the frame begun by `init(capacity:frameOf:id:)`. The object is one
+    /// line (keys are identifiers, strings escaped), so these are the bytes `EventStream.frame` makes.
+    consuming func finishFrame() -> [UInt8] {
+        out.append(byte: 125)
+        out.append(EventStream.frameEnd)
+        return out.makeArray()
+    }
 }
 
 /// A live payload that writes its own JSON (the same bytes JSONEncoder would).
-protocol HandWrittenJSON {
-    var json: [UInt8] { get }
+protocol HandWrittenJSON: LivePayload {
+    /// Room for the usual payload, so the buffer seldom grows.
+    static var typicalSize: Int { get }
+    /// Writes the members of the payload's object, keys sorted.
+    func writeMembers(to w: inout JSONObjectWriter)
 }
 
-extension CallRecord: HandWrittenJSON {
+extension HandWrittenJSON {
+    /// The payload's JSON.
     var json: [UInt8] {
-        var w = JSONObjectWriter(capacity: 512)
+        var w = JSONObjectWriter(capacity: Self.typicalSize)
         writeMembers(to: &w)
         return w.finish()
     }
+
+    /// The whole SSE frame of the payload as `event` with stream id `id`, written in one buffer.
+    func frame(event: String, id: UInt64) -> [UInt8] {
+        var w = JSONObjectWriter(capacity: Self.typicalSize + 64, frameOf: event, id: id)
+        writeMembers(to: &w)
+        return w.finishFrame()
+    }
+}
+
+extension CallRecord: HandWrittenJSON {
+    static var typicalSize: Int { 512 }
 
     func writeMembers(to w: inout JSONObjectWriter) {
         w.int("agentId", agentId)
@@ -151,11 +179,7 @@ extension CallRecord: HandWrittenJSON {
 }
 
 extension DealRecord: HandWrittenJSON {
-    var json: [UInt8] {
-        var w = JSONObjectWriter()
-        writeMembers(to: &w)
-        return w.finish()
-    }
+    static var typicalSize: Int { 256 }
 
     func writeMembers(to w: inout JSONObjectWriter) {
         w.int("callId", callId)
@@ -171,9 +195,10 @@ extension DealRecord: HandWrittenJSON {
 }
 
 extension ScreenPop: HandWrittenJSON {
+    static var typicalSize: Int { 1024 }
+
     /// Written into one buffer, nested objects in place: every screen-pop goes through here.
-    var json: [UInt8] {
-        var w = JSONObjectWriter(capacity: 1024)
+    func writeMembers(to w: inout JSONObjectWriter) {
         if let agent {
             w.object("agent") { a in
                 a.int("id", agent.id)
@@ -193,6 +218,5 @@ extension ScreenPop: HandWrittenJSON {
             }
         }
         w.string("type", type)
-        return w.finish()
     }
 }

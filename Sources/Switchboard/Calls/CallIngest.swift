@@ -43,7 +43,8 @@ struct CallIngest: Sendable {
                 responder.send(.json(bytes: IngestReply(outcomes).json))
                 var updates: [LiveUpdate] = []
                 for case .applied(let eventId, let applied) in outcomes {
-                    updates += applied.updates
+                    // Taken as they are when they are all (one event a delivery, usually): not copied.
+                    if updates.isEmpty { updates = applied.updates } else { updates += applied.updates }
                     if let warning = applied.warning {
                         var fields: [(String, LogValue)] = [("integration", .string(integrationName)), ("eventId", .int(eventId))]
                         if let callId = applied.callId { fields.append(("callId", .int(callId))) }
@@ -70,46 +71,37 @@ extension CallIngest {
 
 /// The body of a webhook's 200: what was stored, or that it was a duplicate.
 struct IngestReply {
-    struct Item {
-        let status: String
-        let eventId: Int
-        let callId: Int?
-        let contactId: Int?
-        let taskId: Int?
-        let flag: String?
-        let warning: String?
-    }
+    let outcomes: [EventLog.Outcome]
 
-    let status: String
-    let events: [Item]
+    init(_ outcomes: [EventLog.Outcome]) { self.outcomes = outcomes }
 
-    init(_ outcomes: [EventLog.Outcome]) {
-        events = outcomes.map { outcome in
-            switch outcome {
-            case .duplicate(let id):
-                return Item(status: "duplicate", eventId: id, callId: nil, contactId: nil, taskId: nil, flag: nil, warning: nil)
-            case .applied(let id, let result):
-                return Item(status: result.flag == nil ? "stored" : "flagged", eventId: id, callId: result.callId,
-                            contactId: result.contactId, taskId: result.taskId, flag: result.flag, warning: result.warning)
-            }
-        }
-        status = events.allSatisfy { $0.status == "duplicate" } && !events.isEmpty ? "duplicate" : "stored"
+    /// `duplicate` when every event was one (and there was one), else `stored`.
+    var status: String {
+        !outcomes.isEmpty && outcomes.allSatisfy { if case .duplicate = $0 { true } else { false } } ? "duplicate" : "stored"
     }
 }
 
 extension IngestReply {
-    /// Written by hand: this answers every webhook, and JSONEncoder is slow on Linux.
+    /// Written by hand, straight from the outcomes: this answers every webhook, and JSONEncoder
+    /// is slow on Linux. Each event's keys in the order the reply has always had them
+    /// (status, eventId, callId, contactId, taskId, flag, warning); nil ones left out.
     var json: [UInt8] {
         // Outer keys in sorted order, as JSONEncoder with .sortedKeys wrote them before.
-        var w = JSONObjectWriter(capacity: 48 + 80 * events.count)
-        w.objects("events", events) { item, e in
-            e.string("status", item.status)
-            e.int("eventId", item.eventId)
-            e.int("callId", item.callId)
-            e.int("contactId", item.contactId)
-            e.int("taskId", item.taskId)
-            e.string("flag", item.flag)
-            e.string("warning", item.warning)
+        var w = JSONObjectWriter(capacity: 48 + 80 * outcomes.count)
+        w.objects("events", outcomes) { outcome, e in
+            switch outcome {
+            case .duplicate(let id):
+                e.string("status", "duplicate")
+                e.int("eventId", id)
+            case .applied(let id, let result):
+                e.string("status", result.flag == nil ? "stored" : "flagged")
+                e.int("eventId", id)
+                e.int("callId", result.callId)
+                e.int("contactId", result.contactId)
+                e.int("taskId", result.taskId)
+                e.string("flag", result.flag)
+                e.string("warning", result.warning)
+            }
         }
         w.string("status", status)
         return w.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 
 /// A message for the live stream, computed inside a write and published after its commit.
 struct LiveUpdate: Sendable {
@@ -13,23 +14,22 @@ struct LiveUpdate: Sendable {
 
     let event: String
     /// Encoded only when published, off the writer thread.
-    let payload: any Encodable & Sendable
+    let payload: any LivePayload
     let audience: Audience
 
-    init(event: String, payload: any Encodable & Sendable, audience: Audience) {
+    init(event: String, payload: any LivePayload, audience: Audience) {
         self.event = event
         self.payload = payload
         self.audience = audience
     }
 
     /// The JSON sent as the event's data.
-    var data: [UInt8] {
-        // The exact-type cast first: a screen-pop is nearly every update, and a cast to a
-        // concrete type is a metadata comparison where a protocol cast searches conformances.
-        if let pop = payload as? ScreenPop { return pop.json }
-        if let fast = payload as? HandWrittenJSON { return fast.json }
-        return JSONText.bytes(AnyEncodable(payload))
-    }
+    var data: [UInt8] { payload.json }
+
+    /// The event's Server-Sent Events frame with stream id `id`: the bytes `EventStream.frame`
+    /// makes of `data`. Dispatched through the payload's conformance: no cast, and no copy of a
+    /// screen-pop out of its box.
+    func frame(id: UInt64) -> [UInt8] { payload.frame(event: event, id: id) }
 
     /// Whether `agent` receives it.
     func isFor(_ agent: Agent) -> Bool {
@@ -43,6 +43,32 @@ struct LiveUpdate: Sendable {
         }
     }
 }
+
+/// What a live update carries: encoded with JSONEncoder (`.sortedKeys`) unless the type
+/// writes its JSON by hand (`HandWrittenJSON`, whose implementations take precedence).
+protocol LivePayload: Encodable, Sendable {
+    /// The JSON sent as the event's data.
+    var json: [UInt8] { get }
+    /// The whole frame of the payload as `event` with stream id `id`.
+    func frame(event: String, id: UInt64) -> [UInt8]
+}
+
+extension LivePayload {
+    var json: [UInt8] { JSONText.bytes(AnyEncodable(self)) }
+
+    func frame(event: String, id: UInt64) -> [UInt8] {
+        json.withUnsafeBufferPointer { EventStream.frame(event: event, id: String(id), data: $0) }
+    }
+}
+
+// The payloads sent with JSONEncoder (the hand-written ones conform through HandWrittenJSON).
+extension Dictionary: LivePayload where Key == String, Value == Int {}
+extension TaskRecord: LivePayload {}
+extension TasksClosed: LivePayload {}
+extension TaskUnassigned: LivePayload {}
+extension InboundNotice: LivePayload {}
+extension OutboundNotice: LivePayload {}
+extension ClaimNotice: LivePayload {}
 
 /// Lets an existential Encodable go through JSONEncoder.
 struct AnyEncodable: Encodable {

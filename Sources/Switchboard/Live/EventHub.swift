@@ -85,7 +85,7 @@ public final class EventHub: @unchecked Sendable {
             var output: [UInt8] = []
             var sentUpTo = last
             for (missedId, update) in missed where update.isFor(agent) {
-                output += update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: String(missedId), data: $0) }
+                output += update.frame(id: missedId)
                 sentUpTo = missedId
             }
             // Then the newest id alone (no event fires; the client's last id moves on), so the
@@ -151,11 +151,12 @@ public final class EventHub: @unchecked Sendable {
         for update in updates {
             let number = sequence.add(1, ordering: .relaxed).newValue
             recent.append(number, update)
-            let id = String(number)
             var frame: [UInt8]?
             for index in targets.indices where update.isFor(targets[index].agent) {
-                if frame == nil { frame = update.data.withUnsafeBufferPointer { EventStream.frame(event: update.event, id: id, data: $0) } }
-                if let frame { output[index].append(contentsOf: frame) }
+                if frame == nil { frame = update.frame(id: number) }
+                guard let frame else { continue }
+                // A stream's first frame of the drain is shared, not copied (the usual single update).
+                if output[index].isEmpty { output[index] = frame } else { output[index].append(contentsOf: frame) }
             }
         }
         for index in targets.indices where !output[index].isEmpty { targets[index].stream.send(frame: output[index]) }
