@@ -73,8 +73,12 @@ public:
     /// nullptr when the region is unknown; its patterns compiled (once, thread-safe).
     RegionMetadata *region(const std::string &id) const {
         auto found = regions_.find(id);
-        if (found == regions_.end()) return nullptr;
-        RegionMetadata *metadata = found->second.get();
+        return found == regions_.end() ? nullptr : compiled(found->second.get());
+    }
+
+    /// `metadata` with its patterns compiled (once, thread-safe); nullptr stays nullptr.
+    static RegionMetadata *compiled(RegionMetadata *metadata) {
+        if (metadata == nullptr) return nullptr;
         std::call_once(metadata->compiled, [metadata] {
             RE2::Options options;
             options.set_log_errors(false);
@@ -87,6 +91,12 @@ public:
             if (!metadata->leadingDigits.empty()) metadata->leadingDigitsRegex = std::make_unique<RE2>(metadata->leadingDigits, options);
         });
         return metadata;
+    }
+
+    /// nullptr when the region is unknown, without compiling its patterns.
+    RegionMetadata *find(const std::string &id) const {
+        auto found = regions_.find(id);
+        return found == regions_.end() ? nullptr : found->second.get();
     }
 
 private:
@@ -198,6 +208,46 @@ const Metadata &metadata() {
     return instance;
 }
 
+/// The regions of each country calling code, in libphonenumber's order (the main country
+/// first), found once: GetRegionCodesForCountryCallingCode builds a list of strings and each
+/// region was then looked up by name, on every number. Read-only after its thread-safe
+/// initialisation (a function-local static).
+class CountryCodes {
+public:
+    static constexpr int limit = 1000;   // calling codes have at most three digits
+
+    struct Entry {
+        std::string mainCode = "ZZ";             // GetRegionCodeForCountryCode: "ZZ" for a code no region has
+        RegionMetadata *main = nullptr;          // mainCode's metadata, nullptr where there is none
+        std::vector<RegionMetadata *> regions;   // as GetRegionCodesForCountryCallingCode lists them, nullptr where unknown
+    };
+
+    explicit CountryCodes(const PhoneNumberUtil *util) {
+        const Metadata &all = metadata();
+        for (int code = 1; code < limit; ++code) {
+            std::list<std::string> codes;
+            util->GetRegionCodesForCountryCallingCode(code, &codes);
+            for (const std::string &region : codes) entries_[code].regions.push_back(all.find(region));
+            util->GetRegionCodeForCountryCode(code, &entries_[code].mainCode);
+            entries_[code].main = all.find(entries_[code].mainCode);
+        }
+    }
+
+    /// The regions of `code`; empty for a code no region has.
+    const Entry &operator[](int code) const {
+        static const Entry none;
+        return code > 0 && code < limit ? entries_[code] : none;
+    }
+
+private:
+    Entry entries_[limit];
+};
+
+const CountryCodes &countryCodes(const PhoneNumberUtil *util) {
+    static const CountryCodes instance(util);
+    return instance;
+}
+
 /// libphonenumber's IsNumberMatchingDesc: a possible length, then a full match of the pattern.
 bool matchesDesc(const std::string &nsn, const NumberDesc &desc) {
     if (!desc.possibleLengths.empty()) {
@@ -224,11 +274,9 @@ bool hasNumberType(const std::string &nsn, const RegionMetadata &region) {
 /// ICU, which spent most of its time building a matcher per pattern per call. The region is
 /// found as GetRegionCodeForNumber finds it. -1: cannot tell here (a pattern RE2 refused).
 int isValidNumber(const PhoneNumberUtil *util, int countryCode, const std::string &nsn) {
-    std::list<std::string> regionCodes;
-    util->GetRegionCodesForCountryCallingCode(countryCode, &regionCodes);
-    const Metadata &all = metadata();
-    for (const std::string &code : regionCodes) {
-        RegionMetadata *region = all.region(code);
+    const std::vector<RegionMetadata *> &regionCodes = countryCodes(util)[countryCode].regions;
+    for (RegionMetadata *found : regionCodes) {
+        RegionMetadata *region = Metadata::compiled(found);
         if (region == nullptr) return -1;
         for (const NumberDesc *desc : {&region->general, &region->fixedLine, &region->mobile}) {
             if (desc->regex != nullptr && !desc->regex->ok()) return -1;
@@ -293,21 +341,20 @@ int fast_international(const PhoneNumberUtil *util, const char *number, char *ou
     if (count < 4 || digits[0] == '0') return -1;
     int countryCode = 0;
     size_t codeLength = 0;
-    std::string regionCode;
+    const CountryCodes &codes = countryCodes(util);
     for (size_t length = 1; length <= 3 && length < count; ++length) {
         int candidate = countryCode * 10 + (digits[length - 1] - '0');
         countryCode = candidate;
-        util->GetRegionCodeForCountryCode(candidate, &regionCode);
-        if (regionCode != "ZZ") {
+        if (codes[candidate].mainCode != "ZZ") {
             codeLength = length;
             break;
         }
     }
-    if (codeLength == 0 || regionCode == "001") return -1;
+    if (codeLength == 0 || codes[countryCode].mainCode == "001") return -1;
     const char *national = digits + codeLength;
     size_t nationalLength = count - codeLength;
     if (nationalLength < 2 || national[0] == '0') return -1;
-    RegionMetadata *main = metadata().region(regionCode);
+    RegionMetadata *main = Metadata::compiled(codes[countryCode].main);
     if (main == nullptr) return -1;
     const std::string &stripped = main->nationalPrefixForParsing;
     for (char c : stripped) if (c < '0' || c > '9') return -1;

@@ -33,4 +33,22 @@ final class CryptoTests: XCTestCase {
         for result in results.withLock({ $0 }) { XCTAssertEqual(result, expected) }
         XCTAssertEqual(Set(expected.map(\.hexString)).count, inputs.count, "different inputs, different digests")
     }
+
+    func testSHA256DigestHoldsTheSameBytesAndWritesTheirHex() {
+        for input in [[], Array("abc".utf8), [UInt8](repeating: 7, count: 200)] {
+            let digest = Crypto.sha256Digest(input)
+            XCTAssertEqual(digest.bytes, Crypto.sha256(input))
+            var out = [UInt8](repeating: 0, count: 64)
+            let written = out.withUnsafeMutableBufferPointer { digest.writeHex(prefix: 16, into: $0) }
+            XCTAssertEqual(String(decoding: out.prefix(written), as: UTF8.self), String(Crypto.sha256(input).hexString.prefix(32)))
+        }
+    }
+
+    func testConstantTimeEqualsOfTextsComparesTheirBytes() {
+        XCTAssertTrue(Crypto.constantTimeEquals("whs_abc", "whs_abc"))
+        XCTAssertTrue(Crypto.constantTimeEquals("", ""))
+        XCTAssertFalse(Crypto.constantTimeEquals("whs_abc", "whs_abd"))
+        XCTAssertFalse(Crypto.constantTimeEquals("whs_abc", "whs_ab"))
+        XCTAssertFalse(Crypto.constantTimeEquals("", "x"))
+    }
 }

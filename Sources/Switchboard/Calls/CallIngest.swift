@@ -12,17 +12,12 @@ struct CallIngest: Sendable {
     /// answer is sent after commit and the live updates published after that.
     func ingest(_ events: [CallEvent], integration: Integration, rawBody: [UInt8], responder: Responder) {
         let receivedAt = Timestamp.now()
-        var digest = Crypto.sha256(rawBody)
-        digest.removeLast(digest.count - 16)
-        let bodyHash = digest.hexString   // the first 32 hex digits
+        // Hashed only when a key needs it (an event without an id); otherwise no key reads it.
+        let bodyHash = events.contains(where: { $0.eventId == nil }) ? Crypto.sha256Digest(rawBody) : SHA256Digest { _ in }
         let integrationId = integration.id
-        // Encoding happens here, on the event loop, so the single writer only writes.
-        let prepared = events.map { event in
-            (event: DomainEvent.call(event), payload: event.domainEventJSON,
-             key: Self.idempotencyKey(integrationId: integrationId, event: event, bodyHash: bodyHash))
-        }
-        // Client numbers are parsed here, on the event loop, and handed to the writer.
-        let numbers = events.map { event in event.clientNumber.map { PhoneNumber.Parsed($0.trimmedSpaces, region: integration.region) } }
+        // Encoding happens here, on the event loop, so the single writer only writes; so does the
+        // parsing of client numbers, handed to the writer.
+        let (prepared, numbers) = Self.prepare(events, integrationId: integrationId, region: integration.region, bodyHash: bodyHash)
         let settings = SettingsLookup.preferring(integration)
         let listening = hub.isListenedTo
         // The closures take the few fields they use: a copy of the whole integration for each
@@ -61,11 +56,57 @@ struct CallIngest: Sendable {
 }
 
 extension CallIngest {
-    /// `<integration>:e:<provider event id>`, or without one `<integration>:c:<call id>:<kind>:<body hash>`.
-    static func idempotencyKey(integrationId: Int, event: CallEvent, bodyHash: String) -> String {
-        let id = String(integrationId)
+    /// Each event as the writer records it (with its payload and idempotency key), and its client
+    /// number parsed for `region`. One pass, each event moved into its DomainEvent last: two maps
+    /// copied every event (a dozen retains and releases) twice more.
+    static func prepare(_ events: [CallEvent], integrationId: Int, region: String?, bodyHash: SHA256Digest)
+        -> (prepared: [(event: DomainEvent, payload: String, key: String)], numbers: [PhoneNumber.Parsed?]) {
+        var prepared: [(event: DomainEvent, payload: String, key: String)] = []
+        var numbers: [PhoneNumber.Parsed?] = []
+        prepared.reserveCapacity(events.count)
+        numbers.reserveCapacity(events.count)
+        for event in events {
+            let payload = event.domainEventJSON
+            let key = idempotencyKey(integrationId: integrationId, event: event, bodyHash: bodyHash)
+            numbers.append(event.clientNumber.map { PhoneNumber.Parsed($0.trimmedSpaces, region: region) })
+            prepared.append((event: DomainEvent.call(event), payload: payload, key: key))
+        }
+        return (prepared, numbers)
+    }
+
+    /// `<integration>:e:<provider event id>`, or without one `<integration>:c:<call id>:<kind>:<body hash>`,
+    /// the body hash being the first 32 hex digits of the body's SHA-256.
+    static func idempotencyKey(integrationId: Int, event: CallEvent, bodyHash: SHA256Digest) -> String {
+        var id = String(integrationId)
         if let eventId = event.eventId { return .concatenating(id, ":e:", eventId) }
-        return .concatenating(id, ":c:", event.callId, ":", event.kind.rawValue, ":", bodyHash)
+        // Written in place, the hash's hex included: no string is made for the pieces.
+        var callId = event.callId
+        var kind = event.kind.rawValue
+        let count = id.utf8.count + 3 + callId.utf8.count + 1 + kind.utf8.count + 1 + 32
+        return String(unsafeUninitializedCapacity: count) { out in
+            var at = 0
+            func put(_ text: inout String) {
+                text.withUTF8 { bytes in
+                    guard let source = bytes.baseAddress, let target = out.baseAddress else { return }
+                    (target + at).update(from: source, count: bytes.count)
+                    at += bytes.count
+                }
+            }
+            func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
+            }
+            put(&id)
+            put(58)   // ":c:"
+            put(99)
+            put(58)
+            put(&callId)
+            put(58)
+            put(&kind)
+            put(58)
+            at += bodyHash.writeHex(prefix: 16, into: UnsafeMutableBufferPointer(rebasing: out[at...]))
+            return at
+        }
     }
 }
 

@@ -23,6 +23,16 @@ public enum Crypto {
         return digest
     }
 
+    /// SHA-256 digest held by value: no array is made for it (every webhook's body hash comes here).
+    public static func sha256Digest(_ data: [UInt8]) -> SHA256Digest {
+        SHA256Digest { out in
+            data.withUnsafeBufferPointer { buffer in
+                // Cannot fail short of OpenSSL being unusable; the digest then stays zero and matches nothing.
+                _ = sb_sha256(sha256Algorithm, buffer.baseAddress, buffer.count, out.baseAddress)
+            }
+        }
+    }
+
     /// SHA-256 fetched from the default provider once: OpenSSL 3's one-shot `SHA256()`
     /// looks the algorithm up on every call, which cost more than hashing a webhook body.
     /// An EVP_MD is immutable after the fetch and safe to share between threads.
@@ -54,6 +64,19 @@ public enum Crypto {
         }
     }
 
+    /// `constantTimeEquals` of two texts' UTF-8 bytes, read in place (no arrays are made).
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                guard pa.count == pb.count else { return false }
+                guard let left = pa.baseAddress, let right = pb.baseAddress else { return true }   // both empty
+                return CRYPTO_memcmp(left, right, pa.count) == 0
+            }
+        }
+    }
+
     private static func hmac(_ digest: String, key: [UInt8], data: [UInt8]) -> [UInt8] {
         let size = Int(EVP_MAX_MD_SIZE)
         var out = [UInt8](repeating: 0, count: size)
@@ -74,7 +97,7 @@ public enum CryptoError: Error {
 }
 
 extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal, written straight into the string's storage (every webhook's body hash goes through here).
+    /// Lower-case hexadecimal, written straight into the string's storage.
     public var hexString: String {
         String(unsafeUninitializedCapacity: count * 2) { out in
             for (index, byte) in enumerated() {
