@@ -30,16 +30,16 @@ enum NativeCallFormat {
     }
 
     /// `WebhookFields.text` of a member; text as read is taken as it is, without the casts.
-    private static func text(_ member: WebhookJSONParser.Member?, _ key: String) throws -> String? {
+    private static func text(_ member: Kept?, _ key: String) throws -> String? {
         switch member {
         case nil: return nil
         case .text(let text)?: return text.isEmpty ? nil : text   // "" is absent, as in `WebhookFields.text`
-        case .other(let value)?: return try WebhookFields.text(value, key: key)
+        case .other(let boxed)?: return try WebhookFields.text(boxed.value, key: key)
         }
     }
 
     /// A time member: ISO 8601 with an offset or Unix seconds, normalized to RFC 3339 UTC.
-    private static func time(_ value: WebhookJSONParser.Member?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
+    private static func time(_ value: Kept?, key: String, localTimeIn zone: TimeZone?) throws -> String? {
         guard let raw = try text(value, key) else { return nil }
         // The common form (`…Z`) states its offset: normalized once, without asking whether it is a wall clock.
         if let canonical = Timestamp.canonicalUTC(raw) { return canonical }
@@ -50,33 +50,64 @@ enum NativeCallFormat {
         return normalized
     }
 
+    /// A member as `Fields` keeps it. `WebhookJSONParser.Member` holds an `Any`, which makes it
+    /// address-only: every read of one back (a dozen a webhook, most of absent members) was an
+    /// outlined copy of the whole enum. This one is loadable: a read is a retain at most.
+    private enum Kept {
+        case text(String)
+        /// Anything but a string, boxed (a number, a boolean, null, an object or an array).
+        case other(Boxed)
+
+        init(_ member: WebhookJSONParser.Member) {
+            switch member {
+            case .text(let text): self = .text(text)
+            case .other(let value): self = .other(Boxed(value))
+            }
+        }
+
+        /// The value as `WebhookJSONParser.Member.value` gives it.
+        var value: Any {
+            switch self {
+            case .text(let text): return text
+            case .other(let boxed): return boxed.value
+            }
+        }
+    }
+
+    /// A member's value other than a string, held by reference for `Kept`.
+    private final class Boxed {
+        let value: Any
+
+        init(_ value: Any) { self.value = value }
+    }
+
     /// The body's members this format reads, picked out as the parser reads them (every webhook
     /// goes through here; a dictionary of the whole body and a hashed lookup per field, or an
     /// array of the members, cost more). A repeated key keeps its last value, as the dictionary did.
     private struct Fields {
-        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt, startedAt: WebhookJSONParser.Member?
-        var duration, talkTime, endReason, recordingUrl, clientId, eventId: WebhookJSONParser.Member?
+        var callId, callIdSnake, direction, clientNumber, ourNumber, agentId, sipLogin, occurredAt, startedAt: Kept?
+        var duration, talkTime, endReason, recordingUrl, clientId, eventId: Kept?
         var utmObject: Any?
         var utmTags: [String: Any] = [:]
 
         /// Keeps `member` when `key` is one of this format's members.
         mutating func take(_ key: String, _ member: WebhookJSONParser.Member) {
             switch key {
-            case "callId": callId = member
-            case "call_id": callIdSnake = member
-            case "direction": direction = member
-            case "clientNumber": clientNumber = member
-            case "ourNumber": ourNumber = member
-            case "agentId": agentId = member
-            case "sipLogin": sipLogin = member
-            case "occurredAt": occurredAt = member
-            case "startedAt": startedAt = member
-            case "duration": duration = member
-            case "talkTime": talkTime = member
-            case "endReason": endReason = member
-            case "recordingUrl": recordingUrl = member
-            case "clientId": clientId = member
-            case "eventId": eventId = member
+            case "callId": callId = Kept(member)
+            case "call_id": callIdSnake = Kept(member)
+            case "direction": direction = Kept(member)
+            case "clientNumber": clientNumber = Kept(member)
+            case "ourNumber": ourNumber = Kept(member)
+            case "agentId": agentId = Kept(member)
+            case "sipLogin": sipLogin = Kept(member)
+            case "occurredAt": occurredAt = Kept(member)
+            case "startedAt": startedAt = Kept(member)
+            case "duration": duration = Kept(member)
+            case "talkTime": talkTime = Kept(member)
+            case "endReason": endReason = Kept(member)
+            case "recordingUrl": recordingUrl = Kept(member)
+            case "clientId": clientId = Kept(member)
+            case "eventId": eventId = Kept(member)
             case "utm": utmObject = member.value
             default: if key.hasPrefix("utm_") { utmTags[key] = member.value }
             }
