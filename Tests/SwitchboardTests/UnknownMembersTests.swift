@@ -62,6 +62,10 @@ final class UnknownMembersTests: XCTestCase {
         let created = try t.api("POST", "/api/v1/contacts", body: ["name": "Ana", "phones": ["0722100502"], "region": 40])
         XCTAssertEqual(created.status, 422, created.text)
         XCTAssertEqual(try t.count("contacts"), 1)
+        // An empty region is no region, as before: a national number cannot be read without one.
+        let noRegion = try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["phones": ["0722100501"], "region": ""])
+        XCTAssertEqual(noRegion.status, 422, noRegion.text)
+        XCTAssertTrue(noRegion.errorMessage?.contains("no default region") == true, noRegion.text)
         // A null region is no region, as before.
         XCTAssertEqual(try t.api("PATCH", "/api/v1/contacts/\(contact)", body: ["phones": ["+40722100500"], "region": NSNull()]).status, 200)
     }

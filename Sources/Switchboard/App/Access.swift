@@ -112,11 +112,13 @@ enum APIBody {
         return WebhookFields(try WebhookJSON.object(request.body))
     }
 
-    /// For endpoints that take no body: none, or an empty object (`{}`, which many clients send
+    /// For endpoints that take no body: none, `null` or an empty object (`{}`; clients send either
     /// with every POST). Anything else is refused as the endpoints with bodies refuse it
     /// (malformed JSON 400, a member 422 naming it): a client that sent fields meant them to count.
     static func none(_ request: HTTPRequest) throws {
-        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return }
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let text = request.body.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        if text.isEmpty || Array(text) == Array("null".utf8) { return }
         if let member = try WebhookJSON.object(request.body).keys.sorted().first {
             throw DomainError.unprocessable("unknown field \(member): this request takes no body")
         }

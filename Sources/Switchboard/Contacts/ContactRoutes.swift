@@ -252,7 +252,8 @@ enum ContactBody {
     /// `region` must be a string or null even when no phones come with it: a `{"region": 5}`
     /// was answered 200 as if it meant something.
     static func phones(_ body: WebhookFields) throws -> [String]? {
-        let region = try APIBody.patchString(body.values, "region", nullable: true) ?? nil
+        // "" is no region, as null is.
+        let region = (try APIBody.patchString(body.values, "region", nullable: true) ?? nil).flatMap { $0.isEmpty ? nil : $0 }
         guard let raw = body.values["phones"] else { return nil }
         guard let list = raw as? [Any] else { throw WebhookError.invalidField("phones", "expected an array of strings") }
         let numbers = try list.map { value in
