@@ -46,7 +46,7 @@ final class WebhookJSONParserTests: XCTestCase {
         XCTAssertEqual(WebhookJSONText.text(sample), #"{"a":{"c":"é","d":1},"b":[true,false,null,1,-2.5,"x/y"]}"#)
     }
 
-    /// `members` (the native format's reader) sees exactly the object `parse` builds:
+    /// `eachMember` (the native format's reader) sees exactly the object `parse` builds:
     /// same members with the last of a repeated key winning, same refusals and reasons.
     func testMembersAgreeWithTheParsedObject() throws {
         let alphabet = Array(#"{}[]:,"\ -+.eE0123456789tfnul"#.utf8)
@@ -58,14 +58,18 @@ final class WebhookJSONParserTests: XCTestCase {
             if round % 2 == 1, !bytes.isEmpty { bytes[random.next(bytes.count)] = alphabet[random.next(alphabet.count)] }
             let context = String(decoding: bytes, as: UTF8.self)
             let parsed = Result { try WebhookJSONParser.parse(bytes, depthLimit: 32) }
-            let members = Result { try WebhookJSONParser.members(bytes, depthLimit: 32) }
+            let members = Result { () throws(WebhookJSONParser.Failure) -> [(key: String, value: Any)]? in
+                var pairs: [(key: String, value: Any)] = []
+                let isObject = try WebhookJSONParser.eachMember(of: bytes, depthLimit: 32) { key, member in pairs.append((key, member.value)) }
+                return isObject ? pairs : nil
+            }
             switch (parsed, members) {
             case (.success(let value as [String: Any]), .success(let pairs?)):
                 let rebuilt = Dictionary(pairs, uniquingKeysWith: { _, last in last })
                 XCTAssertTrue(equal(value, rebuilt), context)
             case (.success(let value), .success(nil)):
                 XCTAssertFalse(value is [String: Any], "members refused an object: \(context)")
-            case (.failure(let a as WebhookJSONParser.Failure), .failure(let b as WebhookJSONParser.Failure)):
+            case (.failure(let a as WebhookJSONParser.Failure), .failure(let b)):
                 XCTAssertEqual(a.reason, b.reason, context)
             case (.failure, .success(nil)):
                 XCTAssertNotEqual(context.trimmingCharacters(in: .whitespacesAndNewlines).first, "{", context)

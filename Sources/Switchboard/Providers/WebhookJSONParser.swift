@@ -41,18 +41,10 @@ struct WebhookJSONParser {
         return try result.get()
     }
 
-    /// The members of a document that is one JSON object, in order (a repeated key appears
-    /// each time; read front to back, the last wins, as in `parse`'s dictionary), without
-    /// building the dictionary. nil when the document is not an object (then `parse` says why).
-    static func members(_ bytes: [UInt8], depthLimit: Int) throws(Failure) -> [(key: String, value: Any)]? {
-        var members: [(key: String, value: Any)] = []
-        members.reserveCapacity(8)
-        guard try eachMember(of: bytes, depthLimit: depthLimit, { key, member in members.append((key, member.value)) }) else { return nil }
-        return members
-    }
-
-    /// `members`, handed to `body` one by one as they are read, without an array of them;
-    /// false when the document is not an object. When the document turns out broken, `body`
+    /// The members of a document that is one JSON object, handed to `body` in order as they are
+    /// read (a repeated key each time: read front to back the last wins, as in `parse`'s
+    /// dictionary), without a dictionary or an array of them; false when the document is not an
+    /// object (then `parse` says why). When the document turns out broken, `body`
     /// has seen the members before the fault.
     static func eachMember(of bytes: [UInt8], depthLimit: Int, _ body: (String, Member) -> Void) throws(Failure) -> Bool {
         let result: Result<Bool, Failure> = bytes.withUnsafeBufferPointer { buffer in
