@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CSQLiteWAL", dependencies: ["CSQLite"], path: "Sources/CSQLiteWAL",
                 // DWARF 4: valgrind 3.19 (Debian 12), used by bench/profile-*, cannot read clang's DWARF 5.
                 cSettings: [.unsafeFlags(["-gdwarf-4"])]),
-        .target(name: "Telemetry", dependencies: []),
+        .target(name: "Telemetry", dependencies: ["CSystem"]),
         .target(name: "HTTPServer", dependencies: ["CSystem", "Telemetry"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "Store", dependencies: ["CSQLite", "CSQLiteWAL", "Telemetry"]),

@@ -77,9 +77,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop thread.
     func start(name: String) {
-        let thread = Thread { [self] in self.run() }
-        thread.name = name
-        thread.start()
+        NamedThread.start(name) { [self] in self.run() }
     }
 
     /// Stops accepting, closes idle connections and streams, lets in-flight requests

@@ -32,9 +32,7 @@ final class Checkpointer: @unchecked Sendable {
         // SQLite then answers a checkpoint with success without copying anything.
         _ = try database.scalar("SELECT count(*) FROM sqlite_schema")
         self.metrics = metrics
-        let thread = Thread { [self] in self.run() }
-        thread.name = "sqlite-checkpoint"
-        thread.start()
+        NamedThread.start("sqlite-checkpt") { [self] in self.run() }
     }
 
     /// Asks for a checkpoint soon; requests made while one runs are served by one more.

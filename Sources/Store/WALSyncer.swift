@@ -34,9 +34,7 @@ final class WALSyncer: @unchecked Sendable {
         self.walPath = walPath
         self.metrics = metrics
         self.onIdle = onIdle
-        let thread = Thread { [self] in self.run() }
-        thread.name = "sqlite-wal-sync"
-        thread.start()
+        NamedThread.start("sqlite-wal-sync") { [self] in self.run() }
     }
 
     /// True while a batch handed over is not on disk yet: its fdatasync is running or waits.

@@ -48,9 +48,7 @@ final class Writer: @unchecked Sendable {
             Logger.shared.log(.warning, "no background checkpoint connection; checkpoints run on the writer",
                               [("error", .string("\(error)"))])
         }
-        let thread = Thread { [self] in self.run() }
-        thread.name = "sqlite-writer"
-        thread.start()
+        NamedThread.start("sqlite-writer") { [self] in self.run() }
     }
 
     /// Jobs queued that the writer thread has not taken yet.

@@ -23,14 +23,12 @@ public final class Logger: Sendable {
         self.fd = fd
         // stderr may be a pipe whose reader went away; a failed write must not kill the process.
         signal(SIGPIPE, SIG_IGN)
-        let thread = Thread { [weak self] in
+        NamedThread.start("log-flusher") { [weak self] in
             while let logger = self {
                 logger.flush()
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
-        thread.name = "log-flusher"
-        thread.start()
     }
 
     /// Logs `message` with structured `fields`. Values are rendered as JSON

@@ -237,6 +237,25 @@ final class DaemonTests: XCTestCase {
         for line in lines { XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(line.utf8))) }
     }
 
+    /// `top -H`, `ps -L` and perf name a busy thread: every one was called `switchboard`.
+    func testTheDaemonsThreadsCarryTheirNames() throws {
+        environment["SWITCHBOARD_EVENT_LOOPS"] = "2"
+        let daemon = try RunningDaemon(environment: environment)
+        defer { daemon.stop() }
+        XCTAssertEqual(try daemon.request("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)
+        let tasks = "/proc/\(daemon.process.processIdentifier)/task"
+        let wanted: Set = ["http-0", "http-1", "sqlite-writer", "sqlite-wal-sync", "sqlite-checkpt", "log-flusher"]
+        // A thread names itself as it starts: looked at again for a while, not slept on.
+        var names: Set<String> = []
+        let deadline = Date().addingTimeInterval(10)
+        while !wanted.isSubset(of: names) && Date() < deadline {
+            names = Set(try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { task in
+                try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+        }
+        XCTAssertTrue(wanted.isSubset(of: names), "missing \(wanted.subtracting(names).sorted()) among \(names.sorted())")
+    }
+
     func testSIGTERMStopsGracefullyWithExitZero() throws {
         let daemon = try RunningDaemon(environment: environment)
         XCTAssertEqual(try daemon.request("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").status, 200)

@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 
 /// Threads for blocking work (database reads, provider calls) off the event loops.
 ///
@@ -13,9 +14,7 @@ final class WorkerPool: @unchecked Sendable {
 
     init(threads: Int) {
         for index in 0..<threads {
-            let thread = Thread { [unowned self] in self.work() }
-            thread.name = "worker-\(index)"
-            thread.start()
+            NamedThread.start("worker-\(index)") { [unowned self] in self.work() }
         }
     }
 

@@ -89,9 +89,7 @@ public final class MediaFetcher: @unchecked Sendable {
         defer { condition.unlock() }
         guard lifecycle == .idle else { return }
         lifecycle = .running
-        let thread = Thread { [self] in loop(interval: interval) }
-        thread.name = "media-fetcher"
-        thread.start()
+        NamedThread.start("media-fetcher") { [self] in loop(interval: interval) }
     }
 
     /// Asks for a pass now rather than at the next interval.

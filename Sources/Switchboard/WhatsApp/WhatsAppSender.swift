@@ -54,12 +54,10 @@ final class WhatsAppSender: @unchecked Sendable {
         stopped = false
         finished = done
         condition.unlock()
-        let thread = Thread { [self] in
+        NamedThread.start("whatsapp-sender") { [self] in
             loop()
             done.signal()
         }
-        thread.name = "whatsapp-sender"
-        thread.start()
     }
 
     /// Wakes the background thread: something was queued.
