@@ -1862,7 +1862,7 @@ enum OpenAPIDocument {
             "description": "Custom fields (UTM tags land here)"
           },
           "createdAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"},
-          "updatedAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC"}
+          "updatedAt": {"type": "string", "format": "date-time", "description": "RFC 3339 UTC; the last change (a patch that changes nothing leaves it), the contact list's order"}
         },
         "required": ["id", "name", "phones", "fields", "createdAt", "updatedAt"]
       },

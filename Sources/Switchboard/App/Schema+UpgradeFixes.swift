@@ -34,4 +34,10 @@ extension Schema {
     /// The agent a missed-call task went to when the integration names one (`raw_events.task_assignee_id`,
     /// 0 for the client's owner): one removed since got the tasks live, and `rebuild` gave them to the owners.
     static let taskAssigneeChoice = Migration("040_raw_event_task_assignee_choice", "ALTER TABLE raw_events ADD COLUMN task_assignee_id INTEGER")
+
+    /// From now on a contact patch that changes nothing leaves the contact's time as it was
+    /// (RuleEpoch.unchangedContacts); patches received before moved it, in `rebuild` too.
+    static let unchangedContactsEpoch = Migration("044_rule_epoch_unchanged_contacts", """
+        INSERT INTO rule_epochs(name, since) VALUES ('unchanged-contacts', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+        """)
 }

@@ -58,6 +58,7 @@ enum Schema {
         callTimelineFromCalls,
         contactPhonesColumn,
         callOwnerCandidate,
+        unchangedContactsEpoch,
     ]
 }
 

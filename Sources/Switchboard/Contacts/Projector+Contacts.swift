@@ -17,12 +17,21 @@ extension Projector {
         return ApplyResult(contactId: id)
     }
 
+    /// The contact's time (`updated_at`, its place in the contact list) moves only when the patch
+    /// changes something (`RuleEpoch.unchangedContacts`): saving a contact as it was moved it up.
     func updateContact(_ id: Int, _ patch: ContactPatch, at: String) throws -> ApplyResult {
         guard let contact = try ContactRecord.load(db, id: id) else { throw DomainError.notFound("no contact \(id)") }
-        if let name = patch.name { try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, id) }
+        var changed = false
+        if let name = patch.name {
+            changed = changed || name != contact.name
+            try db.execute("UPDATE contacts SET name = ? WHERE id = ?", name, id)
+        }
         var result = ApplyResult(contactId: id)
         if patch.ownerAgentId != nil || patch.clearsOwner == true {
             let owner = patch.clearsOwner == true ? nil : patch.ownerAgentId
+            // Set by hand, even to the owner the calls gave, the owner is pinned: a change too.
+            let fromCalls = try db.scalar("SELECT owner_from_calls FROM contacts WHERE id = ?", id).int == 1
+            changed = changed || owner != contact.ownerAgentId || fromCalls
             // The owner was checked when the change was made (WriteCheck, the hand-over): an agent
             // removed since still owned the client then, so `rebuild` gives it to them as live did.
             // Set by hand: the contact's calls no longer move it (settleContact).
@@ -32,6 +41,7 @@ extension Projector {
         if let changes = patch.fields {
             var fields = contact.fields
             for (key, value) in changes { fields[key] = value.isEmpty ? nil : value }
+            changed = changed || fields != contact.fields
             // A field set by hand is a touch of its own, from now (see writeUTM); one emptied is none.
             var touches = UTMTouches(row: try db.queryOne("SELECT \(UTMTouches.columns) FROM contacts WHERE id = ?", id))
             touches.setByHand(changes, at: at)
@@ -44,9 +54,13 @@ extension Projector {
                     throw DomainError.conflict("\(phone) already belongs to another contact")
                 }
             }
+            changed = changed || Set(phones) != Set(contact.phones)
             try replacePhones(ofContact: id, with: phones)
         }
-        try db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", at, id)
+        let keepsUnchangedTime = try RuleEpoch.unchangedContacts.applies(to: at, in: db)
+        if changed || !keepsUnchangedTime {
+            try db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", at, id)
+        }
         return result
     }
 

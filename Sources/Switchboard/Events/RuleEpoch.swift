@@ -18,6 +18,10 @@ enum RuleEpoch: String {
     /// names nobody (`takeProfileName`, a new contact's name).
     case profileNames = "profile-names"
 
+    /// A contact patch that changes nothing leaves the contact's `updated_at` (and so its place
+    /// in the contact list) as it was (`updateContact`); patches received before moved it.
+    case unchangedContacts = "unchanged-contacts"
+
     /// Whether the rule applies to an event received at `receivedAt`.
     func applies(to receivedAt: String, in db: Database) throws -> Bool {
         guard let since = try db.scalar("SELECT since FROM rule_epochs WHERE name = ?", rawValue).string else { return true }
