@@ -55,6 +55,32 @@ final class OpenAPITests: XCTestCase {
 
     /// Each member of the native examples in webhooks/ has a type the NativeCallEvent schema
     /// allows (native-missed.json's Unix-seconds `occurredAt` was refused by a validating client).
+    /// Found by schemathesis against a running daemon: a client made from the document met a
+    /// status it does not list, and read the live stream's events as one string.
+    func testAnsweredStatusesAndTheEventStreamAreDocumented() throws {
+        let (_, document) = try fetchDocument()
+        let paths = try XCTUnwrap(document["paths"] as? [String: Any])
+        func operation(_ method: String, _ path: String) throws -> [String: Any] {
+            try XCTUnwrap((paths[path] as? [String: Any])?[method] as? [String: Any], "\(method) \(path)")
+        }
+
+        // A PATCH giving a channel another channel's phoneNumberId is a 409.
+        XCTAssertEqual(try t.api("POST", "/api/v1/channels", body: ["name": "a", "phoneNumberId": "11", "appSecret": "s"]).status, 201)
+        let second = try t.api("POST", "/api/v1/channels", body: ["name": "b", "phoneNumberId": "22", "appSecret": "s"])
+        let id = try XCTUnwrap(second.json["id"] as? Int, second.text)
+        let taken = try t.api("PATCH", "/api/v1/channels/\(id)", body: ["phoneNumberId": "11"])
+        XCTAssertEqual(taken.status, 409, taken.text)
+        let responses = try XCTUnwrap(try operation("patch", "/api/v1/channels/{id}")["responses"] as? [String: Any])
+        XCTAssertNotNil(responses["409"], "PATCH /api/v1/channels/{id} answers 409 without documenting it")
+
+        // Each Server-Sent Event is described as what it is: an event name, an id, JSON data.
+        let stream = try XCTUnwrap(((try operation("get", "/api/v1/events")["responses"] as? [String: Any])?["200"]
+            as? [String: Any])?["content"] as? [String: Any])
+        let schema = try XCTUnwrap((stream["text/event-stream"] as? [String: Any])?["schema"] as? [String: Any])
+        XCTAssertEqual(schema["type"] as? String, "object")
+        XCTAssertEqual(Set((schema["properties"] as? [String: Any] ?? [:]).keys), ["id", "event", "data"])
+    }
+
     func testNativeExamplesFitTheNativeCallEventSchema() throws {
         let (_, document) = try fetchDocument()
         let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]

@@ -214,7 +214,16 @@ enum OpenAPIDocument {
         "responses": {
           "200": {
             "description": "text/event-stream: hello first, then call.ringing (screen-pop: call, agent, contact with isNew, open deals, links — none for a manager rung for a client another owns), call.answered, call.ended, call.missed, task.created, task.completed (an agent completed it), tasks.closed, task.withdrawn, task.reopened, task.assigned, task.unassigned (a manager who had a task and no longer sees its client: taskId, contactId, assigneeAgentId), whatsapp.message, whatsapp.outbound, whatsapp.claimed (reset after a Last-Event-ID that can no longer be resumed); each event but reset has an id and its data is JSON",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}}
+            "content": {"text/event-stream": {"schema": {
+              "type": "object",
+              "description": "One event of the stream (its lines: id, event, data; `: keep-alive` comments between)",
+              "properties": {
+                "id": {"type": "string", "description": "For Last-Event-ID; absent on reset"},
+                "event": {"type": "string"},
+                "data": {"type": "string", "description": "JSON"}
+              },
+              "required": ["event", "data"]
+            }}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "500": {"$ref": "#/components/responses/InternalError"}
@@ -1130,6 +1139,7 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
           "422": {"$ref": "#/components/responses/Unprocessable"},
           "500": {"$ref": "#/components/responses/InternalError"}
