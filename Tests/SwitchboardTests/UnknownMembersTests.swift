@@ -25,6 +25,7 @@ final class UnknownMembersTests: XCTestCase {
              "attachments[0].title"),
             ("/api/v1/contacts/\(contact)/conversation/reset", ["channel": 1], "channel"),
             ("/api/v1/canned-answers", ["name": "hi", "text": "Hello", "module": "whatsapp", "shared": true], "shared"),
+            ("/api/v1/channels", ["name": "ro-sales", "phoneNumberID": "1055", "appSecret": "s"], "phoneNumberID"),
         ]
         for (path, body, member) in refusals {
             let refused = try t.api("POST", path, body: body)
@@ -33,6 +34,7 @@ final class UnknownMembersTests: XCTestCase {
         }
         XCTAssertEqual(try t.count("tasks", "assignee_agent_id IS NULL"), 1, "the task was not reassigned")
         XCTAssertEqual(try t.count("canned_answers"), 0)
+        XCTAssertEqual(try t.count("channels"), 0)
         XCTAssertEqual(try t.count("wa_outbox"), 0)
         XCTAssertEqual(try t.api("POST", "/api/v1/tasks/\(task)/reassign", body: ["agentId": ana.id]).status, 200, "the known member alone works")
     }

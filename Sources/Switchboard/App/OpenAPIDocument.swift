@@ -1886,6 +1886,7 @@ enum OpenAPIDocument {
       },
       "ContactCreate": {
         "type": "object",
+        "additionalProperties": false,
         "description": "A member of the wrong type, a blank name, an unreadable number or an owner who is no agent or is quality control is a 422",
         "properties": {
           "name": {"type": "string", "minLength": 1, "description": "Not blank"},
@@ -1909,6 +1910,7 @@ enum OpenAPIDocument {
       },
       "ContactPatch": {
         "type": "object",
+        "additionalProperties": false,
         "description": "Absent members are left alone; a member of the wrong type, a blank name, an unreadable number or an owner who is no agent or is quality control is a 422",
         "properties": {
           "name": {"type": "string", "minLength": 1, "description": "Not blank"},
@@ -1957,6 +1959,7 @@ enum OpenAPIDocument {
       },
       "DealCreate": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "title": {"type": "string", "description": "Default: \"Deal with <contact name>\""},
           "pipeline": {"type": "string", "default": "default"},
@@ -2039,6 +2042,7 @@ enum OpenAPIDocument {
       },
       "TaskReassign": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {"agentId": {"type": "integer", "description": "An agent who is not quality control (422 otherwise)"}},
         "required": ["agentId"]
       },
@@ -2226,6 +2230,7 @@ enum OpenAPIDocument {
       },
       "ChannelCreate": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "name": {"type": "string", "description": "Letters, digits, - or _ (part of the webhook URL)"},
           "provider": {"type": "string", "enum": ["meta", "wazzup"], "default": "meta"},
@@ -2288,6 +2293,7 @@ enum OpenAPIDocument {
       },
       "CannedAnswerCreate": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "name": {"type": "string"},
           "text": {"type": "string"},
@@ -2297,6 +2303,7 @@ enum OpenAPIDocument {
       },
       "CannedAnswerPatch": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "name": {"type": "string"},
           "text": {"type": "string"},
@@ -2381,6 +2388,7 @@ enum OpenAPIDocument {
       },
       "OutboundMessage": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {
           "text": {
             "type": "string",
@@ -2430,6 +2438,7 @@ enum OpenAPIDocument {
       },
       "ConversationReset": {
         "type": "object",
+        "additionalProperties": false,
         "properties": {"channelId": {"type": "integer", "description": "Default: every thread with the client"}}
       },
       "ConversationResetResult": {

@@ -11,6 +11,9 @@ enum ChannelRoutes {
         router.post("/api/v1/channels", context.api { request, agent in
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
+            // A typo (`phoneNumberID`) made a channel no webhook reaches: refused, named.
+            try APIBody.refuseUnknownFields(of: object, known: ["name", "provider", "phoneNumberId", "displayNumber", "region",
+                                                                "appSecret", "verifyToken", "accessToken", "settings"])
             let body = WebhookFields(object)
             guard let name = body.string("name") else { throw WebhookError.missingField("name") }
             guard let provider = Channel.Provider(rawValue: body.string("provider") ?? "meta") else {
