@@ -12,8 +12,7 @@ enum ChannelRoutes {
             try agent.requireSupervisor()
             let object = try WebhookJSON.object(request.body)
             // A typo (`phoneNumberID`) made a channel no webhook reaches: refused, named.
-            try APIBody.refuseUnknownFields(of: object, known: ["name", "provider", "phoneNumberId", "displayNumber", "region",
-                                                                "appSecret", "verifyToken", "accessToken", "settings"])
+            try APIBody.refuseUnknownFields(of: object, known: ChannelRoutes.changeable.union(["name", "provider"]))
             let body = WebhookFields(object)
             guard let name = body.string("name") else { throw WebhookError.missingField("name") }
             guard let provider = Channel.Provider(rawValue: body.string("provider") ?? "meta") else {
@@ -41,8 +40,7 @@ enum ChannelRoutes {
                 throw DomainError.unprocessable("\(fixed) cannot change: it is part of the webhook URL the provider was given; "
                     + "add a new channel instead")
             }
-            try APIBody.refuseUnknownFields(of: object, known: ["settings", "region", "phoneNumberId", "displayNumber", "appSecret",
-                                                                "verifyToken", "accessToken"])
+            try APIBody.refuseUnknownFields(of: object, known: ChannelRoutes.changeable)
             let settingsPatch = try object["settings"].map { value -> Data in
                 guard value is NSNull || value is [String: Any] else { throw DomainError.unprocessable("settings: must be a JSON object") }
                 return try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed)
@@ -68,4 +66,8 @@ enum ChannelRoutes {
             return HTTPResponse(status: 204)
         })
     }
+
+    /// The members a channel's PATCH may change; its POST takes these, `name` and `provider`.
+    static let changeable: Set<String> = ["settings", "region", "phoneNumberId", "displayNumber", "appSecret", "verifyToken",
+                                          "accessToken"]
 }
