@@ -1,4 +1,5 @@
 internal import CSQLite
+internal import CSQLitePageCache
 internal import CSQLiteWAL
 import Glibc
 
@@ -15,8 +16,13 @@ public final class Database {
     /// Frames in the WAL after this connection's last commit, once `trackWALFrames` ran.
     private let walFrameCount = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
-    /// Applied once, before the first connection of the process opens.
-    private static let processConfigured: Bool = sb_sqlite_configure_process() == SQLITE_OK
+    /// Applied once, before the first connection of the process opens: the process settings,
+    /// and the page cache that keeps a split's spare page number out of pcache1's reach
+    /// (Sources/CSQLitePageCache); SQLite's own page cache if it could not be installed.
+    private static let processConfigured: Bool = {
+        let configured = sb_sqlite_configure_process() == SQLITE_OK
+        return sb_page_cache_install() == SQLITE_OK && configured
+    }()
 
     /// Every connection opens through the VFS that writes a commit's WAL frames with one
     /// write (Sources/CSQLiteWAL); SQLite's default VFS if it could not be registered.
