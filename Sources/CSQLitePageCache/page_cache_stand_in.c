@@ -150,26 +150,20 @@ unsigned long long sb_page_cache_stand_ins(void) {
     return __atomic_load_n(&standIns, __ATOMIC_RELAXED);
 }
 
+static sqlite3_pcache_methods2 standInMethods = {
+    .iVersion = 1,
+    .xInit = standInInit, .xShutdown = standInShutdown, .xCreate = standInCreate,
+    .xCachesize = standInCachesize, .xPagecount = standInPagecount, .xFetch = standInFetch,
+    .xUnpin = standInUnpin, .xRekey = standInRekey, .xTruncate = standInTruncate,
+    .xDestroy = standInDestroy, .xShrink = standInShrink,
+};
+
 int sb_page_cache_install(void) {
     if (installed) return SQLITE_OK;
     int code = sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &realMethods);
     if (code != SQLITE_OK) return code;
     if (realMethods.iVersion < 1 || realMethods.xCreate == NULL || realMethods.xRekey == NULL) return SQLITE_ERROR;
-    static sqlite3_pcache_methods2 methods;
-    methods.iVersion = 1;
-    methods.pArg = NULL;
-    methods.xInit = standInInit;
-    methods.xShutdown = standInShutdown;
-    methods.xCreate = standInCreate;
-    methods.xCachesize = standInCachesize;
-    methods.xPagecount = standInPagecount;
-    methods.xFetch = standInFetch;
-    methods.xUnpin = standInUnpin;
-    methods.xRekey = standInRekey;
-    methods.xTruncate = standInTruncate;
-    methods.xDestroy = standInDestroy;
-    methods.xShrink = standInShrink;
-    code = sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods);
+    code = sqlite3_config(SQLITE_CONFIG_PCACHE2, &standInMethods);
     if (code == SQLITE_OK) installed = 1;
     return code;
 }
