@@ -109,14 +109,17 @@ static void standInUnpin(sqlite3_pcache *p, sqlite3_pcache_page *page, int disca
 static void standInRekey(sqlite3_pcache *p, sqlite3_pcache_page *page, unsigned oldKey, unsigned newKey) {
     StandInCache *cache = (StandInCache *)p;
     if (cache->standIn != 0 && oldKey == cache->spareKey && page == cache->parked) {
-        // The parked page moves on: from its stand-in number, not the spare one.
+        // The parked page moves on: from its stand-in number, not the spare one. That number
+        // is free again, so the next swap reuses it rather than creeping one higher each time.
         oldKey = cache->standIn;
+        if (cache->maxKey == cache->standIn) cache->maxKey = cache->standIn - 1;
         cache->standIn = 0;
         cache->parked = NULL;
     } else if (cache->standIn != 0 && (newKey == cache->standIn || newKey == cache->spareKey)) {
         unpark(cache);
     }
-    if (newKey == cache->spareKey && cache->standIn == 0 && cache->maxKey + 1 < cache->spareKey) {
+    // (Compared without maxKey + 1, which would wrap at the largest key.)
+    if (newKey == cache->spareKey && newKey != 0 && cache->standIn == 0 && cache->maxKey < cache->spareKey - 1) {
         cache->standIn = cache->maxKey + 1;
         cache->parked = page;
         __atomic_add_fetch(&standIns, 1, __ATOMIC_RELAXED);
