@@ -20,7 +20,7 @@
 #include "page_cache_stand_in.h"
 
 #include <sqlite3.h>
-#include <stdlib.h>
+#include <stddef.h>
 
 typedef struct StandInCache {
     sqlite3_pcache *real;
